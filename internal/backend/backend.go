@@ -1,0 +1,361 @@
+// Package backend opens sfzoom's database and job queue from one URL: the
+// store (SQLite or Postgres), the app and River migrations, and the River
+// client(s) that insert jobs in the store's transactions and work them.
+//
+// On SQLite one riversqlite client over the store's *sql.DB does both. On
+// Postgres there are two clients over the same database and River tables: a
+// riverdatabasesql client over the store's pgx-stdlib *sql.DB inserts jobs,
+// because River needs its driver's transaction type (*sql.Tx) to be the one
+// the store writes rows with; and a riverpgxv5 client on a pgxpool works
+// them, because only that driver LISTENs for River's insert notifications (the
+// inserting client sends them with pg_notify in the same transaction), so jobs
+// start without waiting for a poll.
+package backend
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/store/postgres"
+	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+)
+
+// Database kinds, as reported by Backend.Kind.
+const (
+	KindSQLite   = "sqlite"
+	KindPostgres = "postgres"
+)
+
+// DefaultMaxWorkers is the number of jobs worked at once when Options.MaxWorkers is 0.
+const DefaultMaxWorkers = 10
+
+// Options configure Open.
+type Options struct {
+	// DatabaseURL is "sqlite:PATH" (the parent directory is created) or
+	// "postgres://user:password@host:port/db?…" ("postgresql://" too).
+	DatabaseURL string
+	// Logger receives River's and the migrations' logs; nil discards them.
+	Logger *slog.Logger
+	// Workers are the job workers. Nil makes an insert-only backend: jobs are
+	// inserted with their rows but Start works nothing (sfzoom migrate, tests).
+	Workers *river.Workers
+	// PeriodicJobs are enqueued by the elected River leader while started.
+	PeriodicJobs []*river.PeriodicJob
+	// MaxWorkers is how many jobs of the default queue run at once (DefaultMaxWorkers if 0).
+	MaxWorkers int
+	// Middleware is installed on the working client (e.g. *jobs.Metrics).
+	Middleware []rivertype.Middleware
+	// Now is the store's clock (time.Now if nil).
+	Now func() time.Time
+	// SkipMigrations leaves the schema alone at Open; CheckMigrations and
+	// River report what is missing. Migrate applies it.
+	SkipMigrations bool
+	// FetchPollInterval overrides how often River polls for jobs (its default
+	// is one second); SQLite has no notifications for inserts made by other
+	// processes, so this bounds their latency there.
+	FetchPollInterval time.Duration
+}
+
+// worker is the working River client, whatever its transaction type.
+type worker interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+}
+
+// Backend is an open database with its store and job queue.
+type Backend struct {
+	// Store is the persistence contract, inserting jobs in its transactions.
+	Store store.Store
+
+	kind    string
+	db      *sql.DB
+	pool    *pgxpool.Pool          // Postgres only: the working client's pool
+	client  *river.Client[*sql.Tx] // inserts jobs; admin operations
+	worker  worker                 // nil when Options.Workers is nil
+	migrate func(context.Context) error
+	logger  *slog.Logger
+}
+
+// ParseDatabaseURL splits a DATABASE_URL into its kind and the path (SQLite)
+// or connection string (Postgres). Errors describe the expected shape and
+// never repeat the value, which may hold a password.
+func ParseDatabaseURL(u string) (kind, dsn string, err error) {
+	switch {
+	case strings.HasPrefix(u, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite:"), "//")
+		if path == "" {
+			return "", "", sfzoom.Errorf(sfzoom.EINVALID, `DATABASE_URL "sqlite:" needs a file path, like "sqlite:/var/lib/sfzoom/sfzoom.db".`)
+		}
+		return KindSQLite, path, nil
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		if _, err := pgx.ParseConfig(u); err != nil {
+			return "", "", sfzoom.Errorf(sfzoom.EINVALID, `DATABASE_URL is not a valid Postgres URL; want "postgres://user:password@host:5432/dbname?sslmode=…".`)
+		}
+		return KindPostgres, u, nil
+	case u == "":
+		return "", "", sfzoom.Errorf(sfzoom.EINVALID, `DATABASE_URL is empty; want "sqlite:PATH" or "postgres://user:password@host:5432/dbname".`)
+	}
+	return "", "", sfzoom.Errorf(sfzoom.EINVALID, `DATABASE_URL has an unknown scheme; want "sqlite:PATH" or "postgres://user:password@host:5432/dbname".`)
+}
+
+// Open opens the database named by opts.DatabaseURL, applies the app and then
+// the River migrations (unless SkipMigrations), and builds the store and the
+// River client(s). Call Start to work jobs and Close when done.
+func Open(ctx context.Context, opts Options) (*Backend, error) {
+	kind, dsn, err := ParseDatabaseURL(opts.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("backend: %w", err)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	b := &Backend{kind: kind, logger: logger}
+	switch kind {
+	case KindSQLite:
+		err = b.openSQLite(dsn, opts)
+	default:
+		err = b.openPostgres(ctx, dsn, opts)
+	}
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	if !opts.SkipMigrations {
+		if err := b.Migrate(ctx); err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+func riverConfig(opts Options, logger *slog.Logger, work bool) *river.Config {
+	cfg := &river.Config{Logger: logger, FetchPollInterval: opts.FetchPollInterval}
+	if work && opts.Workers != nil {
+		n := opts.MaxWorkers
+		if n <= 0 {
+			n = DefaultMaxWorkers
+		}
+		cfg.Workers = opts.Workers
+		cfg.PeriodicJobs = opts.PeriodicJobs
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+		cfg.Middleware = opts.Middleware
+	}
+	return cfg
+}
+
+func (b *Backend) openSQLite(path string, opts Options) error {
+	db, err := sqlite.OpenDB(path)
+	if err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
+	b.db = db
+	st := sqlite.New(db, nil, opts.Now)
+	driver := riversqlite.New(db)
+	client, err := river.NewClient(driver, riverConfig(opts, b.logger, true))
+	if err != nil {
+		return fmt.Errorf("backend: river client: %w", err)
+	}
+	st.SetJobInserter(client)
+	b.Store, b.client = st, client
+	if opts.Workers != nil {
+		b.worker = client
+	}
+	b.migrate = func(ctx context.Context) error {
+		if err := st.Migrate(ctx); err != nil {
+			return err
+		}
+		return migrateRiver(ctx, driver, b.logger)
+	}
+	return nil
+}
+
+func (b *Backend) openPostgres(ctx context.Context, url string, opts Options) error {
+	db, err := postgres.OpenDB(url)
+	if err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
+	b.db = db
+	st := postgres.New(db, nil, opts.Now)
+	driver := riverdatabasesql.New(db)
+	client, err := river.NewClient(driver, riverConfig(opts, b.logger, false))
+	if err != nil {
+		return fmt.Errorf("backend: river client: %w", err)
+	}
+	st.SetJobInserter(client)
+	b.Store, b.client = st, client
+	b.migrate = func(ctx context.Context) error {
+		if err := st.Migrate(ctx); err != nil {
+			return err
+		}
+		return migrateRiver(ctx, driver, b.logger)
+	}
+	if opts.Workers == nil {
+		return nil
+	}
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return fmt.Errorf("backend: postgres pool: %w", err)
+	}
+	b.pool = pool
+	wc, err := river.NewClient(riverpgxv5.New(pool), riverConfig(opts, b.logger, true))
+	if err != nil {
+		return fmt.Errorf("backend: river worker client: %w", err)
+	}
+	b.worker = wc
+	return nil
+}
+
+// migrateRiver applies River's own migrations, after the app's.
+func migrateRiver(ctx context.Context, driver riverdriver.Driver[*sql.Tx], logger *slog.Logger) error {
+	m, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		return fmt.Errorf("backend: river migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("backend: river migrations: %w", err)
+	}
+	return nil
+}
+
+// Kind returns KindSQLite or KindPostgres.
+func (b *Backend) Kind() string { return b.kind }
+
+// DB returns the database the store and the inserting River client share.
+func (b *Backend) DB() *sql.DB { return b.db }
+
+// Client returns the River client that inserts jobs (and, on SQLite, works
+// them). Use it for rivertest assertions and ad-hoc inserts.
+func (b *Backend) Client() *river.Client[*sql.Tx] { return b.client }
+
+// Migrate applies the app migrations, then River's (used by sfzoom migrate).
+// Both are idempotent.
+func (b *Backend) Migrate(ctx context.Context) error { return b.migrate(ctx) }
+
+// Start starts working jobs in the background. It is a no-op for an
+// insert-only backend (Options.Workers nil).
+func (b *Backend) Start(ctx context.Context) error {
+	if b.worker == nil {
+		b.logger.InfoContext(ctx, "backend: no workers configured; jobs are inserted but not worked here")
+		return nil
+	}
+	if err := b.worker.Start(ctx); err != nil {
+		return fmt.Errorf("backend: start river: %w", err)
+	}
+	return nil
+}
+
+// Stop shuts the job queue down gracefully: no new job is fetched, and jobs
+// already running may finish until ctx is done. Then their contexts are
+// cancelled (River's StopAndCancel) and Stop waits briefly for them to return.
+// A job that returns a cancellation error is retried later with backoff
+// (workers should return river.JobSnooze(0) on ctx.Done to be re-run at once);
+// a job still "running" when the process dies (SIGKILL, crash) is rescued by
+// River after RescueStuckJobsAfter (an hour past the job timeout by default)
+// and run again, so every worker must be idempotent.
+func (b *Backend) Stop(ctx context.Context) error {
+	if b.worker == nil {
+		return nil
+	}
+	err := b.worker.Stop(ctx)
+	if err == nil {
+		return nil
+	}
+	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("backend: stop river: %w", err)
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := b.worker.StopAndCancel(cctx); err != nil {
+		return fmt.Errorf("backend: stop river (jobs cancelled): %w", err)
+	}
+	return nil
+}
+
+// Close releases the pool and the database. Stop the job queue first.
+func (b *Backend) Close() error {
+	if b.pool != nil {
+		b.pool.Close()
+	}
+	if b.Store != nil {
+		return b.Store.Close()
+	}
+	if b.db != nil {
+		return b.db.Close()
+	}
+	return nil
+}
+
+// QueueDepth returns how many jobs are in each River state (available,
+// scheduled, running, retryable, discarded, …); absent states have none.
+func (b *Backend) QueueDepth(ctx context.Context) (map[rivertype.JobState]int, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	if err != nil {
+		return nil, fmt.Errorf("backend: queue depth: %w", err)
+	}
+	defer rows.Close()
+	depth := map[rivertype.JobState]int{}
+	for rows.Next() {
+		var (
+			state string
+			n     int
+		)
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("backend: queue depth: %w", err)
+		}
+		depth[rivertype.JobState(state)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("backend: queue depth: %w", err)
+	}
+	return depth, nil
+}
+
+// FailedJobs lists up to limit jobs that failed: retryable (waiting for
+// another attempt), discarded (out of attempts) or cancelled, most recent first.
+func (b *Backend) FailedJobs(ctx context.Context, limit int) ([]*rivertype.JobRow, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	params := river.NewJobListParams().
+		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
+		OrderBy(river.JobListOrderByID, river.SortOrderDesc).
+		First(limit)
+	res, err := b.client.JobList(ctx, params)
+	if err != nil {
+		return nil, fmt.Errorf("backend: failed jobs: %w", err)
+	}
+	return res.Jobs, nil
+}
+
+// RetryJob makes a job available to run again now, whatever its state
+// (ENOTFOUND for an unknown id). A running job is left alone by River.
+func (b *Backend) RetryJob(ctx context.Context, id int64) (*rivertype.JobRow, error) {
+	job, err := b.client.JobRetry(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return nil, fmt.Errorf("backend: retry job: %w", sfzoom.Errorf(sfzoom.ENOTFOUND, "Job %d not found.", id))
+	} else if err != nil {
+		return nil, fmt.Errorf("backend: retry job: %w", err)
+	}
+	return job, nil
+}

@@ -1,0 +1,444 @@
+package backend_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/store/postgres"
+	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+)
+
+// recordArgs is a job that appends its Ref to RunsFile each time it runs, so
+// a test can count executions across processes.
+type recordArgs struct {
+	Ref      string `json:"ref"`
+	RunsFile string `json:"runs_file"`
+}
+
+func (recordArgs) Kind() string { return "backend_test_record" }
+
+type recordWorker struct {
+	river.WorkerDefaults[recordArgs]
+}
+
+func (w *recordWorker) Work(ctx context.Context, job *river.Job[recordArgs]) error {
+	f, err := os.OpenFile(job.Args.RunsFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := fmt.Fprintln(f, job.Args.Ref); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// failArgs always fails, to exercise the admin surface.
+type failArgs struct{}
+
+func (failArgs) Kind() string { return "backend_test_fail" }
+
+type failWorker struct{ river.WorkerDefaults[failArgs] }
+
+func (w *failWorker) Work(context.Context, *river.Job[failArgs]) error {
+	return river.JobCancel(errors.New("always fails"))
+}
+
+func newWorkers() *river.Workers {
+	ws := river.NewWorkers()
+	river.AddWorker(ws, &recordWorker{})
+	river.AddWorker(ws, &failWorker{})
+	return ws
+}
+
+func discard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// MustOpen opens a backend and closes it when the test ends.
+func MustOpen(tb testing.TB, opts backend.Options) *backend.Backend {
+	tb.Helper()
+	if opts.Logger == nil {
+		opts.Logger = discard()
+	}
+	if opts.FetchPollInterval == 0 {
+		opts.FetchPollInterval = 100 * time.Millisecond
+	}
+	b, err := backend.Open(context.Background(), opts)
+	if err != nil {
+		tb.Fatalf("Open: %v", err)
+	}
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		b.Stop(ctx)
+		b.Close()
+	})
+	return b
+}
+
+// MustPostgresURL returns a URL whose search_path is a fresh schema dropped at
+// the end of the test. It skips without TEST_DATABASE_URL, except in CI.
+func MustPostgresURL(tb testing.TB) string {
+	tb.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			tb.Fatal("TEST_DATABASE_URL is not set; Postgres tests cannot be skipped in CI")
+		}
+		tb.Skip("TEST_DATABASE_URL is not set")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "b_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			tb.Error(err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			tb.Error(err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func sqliteURL(tb testing.TB) string {
+	return "sqlite:" + filepath.Join(tb.TempDir(), "data", "sfzoom.db")
+}
+
+func TestParseDatabaseURL(t *testing.T) {
+	tests := []struct {
+		name     string
+		url      string
+		wantKind string
+		wantDSN  string
+	}{
+		{"SQLite", "sqlite:/var/lib/sfzoom/db.sqlite", backend.KindSQLite, "/var/lib/sfzoom/db.sqlite"},
+		{"SQLiteRelative", "sqlite:data/sfzoom.db", backend.KindSQLite, "data/sfzoom.db"},
+		{"SQLiteSlashes", "sqlite:///tmp/x.db", backend.KindSQLite, "/tmp/x.db"},
+		{"Postgres", "postgres://u:secret@localhost:5432/db", backend.KindPostgres, "postgres://u:secret@localhost:5432/db"},
+		{"PostgreSQL", "postgresql://u:secret@localhost/db?sslmode=disable", backend.KindPostgres, "postgresql://u:secret@localhost/db?sslmode=disable"},
+		{"Empty", "", "", ""},
+		{"SQLiteNoPath", "sqlite:", "", ""},
+		{"UnknownScheme", "mysql://u:hunter2@db/x", "", ""},
+		{"BadPostgres", "postgres://u:hunter2@host:notaport/db", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			kind, dsn, err := backend.ParseDatabaseURL(tt.url)
+			if tt.wantKind == "" {
+				if sfzoom.ErrorCode(err) != sfzoom.EINVALID {
+					t.Fatalf("ParseDatabaseURL(%q) error = %v, want EINVALID", tt.url, err)
+				}
+				msg := err.Error()
+				if strings.Contains(msg, "hunter2") {
+					t.Fatalf("error leaks the password: %s", msg)
+				}
+				if !strings.Contains(msg, "sqlite:") && !strings.Contains(msg, "postgres://") {
+					t.Fatalf("error does not describe the expected shape: %s", msg)
+				}
+				return
+			}
+			if err != nil || kind != tt.wantKind || dsn != tt.wantDSN {
+				t.Fatalf("ParseDatabaseURL(%q) = %q, %q, %v; want %q, %q", tt.url, kind, dsn, err, tt.wantKind, tt.wantDSN)
+			}
+		})
+	}
+}
+
+// waitFor polls cond until it is true or the timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", timeout, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// runs returns the refs recorded in file, one per job execution.
+func runs(t *testing.T, file string) []string {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Fields(string(b))
+}
+
+func testWorkAndAdmin(t *testing.T, dbURL string) {
+	ctx := context.Background()
+	runsFile := filepath.Join(t.TempDir(), "runs")
+	b := MustOpen(t, backend.Options{DatabaseURL: dbURL, Workers: newWorkers(), MaxWorkers: 2})
+	if err := b.Store.CheckMigrations(ctx); err != nil {
+		t.Fatalf("CheckMigrations after Open: %v", err)
+	}
+	ev := &sfzoom.WebhookEvent{DedupeKey: "k1", EventType: "meeting.ended", Payload: []byte("{}")}
+	jobs := []store.Job{{Args: recordArgs{Ref: "ev1", RunsFile: runsFile}}, {Args: failArgs{}}}
+	if err := b.Store.CreateWebhookEvent(ctx, ev, jobs...); err != nil {
+		t.Fatal(err)
+	}
+	depth, err := b.QueueDepth(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if depth[rivertype.JobStateAvailable] != 2 {
+		t.Fatalf("QueueDepth before Start = %v, want 2 available", depth)
+	}
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "the record job", func() bool { return len(runs(t, runsFile)) == 1 })
+	var failed []*rivertype.JobRow
+	waitFor(t, 10*time.Second, "the failing job to be cancelled", func() bool {
+		failed, err = b.FailedJobs(ctx, 10)
+		return err == nil && len(failed) == 1
+	})
+	if failed[0].Kind != (failArgs{}).Kind() || failed[0].State != rivertype.JobStateCancelled {
+		t.Fatalf("FailedJobs = %+v, want the cancelled fail job", failed[0])
+	}
+	retried, err := b.RetryJob(ctx, failed[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if retried.State != rivertype.JobStateAvailable {
+		t.Fatalf("RetryJob state = %s, want available", retried.State)
+	}
+	if _, err := b.RetryJob(ctx, 987654); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		t.Fatalf("RetryJob(unknown) = %v, want ENOTFOUND", err)
+	}
+	stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := b.Stop(stopCtx); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+}
+
+func TestSQLite(t *testing.T) { testWorkAndAdmin(t, sqliteURL(t)) }
+
+func TestPostgres(t *testing.T) { testWorkAndAdmin(t, MustPostgresURL(t)) }
+
+func TestInsertOnlyStart(t *testing.T) {
+	b := MustOpen(t, backend.Options{DatabaseURL: sqliteURL(t)})
+	if err := b.Start(context.Background()); err != nil {
+		t.Fatalf("Start without workers = %v, want nil", err)
+	}
+	if err := b.Stop(context.Background()); err != nil {
+		t.Fatalf("Stop without workers = %v, want nil", err)
+	}
+}
+
+// Environment of the helper process.
+const (
+	envHelper   = "SFZOOM_BACKEND_HELPER" // "commit" or "hang"
+	envURL      = "SFZOOM_BACKEND_HELPER_URL"
+	envRunsFile = "SFZOOM_BACKEND_HELPER_RUNS"
+)
+
+// hangingInserter inserts the jobs, announces that the transaction holds the
+// row and the job, and never returns, so the process dies mid-transaction.
+type hangingInserter struct {
+	client *river.Client[*sql.Tx]
+}
+
+func (h hangingInserter) InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if _, err := h.client.InsertManyTx(ctx, tx, params); err != nil {
+		return nil, err
+	}
+	fmt.Println("IN_TX")
+	select {}
+}
+
+// TestHelperProcess is not a test: the durability tests run the test binary
+// again with envHelper set, and kill it with SIGKILL.
+func TestHelperProcess(t *testing.T) {
+	mode := os.Getenv(envHelper)
+	if mode == "" {
+		t.Skip("helper process for the durability tests")
+	}
+	ctx := context.Background()
+	// No workers: nothing can run the job in this process.
+	b, err := backend.Open(ctx, backend.Options{DatabaseURL: os.Getenv(envURL), Logger: discard()})
+	if err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(2)
+	}
+	ev := &sfzoom.WebhookEvent{DedupeKey: "durable", EventType: "meeting.ended", Payload: []byte("{}")}
+	job := store.Job{Args: recordArgs{Ref: "durable", RunsFile: os.Getenv(envRunsFile)}}
+	st := b.Store
+	if mode == "hang" {
+		h := hangingInserter{client: b.Client()}
+		if b.Kind() == backend.KindSQLite {
+			st = sqlite.New(b.DB(), h, nil)
+		} else {
+			st = postgres.New(b.DB(), h, nil)
+		}
+	}
+	if err := st.CreateWebhookEvent(ctx, ev, job); err != nil {
+		fmt.Println("ERROR", err)
+		os.Exit(2)
+	}
+	fmt.Println("COMMITTED")
+	select {}
+}
+
+// runHelperUntil starts the helper in mode and SIGKILLs it once it prints marker.
+func runHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envHelper+"="+mode, envURL+"="+dbURL, envRunsFile+"="+runsFile)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	timeout := time.After(30 * time.Second)
+	for found := false; !found; {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				cmd.Wait()
+				t.Fatalf("helper exited before printing %s", marker)
+			}
+			if strings.HasPrefix(line, "ERROR") {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("helper: %s", line)
+			}
+			found = line == marker
+		case <-timeout:
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("helper did not print %s", marker)
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	go func() {
+		for range lines {
+		}
+	}()
+}
+
+func testDurability(t *testing.T, newURL func(testing.TB) string) {
+	ctx := context.Background()
+
+	t.Run("KilledAfterCommitRunsOnce", func(t *testing.T) {
+		dbURL := newURL(t)
+		runsFile := filepath.Join(t.TempDir(), "runs")
+		runHelperUntil(t, "commit", dbURL, runsFile, "COMMITTED")
+
+		b := MustOpen(t, backend.Options{DatabaseURL: dbURL, Workers: newWorkers()})
+		if _, err := b.Store.LastWebhookEvent(ctx); err != nil {
+			t.Fatalf("LastWebhookEvent after kill: %v", err)
+		}
+		if got := runs(t, runsFile); len(got) != 0 {
+			t.Fatalf("job ran before the restart: %v", got)
+		}
+		if err := b.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 15*time.Second, "the job to run", func() bool { return len(runs(t, runsFile)) >= 1 })
+		// Give a duplicate execution time to show up.
+		time.Sleep(1500 * time.Millisecond)
+		if got := runs(t, runsFile); len(got) != 1 || got[0] != "durable" {
+			t.Fatalf("job runs = %v, want exactly one", got)
+		}
+		depth, err := b.QueueDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if depth[rivertype.JobStateCompleted] != 1 || len(depth) != 1 {
+			t.Fatalf("QueueDepth = %v, want one completed job", depth)
+		}
+	})
+
+	t.Run("KilledMidTransactionLeavesNothing", func(t *testing.T) {
+		dbURL := newURL(t)
+		runsFile := filepath.Join(t.TempDir(), "runs")
+		runHelperUntil(t, "hang", dbURL, runsFile, "IN_TX")
+
+		b := MustOpen(t, backend.Options{DatabaseURL: dbURL, Workers: newWorkers()})
+		if _, err := b.Store.LastWebhookEvent(ctx); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+			t.Fatalf("LastWebhookEvent after kill mid-transaction = %v, want ENOTFOUND", err)
+		}
+		depth, err := b.QueueDepth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(depth) != 0 {
+			t.Fatalf("QueueDepth after kill mid-transaction = %v, want no jobs", depth)
+		}
+		if err := b.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Second)
+		if got := runs(t, runsFile); len(got) != 0 {
+			t.Fatalf("a rolled-back job ran: %v", got)
+		}
+		// The delivery is not mistaken for a duplicate when Zoom retries it.
+		ev := &sfzoom.WebhookEvent{DedupeKey: "durable", EventType: "meeting.ended", Payload: []byte("{}")}
+		if err := b.Store.CreateWebhookEvent(ctx, ev, store.Job{Args: recordArgs{Ref: "retry", RunsFile: runsFile}}); err != nil {
+			t.Fatalf("CreateWebhookEvent(retried delivery): %v", err)
+		}
+		waitFor(t, 15*time.Second, "the retried delivery's job", func() bool { return len(runs(t, runsFile)) == 1 })
+	})
+}
+
+func TestDurabilitySQLite(t *testing.T) { testDurability(t, sqliteURL) }
+
+func TestDurabilityPostgres(t *testing.T) { testDurability(t, MustPostgresURL) }

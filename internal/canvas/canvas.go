@@ -1,0 +1,166 @@
+// Package canvas verifies Salesforce Canvas signed requests and decodes the
+// CanvasRequest they carry.
+//
+// Salesforce loads sfzoom inside a record page by POSTing a form field
+// signed_request = "<signature>.<payload>". Both parts are standard base64
+// with padding; the signature is HMAC-SHA256 over the payload's base64 TEXT as
+// received, keyed with the raw bytes of the connected app's consumer secret
+// (see /work/shared/docs/canvas.md §1). Verify checks the signature before it
+// looks at the JSON, then requires algorithm "HMACSHA256"; the payload never
+// chooses the algorithm.
+//
+// A signed request has no expiry and no nonce, so a captured one stays
+// signature-valid forever. TokenChecker closes that gap by proving the
+// embedded OAuth token is still alive.
+package canvas
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// Algorithm is the only value of the CanvasRequest "algorithm" field that
+// Verify accepts. Note: no hyphen (Facebook's format spells it "HMAC-SHA256").
+const Algorithm = "HMACSHA256"
+
+// MaxSignedRequestSize is the largest signed request Verify accepts, in bytes
+// (64 KiB). Salesforce caps developer parameters at 32 KB, so a real request
+// is far smaller; the limit stops an attacker from making sfzoom HMAC and
+// decode megabytes.
+const MaxSignedRequestSize = 64 << 10
+
+// Sentinel errors. Verify wraps them in a *sfzoom.Error, so use errors.Is to
+// tell them apart and sfzoom.ErrorCode to map them to HTTP statuses.
+var (
+	// ErrMalformed means the signed request is not shaped like one: no '.',
+	// empty parts, bad base64, too large, invalid JSON or an unsupported
+	// algorithm. It maps to sfzoom.EINVALID (HTTP 400).
+	ErrMalformed = errors.New("canvas: malformed signed request")
+
+	// ErrBadSignature means the signature does not match any configured
+	// consumer secret. It maps to sfzoom.EUNAUTHORIZED (HTTP 401).
+	ErrBadSignature = errors.New("canvas: signed request signature mismatch")
+)
+
+// User-facing messages. They never contain the payload, a token or a secret.
+const (
+	msgMalformed    = "This page could not read the request from Salesforce. Open sfzoom from a Salesforce record page."
+	msgBadSignature = "This request did not come from your Salesforce org. Open sfzoom from a Salesforce record page."
+)
+
+// malformed returns an EINVALID *sfzoom.Error wrapping ErrMalformed with a
+// diagnostic detail for logs. detail must never contain request content.
+func malformed(detail string) error {
+	return sfzoom.WrapError(sfzoom.EINVALID, fmt.Errorf("%w: %s", ErrMalformed, detail), msgMalformed)
+}
+
+// Verify checks signedRequest against each consumer secret in secrets (several
+// secrets allow rotation: the request is accepted if any secret matches) and
+// returns the decoded CanvasRequest.
+//
+// The steps follow canvas.md §1.3: split on the first '.', decode the
+// signature with standard base64 (padding required, base64url rejected),
+// HMAC-SHA256 the payload text exactly as received, compare with hmac.Equal,
+// and only then decode the payload and parse the JSON. Finally the
+// "algorithm" field must equal "HMACSHA256" (ASCII case-insensitively, as
+// Java's Mac.getInstance in Salesforce's SDK is).
+//
+// Errors: EINVALID wrapping ErrMalformed, EUNAUTHORIZED wrapping
+// ErrBadSignature, and EINTERNAL when no usable secret is configured.
+func Verify(signedRequest string, secrets [][]byte) (*Request, error) {
+	payloadJSON, err := verifySignature(signedRequest, secrets)
+	if err != nil {
+		return nil, err
+	}
+
+	var r Request
+	if err := json.Unmarshal(payloadJSON, &r); err != nil {
+		// A field of an unexpected type (say a number where the docs promise
+		// a string) is skipped by encoding/json, which still fills in every
+		// other field; the request stays usable, so tolerate that. Anything
+		// else (syntax errors, a non-object top level) is malformed.
+		var typeErr *json.UnmarshalTypeError
+		if !errors.As(err, &typeErr) || typeErr.Field == "" {
+			return nil, malformed("payload is not a JSON object")
+		}
+	}
+	if !strings.EqualFold(r.Algorithm, Algorithm) {
+		// Only the field's presence and value are reported; the algorithm in
+		// use is always HMAC-SHA256.
+		if r.Algorithm == "" {
+			return nil, malformed("algorithm field missing")
+		}
+		return nil, malformed("unsupported algorithm (want " + Algorithm + ")")
+	}
+	return &r, nil
+}
+
+// verifySignature performs every check up to and including the HMAC and
+// returns the decoded payload bytes.
+func verifySignature(signedRequest string, secrets [][]byte) ([]byte, error) {
+	if len(signedRequest) > MaxSignedRequestSize {
+		return nil, malformed(fmt.Sprintf("signed request larger than %d KiB", MaxSignedRequestSize>>10))
+	}
+	sigB64, payloadB64, ok := strings.Cut(signedRequest, ".")
+	if !ok || sigB64 == "" || payloadB64 == "" {
+		return nil, malformed("want <signature>.<payload>")
+	}
+	if strings.ContainsAny(signedRequest, " \t\r\n") {
+		// The usual cause is a signed request forwarded in a query string
+		// without escaping, where every '+' becomes a space.
+		return nil, malformed("contains whitespace (was it URL-decoded from a query string?)")
+	}
+	sig, err := base64.StdEncoding.Strict().DecodeString(sigB64)
+	if err != nil || len(sig) != sha256.Size {
+		return nil, malformed("signature is not standard base64 of 32 bytes")
+	}
+
+	matched, usable := false, false
+	for _, secret := range secrets {
+		// An empty key would let anyone forge a signature.
+		if len(secret) == 0 {
+			continue
+		}
+		usable = true
+		mac := hmac.New(sha256.New, secret)
+		mac.Write([]byte(payloadB64))
+		if hmac.Equal(sig, mac.Sum(nil)) {
+			matched = true
+			break
+		}
+	}
+	if !usable {
+		return nil, sfzoom.Errorf(sfzoom.EINTERNAL, "sfzoom is not configured with a Salesforce consumer secret. Tell your Salesforce admin.")
+	}
+	if !matched {
+		return nil, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, ErrBadSignature, msgBadSignature)
+	}
+
+	payload, err := base64.StdEncoding.DecodeString(payloadB64)
+	if err != nil {
+		return nil, malformed("payload is not standard base64")
+	}
+	if len(bytes.TrimSpace(payload)) == 0 || bytes.TrimSpace(payload)[0] != '{' {
+		return nil, malformed("payload is not a JSON object")
+	}
+	return payload, nil
+}
+
+// Sign returns the signed request Salesforce would send for payload (the
+// CanvasRequest JSON) under the consumer secret: base64(HMAC-SHA256(secret,
+// base64(payload))) + "." + base64(payload), standard alphabet with padding.
+// Tests and the fake org's canvas simulator use it.
+func Sign(payload []byte, secret []byte) string {
+	payloadB64 := base64.StdEncoding.EncodeToString(payload)
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(payloadB64))
+	return base64.StdEncoding.EncodeToString(mac.Sum(nil)) + "." + payloadB64
+}

@@ -1,0 +1,123 @@
+package config_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/config"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func validServeEnv() map[string]string {
+	key := base64.StdEncoding.EncodeToString(make([]byte, 32))
+	return map[string]string{
+		"SFZOOM_PUBLIC_URL":               "https://sfzoom.example.com/",
+		"SFZOOM_CANVAS_CONSUMER_SECRET":   "secret-one,secret-two",
+		"SFZOOM_SESSION_KEYS":             key,
+		"SFZOOM_ENCRYPTION_KEYS":          "k2:" + key + ",k1:" + key,
+		"SFZOOM_ZOOM_WEBHOOK_SECRET":      "whsec",
+		"SFZOOM_ZOOM_ACCOUNT_ID":          "acct",
+		"SFZOOM_ZOOM_CLIENT_ID":           "zid",
+		"SFZOOM_ZOOM_CLIENT_SECRET":       "zsecret",
+		"SFZOOM_SALESFORCE_CLIENT_ID":     "sfid",
+		"SFZOOM_SALESFORCE_CLIENT_SECRET": "sfsecret",
+	}
+}
+
+func TestLoad_OK(t *testing.T) {
+	c, err := config.Load(env(validServeEnv()), config.ModeServe)
+	if err != nil {
+		t.Fatalf("Load() error = %v", err)
+	}
+	if got, want := c.PublicURL.String(), "https://sfzoom.example.com"; got != want {
+		t.Errorf("PublicURL = %q, want %q", got, want)
+	}
+	if got := len(c.CanvasConsumerSecrets); got != 2 {
+		t.Errorf("len(CanvasConsumerSecrets) = %d, want 2", got)
+	}
+	if c.EncryptionKeys[0].ID != "k2" || len(c.EncryptionKeys) != 2 {
+		t.Errorf("EncryptionKeys = %v, want k2 first of 2", c.EncryptionKeys)
+	}
+	if c.DatabaseURL != "sqlite:data/sfzoom.db" || c.Addr != ":8080" || c.ShutdownTimeout != 30*time.Second {
+		t.Errorf("defaults not applied: %+v", c)
+	}
+	if !c.CanvasTokenCheck {
+		t.Error("CanvasTokenCheck = false, want on by default")
+	}
+}
+
+func TestLoad_ServeWithNothingListsEveryMissingVariable(t *testing.T) {
+	_, err := config.Load(env(nil), config.ModeServe)
+	var ve *config.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("Load() error = %v, want *ValidationError", err)
+	}
+	for _, v := range config.Vars() {
+		if !v.Required {
+			continue
+		}
+		if !strings.Contains(err.Error(), v.Name+":") {
+			t.Errorf("error does not mention %s:\n%v", v.Name, err)
+		}
+	}
+	// S2S is the default mode, so the account id is required as well.
+	if !strings.Contains(err.Error(), "SFZOOM_ZOOM_ACCOUNT_ID:") {
+		t.Errorf("error does not mention SFZOOM_ZOOM_ACCOUNT_ID:\n%v", err)
+	}
+}
+
+func TestLoad_Malformed(t *testing.T) {
+	tests := []struct {
+		name, key, value, want string
+	}{
+		{"BadAddr", "SFZOOM_ADDR", "8080", "host:port"},
+		{"BadDatabase", "SFZOOM_DATABASE_URL", "mysql://x", "sqlite:PATH or postgres://"},
+		{"HTTPPublicURL", "SFZOOM_PUBLIC_URL", "http://sfzoom.example.com", "https"},
+		{"RelativeURL", "SFZOOM_ZOOM_API_URL", "/v2", "absolute URL"},
+		{"ShortSessionKey", "SFZOOM_SESSION_KEYS", base64.StdEncoding.EncodeToString([]byte("short")), "32 or 64 bytes"},
+		{"EncryptionKeyWithoutID", "SFZOOM_ENCRYPTION_KEYS", base64.StdEncoding.EncodeToString(make([]byte, 32)), "id:base64key"},
+		{"BadDuration", "SFZOOM_SHUTDOWN_TIMEOUT", "soon", "duration"},
+		{"BadBudget", "SFZOOM_SALESFORCE_BACKGROUND_BUDGET", "1.5", "from 0 to 1"},
+		{"BadAdminID", "SFZOOM_ADMIN_USER_IDS", "bob", "Salesforce user id"},
+		{"BadOrigin", "SFZOOM_FRAME_ANCESTORS", "localhost:8080/path", "not an origin"},
+		{"BadMode", "SFZOOM_ZOOM_AUTH_MODE", "jwt", "s2s, user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := validServeEnv()
+			m[tt.key] = tt.value
+			_, err := config.Load(env(m), config.ModeServe)
+			if err == nil {
+				t.Fatalf("Load(%s=%q) error = nil, want one", tt.key, tt.value)
+			}
+			if !strings.Contains(err.Error(), tt.key+": ") || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load(%s=%q) error = %v, want it to name the variable and say %q", tt.key, tt.value, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoad_SecretsNeverEchoed(t *testing.T) {
+	m := validServeEnv()
+	m["SFZOOM_ENCRYPTION_KEYS"] = "k1:c2VjcmV0LWtleS1tYXRlcmlhbA=="
+	_, err := config.Load(env(m), config.ModeServe)
+	if err == nil || strings.Contains(err.Error(), "c2VjcmV0LWtleS1tYXRlcmlhbA") {
+		t.Errorf("Load() error = %v, want an error that does not echo the key", err)
+	}
+}
+
+func TestLoad_MigrateNeedsOnlyDatabase(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"SFZOOM_DATABASE_URL": "postgres://u:p@localhost/db"}), config.ModeMigrate)
+	if err != nil {
+		t.Fatalf("Load(ModeMigrate) error = %v", err)
+	}
+	if c.DatabaseURL != "postgres://u:p@localhost/db" {
+		t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+	}
+}

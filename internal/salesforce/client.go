@@ -1,0 +1,311 @@
+package salesforce
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+)
+
+// DefaultAPIVersion is the REST API version sfzoom speaks.
+const DefaultAPIVersion = "62.0"
+
+// DefaultMaxQueryLength bounds the URL-encoded length of the q= parameter
+// of one query. Salesforce refuses request URIs beyond 16,384 bytes (HTTP
+// 414); this leaves room for the host and path while still fitting a
+// 200-address e-mail IN list in one call. QueryIn splits past it.
+const DefaultMaxQueryLength = 12000
+
+// DefaultBackgroundShare is the share of the daily API allowance above which
+// background calls are refused (interactive calls go on).
+const DefaultBackgroundShare = 0.8
+
+// Refresher renews the access token behind the *http.Client after
+// Salesforce answered 401 INVALID_SESSION_ID. The client calls it at most
+// once per request and then retries once. internal/tokens implements it.
+type Refresher interface {
+	Refresh(ctx context.Context) error
+}
+
+// RefresherFunc adapts a function to Refresher.
+type RefresherFunc func(ctx context.Context) error
+
+// Refresh calls f.
+func (f RefresherFunc) Refresh(ctx context.Context) error { return f(ctx) }
+
+// Client is a Salesforce REST API client for one org connection.
+type Client struct {
+	httpClient  *http.Client
+	baseURL     *url.URL // instance URL, with a trailing slash
+	apiVersion  string
+	refresher   Refresher
+	logger      *slog.Logger
+	maxQueryLen int
+	bgShare     float64
+	maxRetries  int
+	sleep       func(ctx context.Context, d time.Duration) error
+	now         func() time.Time
+	breaker     *gobreaker.CircuitBreaker[*response]
+	budget      *budget
+	metrics     *metrics
+	brkSettings gobreaker.Settings
+	reg         prometheus.Registerer
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithAPIVersion overrides DefaultAPIVersion ("62.0", without the "v").
+func WithAPIVersion(v string) Option { return func(c *Client) { c.apiVersion = strings.TrimPrefix(v, "v") } }
+
+// WithRefresher sets the hook called once on 401 INVALID_SESSION_ID.
+func WithRefresher(r Refresher) Option { return func(c *Client) { c.refresher = r } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
+
+// WithMaxQueryLength overrides DefaultMaxQueryLength.
+func WithMaxQueryLength(n int) Option { return func(c *Client) { c.maxQueryLen = n } }
+
+// WithBackgroundShare sets the API-usage share (0–1) above which calls made
+// with WithPriority(ctx, Background) fail fast with a *RateLimitError.
+func WithBackgroundShare(share float64) Option { return func(c *Client) { c.bgShare = share } }
+
+// WithMaxRetries sets how many times an idempotent read is retried after a
+// network error or 5xx (default 2).
+func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = n } }
+
+// WithSleep replaces the backoff sleep (tests pass a no-op).
+func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *Client) { c.sleep = sleep }
+}
+
+// WithClock sets the clock used for the budget timestamp.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithRegisterer exports the API-usage and breaker gauges to reg. Clients
+// sharing a registry share the collectors.
+func WithRegisterer(reg prometheus.Registerer) Option { return func(c *Client) { c.reg = reg } }
+
+// WithBreakerSettings overrides the circuit breaker settings. Name,
+// ReadyToTrip, IsSuccessful and OnStateChange are filled in when empty.
+func WithBreakerSettings(s gobreaker.Settings) Option { return func(c *Client) { c.brkSettings = s } }
+
+// NewClient returns a client for the org at instanceURL (from the token
+// response's instance_url or the canvas request's client.instanceUrl).
+// httpClient must add the Authorization header (oauth2.NewClient); nil means
+// http.DefaultClient, which only works against endpoints needing no token.
+func NewClient(httpClient *http.Client, instanceURL string, opts ...Option) (*Client, error) {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	u, err := url.Parse(instanceURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("salesforce: invalid instance URL %q", instanceURL)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	c := &Client{
+		httpClient:  httpClient,
+		baseURL:     u,
+		apiVersion:  DefaultAPIVersion,
+		logger:      slog.Default(),
+		maxQueryLen: DefaultMaxQueryLength,
+		bgShare:     DefaultBackgroundShare,
+		maxRetries:  2,
+		sleep:       sleepCtx,
+		now:         time.Now,
+		budget:      &budget{},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.metrics = newMetrics(c.reg)
+	c.breaker = c.newBreaker()
+	return c, nil
+}
+
+// APIVersion returns the REST API version in use, e.g. "62.0".
+func (c *Client) APIVersion() string { return c.apiVersion }
+
+// InstanceURL returns the org's instance URL.
+func (c *Client) InstanceURL() string { return strings.TrimSuffix(c.baseURL.String(), "/") }
+
+func (c *Client) dataPath() string { return "services/data/v" + c.apiVersion + "/" }
+
+// resolve turns a path into a URL: "http…" is absolute, "/…" is relative to
+// the instance root (nextRecordsUrl, identity), anything else is relative to
+// the versioned data API root.
+func (c *Client) resolve(p string) (*url.URL, error) {
+	switch {
+	case strings.HasPrefix(p, "http://") || strings.HasPrefix(p, "https://"):
+		return url.Parse(p)
+	case strings.HasPrefix(p, "/"):
+		ref, err := url.Parse(strings.TrimPrefix(p, "/"))
+		if err != nil {
+			return nil, err
+		}
+		return c.baseURL.ResolveReference(ref), nil
+	default:
+		ref, err := url.Parse(c.dataPath() + p)
+		if err != nil {
+			return nil, err
+		}
+		return c.baseURL.ResolveReference(ref), nil
+	}
+}
+
+// response is a fully read HTTP response; the body is small JSON, and
+// reading it inside the breaker lets 5xx count as failures.
+type response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+}
+
+var errServer = errors.New("salesforce: server error")
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// backoff returns a jittered exponential delay for attempt n (0-based):
+// 250ms, 500ms, 1s … capped at 8s, each scaled by a random 0.5–1.0.
+func backoff(n int) time.Duration {
+	d := 250 * time.Millisecond << min(n, 5)
+	if d > 8*time.Second {
+		d = 8 * time.Second
+	}
+	return time.Duration(float64(d) * (0.5 + rand.Float64()/2))
+}
+
+// call performs one API request and decodes a 2xx JSON body into v (when v
+// is not nil). It returns the response so callers can tell 200 from 201.
+// Errors are *APIError, *RateLimitError, or transport errors, not yet mapped
+// to sfzoom codes; public methods do that with toDomain.
+func (c *Client) call(ctx context.Context, method, path string, body any, v any) (*response, error) {
+	if err := c.checkBudget(ctx); err != nil {
+		return nil, err
+	}
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return nil, fmt.Errorf("salesforce: encode request: %w", err)
+		}
+	}
+	u, err := c.resolve(path)
+	if err != nil {
+		return nil, fmt.Errorf("salesforce: bad path: %w", err)
+	}
+	idempotent := method == http.MethodGet || method == http.MethodHead
+	refreshed := false
+	for attempt := 0; ; attempt++ {
+		resp, err := c.roundTrip(ctx, method, u, payload)
+		if err == nil || errors.Is(err, errServer) {
+			c.observe(resp)
+		}
+		switch {
+		case errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests):
+			return nil, fmt.Errorf("salesforce: circuit open: %w", err)
+		case err != nil && !errors.Is(err, errServer):
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if idempotent && attempt < c.maxRetries {
+				c.logger.DebugContext(ctx, "salesforce: retrying after transport error", "path", u.Path, "attempt", attempt+1)
+				if serr := c.sleep(ctx, backoff(attempt)); serr != nil {
+					return nil, serr
+				}
+				continue
+			}
+			return nil, err
+		}
+		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			if v != nil && len(bytes.TrimSpace(resp.Body)) > 0 {
+				if err := json.Unmarshal(resp.Body, v); err != nil {
+					return resp, fmt.Errorf("salesforce: decode %s response: %w", u.Path, err)
+				}
+			}
+			return resp, nil
+		}
+		apiErr := &APIError{StatusCode: resp.StatusCode, Errors: decodeErrorBody(resp.Body)}
+		switch {
+		case resp.StatusCode == http.StatusUnauthorized && apiErr.Has(CodeInvalidSession) && c.refresher != nil && !refreshed:
+			refreshed = true
+			if rerr := c.refresher.Refresh(ctx); rerr != nil {
+				return resp, fmt.Errorf("salesforce: refresh after INVALID_SESSION_ID: %w", errors.Join(rerr, apiErr))
+			}
+			continue
+		case resp.StatusCode == http.StatusForbidden && apiErr.Has(CodeRequestLimitExceeded):
+			return resp, rateLimitFrom(apiErr)
+		case resp.StatusCode >= 500 && idempotent && attempt < c.maxRetries:
+			if serr := c.sleep(ctx, backoff(attempt)); serr != nil {
+				return nil, serr
+			}
+			continue
+		}
+		return resp, apiErr
+	}
+}
+
+func rateLimitFrom(ae *APIError) *RateLimitError {
+	msg := ae.firstMessage()
+	// "ConcurrentPerOrgLongTxn Limit exceeded." clears in seconds; the
+	// daily "TotalRequests Limit exceeded." only when the 24-hour window
+	// rolls, so wait long.
+	if strings.Contains(msg, "Concurrent") {
+		return &RateLimitError{RetryAfter: 5 * time.Second, Message: msg}
+	}
+	return &RateLimitError{RetryAfter: time.Hour, Daily: true, Message: msg}
+}
+
+func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, payload []byte) (*response, error) {
+	return c.breaker.Execute(func() (*response, error) {
+		var body io.Reader
+		if payload != nil {
+			body = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", "application/json")
+		if payload != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		hr, err := c.httpClient.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("salesforce: %s %s: %w", method, u.Path, err)
+		}
+		defer hr.Body.Close()
+		b, err := io.ReadAll(io.LimitReader(hr.Body, 32<<20))
+		if err != nil {
+			return nil, fmt.Errorf("salesforce: read %s: %w", u.Path, err)
+		}
+		r := &response{StatusCode: hr.StatusCode, Header: hr.Header, Body: b}
+		if hr.StatusCode >= 500 {
+			return r, errServer
+		}
+		return r, nil
+	})
+}

@@ -1,0 +1,293 @@
+package salesforcetest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// snapshot is the state an all-or-none operation restores on failure.
+type snapshot struct {
+	records map[string]*record
+	events  int
+}
+
+func (s *Server) snapshot() snapshot {
+	m := make(map[string]*record, len(s.records))
+	for k, v := range s.records {
+		m[k] = v.clone()
+	}
+	return snapshot{records: m, events: len(s.events)}
+}
+
+func (s *Server) restore(sn snapshot) {
+	s.records = sn.records
+	s.events = s.events[:sn.events]
+}
+
+const haltedMsg = "The transaction was rolled back since another operation in the same transaction failed."
+
+var refRE = regexp.MustCompile(`@\{([A-Za-z0-9_]+)\.([^}]+)\}`)
+
+// composite runs POST /composite (salesforce-api.md §6.1): up to 25
+// subrequests, references between them, 200 overall with a status per
+// subrequest, PROCESSING_HALTED after a failure under allOrNone.
+func (s *Server) composite(sess *session, ver string, body []byte) apiResp {
+	var req struct {
+		AllOrNone bool `json:"allOrNone"`
+		Steps     []struct {
+			Method      string            `json:"method"`
+			URL         string            `json:"url"`
+			ReferenceID string            `json:"referenceId"`
+			Body        json.RawMessage   `json:"body"`
+			Headers     map[string]string `json:"httpHeaders"`
+		} `json:"compositeRequest"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || len(req.Steps) == 0 {
+		return errResp(http.StatusBadRequest, "JSON_PARSER_ERROR", "Unexpected character in request body")
+	}
+	if len(req.Steps) > 25 {
+		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", "Maximum of 25 subrequests allowed per composite request")
+	}
+	for _, st := range req.Steps {
+		for h := range st.Headers {
+			if strings.EqualFold(h, "Authorization") || strings.EqualFold(h, "Content-Type") || strings.EqualFold(h, "Accept") {
+				return errResp(http.StatusBadRequest, "INVALID_INPUT", "Subrequests may not set the "+h+" header")
+			}
+		}
+	}
+	sn := s.snapshot()
+	results := map[string]any{}
+	out := make([]ordered, len(req.Steps))
+	failed := -1
+	for i, st := range req.Steps {
+		if failed >= 0 && req.AllOrNone {
+			out[i] = subResp(st.ReferenceID, http.StatusBadRequest, restError("PROCESSING_HALTED", haltedMsg), nil)
+			continue
+		}
+		u, err1 := substitute(st.URL, results, false)
+		b, err2 := substitute(string(st.Body), results, true)
+		if err := firstErr(err1, err2); err != nil {
+			out[i] = subResp(st.ReferenceID, http.StatusBadRequest, restError("PROCESSING_HALTED", err.Error()), nil)
+			if failed < 0 {
+				failed = i
+			}
+			continue
+		}
+		pu, err := url.Parse(u)
+		if err != nil {
+			out[i] = subResp(st.ReferenceID, http.StatusBadRequest, restError("INVALID_URL", "invalid url"), nil)
+			failed = i
+			continue
+		}
+		res := s.dispatch(sess, strings.ToUpper(st.Method), pu.EscapedPath(), pu.Query(), []byte(b))
+		out[i] = subResp(st.ReferenceID, res.status, res.body, res.headers)
+		if res.status >= 300 {
+			if failed < 0 {
+				failed = i
+			}
+			continue
+		}
+		var parsed any
+		if len(res.body) > 0 {
+			_ = json.Unmarshal(res.body, &parsed)
+		}
+		results[st.ReferenceID] = parsed
+	}
+	if failed >= 0 && req.AllOrNone {
+		s.restore(sn)
+		for i := range out {
+			if i != failed {
+				out[i] = subResp(req.Steps[i].ReferenceID, http.StatusBadRequest, restError("PROCESSING_HALTED", haltedMsg), nil)
+			}
+		}
+	}
+	return apiResp{status: http.StatusOK, body: mustJSON(ordered{{"compositeResponse", out}})}
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func subResp(ref string, status int, body []byte, headers map[string]string) ordered {
+	if headers == nil {
+		headers = map[string]string{}
+	}
+	var b any
+	if len(body) > 0 {
+		b = json.RawMessage(body)
+	}
+	return ordered{{"body", b}, {"httpHeaders", headers}, {"httpStatusCode", status}, {"referenceId", ref}}
+}
+
+// substitute replaces @{ref.path} with values from earlier results; inJSON
+// escapes the value for a JSON string.
+func substitute(text string, results map[string]any, inJSON bool) (string, error) {
+	var failure error
+	out := refRE.ReplaceAllStringFunc(text, func(m string) string {
+		sm := refRE.FindStringSubmatch(m)
+		v, ok := walk(results[sm[1]], sm[2])
+		if _, known := results[sm[1]]; !known || !ok {
+			failure = fmt.Errorf("Invalid reference specified. No value for %s.%s found in %s. Provided referenceId ('%s') must start with a letter or a number, and it can contain only letters, numbers and underscores ('_').", sm[1], sm[2], sm[1], sm[1])
+			return m
+		}
+		str := fmt.Sprint(v)
+		if inJSON {
+			q, _ := json.Marshal(str)
+			str = string(q[1 : len(q)-1])
+		}
+		return str
+	})
+	return out, failure
+}
+
+func walk(v any, path string) (any, bool) {
+	for _, seg := range strings.Split(path, ".") {
+		name, idx, hasIdx := strings.Cut(seg, "[")
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[name]; !ok {
+			return nil, false
+		}
+		if hasIdx {
+			n, err := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+			arr, isArr := v.([]any)
+			if err != nil || !isArr || n < 0 || n >= len(arr) {
+				return nil, false
+			}
+			v = arr[n]
+		}
+	}
+	return v, v != nil
+}
+
+// collections runs the sObject Collections endpoints (§6.2, §6.3). Item
+// errors use statusCode; allOrNone rolls back and marks valid items
+// ALL_OR_NONE_OPERATION_ROLLED_BACK.
+func (s *Server) collections(sess *session, ver, method string, segs []string, body []byte) apiResp {
+	var req struct {
+		AllOrNone bool             `json:"allOrNone"`
+		Records   []map[string]any `json:"records"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil || len(req.Records) == 0 {
+		return errResp(http.StatusBadRequest, "JSON_PARSER_ERROR", "Unexpected character in request body")
+	}
+	if len(req.Records) > 200 {
+		return errResp(http.StatusBadRequest, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
+	}
+	var upsertObj *ObjectSchema
+	var extField string
+	switch {
+	case len(segs) == 0 && (method == http.MethodPost || method == http.MethodPatch):
+	case len(segs) == 2 && method == http.MethodPatch:
+		var ok bool
+		if upsertObj, ok = s.schema.object(segs[0]); !ok {
+			return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+		}
+		extField = segs[1]
+	default:
+		return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+	}
+	sn := s.snapshot()
+	type result struct {
+		id      string
+		created *bool
+		err     *opErr
+	}
+	results := make([]result, len(req.Records))
+	anyFailed := false
+	for i, rec := range req.Records {
+		attrs, _ := rec["attributes"].(map[string]any)
+		typ, _ := attrs["type"].(string)
+		obj, ok := s.schema.object(typ)
+		if !ok || (upsertObj != nil && obj != upsertObj) {
+			results[i].err = &opErr{code: "INVALID_TYPE", message: "Must send a concrete entity type."}
+			anyFailed = true
+			continue
+		}
+		fields := make(map[string]any, len(rec))
+		for k, v := range rec {
+			if k != "attributes" && !(method == http.MethodPatch && upsertObj == nil && strings.EqualFold(k, "id")) {
+				fields[k] = v
+			}
+		}
+		switch {
+		case upsertObj != nil:
+			val, _ := fields[extField].(string)
+			delete(fields, extField)
+			for k := range fields {
+				if strings.EqualFold(k, extField) {
+					delete(fields, k)
+				}
+			}
+			id, created, status, oe := s.upsert(sess, obj, extField, val, fields, ver)
+			switch {
+			case oe != nil:
+				results[i].err = oe
+			case status == http.StatusMultipleChoices:
+				results[i].err = &opErr{code: "DUPLICATE_EXTERNAL_ID", message: "Duplicate external id specified: " + val, fields: []string{extField}}
+			default:
+				results[i].id = id.(string)
+				results[i].created = &created
+			}
+		case method == http.MethodPost:
+			if _, has := rec["id"]; has {
+				results[i].err = &opErr{code: "INVALID_FIELD", message: "Record ID: id value of incorrect type", fields: []string{"Id"}}
+				break
+			}
+			results[i].id, results[i].err = s.create(sess, obj, fields)
+		default:
+			id, _ := rec["id"].(string)
+			results[i].id = id
+			target, oe := s.find(sess, obj, id)
+			if oe != nil {
+				results[i].err = &opErr{code: "MALFORMED_ID", message: "Record ID: id value of incorrect type: " + id, fields: []string{"Id"}}
+				results[i].id = ""
+				break
+			}
+			results[i].err = s.update(target, fields)
+		}
+		if results[i].err != nil {
+			anyFailed = true
+		}
+	}
+	if anyFailed && req.AllOrNone {
+		s.restore(sn)
+	}
+	out := make([]ordered, len(results))
+	for i, r := range results {
+		var o ordered
+		switch {
+		case r.err != nil:
+			o = ordered{{"success", false}, {"errors", []ordered{r.err.item()}}}
+			if method == http.MethodPatch && upsertObj == nil && r.id != "" {
+				o = append(ordered{{"id", r.id}}, o...)
+			}
+		case anyFailed && req.AllOrNone:
+			rolled := &opErr{code: "ALL_OR_NONE_OPERATION_ROLLED_BACK", message: "Record rolled back because not all records were valid and the request was using AllOrNone header"}
+			o = ordered{{"success", false}, {"errors", []ordered{rolled.item()}}}
+			// A rolled-back update keeps its id; a rolled-back create has none.
+			if method == http.MethodPatch && upsertObj == nil {
+				o = append(ordered{{"id", r.id}}, o...)
+			}
+		default:
+			o = ordered{{"id", r.id}, {"success", true}, {"errors", []any{}}}
+			if r.created != nil {
+				o = append(o, kv{"created", *r.created})
+			}
+		}
+		out[i] = o
+	}
+	return apiResp{status: http.StatusOK, body: mustJSON(out)}
+}

@@ -1,0 +1,628 @@
+package salesforcetest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// SOQL is a parsed query in the subset the fake understands: SELECT fields
+// FROM object [WHERE …] [ORDER BY …] [LIMIT n] [OFFSET n].
+type SOQL struct {
+	Fields  []string
+	Object  string
+	Where   *Expr // nil without WHERE
+	OrderBy []OrderTerm
+	Limit   int // 0 when absent
+	Offset  int
+}
+
+// OrderTerm is one ORDER BY term.
+type OrderTerm struct {
+	Field      string
+	Desc       bool
+	NullsFirst bool
+}
+
+// Expr is a WHERE tree node. Op is "AND", "OR" or "NOT" (with Children), or
+// a comparison "=", "!=", "<", "<=", ">", ">=", "IN", "NOT IN", "LIKE" (with
+// Field and Values).
+type Expr struct {
+	Op       string
+	Children []*Expr
+	Field    string
+	Values   []Value
+}
+
+// Value kinds.
+const (
+	KindString   = "string"
+	KindNumber   = "number"
+	KindBool     = "bool"
+	KindNull     = "null"
+	KindDate     = "date"
+	KindDateTime = "datetime"
+	KindLike     = "like"
+)
+
+// Value is a literal in a WHERE clause. Str holds the unescaped text of a
+// string, the YYYY-MM-DD of a date; Like the parts of a LIKE pattern.
+type Value struct {
+	Kind string
+	Str  string
+	Num  float64
+	Bool bool
+	Time time.Time
+	Like []LikePart
+}
+
+// LikePart is a run of literal text or a single wildcard ("%" or "_").
+type LikePart struct {
+	Text     string
+	Wildcard bool
+}
+
+// String renders the tree in a canonical, unambiguous form for tests.
+func (e *Expr) String() string {
+	if e == nil {
+		return "<nil>"
+	}
+	switch e.Op {
+	case "AND", "OR", "NOT":
+		parts := make([]string, len(e.Children))
+		for i, c := range e.Children {
+			parts[i] = c.String()
+		}
+		return e.Op + "(" + strings.Join(parts, ", ") + ")"
+	}
+	vals := make([]string, len(e.Values))
+	for i, v := range e.Values {
+		vals[i] = v.String()
+	}
+	return e.Op + "(" + e.Field + "; " + strings.Join(vals, ", ") + ")"
+}
+
+// String renders the value with its kind.
+func (v Value) String() string {
+	switch v.Kind {
+	case KindString, KindDate:
+		return v.Kind + ":" + strconv.Quote(v.Str)
+	case KindNumber:
+		return "number:" + strconv.FormatFloat(v.Num, 'g', -1, 64)
+	case KindBool:
+		return "bool:" + strconv.FormatBool(v.Bool)
+	case KindDateTime:
+		return "datetime:" + v.Time.UTC().Format(time.RFC3339)
+	case KindLike:
+		var b strings.Builder
+		for _, p := range v.Like {
+			if p.Wildcard {
+				b.WriteString("*" + p.Text)
+			} else {
+				b.WriteString(strconv.Quote(p.Text))
+			}
+		}
+		return "like:" + b.String()
+	}
+	return "null"
+}
+
+// QueryError is a MALFORMED_QUERY.
+type QueryError struct{ Msg string }
+
+func (e *QueryError) Error() string { return e.Msg }
+
+type tokKind int
+
+const (
+	tIdent tokKind = iota
+	tString
+	tNumber
+	tDateLit
+	tOp
+	tLParen
+	tRParen
+	tComma
+	tEOF
+)
+
+type token struct {
+	kind tokKind
+	text string // identifier text, raw string body (escapes intact), operator, number
+	pos  int
+}
+
+func tokenize(q string) ([]token, error) {
+	var toks []token
+	i := 0
+	for i < len(q) {
+		c := q[i]
+		switch {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			i++
+		case c == '(':
+			toks = append(toks, token{tLParen, "(", i})
+			i++
+		case c == ')':
+			toks = append(toks, token{tRParen, ")", i})
+			i++
+		case c == ',':
+			toks = append(toks, token{tComma, ",", i})
+			i++
+		case c == '\'':
+			start := i
+			i++
+			var b strings.Builder
+			closed := false
+			for i < len(q) {
+				if q[i] == '\\' {
+					if i+1 >= len(q) {
+						break
+					}
+					b.WriteByte(q[i])
+					b.WriteByte(q[i+1])
+					i += 2
+					continue
+				}
+				if q[i] == '\'' {
+					closed = true
+					i++
+					break
+				}
+				b.WriteByte(q[i])
+				i++
+			}
+			if !closed {
+				return nil, &QueryError{fmt.Sprintf("unterminated string literal at position %d", start)}
+			}
+			toks = append(toks, token{tString, b.String(), start})
+		case c == '=':
+			toks = append(toks, token{tOp, "=", i})
+			i++
+		case c == '!' || c == '<' || c == '>':
+			start := i
+			op := string(c)
+			if i+1 < len(q) && (q[i+1] == '=' || (c == '<' && q[i+1] == '>')) {
+				op += string(q[i+1])
+				i++
+			}
+			i++
+			if op == "!" {
+				return nil, &QueryError{fmt.Sprintf("unexpected '!' at position %d", start)}
+			}
+			if op == "<>" {
+				op = "!="
+			}
+			toks = append(toks, token{tOp, op, start})
+		case c >= '0' && c <= '9' || c == '-' || c == '+':
+			start := i
+			i++
+			for i < len(q) && strings.IndexByte("0123456789.-:+TZ", q[i]) >= 0 {
+				i++
+			}
+			text := q[start:i]
+			kind := tNumber
+			if len(text) >= 10 && text[4] == '-' && text[7] == '-' {
+				kind = tDateLit
+			}
+			toks = append(toks, token{kind, text, start})
+		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+			start := i
+			for i < len(q) && (q[i] == '_' || q[i] == '.' || q[i] >= 'A' && q[i] <= 'Z' || q[i] >= 'a' && q[i] <= 'z' || q[i] >= '0' && q[i] <= '9') {
+				i++
+			}
+			toks = append(toks, token{tIdent, q[start:i], start})
+		default:
+			r, _ := utf8.DecodeRuneInString(q[i:])
+			return nil, &QueryError{fmt.Sprintf("unexpected character %q at position %d", r, i)}
+		}
+	}
+	return append(toks, token{tEOF, "", len(q)}), nil
+}
+
+type parser struct {
+	toks []token
+	i    int
+}
+
+func (p *parser) peek() token { return p.toks[p.i] }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
+
+func (p *parser) keyword(kw string) bool {
+	t := p.peek()
+	if t.kind == tIdent && strings.EqualFold(t.text, kw) {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *parser) expectKeyword(kw string) error {
+	if !p.keyword(kw) {
+		return p.errorf("expecting %s", kw)
+	}
+	return nil
+}
+
+func (p *parser) errorf(format string, args ...any) error {
+	t := p.peek()
+	got := t.text
+	if t.kind == tEOF {
+		got = "end of query"
+	}
+	return &QueryError{fmt.Sprintf("unexpected token: '%s' at position %d (%s)", got, t.pos, fmt.Sprintf(format, args...))}
+}
+
+var reserved = map[string]bool{"SELECT": true, "FROM": true, "WHERE": true, "AND": true, "OR": true, "NOT": true, "IN": true,
+	"LIKE": true, "ORDER": true, "BY": true, "LIMIT": true, "OFFSET": true, "ASC": true, "DESC": true, "NULLS": true,
+	"NULL": true, "TRUE": true, "FALSE": true, "GROUP": true, "HAVING": true}
+
+func (p *parser) ident() (string, error) {
+	t := p.peek()
+	if t.kind != tIdent || reserved[strings.ToUpper(t.text)] || strings.HasPrefix(t.text, ".") ||
+		strings.HasSuffix(t.text, ".") || strings.Contains(t.text, "..") {
+		return "", p.errorf("expecting a field or object name")
+	}
+	p.i++
+	return t.text, nil
+}
+
+// ParseSOQL parses q. Anything outside the supported subset is a
+// *QueryError, reported by the server as 400 MALFORMED_QUERY.
+func ParseSOQL(q string) (*SOQL, error) {
+	toks, err := tokenize(q)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks}
+	out := &SOQL{}
+	if err := p.expectKeyword("SELECT"); err != nil {
+		return nil, err
+	}
+	for {
+		f, err := p.ident()
+		if err != nil {
+			return nil, err
+		}
+		out.Fields = append(out.Fields, f)
+		if p.peek().kind != tComma {
+			break
+		}
+		p.next()
+	}
+	if err := p.expectKeyword("FROM"); err != nil {
+		return nil, err
+	}
+	if out.Object, err = p.ident(); err != nil {
+		return nil, err
+	}
+	if strings.Contains(out.Object, ".") {
+		return nil, &QueryError{"invalid object name " + out.Object}
+	}
+	if p.keyword("WHERE") {
+		if out.Where, err = p.orExpr(); err != nil {
+			return nil, err
+		}
+	}
+	if p.keyword("ORDER") {
+		if err := p.expectKeyword("BY"); err != nil {
+			return nil, err
+		}
+		for {
+			f, err := p.ident()
+			if err != nil {
+				return nil, err
+			}
+			term := OrderTerm{Field: f}
+			if p.keyword("DESC") {
+				term.Desc = true
+			} else {
+				p.keyword("ASC")
+			}
+			if p.keyword("NULLS") {
+				if p.keyword("FIRST") {
+					term.NullsFirst = true
+				} else if !p.keyword("LAST") {
+					return nil, p.errorf("expecting FIRST or LAST")
+				}
+			} else {
+				term.NullsFirst = !term.Desc
+			}
+			out.OrderBy = append(out.OrderBy, term)
+			if p.peek().kind != tComma {
+				break
+			}
+			p.next()
+		}
+	}
+	if p.keyword("LIMIT") {
+		if out.Limit, err = p.integer(); err != nil {
+			return nil, err
+		}
+	}
+	if p.keyword("OFFSET") {
+		if out.Offset, err = p.integer(); err != nil {
+			return nil, err
+		}
+	}
+	if p.peek().kind != tEOF {
+		return nil, p.errorf("expecting end of query")
+	}
+	return out, nil
+}
+
+func (p *parser) integer() (int, error) {
+	t := p.peek()
+	if t.kind != tNumber {
+		return 0, p.errorf("expecting a number")
+	}
+	n, err := strconv.Atoi(t.text)
+	if err != nil || n < 0 {
+		return 0, p.errorf("expecting a non-negative integer")
+	}
+	p.i++
+	return n, nil
+}
+
+func (p *parser) orExpr() (*Expr, error) {
+	first, err := p.andExpr()
+	if err != nil {
+		return nil, err
+	}
+	e := &Expr{Op: "OR", Children: []*Expr{first}}
+	for p.keyword("OR") {
+		c, err := p.andExpr()
+		if err != nil {
+			return nil, err
+		}
+		e.Children = append(e.Children, c)
+	}
+	if len(e.Children) == 1 {
+		return first, nil
+	}
+	return e, nil
+}
+
+func (p *parser) andExpr() (*Expr, error) {
+	first, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	e := &Expr{Op: "AND", Children: []*Expr{first}}
+	for p.keyword("AND") {
+		c, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		e.Children = append(e.Children, c)
+	}
+	if len(e.Children) == 1 {
+		return first, nil
+	}
+	return e, nil
+}
+
+func (p *parser) unary() (*Expr, error) {
+	if p.keyword("NOT") {
+		c, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		return &Expr{Op: "NOT", Children: []*Expr{c}}, nil
+	}
+	if p.peek().kind == tLParen {
+		p.next()
+		e, err := p.orExpr()
+		if err != nil {
+			return nil, err
+		}
+		if p.peek().kind != tRParen {
+			return nil, p.errorf("expecting ')'")
+		}
+		p.next()
+		return e, nil
+	}
+	return p.comparison()
+}
+
+func (p *parser) comparison() (*Expr, error) {
+	f, err := p.ident()
+	if err != nil {
+		return nil, err
+	}
+	e := &Expr{Field: f}
+	switch {
+	case p.peek().kind == tOp:
+		e.Op = p.next().text
+		v, err := p.value(false)
+		if err != nil {
+			return nil, err
+		}
+		e.Values = []Value{v}
+	case p.keyword("LIKE"):
+		e.Op = "LIKE"
+		v, err := p.value(true)
+		if err != nil {
+			return nil, err
+		}
+		e.Values = []Value{v}
+	case p.keyword("NOT"):
+		if err := p.expectKeyword("IN"); err != nil {
+			return nil, err
+		}
+		e.Op = "NOT IN"
+		if e.Values, err = p.list(); err != nil {
+			return nil, err
+		}
+	case p.keyword("IN"):
+		e.Op = "IN"
+		if e.Values, err = p.list(); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, p.errorf("expecting an operator")
+	}
+	return e, nil
+}
+
+func (p *parser) list() ([]Value, error) {
+	if p.peek().kind != tLParen {
+		return nil, p.errorf("expecting '('")
+	}
+	p.next()
+	var vs []Value
+	for {
+		v, err := p.value(false)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+		if p.peek().kind == tComma {
+			p.next()
+			continue
+		}
+		if p.peek().kind != tRParen {
+			return nil, p.errorf("expecting ')'")
+		}
+		p.next()
+		return vs, nil
+	}
+}
+
+func (p *parser) value(like bool) (Value, error) {
+	t := p.peek()
+	switch t.kind {
+	case tString:
+		p.i++
+		if like {
+			parts, err := unescapeLike(t.text)
+			if err != nil {
+				return Value{}, err
+			}
+			return Value{Kind: KindLike, Like: parts}, nil
+		}
+		s, err := unescape(t.text)
+		if err != nil {
+			return Value{}, err
+		}
+		return Value{Kind: KindString, Str: s}, nil
+	case tNumber:
+		if like {
+			return Value{}, p.errorf("LIKE needs a string")
+		}
+		n, err := strconv.ParseFloat(t.text, 64)
+		if err != nil {
+			return Value{}, p.errorf("invalid number")
+		}
+		p.i++
+		return Value{Kind: KindNumber, Num: n}, nil
+	case tDateLit:
+		if like {
+			return Value{}, p.errorf("LIKE needs a string")
+		}
+		p.i++
+		if len(t.text) == 10 {
+			if _, err := time.Parse("2006-01-02", t.text); err != nil {
+				return Value{}, &QueryError{"invalid date: " + t.text}
+			}
+			return Value{Kind: KindDate, Str: t.text}, nil
+		}
+		for _, l := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.000Z07:00"} {
+			if tm, err := time.Parse(l, t.text); err == nil {
+				return Value{Kind: KindDateTime, Time: tm}, nil
+			}
+		}
+		return Value{}, &QueryError{"invalid datetime: " + t.text}
+	case tIdent:
+		if like {
+			return Value{}, p.errorf("LIKE needs a string")
+		}
+		switch strings.ToUpper(t.text) {
+		case "NULL":
+			p.i++
+			return Value{Kind: KindNull}, nil
+		case "TRUE", "FALSE":
+			p.i++
+			return Value{Kind: KindBool, Bool: strings.EqualFold(t.text, "TRUE")}, nil
+		}
+	}
+	return Value{}, p.errorf("expecting a value")
+}
+
+// unescape decodes a string literal body (salesforce-api.md §4.1). A
+// backslash before anything but the documented escapes is an error, as is
+// \% or \_ outside LIKE.
+func unescape(raw string) (string, error) {
+	parts, err := decodeEscapes(raw, false)
+	if err != nil {
+		return "", err
+	}
+	return parts[0].Text, nil
+}
+
+func unescapeLike(raw string) ([]LikePart, error) { return decodeEscapes(raw, true) }
+
+func decodeEscapes(raw string, like bool) ([]LikePart, error) {
+	var parts []LikePart
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() > 0 {
+			parts = append(parts, LikePart{Text: cur.String()})
+			cur.Reset()
+		}
+	}
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if like && (c == '%' || c == '_') {
+			flush()
+			parts = append(parts, LikePart{Text: string(c), Wildcard: true})
+			continue
+		}
+		if c != '\\' {
+			cur.WriteByte(c)
+			continue
+		}
+		if i+1 >= len(raw) {
+			return nil, &QueryError{"invalid escape sequence at end of string"}
+		}
+		i++
+		switch raw[i] {
+		case 'n', 'N':
+			cur.WriteByte('\n')
+		case 'r', 'R':
+			cur.WriteByte('\r')
+		case 't', 'T':
+			cur.WriteByte('\t')
+		case 'b', 'B':
+			cur.WriteByte('\b')
+		case 'f', 'F':
+			cur.WriteByte('\f')
+		case '"', '\'', '\\':
+			cur.WriteByte(raw[i])
+		case '%', '_':
+			if !like {
+				return nil, &QueryError{`invalid escape sequence \` + string(raw[i]) + ` outside LIKE`}
+			}
+			cur.WriteByte(raw[i])
+		case 'u':
+			if i+4 >= len(raw) {
+				return nil, &QueryError{`invalid \u escape`}
+			}
+			n, err := strconv.ParseUint(raw[i+1:i+5], 16, 32)
+			if err != nil {
+				return nil, &QueryError{`invalid \u escape`}
+			}
+			cur.WriteRune(rune(n))
+			i += 4
+		default:
+			return nil, &QueryError{`invalid escape sequence \` + string(raw[i])}
+		}
+	}
+	flush()
+	if !like && len(parts) == 0 {
+		parts = []LikePart{{}}
+	}
+	return parts, nil
+}

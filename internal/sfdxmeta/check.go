@@ -1,0 +1,86 @@
+package sfdxmeta
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Want is a field the service needs. It has the same shape as salesforce.FieldSpec, so a spec converts
+// with sfdxmeta.Want(spec). Length is the text length, or the precision of a Number; 0 means any.
+// Activity fields use Object "Activity".
+type Want struct {
+	Object     string
+	Field      string
+	Type       string
+	Length     int
+	ExternalID bool
+	Unique     bool
+}
+
+// Check reports every wanted field that the schema lacks or declares with an incompatible type, length,
+// external-id or unique flag. The returned error joins one error per field, each naming Object.Field.
+func Check(s *Schema, want []Want) error {
+	var errs []error
+	for _, w := range want {
+		if err := checkField(s, w); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func checkField(s *Schema, w Want) error {
+	name := w.Object + "." + w.Field
+	f, ok := s.Field(w.Object, w.Field)
+	if !ok {
+		return fmt.Errorf("sfdxmeta: field %s is missing from sfdx/ (want objects/%s/fields/%s.field-meta.xml)", name, w.Object, w.Field)
+	}
+	if !compatibleType(w, f) {
+		return fmt.Errorf("sfdxmeta: field %s (%s) has type %s, want %s", name, f.Path, f.Type, w.Type)
+	}
+	if w.Length > 0 {
+		got := f.Length
+		if kind(f.Type) == "number" {
+			got = f.Precision
+		}
+		// A longer field accepts everything the service writes; a shorter one truncates or rejects it.
+		if got != 0 && got < w.Length {
+			return fmt.Errorf("sfdxmeta: field %s (%s) has length %d, want at least %d", name, f.Path, got, w.Length)
+		}
+	}
+	if w.ExternalID && !f.ExternalID {
+		return fmt.Errorf("sfdxmeta: field %s (%s) is not an external id", name, f.Path)
+	}
+	if w.Unique && !f.Unique {
+		return fmt.Errorf("sfdxmeta: field %s (%s) is not unique", name, f.Path)
+	}
+	return nil
+}
+
+// compatibleType compares a wanted type with a declared one. Both Metadata API names (Text, Url) and
+// describe names (string, url) are accepted. A platform event cannot have Url or Email fields, so there a
+// Text field satisfies them.
+func compatibleType(w Want, f Field) bool {
+	want, got := kind(w.Type), kind(f.Type)
+	if want == got {
+		return true
+	}
+	return strings.HasSuffix(w.Object, "__e") && got == "text" && (want == "url" || want == "email")
+}
+
+// kind normalises Metadata API and describe type names.
+func kind(t string) string {
+	switch strings.ToLower(t) {
+	case "text", "string":
+		return "text"
+	case "longtextarea", "textarea":
+		return "longtextarea"
+	case "number", "double", "int", "integer":
+		return "number"
+	case "checkbox", "boolean":
+		return "checkbox"
+	default: // url, email, date, datetime, phone, …
+		return strings.ToLower(t)
+	}
+}

@@ -1,0 +1,176 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// LoadToken returns the encrypted token of a connection (ENOTFOUND).
+func (s *Store) LoadToken(ctx context.Context, connectionID int64) (*sfzoom.TokenRecord, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return nil, wrapErr("load token", err)
+	}
+	defer tx.Rollback()
+	recs, err := findTokens(ctx, tx, `WHERE connection_id = ?`, connectionID)
+	if err != nil {
+		return nil, wrapErr("load token", err)
+	}
+	if len(recs) == 0 {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Token not found.")
+	}
+	return recs[0], nil
+}
+
+// SaveToken writes rec if the stored version equals expectVersion (0: no
+// token yet) and sets rec.Version; otherwise ECONFLICT and nothing is written.
+// ENOTFOUND if the connection does not exist.
+func (s *Store) SaveToken(ctx context.Context, rec *sfzoom.TokenRecord, expectVersion int64) error {
+	if expectVersion < 0 {
+		return sfzoom.Errorf(sfzoom.EINVALID, "Token version cannot be negative.")
+	}
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return wrapErr("save token", err)
+	}
+	defer tx.Rollback()
+
+	now := s.nowUTC()
+	next := expectVersion + 1
+	nonce, ct := nonNil(rec.Nonce), nonNil(rec.Ciphertext)
+	if expectVersion == 0 {
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO tokens (connection_id, key_id, nonce, ciphertext, version, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?)`,
+			rec.ConnectionID, rec.KeyID, nonce, ct, next, formatTime(now))
+		if err != nil {
+			if sfzoom.ErrorCode(formatError(err)) == sfzoom.ECONFLICT {
+				return fmt.Errorf("postgres: save token: %w", sfzoom.WrapError(sfzoom.ECONFLICT, err, "The token was changed by another writer."))
+			}
+			if sfzoom.ErrorCode(formatError(err)) == sfzoom.ENOTFOUND {
+				return fmt.Errorf("postgres: save token: %w", sfzoom.WrapError(sfzoom.ENOTFOUND, err, "Connection not found."))
+			}
+			return wrapErr("save token", err)
+		}
+	} else {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE tokens SET key_id = ?, nonce = ?, ciphertext = ?, version = ?, updated_at = ?
+			WHERE connection_id = ? AND version = ?`,
+			rec.KeyID, nonce, ct, next, formatTime(now), rec.ConnectionID, expectVersion)
+		if err := mustAffect(res, err, ""); err != nil {
+			if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+				return fmt.Errorf("postgres: save token: %w", sfzoom.Errorf(sfzoom.ECONFLICT, "The token was changed by another writer."))
+			}
+			return wrapErr("save token", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr("save token", err)
+	}
+	rec.Version, rec.UpdatedAt = next, now
+	return nil
+}
+
+// ListTokens returns every stored token (for key rotation).
+func (s *Store) ListTokens(ctx context.Context) ([]*sfzoom.TokenRecord, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return nil, wrapErr("list tokens", err)
+	}
+	defer tx.Rollback()
+	recs, err := findTokens(ctx, tx, `ORDER BY connection_id`)
+	return recs, wrapErr("list tokens", err)
+}
+
+func findTokens(ctx context.Context, q queryer, tail string, args ...any) ([]*sfzoom.TokenRecord, error) {
+	rows, err := q.QueryContext(ctx, `SELECT connection_id, key_id, nonce, ciphertext, version, updated_at FROM tokens `+tail, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var recs []*sfzoom.TokenRecord
+	for rows.Next() {
+		var (
+			r       sfzoom.TokenRecord
+			updated time.Time
+		)
+		if err := rows.Scan(&r.ConnectionID, &r.KeyID, &r.Nonce, &r.Ciphertext, &r.Version, &updated); err != nil {
+			return nil, err
+		}
+		if r.UpdatedAt, err = parseTime(updated); err != nil {
+			return nil, err
+		}
+		recs = append(recs, &r)
+	}
+	return recs, rows.Err()
+}
+
+// AppendTokenAudit records an access to a token.
+func (s *Store) AppendTokenAudit(ctx context.Context, a *sfzoom.TokenAudit) error {
+	if a.Actor == "" || a.Action == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "Token audit needs an actor and an action.")
+	}
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return wrapErr("append token audit", err)
+	}
+	defer tx.Rollback()
+	at := a.At.UTC().Truncate(time.Microsecond)
+	if a.At.IsZero() {
+		at = s.nowUTC()
+	}
+	var id int64
+	if err := tx.QueryRowContext(ctx, `
+		INSERT INTO token_audit (connection_id, actor, action, reason, at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
+		a.ConnectionID, a.Actor, a.Action, a.Reason, formatTime(at)).Scan(&id); err != nil {
+		return wrapErr("append token audit", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr("append token audit", err)
+	}
+	a.ID, a.At = id, at
+	return nil
+}
+
+// FindTokenAudit returns a connection's audit trail, newest first; limit <= 0
+// means no limit.
+func (s *Store) FindTokenAudit(ctx context.Context, connectionID int64, limit int) ([]*sfzoom.TokenAudit, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return nil, wrapErr("find token audit", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, connection_id, actor, action, reason, at FROM token_audit
+		WHERE connection_id = ? ORDER BY at DESC, id DESC`+limitClause(limit, 0), connectionID)
+	if err != nil {
+		return nil, wrapErr("find token audit", err)
+	}
+	defer rows.Close()
+	var as []*sfzoom.TokenAudit
+	for rows.Next() {
+		var (
+			a  sfzoom.TokenAudit
+			at time.Time
+		)
+		if err := rows.Scan(&a.ID, &a.ConnectionID, &a.Actor, &a.Action, &a.Reason, &at); err != nil {
+			return nil, wrapErr("find token audit", err)
+		}
+		if a.At, err = parseTime(at); err != nil {
+			return nil, wrapErr("find token audit", err)
+		}
+		as = append(as, &a)
+	}
+	return as, wrapErr("find token audit", rows.Err())
+}
+
+// nonNil returns b, or an empty slice for nil, because the columns are NOT NULL.
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}

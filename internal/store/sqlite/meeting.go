@@ -1,0 +1,232 @@
+package sqlite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+)
+
+const meetingColumns = `id, org_id, zoom_meeting_id, zoom_uuid, host_sf_user_id, host_zoom_user_id,
+	record_object, record_id, topic, agenda, start_time, duration, timezone, join_url, status,
+	sf_event_id, idempotency_key, settings, created_at, updated_at`
+
+// CreateMeeting stores m and inserts jobs in the same transaction. ECONFLICT
+// when the org already has the idempotency key or Zoom meeting id.
+func (s *Store) CreateMeeting(ctx context.Context, m *sfzoom.Meeting, jobs ...store.Job) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	settings, err := json.Marshal(m.Settings)
+	if err != nil {
+		return wrapErr("create meeting", err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("create meeting", err)
+	}
+	defer tx.Rollback()
+
+	now := s.nowUTC()
+	var id int64
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO meetings (org_id, zoom_meeting_id, zoom_uuid, host_sf_user_id, host_zoom_user_id,
+			record_object, record_id, topic, agenda, start_time, duration, timezone, join_url, status,
+			sf_event_id, idempotency_key, settings, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		RETURNING id`,
+		m.OrgID, m.ZoomMeetingID, m.ZoomUUID, m.HostSFUserID, m.HostZoomUserID,
+		m.RecordObject, m.RecordID, m.Topic, m.Agenda, formatTime(m.StartTime), m.Duration, m.Timezone, m.JoinURL, m.Status,
+		m.SFEventID, m.IdempotencyKey, string(settings), formatTime(now), formatTime(now),
+	).Scan(&id)
+	if err != nil {
+		if sfzoom.ErrorCode(formatError(err)) == sfzoom.ECONFLICT {
+			return fmt.Errorf("sqlite: create meeting: %w", sfzoom.WrapError(sfzoom.ECONFLICT, err,
+				"This org already has a meeting with that idempotency key or Zoom meeting id."))
+		}
+		return wrapErr("create meeting", err)
+	}
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return wrapErr("create meeting", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr("create meeting", err)
+	}
+	m.ID = id
+	m.StartTime = m.StartTime.UTC().Truncate(time.Microsecond)
+	m.CreatedAt, m.UpdatedAt = now, now
+	return nil
+}
+
+// FindMeetingByID returns the org's meeting (ENOTFOUND).
+func (s *Store) FindMeetingByID(ctx context.Context, orgID string, id int64) (*sfzoom.Meeting, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrapErr("find meeting", err)
+	}
+	defer tx.Rollback()
+	m, err := findMeetingByID(ctx, tx, orgID, id)
+	return m, wrapErr("find meeting", err)
+}
+
+// FindMeetings returns the matching meetings by start time and the total count.
+func (s *Store) FindMeetings(ctx context.Context, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, wrapErr("find meetings", err)
+	}
+	defer tx.Rollback()
+	ms, n, err := findMeetings(ctx, tx, f)
+	return ms, n, wrapErr("find meetings", err)
+}
+
+// UpdateMeeting applies upd and inserts jobs in the same transaction (ENOTFOUND).
+func (s *Store) UpdateMeeting(ctx context.Context, orgID string, id int64, upd sfzoom.MeetingUpdate, jobs ...store.Job) (*sfzoom.Meeting, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrapErr("update meeting", err)
+	}
+	defer tx.Rollback()
+
+	m, err := findMeetingByID(ctx, tx, orgID, id)
+	if err != nil {
+		return nil, wrapErr("update meeting", err)
+	}
+	if v := upd.ZoomUUID; v != nil {
+		m.ZoomUUID = *v
+	}
+	if v := upd.Topic; v != nil {
+		m.Topic = *v
+	}
+	if v := upd.Agenda; v != nil {
+		m.Agenda = *v
+	}
+	if v := upd.StartTime; v != nil {
+		m.StartTime = v.UTC().Truncate(time.Microsecond)
+	}
+	if v := upd.Duration; v != nil {
+		m.Duration = *v
+	}
+	if v := upd.JoinURL; v != nil {
+		m.JoinURL = *v
+	}
+	if v := upd.Status; v != nil {
+		m.Status = *v
+	}
+	if v := upd.SFEventID; v != nil {
+		m.SFEventID = *v
+	}
+	m.UpdatedAt = s.nowUTC()
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE meetings SET zoom_uuid = ?, topic = ?, agenda = ?, start_time = ?, duration = ?,
+			join_url = ?, status = ?, sf_event_id = ?, updated_at = ?
+		WHERE org_id = ? AND id = ?`,
+		m.ZoomUUID, m.Topic, m.Agenda, formatTime(m.StartTime), m.Duration,
+		m.JoinURL, m.Status, m.SFEventID, formatTime(m.UpdatedAt), orgID, id); err != nil {
+		return nil, wrapErr("update meeting", err)
+	}
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return nil, wrapErr("update meeting", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, wrapErr("update meeting", err)
+	}
+	return m, nil
+}
+
+func findMeetingByID(ctx context.Context, q queryer, orgID string, id int64) (*sfzoom.Meeting, error) {
+	ms, _, err := findMeetings(ctx, q, sfzoom.MeetingFilter{OrgID: orgID, ID: &id})
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Meeting not found.")
+	}
+	return ms[0], nil
+}
+
+func findMeetings(ctx context.Context, q queryer, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error) {
+	if f.OrgID == "" {
+		return nil, 0, sfzoom.Errorf(sfzoom.EINVALID, "Meeting filter needs an org.")
+	}
+	where, args := []string{"org_id = ?"}, []any{f.OrgID}
+	if v := f.ID; v != nil {
+		where, args = append(where, "id = ?"), append(args, *v)
+	}
+	if v := f.ZoomMeetingID; v != nil {
+		where, args = append(where, "zoom_meeting_id = ?"), append(args, *v)
+	}
+	if v := f.HostSFUserID; v != nil {
+		where, args = append(where, "host_sf_user_id = ?"), append(args, *v)
+	}
+	if v := f.RecordObject; v != nil {
+		where, args = append(where, "record_object = ?"), append(args, *v)
+	}
+	if v := f.RecordID; v != nil {
+		where, args = append(where, "record_id = ?"), append(args, *v)
+	}
+	if v := f.Status; v != nil {
+		where, args = append(where, "status = ?"), append(args, *v)
+	}
+	if v := f.StartsAfter; v != nil {
+		where, args = append(where, "start_time > ?"), append(args, formatTime(*v))
+	}
+	if v := f.IdempotencyKey; v != nil {
+		where, args = append(where, "idempotency_key = ?"), append(args, *v)
+	}
+
+	rows, err := q.QueryContext(ctx, `
+		SELECT `+meetingColumns+`, COUNT(*) OVER ()
+		FROM meetings
+		WHERE `+strings.Join(where, " AND ")+`
+		ORDER BY start_time ASC, id ASC`+limitClause(f.Limit, f.Offset),
+		args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+
+	var (
+		ms []*sfzoom.Meeting
+		n  int
+	)
+	for rows.Next() {
+		var (
+			m                             sfzoom.Meeting
+			start, settings, created, upd string
+		)
+		if err := rows.Scan(&m.ID, &m.OrgID, &m.ZoomMeetingID, &m.ZoomUUID, &m.HostSFUserID, &m.HostZoomUserID,
+			&m.RecordObject, &m.RecordID, &m.Topic, &m.Agenda, &start, &m.Duration, &m.Timezone, &m.JoinURL, &m.Status,
+			&m.SFEventID, &m.IdempotencyKey, &settings, &created, &upd, &n); err != nil {
+			return nil, 0, err
+		}
+		if err := json.Unmarshal([]byte(settings), &m.Settings); err != nil {
+			return nil, 0, fmt.Errorf("decode meeting settings: %w", err)
+		}
+		if m.StartTime, err = parseTime(start); err != nil {
+			return nil, 0, err
+		}
+		if m.CreatedAt, err = parseTime(created); err != nil {
+			return nil, 0, err
+		}
+		if m.UpdatedAt, err = parseTime(upd); err != nil {
+			return nil, 0, err
+		}
+		ms = append(ms, &m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	// COUNT(*) OVER () is computed before LIMIT/OFFSET, but a page past the
+	// end has no row to carry it.
+	if len(ms) == 0 && f.Offset > 0 {
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM meetings WHERE `+strings.Join(where, " AND "), args...).Scan(&n); err != nil {
+			return nil, 0, err
+		}
+	}
+	return ms, n, nil
+}

@@ -1,0 +1,123 @@
+package sqlite_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+	"github.com/sfzoom/sfzoom/internal/store/storetest"
+)
+
+// testStore adds the job counter the conformance suite needs.
+type testStore struct {
+	*sqlite.Store
+}
+
+func (s testStore) CountJobs(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := s.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM river_job WHERE kind = ?`, kind).Scan(&n)
+	return n, err
+}
+
+// MustOpenStore returns a migrated store on a fresh file with an insert-only
+// River client attached.
+func MustOpenStore(tb testing.TB) *sqlite.Store {
+	tb.Helper()
+	ctx := context.Background()
+	db, err := sqlite.OpenDB(filepath.Join(tb.TempDir(), "sfzoom.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := sqlite.New(db, nil, nil)
+	tb.Cleanup(func() { s.Close() })
+	if err := s.Migrate(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	driver := riversqlite.New(db)
+	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		tb.Fatal(err)
+	}
+	client, err := river.NewClient(driver, &river.Config{Logger: logger})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s.SetJobInserter(client)
+	return s
+}
+
+func TestStore(t *testing.T) {
+	storetest.Exercise(t, func(t *testing.T) store.Store { return testStore{MustOpenStore(t)} })
+}
+
+func TestCheckMigrations(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "nested", "dir", "sfzoom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqlite.New(db, nil, nil)
+	defer s.Close()
+	if got := sfzoom.ErrorCode(s.CheckMigrations(ctx)); got != sfzoom.EUNAVAILABLE {
+		t.Fatalf("CheckMigrations before Migrate = %q, want %q", got, sfzoom.EUNAVAILABLE)
+	}
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CheckMigrations(ctx); err != nil {
+		t.Fatalf("CheckMigrations after Migrate = %v", err)
+	}
+	// Migrating twice is a no-op.
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestJobsWithoutInserter(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "sfzoom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqlite.New(db, nil, nil)
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ev := &sfzoom.WebhookEvent{DedupeKey: "k", EventType: "meeting.ended"}
+	if err := s.CreateWebhookEvent(ctx, ev, storetest.Job("x")); sfzoom.ErrorCode(err) != sfzoom.EINTERNAL {
+		t.Fatalf("CreateWebhookEvent without a job inserter = %v, want EINTERNAL", err)
+	}
+	if _, err := s.LastWebhookEvent(ctx); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		t.Fatalf("LastWebhookEvent = %v, want ENOTFOUND (the row must be rolled back)", err)
+	}
+}
+
+
+// BenchmarkCreateWebhookEvent measures the webhook hot path: one row and one
+// River job committed together.
+func BenchmarkCreateWebhookEvent(b *testing.B) {
+	ctx := context.Background()
+	s := MustOpenStore(b)
+	payload := []byte(`{"event":"meeting.ended","payload":{"object":{"uuid":"abc=="}}}`)
+	for i := 0; b.Loop(); i++ {
+		ev := &sfzoom.WebhookEvent{DedupeKey: strconv.Itoa(i), EventType: "meeting.ended", Payload: payload}
+		if err := s.CreateWebhookEvent(ctx, ev, storetest.Job("bench")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// UpsertUserMapping creates or replaces the mapping of (OrgID, SFUserID).
+func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) error {
+	if m.OrgID == "" || m.SFUserID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "User mapping needs an org and a Salesforce user id.")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("upsert user mapping", err)
+	}
+	defer tx.Rollback()
+
+	now := s.nowUTC()
+	if _, err := tx.ExecContext(ctx, `
+		INSERT INTO user_mappings (org_id, sf_user_id, sf_email, sf_name, zoom_email, zoom_user_id, source, status, detail, verified_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, sf_user_id) DO UPDATE SET
+			sf_email = excluded.sf_email, sf_name = excluded.sf_name, zoom_email = excluded.zoom_email,
+			zoom_user_id = excluded.zoom_user_id, source = excluded.source, status = excluded.status,
+			detail = excluded.detail, verified_at = excluded.verified_at, updated_at = excluded.updated_at`,
+		m.OrgID, m.SFUserID, m.SFEmail, m.SFName, m.ZoomEmail, m.ZoomUserID, m.Source, m.Status, m.Detail,
+		formatNullTime(m.VerifiedAt), formatTime(now)); err != nil {
+		return wrapErr("upsert user mapping", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr("upsert user mapping", err)
+	}
+	if !m.VerifiedAt.IsZero() {
+		m.VerifiedAt = m.VerifiedAt.UTC().Truncate(time.Microsecond)
+	}
+	m.UpdatedAt = now
+	return nil
+}
+
+// FindUserMapping returns the user's mapping (ENOTFOUND).
+func (s *Store) FindUserMapping(ctx context.Context, orgID, sfUserID string) (*sfzoom.UserMapping, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrapErr("find user mapping", err)
+	}
+	defer tx.Rollback()
+	ms, _, err := findUserMappings(ctx, tx, sfzoom.UserMappingFilter{OrgID: orgID, SFUserID: &sfUserID})
+	if err != nil {
+		return nil, wrapErr("find user mapping", err)
+	}
+	if len(ms) == 0 {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "User mapping not found.")
+	}
+	return ms[0], nil
+}
+
+// FindUserMappings returns the matching mappings ordered by SFName, and the total.
+func (s *Store) FindUserMappings(ctx context.Context, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, 0, wrapErr("find user mappings", err)
+	}
+	defer tx.Rollback()
+	ms, n, err := findUserMappings(ctx, tx, f)
+	return ms, n, wrapErr("find user mappings", err)
+}
+
+func findUserMappings(ctx context.Context, q queryer, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error) {
+	if f.OrgID == "" {
+		return nil, 0, sfzoom.Errorf(sfzoom.EINVALID, "User mapping filter needs an org.")
+	}
+	where, args := []string{"org_id = ?"}, []any{f.OrgID}
+	if v := f.SFUserID; v != nil {
+		where, args = append(where, "sf_user_id = ?"), append(args, *v)
+	}
+	if v := f.ZoomUserID; v != nil {
+		where, args = append(where, "zoom_user_id = ?"), append(args, *v)
+	}
+	if v := f.Status; v != nil {
+		where, args = append(where, "status = ?"), append(args, *v)
+	}
+	if v := f.VerifiedBefore; v != nil {
+		// Never-verified mappings are the most overdue.
+		where, args = append(where, "(verified_at IS NULL OR verified_at < ?)"), append(args, formatTime(*v))
+	}
+	cond := strings.Join(where, " AND ")
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_mappings WHERE `+cond, args...).Scan(&n); err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.QueryContext(ctx, `
+		SELECT org_id, sf_user_id, sf_email, sf_name, zoom_email, zoom_user_id, source, status, detail, verified_at, updated_at
+		FROM user_mappings WHERE `+cond+`
+		ORDER BY sf_name ASC, sf_user_id ASC`+limitClause(f.Limit, f.Offset), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var ms []*sfzoom.UserMapping
+	for rows.Next() {
+		var (
+			m        sfzoom.UserMapping
+			verified sql.NullString
+			updated  string
+		)
+		if err := rows.Scan(&m.OrgID, &m.SFUserID, &m.SFEmail, &m.SFName, &m.ZoomEmail, &m.ZoomUserID,
+			&m.Source, &m.Status, &m.Detail, &verified, &updated); err != nil {
+			return nil, 0, err
+		}
+		if m.VerifiedAt, err = parseNullTime(verified); err != nil {
+			return nil, 0, err
+		}
+		if m.UpdatedAt, err = parseTime(updated); err != nil {
+			return nil, 0, err
+		}
+		ms = append(ms, &m)
+	}
+	return ms, n, rows.Err()
+}

@@ -1,0 +1,136 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+)
+
+// CreateWebhookEvent stores a verified delivery and inserts jobs in the same
+// transaction. A known DedupeKey returns ECONFLICT and inserts no job.
+func (s *Store) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, jobs ...store.Job) error {
+	switch {
+	case ev.DedupeKey == "":
+		return sfzoom.Errorf(sfzoom.EINVALID, "Webhook event needs a dedupe key.")
+	case ev.EventType == "":
+		return sfzoom.Errorf(sfzoom.EINVALID, "Webhook event needs an event type.")
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("create webhook event", err)
+	}
+	defer tx.Rollback()
+
+	received := ev.ReceivedAt.UTC().Truncate(time.Microsecond)
+	if ev.ReceivedAt.IsZero() {
+		received = s.nowUTC()
+	}
+	var processed sql.NullString
+	if ev.ProcessedAt != nil {
+		processed = formatNullTime(*ev.ProcessedAt)
+	}
+	payload := ev.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	// ON CONFLICT DO NOTHING instead of a failed INSERT: the duplicate is
+	// detected without an error, and the transaction is rolled back so no job
+	// is inserted.
+	var id int64
+	err = tx.QueryRowContext(ctx, `
+		INSERT INTO webhook_events (org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at, processed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (dedupe_key) DO NOTHING
+		RETURNING id`,
+		ev.OrgID, ev.DedupeKey, ev.EventType, ev.MeetingUUID, ev.EventTS, payload, formatTime(received), processed,
+	).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("sqlite: create webhook event: %w",
+			sfzoom.Errorf(sfzoom.ECONFLICT, "This webhook delivery was already received."))
+	} else if err != nil {
+		return wrapErr("create webhook event", err)
+	}
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return wrapErr("create webhook event", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr("create webhook event", err)
+	}
+	ev.ID = id
+	ev.ReceivedAt = received
+	return nil
+}
+
+// FindWebhookEventByID returns the event (ENOTFOUND).
+func (s *Store) FindWebhookEventByID(ctx context.Context, id int64) (*sfzoom.WebhookEvent, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrapErr("find webhook event", err)
+	}
+	defer tx.Rollback()
+	ev, err := findWebhookEvent(ctx, tx, `WHERE id = ?`, id)
+	return ev, wrapErr("find webhook event", err)
+}
+
+// MarkWebhookEventProcessed records when the event was handled (ENOTFOUND).
+func (s *Store) MarkWebhookEventProcessed(ctx context.Context, id int64, at time.Time) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapErr("mark webhook event processed", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE webhook_events SET processed_at = ? WHERE id = ?`, formatTime(at), id)
+	if err != nil {
+		return wrapErr("mark webhook event processed", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return wrapErr("mark webhook event processed", err)
+	} else if n == 0 {
+		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Webhook event not found.")
+	}
+	return wrapErr("mark webhook event processed", tx.Commit())
+}
+
+// LastWebhookEvent returns the most recently received event (ENOTFOUND).
+func (s *Store) LastWebhookEvent(ctx context.Context) (*sfzoom.WebhookEvent, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, wrapErr("last webhook event", err)
+	}
+	defer tx.Rollback()
+	ev, err := findWebhookEvent(ctx, tx, `ORDER BY received_at DESC, id DESC LIMIT 1`)
+	return ev, wrapErr("last webhook event", err)
+}
+
+func findWebhookEvent(ctx context.Context, q queryer, tail string, args ...any) (*sfzoom.WebhookEvent, error) {
+	var (
+		ev        sfzoom.WebhookEvent
+		received  string
+		processed sql.NullString
+	)
+	err := q.QueryRowContext(ctx, `
+		SELECT id, org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at, processed_at
+		FROM webhook_events `+tail, args...).
+		Scan(&ev.ID, &ev.OrgID, &ev.DedupeKey, &ev.EventType, &ev.MeetingUUID, &ev.EventTS, &ev.Payload, &received, &processed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Webhook event not found.")
+	} else if err != nil {
+		return nil, err
+	}
+	if ev.ReceivedAt, err = parseTime(received); err != nil {
+		return nil, err
+	}
+	if processed.Valid {
+		t, err := parseTime(processed.String)
+		if err != nil {
+			return nil, err
+		}
+		ev.ProcessedAt = &t
+	}
+	return &ev, nil
+}

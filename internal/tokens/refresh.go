@@ -1,0 +1,364 @@
+package tokens
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// grant describes how one kind of connection obtains a new token.
+type grant struct {
+	// provider names the vendor in user-facing messages ("Zoom", "Salesforce").
+	provider string
+	// fetch asks the vendor for a new token; cur is the stored token, nil if
+	// there is none.
+	fetch func(ctx context.Context, cur *blob) (*blob, error)
+	// rotating is true when fetch consumes cur's refresh token, so losing
+	// the result of a fetch would strand the connection.
+	rotating bool
+}
+
+// EndpointError is a token or revoke endpoint's refusal, stripped of the
+// response body so that no secret can travel in it.
+type EndpointError struct {
+	StatusCode  int
+	Code        string // RFC 6749 "error", e.g. "invalid_grant"
+	Description string // RFC 6749 "error_description"
+}
+
+// Error implements error.
+func (e *EndpointError) Error() string {
+	s := fmt.Sprintf("tokens: endpoint answered HTTP %d", e.StatusCode)
+	if e.Code != "" {
+		s += " " + strconv.Quote(e.Code)
+	}
+	if e.Description != "" {
+		s += " " + strconv.Quote(e.Description)
+	}
+	return s
+}
+
+// sanitize replaces an *oauth2.RetrieveError (whose Error may include the
+// raw response body) by an *EndpointError.
+func sanitize(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		e := &EndpointError{Code: re.ErrorCode, Description: re.ErrorDescription}
+		if re.Response != nil {
+			e.StatusCode = re.Response.StatusCode
+		}
+		return e
+	}
+	return err
+}
+
+func isInvalidGrant(err error) bool {
+	var ee *EndpointError
+	return errors.As(err, &ee) && ee.Code == "invalid_grant"
+}
+
+func reconnectError(provider string, cause error) error {
+	return sfzoom.WrapError(sfzoom.EUNAUTHORIZED, cause,
+		"%s needs reconnecting: the authorization was refused or revoked. Reconnect %s from the settings page.", provider, provider)
+}
+
+// lockConn is the in-process half of the refresh critical section: the store
+// lease is per replica (a holder re-acquires its own lease), so goroutines of
+// one replica are serialised here.
+func (v *Vault) lockConn(ctx context.Context, connectionID int64) (unlock func(), err error) {
+	v.mu.Lock()
+	ch := v.locks[connectionID]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		v.locks[connectionID] = ch
+	}
+	v.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("tokens: wait for connection %d: %w", connectionID, ctx.Err())
+	}
+}
+
+// token returns a usable access token for the connection: from memory, else
+// from the store, else from the vendor through one flight per replica.
+func (v *Vault) token(ctx context.Context, connectionID int64, g *grant) (*oauth2.Token, error) {
+	if t := v.cached(connectionID); t != nil {
+		return t, nil
+	}
+	ch := v.flights.DoChan(strconv.FormatInt(connectionID, 10), func() (any, error) {
+		// The flight serves every waiting caller, so one caller giving up
+		// must not abort it; it is bounded by the lease instead.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.leaseTTL+30*time.Second)
+		defer cancel()
+		return v.obtain(fctx, connectionID, g)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return nil, r.Err
+		}
+		return r.Val.(*oauth2.Token), nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("tokens: token of connection %d: %w", connectionID, ctx.Err())
+	}
+}
+
+// usable turns a stored token into a cached, usable access token. ok is false
+// when a new token is needed; err is set when none may be fetched.
+func (v *Vault) usable(connectionID int64, s *stored, g *grant) (t *oauth2.Token, ok bool, err error) {
+	if s == nil {
+		return nil, false, nil
+	}
+	if s.blob.ReconnectRequired {
+		return nil, false, reconnectError(g.provider, nil)
+	}
+	if !v.fresh(s.blob.AccessToken, s.blob.Expiry, connectionID) {
+		return nil, false, nil
+	}
+	t = s.blob.public()
+	v.remember(connectionID, t)
+	return t, true, nil
+}
+
+func (v *Vault) obtain(ctx context.Context, connectionID int64, g *grant) (*oauth2.Token, error) {
+	// An earlier flight or another replica may already have stored a fresh token.
+	s, err := v.load(ctx, connectionID, "token lookup")
+	if err != nil {
+		return nil, err
+	}
+	if t, ok, err := v.usable(connectionID, s, g); ok || err != nil {
+		return t, err
+	}
+
+	var got *oauth2.Token
+	release, err := v.acquire(ctx, connectionID, func() error {
+		// Another replica is refreshing: wait for its result rather than
+		// spending (and, with rotation, killing) the refresh token again.
+		s, err := v.load(ctx, connectionID, "waiting for another replica's refresh")
+		if err != nil {
+			return err
+		}
+		t, ok, err := v.usable(connectionID, s, g)
+		if err != nil {
+			return err
+		}
+		if ok {
+			got = t
+			return errDone
+		}
+		return nil
+	})
+	if errors.Is(err, errDone) {
+		return got, nil
+	} else if err != nil {
+		return nil, err
+	}
+	defer release()
+
+	// Re-read under the lease: the previous holder may have just stored.
+	s, err = v.load(ctx, connectionID, "re-read under refresh lease")
+	if err != nil {
+		return nil, err
+	}
+	if t, ok, err := v.usable(connectionID, s, g); ok || err != nil {
+		return t, err
+	}
+	return v.renew(ctx, connectionID, g, s)
+}
+
+// renew fetches a new token and stores it before anyone can use it. The
+// caller holds the lease.
+func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stored) (*oauth2.Token, error) {
+	var cur *blob
+	var version int64
+	if s != nil {
+		cur, version = &s.blob, s.version
+	}
+	nb, err := g.fetch(ctx, cur)
+	if err != nil {
+		if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+			return nil, err
+		}
+		err = sanitize(err)
+		if isInvalidGrant(err) {
+			v.markReconnect(ctx, connectionID, g, version, err)
+			return nil, reconnectError(g.provider, err)
+		}
+		v.log.WarnContext(ctx, "tokens: token request failed", "connection", connectionID, "provider", g.provider, "err", err)
+		return nil, sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "%s did not issue a token. Try again in a moment.", g.provider)
+	}
+	if cur != nil {
+		nb.keep(cur)
+	}
+	// The vendor just issued this token; a rejection recorded earlier no
+	// longer applies, even if the access token string came back unchanged.
+	v.mu.Lock()
+	delete(v.bad, connectionID)
+	v.mu.Unlock()
+	why := "token expired or rejected"
+	if cur == nil {
+		why = "first token"
+	}
+	for range 5 {
+		newVersion, err := v.save(ctx, connectionID, nb, version, ActionRefresh, why)
+		if err == nil {
+			version = newVersion
+			break
+		}
+		if sfzoom.ErrorCode(err) != sfzoom.ECONFLICT {
+			// With rotation the old refresh token is already spent; say so
+			// loudly (without the token) since the connection may now need
+			// reconnecting.
+			v.log.ErrorContext(ctx, "tokens: new token could not be stored", "connection", connectionID, "provider", g.provider, "err", err)
+			return nil, err
+		}
+		// Someone wrote without our lease (an expired lease, a key rotation).
+		again, err := v.load(ctx, connectionID, "re-read after write conflict")
+		if err != nil {
+			return nil, err
+		}
+		if again == nil {
+			return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "The %s connection was removed while its token was being refreshed.", g.provider)
+		}
+		if g.rotating && cur != nil && again.blob.RefreshToken != cur.RefreshToken {
+			if t, ok, _ := v.usable(connectionID, again, g); ok {
+				return t, nil
+			}
+			return nil, sfzoom.Errorf(sfzoom.ECONFLICT, "The %s token was refreshed elsewhere at the same time. Try again.", g.provider)
+		}
+		version = again.version
+	}
+	v.log.InfoContext(ctx, "tokens: token renewed", "connection", connectionID, "provider", g.provider, "version", version, "expiry", nb.Expiry)
+	t := nb.public()
+	v.remember(connectionID, t)
+	return t, nil
+}
+
+// markReconnect records, for every replica, that the connection's grant was
+// refused, so no one asks the vendor again until a person reconnects.
+func (v *Vault) markReconnect(ctx context.Context, connectionID int64, g *grant, version int64, cause error) {
+	v.forget(connectionID)
+	why := "refused (invalid_grant): reconnect required"
+	if _, err := v.save(ctx, connectionID, &blob{ReconnectRequired: true}, version, ActionRefresh, why); err != nil {
+		v.log.ErrorContext(ctx, "tokens: could not record reconnect_required on the token", "connection", connectionID, "err", err)
+	}
+	detail := g.provider + " refused the stored authorization; a person must reconnect " + g.provider + "."
+	if err := v.st.UpdateConnectionStatus(ctx, connectionID, sfzoom.ConnectionReconnect, detail); err != nil {
+		v.log.ErrorContext(ctx, "tokens: could not mark connection reconnect_required", "connection", connectionID, "err", err)
+	}
+	v.log.WarnContext(ctx, "tokens: connection needs reconnecting", "connection", connectionID, "provider", g.provider, "cause", cause)
+}
+
+// put stores a token obtained from an authorization (code exchange) under the
+// lease, replacing whatever was stored, and marks the connection active.
+func (v *Vault) put(ctx context.Context, connectionID int64, nb *blob, why string) (*oauth2.Token, error) {
+	release, err := v.acquire(ctx, connectionID, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	for range 5 {
+		var expect int64
+		rec, err := v.st.LoadToken(ctx, connectionID)
+		switch {
+		case err == nil:
+			expect = rec.Version
+		case sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND:
+			return nil, fmt.Errorf("tokens: load token of connection %d: %w", connectionID, err)
+		}
+		_, err = v.save(ctx, connectionID, nb, expect, ActionWrite, why)
+		if sfzoom.ErrorCode(err) == sfzoom.ECONFLICT {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		v.forget(connectionID)
+		t := nb.public()
+		v.remember(connectionID, t)
+		if err := v.st.UpdateConnectionStatus(ctx, connectionID, sfzoom.ConnectionActive, ""); err != nil {
+			return nil, fmt.Errorf("tokens: mark connection %d active: %w", connectionID, err)
+		}
+		return t, nil
+	}
+	return nil, sfzoom.Errorf(sfzoom.ECONFLICT, "The token of connection %d kept changing. Try again.", connectionID)
+}
+
+// keep carries over what a refresh response may omit: Salesforce sends no
+// refresh token unless rotation is on, and may omit the instance URL.
+func (b *blob) keep(old *blob) {
+	if b.RefreshToken == "" {
+		b.RefreshToken = old.RefreshToken
+	}
+	if b.InstanceURL == "" {
+		b.InstanceURL = old.InstanceURL
+	}
+	if b.IdentityURL == "" {
+		b.IdentityURL = old.IdentityURL
+	}
+	if b.APIURL == "" {
+		b.APIURL = old.APIURL
+	}
+	if b.Scope == "" {
+		b.Scope = old.Scope
+	}
+}
+
+// blobFromToken converts a token endpoint response, extras included. The
+// expiry is computed from expires_in against the vault's clock (x/oauth2 uses
+// the wall clock), so expiry decisions follow one clock.
+func blobFromToken(t *oauth2.Token, now time.Time) *blob {
+	b := &blob{
+		AccessToken:  t.AccessToken,
+		TokenType:    t.TokenType,
+		RefreshToken: t.RefreshToken,
+		Expiry:       t.Expiry.UTC(),
+		Scope:        extraString(t, "scope"),
+		InstanceURL:  extraString(t, "instance_url"),
+		IdentityURL:  extraString(t, "id"),
+		APIURL:       extraString(t, "api_url"),
+	}
+	// clientcredentials does not copy ExpiresIn; the raw field is in Extra.
+	secs := t.ExpiresIn
+	if secs == 0 {
+		secs, _ = strconv.ParseInt(extraString(t, "expires_in"), 10, 64)
+	}
+	switch {
+	case secs > 0:
+		b.Expiry = now.Add(time.Duration(secs) * time.Second).UTC()
+	case t.Expiry.IsZero():
+		b.Expiry = time.Time{}
+	}
+	// Salesforce sends issued_at as epoch milliseconds in a string.
+	if ms, err := strconv.ParseInt(extraString(t, "issued_at"), 10, 64); err == nil && ms > 0 {
+		b.IssuedAt = time.UnixMilli(ms).UTC()
+	}
+	return b
+}
+
+func extraString(t *oauth2.Token, key string) string {
+	switch x := t.Extra(key).(type) {
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	}
+	return ""
+}
+
+// source adapts a token function to oauth2.TokenSource with a fixed context.
+type source struct {
+	ctx context.Context
+	fn  func(ctx context.Context) (*oauth2.Token, error)
+}
+
+func (s source) Token() (*oauth2.Token, error) { return s.fn(s.ctx) }

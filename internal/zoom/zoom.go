@@ -1,0 +1,670 @@
+// Package zoom is the client for the Zoom REST API v2 (meetings, past
+// participants, cloud recordings, AI meeting summaries, users and SCIM2) and
+// the helpers for Zoom webhooks (signature verification, URL validation and
+// typed payload decoding).
+//
+// Authentication belongs to the *http.Client given to NewClient (normally
+// oauth2.NewClient with a token source from the tokens package); this
+// package never sees a secret. The client adds what Zoom requires of a
+// well-behaved caller: per-category rate limiting, the per-user daily meeting
+// write limit, 429 handling that honours Retry-After, retries of idempotent
+// requests on 5xx with jittered backoff, one circuit breaker per API whose
+// state is exported as a Prometheus gauge, and a one-shot reauthorisation on
+// 401.
+//
+// Zoom's documentation: https://developers.zoom.us/docs/api/
+package zoom
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/sony/gobreaker/v2"
+	"golang.org/x/time/rate"
+)
+
+// DefaultBaseURL is the global Zoom API base. SCIM2 lives beside it at
+// https://api.zoom.us/scim2/.
+const DefaultBaseURL = "https://api.zoom.us/v2/"
+
+// API names: one circuit breaker (and one gauge label) each.
+const (
+	APIUsers        = "users"
+	APISCIM         = "scim"
+	APIMeetings     = "meetings"
+	APIPastMeetings = "past_meetings"
+	APIRecordings   = "recordings"
+	APISummaries    = "summaries"
+	APIDownloads    = "downloads"
+)
+
+var apiNames = []string{APIUsers, APISCIM, APIMeetings, APIPastMeetings, APIRecordings, APISummaries, APIDownloads}
+
+// Reauthorizer is called once when Zoom answers 401, before the request is
+// retried once; the tokens package plugs in here (for example to drop a
+// cached access token). It must not return secrets in its error.
+type Reauthorizer interface {
+	Reauthorize(ctx context.Context) error
+}
+
+// ReauthorizerFunc adapts a function to Reauthorizer.
+type ReauthorizerFunc func(ctx context.Context) error
+
+// Reauthorize calls f(ctx).
+func (f ReauthorizerFunc) Reauthorize(ctx context.Context) error { return f(ctx) }
+
+// Sleeper waits for d or until ctx is done, returning ctx.Err() in the latter
+// case. Tests inject one to observe backoff without waiting.
+type Sleeper func(ctx context.Context, d time.Duration) error
+
+// RateLimits are the client-side limits. Zoom's limits are per account and
+// shared by every app, so these default to the Pro plan's per-second numbers
+// (light 30/s, medium 20/s, heavy 10/s) and 100 meeting writes per user per
+// UTC day. A zero rate means unlimited.
+type RateLimits struct {
+	Light, Medium, Heavy rate.Limit
+	DailyMeetingWrites   int
+}
+
+// DefaultRateLimits returns the Pro plan limits.
+func DefaultRateLimits() RateLimits {
+	return RateLimits{Light: 30, Medium: 20, Heavy: 10, DailyMeetingWrites: 100}
+}
+
+// BreakerSettings configure the per-API circuit breakers.
+type BreakerSettings struct {
+	// ConsecutiveFailures (5xx answers, transport errors) that open it.
+	ConsecutiveFailures uint32
+	// OpenTimeout is how long it stays open before half-opening.
+	OpenTimeout time.Duration
+	// HalfOpenRequests may pass while half-open; all must succeed to close.
+	HalfOpenRequests uint32
+}
+
+// RetryPolicy bounds retries. MaxAttempts counts the first attempt.
+type RetryPolicy struct {
+	MaxAttempts int
+	BaseDelay   time.Duration
+	MaxDelay    time.Duration
+	// MaxRetryAfter caps how long a 429's Retry-After is waited inside a
+	// call; a longer wait is returned to the caller as *RateLimitError.
+	MaxRetryAfter time.Duration
+}
+
+// Client calls the Zoom API. It is safe for concurrent use.
+type Client struct {
+	httpClient     *http.Client
+	downloadClient *http.Client
+	baseURL        *url.URL
+	initErr        error
+
+	logger  *slog.Logger
+	now     func() time.Time
+	sleep   Sleeper
+	jitter  func(d time.Duration) time.Duration
+	reauth  Reauthorizer
+	timeout time.Duration
+	retry   RetryPolicy
+	limits  RateLimits
+	bset    BreakerSettings
+	reg     prometheus.Registerer
+
+	limiters map[string]*rate.Limiter
+	breakers map[string]*gobreaker.CircuitBreaker[*http.Response]
+	gauge    *prometheus.GaugeVec
+
+	mu     sync.Mutex
+	daily  map[string]*dailyCount // per Zoom user (id or email), for meeting writes
+	hostOf map[int64]string       // meeting id → host, learned from responses
+}
+
+type dailyCount struct {
+	day          string
+	n            int
+	blockedUntil time.Time
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithBaseURL points the client at another API base, such as a zoomtest
+// server's APIURL(). It must end in the version segment ("…/v2/"); SCIM2
+// calls go to "../scim2/" relative to it. A trailing slash is added if
+// missing. An invalid URL makes every call fail.
+func WithBaseURL(rawURL string) Option {
+	return func(c *Client) {
+		if !strings.HasSuffix(rawURL, "/") {
+			rawURL += "/"
+		}
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			c.initErr = fmt.Errorf("zoom: base url: %w", err)
+			return
+		}
+		c.baseURL = u
+	}
+}
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
+
+// WithClock sets the clock used for Retry-After and daily limits.
+func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
+
+// WithSleeper sets how the client waits between retries.
+func WithSleeper(s Sleeper) Option { return func(c *Client) { c.sleep = s } }
+
+// WithJitter replaces the backoff jitter (default: uniform in [d/2, d]).
+func WithJitter(f func(d time.Duration) time.Duration) Option {
+	return func(c *Client) { c.jitter = f }
+}
+
+// WithReauthorizer sets the hook called once on 401 before one retry.
+func WithReauthorizer(r Reauthorizer) Option { return func(c *Client) { c.reauth = r } }
+
+// WithTimeout bounds a call whose context has no deadline (default 30 s;
+// downloads are bounded only by their context, since they stream).
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithRetryPolicy replaces the default retry policy (4 attempts, 250 ms
+// base, 10 s cap, Retry-After honoured up to 30 s).
+func WithRetryPolicy(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }
+
+// WithRateLimits replaces DefaultRateLimits().
+func WithRateLimits(l RateLimits) Option { return func(c *Client) { c.limits = l } }
+
+// WithBreakerSettings replaces the default breaker settings (open after 5
+// consecutive failures, half-open after 30 s, 1 trial request).
+func WithBreakerSettings(s BreakerSettings) Option { return func(c *Client) { c.bset = s } }
+
+// WithRegisterer registers the breaker-state gauge
+// (sfzoom_zoom_circuit_breaker_state{api}: 0 closed, 1 half-open, 2 open).
+func WithRegisterer(r prometheus.Registerer) Option { return func(c *Client) { c.reg = r } }
+
+// WithDownloadClient sets the client used for hops after the first one of a
+// recording download (the pre-signed storage URL carries its own
+// credentials) and for downloads with an explicit token. It should not
+// follow redirects itself. The default uses http.DefaultTransport.
+func WithDownloadClient(hc *http.Client) Option { return func(c *Client) { c.downloadClient = hc } }
+
+// NewClient returns a client that sends requests through httpClient, which
+// carries the authentication. A nil httpClient means http.DefaultClient.
+func NewClient(httpClient *http.Client, opts ...Option) *Client {
+	if httpClient == nil {
+		httpClient = http.DefaultClient
+	}
+	base, _ := url.Parse(DefaultBaseURL)
+	c := &Client{
+		httpClient: httpClient,
+		baseURL:    base,
+		logger:     slog.Default(),
+		now:        time.Now,
+		sleep:      sleepCtx,
+		jitter:     defaultJitter,
+		timeout:    30 * time.Second,
+		retry:      RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 10 * time.Second, MaxRetryAfter: 30 * time.Second},
+		limits:     DefaultRateLimits(),
+		bset:       BreakerSettings{ConsecutiveFailures: 5, OpenTimeout: 30 * time.Second, HalfOpenRequests: 1},
+		daily:      make(map[string]*dailyCount),
+		hostOf:     make(map[int64]string),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.sleep == nil {
+		c.sleep = sleepCtx
+	}
+	if c.jitter == nil {
+		c.jitter = defaultJitter
+	}
+	if c.logger == nil {
+		c.logger = slog.Default()
+	}
+	if c.downloadClient == nil {
+		c.downloadClient = &http.Client{CheckRedirect: noRedirect}
+	}
+	if c.retry.MaxAttempts < 1 {
+		c.retry.MaxAttempts = 1
+	}
+	c.limiters = map[string]*rate.Limiter{
+		CategoryLight:  newLimiter(c.limits.Light),
+		CategoryMedium: newLimiter(c.limits.Medium),
+		CategoryHeavy:  newLimiter(c.limits.Heavy),
+	}
+	c.gauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sfzoom_zoom_circuit_breaker_state",
+		Help: "State of the Zoom API circuit breakers: 0 closed, 1 half-open, 2 open.",
+	}, []string{"api"})
+	if c.reg != nil {
+		if err := c.reg.Register(c.gauge); err != nil {
+			var are prometheus.AlreadyRegisteredError
+			if errors.As(err, &are) {
+				if g, ok := are.ExistingCollector.(*prometheus.GaugeVec); ok {
+					c.gauge = g
+				}
+			} else {
+				c.logger.Warn("zoom: register breaker gauge", "err", err)
+			}
+		}
+	}
+	c.breakers = make(map[string]*gobreaker.CircuitBreaker[*http.Response], len(apiNames))
+	for _, name := range apiNames {
+		c.breakers[name] = c.newBreaker(name)
+		c.gauge.WithLabelValues(name).Set(0)
+	}
+	return c
+}
+
+func newLimiter(r rate.Limit) *rate.Limiter {
+	if r <= 0 {
+		return rate.NewLimiter(rate.Inf, 1)
+	}
+	return rate.NewLimiter(r, max(int(r), 1))
+}
+
+func (c *Client) newBreaker(name string) *gobreaker.CircuitBreaker[*http.Response] {
+	s := c.bset
+	return gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
+		Name:        name,
+		MaxRequests: s.HalfOpenRequests,
+		Interval:    time.Minute,
+		Timeout:     s.OpenTimeout,
+		ReadyToTrip: func(cnt gobreaker.Counts) bool {
+			return cnt.ConsecutiveFailures >= max(s.ConsecutiveFailures, 1)
+		},
+		OnStateChange: func(name string, from, to gobreaker.State) {
+			c.gauge.WithLabelValues(name).Set(float64(to))
+			c.logger.Warn("zoom: circuit breaker state change", "api", name, "from", from.String(), "to", to.String())
+		},
+		// A caller that gives up says nothing about Zoom's health.
+		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
+	})
+}
+
+// BreakerState returns the state of an API's breaker ("closed",
+// "half-open", "open"), or "" for an unknown API name.
+func (c *Client) BreakerState(api string) string {
+	if b, ok := c.breakers[api]; ok {
+		return b.State().String()
+	}
+	return ""
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func defaultJitter(d time.Duration) time.Duration {
+	if d <= 1 {
+		return d
+	}
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// call describes one logical API request; it is re-sent on retries.
+type call struct {
+	method   string
+	path     string // relative, already escaped
+	query    url.Values
+	body     []byte
+	api      string
+	category string
+	accept   string
+	userKey  string // for the per-user daily meeting write limit
+}
+
+func (cl *call) idempotent() bool {
+	switch cl.method {
+	case http.MethodGet, http.MethodHead, http.MethodPut, http.MethodDelete, http.MethodOptions:
+		return true
+	}
+	return false
+}
+
+// newCall builds a call, encoding body as JSON when non-nil.
+func newCall(method, path, api, category string, body any) (*call, error) {
+	cl := &call{method: method, path: path, api: api, category: category}
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("zoom: encode %s %s: %w", method, path, err)
+		}
+		cl.body = b
+	}
+	return cl, nil
+}
+
+// newRequest builds the HTTP request of one attempt. Paths are relative to
+// the base URL and are parsed so that pre-escaped segments (double-encoded
+// UUIDs) are sent unchanged.
+func (c *Client) newRequest(ctx context.Context, cl *call) (*http.Request, error) {
+	rel, err := url.Parse(cl.path)
+	if err != nil {
+		return nil, fmt.Errorf("zoom: path %q: %w", cl.path, err)
+	}
+	u := c.baseURL.ResolveReference(rel)
+	if len(cl.query) > 0 {
+		u.RawQuery = cl.query.Encode()
+	}
+	var body io.Reader
+	if cl.body != nil {
+		body = bytes.NewReader(cl.body)
+	}
+	req, err := http.NewRequestWithContext(ctx, cl.method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("zoom: new request: %w", err)
+	}
+	if cl.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	accept := cl.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
+	req.Header.Set("User-Agent", "sfzoom")
+	return req, nil
+}
+
+// response is a fully read answer.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// errServerStatus tells the breaker that an answer counts as a failure.
+var errServerStatus = errors.New("zoom: server error status")
+
+// attempt sends one request through the API's breaker and reads the body.
+func (c *Client) attempt(ctx context.Context, cl *call) (*response, error) {
+	req, err := c.newRequest(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	var body []byte
+	resp, err := c.breakers[cl.api].Execute(func() (*http.Response, error) {
+		resp, err := c.httpClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		body, err = io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode >= 500 {
+			return resp, errServerStatus
+		}
+		return resp, nil
+	})
+	if resp != nil {
+		return &response{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	}
+	return nil, err
+}
+
+// do runs a call with rate limiting, retries, reauthorisation and error
+// mapping, and decodes a 2xx body into v (when v is non-nil).
+func (c *Client) do(ctx context.Context, cl *call, v any) error {
+	if c.initErr != nil {
+		return c.initErr
+	}
+	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	if err := c.checkDaily(cl); err != nil {
+		return err
+	}
+	op := cl.method + " " + cl.path
+	reauthed := false
+	for attempt := 1; ; attempt++ {
+		if lim := c.limiters[cl.category]; lim != nil {
+			if err := lim.Wait(ctx); err != nil {
+				return &unavailableError{op: op, err: fmt.Errorf("rate limiter: %w", err)}
+			}
+		}
+		resp, err := c.attempt(ctx, cl)
+		if err != nil {
+			if ctx.Err() != nil {
+				return &unavailableError{op: op, err: ctx.Err()}
+			}
+			if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) ||
+				!cl.idempotent() || attempt >= c.retry.MaxAttempts {
+				return &unavailableError{op: op, err: redact(err)}
+			}
+			if serr := c.pause(ctx, c.backoff(attempt)); serr != nil {
+				return &unavailableError{op: op, err: redact(err)}
+			}
+			continue
+		}
+		err = c.checkResponse(cl, resp)
+		if err == nil {
+			c.countDaily(cl)
+			if v == nil || len(resp.body) == 0 {
+				return nil
+			}
+			if derr := json.Unmarshal(resp.body, v); derr != nil {
+				return fmt.Errorf("zoom: %s: decode: %w", op, derr)
+			}
+			return nil
+		}
+		var rle *RateLimitError
+		var apiErr *APIError
+		switch {
+		case errors.As(err, &rle):
+			if rle.Daily() {
+				c.blockDaily(cl, rle.Reset)
+				return err
+			}
+			wait := rle.RetryAfter
+			if wait <= 0 {
+				wait = c.backoff(attempt)
+			}
+			if attempt >= c.retry.MaxAttempts || wait > c.retry.MaxRetryAfter || c.pause(ctx, wait) != nil {
+				return err
+			}
+		case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && c.reauth != nil && !reauthed:
+			reauthed = true
+			if rerr := c.reauth.Reauthorize(ctx); rerr != nil {
+				return fmt.Errorf("zoom: %s: reauthorize: %w", op, errors.Join(err, rerr))
+			}
+			attempt-- // the retry after reauthorisation is free
+		case errors.As(err, &apiErr) && apiErr.StatusCode >= 500 && cl.idempotent() && attempt < c.retry.MaxAttempts:
+			if c.pause(ctx, c.backoff(attempt)) != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
+}
+
+// pause sleeps for d unless that would outlive ctx's deadline, in which case
+// it returns at once: no request is ever sent after its deadline.
+func (c *Client) pause(ctx context.Context, d time.Duration) error {
+	if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
+		return context.DeadlineExceeded
+	}
+	return c.sleep(ctx, d)
+}
+
+// backoff returns the jittered exponential delay before retry n (n ≥ 1).
+func (c *Client) backoff(n int) time.Duration {
+	d := c.retry.BaseDelay
+	for i := 1; i < n && d < c.retry.MaxDelay; i++ {
+		d *= 2
+	}
+	return c.jitter(min(d, c.retry.MaxDelay))
+}
+
+// checkResponse maps a non-2xx answer to *RateLimitError or *APIError.
+func (c *Client) checkResponse(cl *call, r *response) error {
+	if r.status >= 200 && r.status < 300 {
+		return nil
+	}
+	var body struct {
+		Code    FlexInt64    `json:"code"`
+		Message string       `json:"message"`
+		Errors  []FieldError `json:"errors"`
+	}
+	_ = json.Unmarshal(r.body, &body) // non-JSON bodies (proxies) keep the status only
+	if body.Message == "" {
+		body.Message = http.StatusText(r.status)
+	}
+	if r.status == http.StatusTooManyRequests {
+		now := c.now()
+		e := &RateLimitError{
+			Method: cl.method, Path: cl.path, Code: int(body.Code), Message: body.Message,
+			Category: strings.ToLower(r.header.Get("X-RateLimit-Category")),
+			Type:     r.header.Get("X-RateLimit-Type"),
+		}
+		if wait, reset, ok := parseRetryAfter(r.header.Get("Retry-After"), now); ok {
+			e.RetryAfter, e.Reset = wait, reset
+		}
+		msg := strings.ToLower(body.Message)
+		if e.Type == "" && strings.Contains(msg, "daily") {
+			e.Type = LimitDaily
+		}
+		if strings.Contains(msg, "meeting create/update") {
+			// The per-user limit has neither headers nor Retry-After (zoom-api.md §6).
+			e.Category = CategoryUserDaily
+		}
+		if e.Daily() && e.Reset.IsZero() {
+			e.Reset = nextUTCMidnight(now)
+			e.RetryAfter = e.Reset.Sub(now)
+		}
+		return e
+	}
+	return &APIError{
+		Method: cl.method, Path: cl.path, StatusCode: r.status, Code: int(body.Code),
+		Message: body.Message, Errors: body.Errors, TrackingID: r.header.Get("X-Zm-Trackingid"),
+	}
+}
+
+// checkDaily refuses a meeting write locally when the user's daily budget
+// is known to be spent.
+func (c *Client) checkDaily(cl *call) error {
+	if cl.userKey == "" || c.limits.DailyMeetingWrites <= 0 {
+		return nil
+	}
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	d := c.dailyFor(cl.userKey, now)
+	if d.n < c.limits.DailyMeetingWrites && now.After(d.blockedUntil) {
+		return nil
+	}
+	reset := nextUTCMidnight(now)
+	if d.blockedUntil.After(reset) {
+		reset = d.blockedUntil
+	}
+	return &RateLimitError{
+		Method: cl.method, Path: cl.path, Code: 429, Local: true,
+		Message:  fmt.Sprintf("daily limit of %d meeting create/update requests for this user reached", c.limits.DailyMeetingWrites),
+		Category: CategoryUserDaily, Type: LimitDaily, Reset: reset, RetryAfter: reset.Sub(now),
+	}
+}
+
+func (c *Client) dailyFor(key string, now time.Time) *dailyCount {
+	day := now.UTC().Format(time.DateOnly)
+	d := c.daily[key]
+	if d == nil || d.day != day {
+		if len(c.daily) > 10000 {
+			clear(c.daily) // a new day or a flood of users: old counts are worthless
+		}
+		d = &dailyCount{day: day}
+		c.daily[key] = d
+	}
+	return d
+}
+
+func (c *Client) countDaily(cl *call) {
+	if cl.userKey == "" {
+		return
+	}
+	c.mu.Lock()
+	c.dailyFor(cl.userKey, c.now()).n++
+	c.mu.Unlock()
+}
+
+func (c *Client) blockDaily(cl *call, until time.Time) {
+	if cl.userKey == "" {
+		return
+	}
+	c.mu.Lock()
+	c.dailyFor(cl.userKey, c.now()).blockedUntil = until
+	c.mu.Unlock()
+}
+
+func (c *Client) rememberHost(id int64, host string) {
+	if id == 0 || host == "" {
+		return
+	}
+	c.mu.Lock()
+	if len(c.hostOf) > 10000 {
+		clear(c.hostOf)
+	}
+	c.hostOf[id] = host
+	c.mu.Unlock()
+}
+
+func (c *Client) hostFor(id int64) string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hostOf[id]
+}
+
+// redact strips URLs from transport errors, whose query strings may carry
+// download tokens or storage signatures.
+func redact(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		u, perr := url.Parse(ue.URL)
+		where := "?"
+		if perr == nil {
+			where = u.Scheme + "://" + u.Host + u.Path
+		}
+		return fmt.Errorf("%s %s: %w", ue.Op, where, ue.Err)
+	}
+	return err
+}
+
+// escapeID escapes an id or UUID for a path segment. UUIDs that begin with
+// '/' or contain "//" must be encoded twice (zoom-api.md §8).
+func escapeID(id string) string {
+	if strings.HasPrefix(id, "/") || strings.Contains(id, "//") {
+		return url.PathEscape(url.PathEscape(id))
+	}
+	return url.PathEscape(id)
+}

@@ -1,0 +1,11 @@
+({
+    doInit: function (cmp) {
+        cmp.set(
+            'v.canvasParameters',
+            JSON.stringify({
+                recordId: cmp.get('v.recordId'),
+                sObjectName: cmp.get('v.sObjectName')
+            })
+        );
+    }
+});

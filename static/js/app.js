@@ -1,0 +1,358 @@
+/*
+ * sfzoom's only script. The Content-Security-Policy forbids inline scripts and
+ * event-handler attributes, so every behaviour is wired here by delegation on
+ * data attributes rendered by the templates:
+ *
+ *   <meta name="sfzoom-session">, <meta name="csrf-token">
+ *       sent on every htmx request as X-Sfzoom-Session / X-CSRF-Token, because
+ *       the canvas iframe cannot rely on cookies (third-party cookie blocking).
+ *   <script type="application/json" id="sfzoom-canvas-client">
+ *       the Canvas client object; with Sfdc.canvas present the frame autogrows.
+ *   [data-copy="text"]               copy text to the clipboard.
+ *   a[data-popup]                    open in a popup (OAuth cannot be framed).
+ *   [data-popup-refresh="#sel"]      on the popup link: element to re-fetch
+ *                                    (hx-get) when the popup reports back.
+ *   [data-sfzoom-popup-result]       on the popup's last page: tell the opener.
+ *   [data-close-window]              close the popup.
+ *   [data-canvas-repost]             ask Salesforce for a fresh signed request.
+ *   #sfzoom-flash                    the message region: error responses and
+ *                                    client messages are shown there.
+ *
+ * A 401 response with X-Sfzoom-Session-Expired makes the page ask Salesforce
+ * for a new signed request (Sfdc.canvas.client.repost({refresh:true})) or, out
+ * of Salesforce, shows the message.
+ */
+(function () {
+  "use strict";
+
+  var SESSION_HEADER = "X-Sfzoom-Session";
+  var CSRF_HEADER = "X-CSRF-Token";
+  var EXPIRED_HEADER = "X-Sfzoom-Session-Expired";
+  var POPUP_MESSAGE = "sfzoom:popup-done";
+
+  function meta(name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.getAttribute("content") || "" : "";
+  }
+
+  function sameOrigin(url) {
+    try {
+      return new URL(url, window.location.href).origin === window.location.origin;
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function canvasSDK() {
+    var s = window.Sfdc;
+    return s && s.canvas && s.canvas.client ? s.canvas : null;
+  }
+
+  function canvasClient() {
+    var el = document.getElementById("sfzoom-canvas-client");
+    if (!el) {
+      return null;
+    }
+    try {
+      return JSON.parse(el.textContent);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // Messages: rendered as text, never as HTML, unless the HTML came from our
+  // own server in an htmx error response.
+  function messagesRegion() {
+    return document.getElementById("sfzoom-flash");
+  }
+
+  function showMessage(text) {
+    var region = messagesRegion();
+    if (!region) {
+      return;
+    }
+    var box = document.createElement("div");
+    box.className = "slds-notify slds-notify_alert slds-alert_error";
+    box.setAttribute("role", "alert");
+    box.setAttribute("data-testid", "client-message");
+    var h2 = document.createElement("h2");
+    h2.textContent = text;
+    box.appendChild(h2);
+    region.replaceChildren(box);
+  }
+
+  function clearMessages() {
+    var region = messagesRegion();
+    if (region) {
+      region.replaceChildren();
+    }
+  }
+
+  // (e) Session expiry: Salesforce can re-POST a fresh signed request, which
+  // reloads the frame with a new app session.
+  function refreshSession(message) {
+    var sdk = canvasSDK();
+    if (sdk && typeof sdk.client.repost === "function") {
+      sdk.client.repost({ refresh: true });
+      return;
+    }
+    showMessage(message || "Your session has expired. Reload the Salesforce page to continue.");
+  }
+
+  // --- htmx -----------------------------------------------------------------
+
+  // (a) Every htmx request carries the session and CSRF tokens as headers,
+  // but only to our own origin: the tokens must never reach a third party.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var d = evt.detail;
+    if (!sameOrigin(d.path)) {
+      return;
+    }
+    var session = meta("sfzoom-session");
+    var csrf = meta("csrf-token");
+    if (session) {
+      d.headers[SESSION_HEADER] = session;
+    }
+    if (csrf) {
+      d.headers[CSRF_HEADER] = csrf;
+    }
+  });
+
+  // htmx does not swap 4xx/5xx responses by default. Show our server's error
+  // fragment in the messages region instead, and handle session expiry.
+  document.addEventListener("htmx:beforeSwap", function (evt) {
+    var d = evt.detail;
+    var xhr = d.xhr;
+    if (!xhr || xhr.status < 400) {
+      return;
+    }
+    if (xhr.status === 401 && xhr.getResponseHeader(EXPIRED_HEADER)) {
+      d.shouldSwap = false;
+      refreshSession();
+      return;
+    }
+    var region = messagesRegion();
+    if (region && sameOrigin(xhr.responseURL || d.pathInfo && d.pathInfo.requestPath || "")) {
+      // isError stays true, so htmx:afterRequest reports a failure and the
+      // message is not cleared right after it is shown.
+      d.shouldSwap = true;
+      d.target = region;
+      d.swapOverride = "innerHTML";
+      d.selectOverride = "";
+    }
+  });
+
+  // A request that never got a response (network down, server unreachable).
+  document.addEventListener("htmx:sendError", function () {
+    showMessage("sfzoom could not be reached. Check your connection and try again.");
+  });
+
+  // A successful request clears stale error messages.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    if (evt.detail && evt.detail.successful) {
+      clearMessages();
+    }
+  });
+
+  // --- Canvas -----------------------------------------------------------------
+
+  // (b) Let the iframe follow the content's height.
+  function startCanvas() {
+    var sdk = canvasSDK();
+    var client = canvasClient();
+    if (!sdk || !client) {
+      return;
+    }
+    document.documentElement.classList.add("sfzoom-canvas");
+    if (typeof sdk.client.autogrow === "function") {
+      sdk.client.autogrow(client);
+    } else if (typeof sdk.client.resize === "function") {
+      sdk.client.resize(client);
+    }
+    // autogrow polls; an explicit resize after each swap avoids a visible lag.
+    document.addEventListener("htmx:afterSettle", function () {
+      if (typeof sdk.client.resize === "function") {
+        sdk.client.resize(client);
+      }
+    });
+  }
+
+  // --- Clicks -------------------------------------------------------------------
+
+  // (c) Copy buttons. navigator.clipboard needs the iframe to be allowed
+  // "clipboard-write", which Salesforce may not grant, so fall back to a
+  // temporary textarea and execCommand.
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).catch(function () {
+        return legacyCopy(text);
+      });
+    }
+    return legacyCopy(text);
+  }
+
+  function legacyCopy(text) {
+    return new Promise(function (resolve, reject) {
+      var ta = document.createElement("textarea");
+      ta.value = text;
+      ta.setAttribute("readonly", "");
+      ta.className = "slds-assistive-text";
+      document.body.appendChild(ta);
+      ta.select();
+      var ok = false;
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
+      document.body.removeChild(ta);
+      if (ok) {
+        resolve();
+      } else {
+        reject(new Error("copy failed"));
+      }
+    });
+  }
+
+  function announceCopy(button, text) {
+    var label = button.querySelector("[data-copy-label]") || button;
+    var previous = label.textContent;
+    label.textContent = text;
+    window.setTimeout(function () {
+      label.textContent = previous;
+    }, 2000);
+  }
+
+  // (d) Popups: one at a time, remembered so the answer can be matched to it.
+  var popup = null;
+  var popupLink = null;
+
+  function openPopup(link) {
+    var w = 600;
+    var h = 720;
+    var left = Math.max(0, (window.screen.width - w) / 2);
+    var top = Math.max(0, (window.screen.height - h) / 2);
+    var features = "popup=yes,width=" + w + ",height=" + h + ",left=" + left + ",top=" + top;
+    var win = window.open(link.href, "sfzoom-popup", features);
+    if (!win) {
+      showMessage("Your browser blocked the sign-in window. Allow pop-ups for this site and try again.");
+      return;
+    }
+    popup = win;
+    popupLink = link;
+    win.focus();
+  }
+
+  function refreshAfterPopup(link) {
+    var selector = link && link.getAttribute("data-popup-refresh");
+    var target = selector ? document.querySelector(selector) : null;
+    var url = target && target.getAttribute("hx-get");
+    if (target && url && window.htmx) {
+      window.htmx.ajax("GET", url, { source: target, target: target, swap: "outerHTML" });
+      return;
+    }
+    window.location.reload();
+  }
+
+  window.addEventListener("message", function (evt) {
+    // Only our own popup page may report back: same origin, and (when we
+    // still hold it) the window we opened.
+    if (evt.origin !== window.location.origin) {
+      return;
+    }
+    if (popup && evt.source !== popup) {
+      return;
+    }
+    var data = evt.data;
+    if (!data || data.type !== POPUP_MESSAGE) {
+      return;
+    }
+    var link = popupLink;
+    popup = null;
+    popupLink = null;
+    refreshAfterPopup(link);
+  });
+
+  // The popup side: the last page of an OAuth flow carries the result and
+  // tells the opener, then closes itself.
+  function reportPopupResult() {
+    var el = document.querySelector("[data-sfzoom-popup-result]");
+    if (!el || !window.opener) {
+      return;
+    }
+    try {
+      window.opener.postMessage(
+        { type: POPUP_MESSAGE, ok: el.getAttribute("data-sfzoom-popup-result") === "ok" },
+        window.location.origin
+      );
+    } catch (e) {
+      return;
+    }
+    if (el.getAttribute("data-sfzoom-popup-result") === "ok") {
+      window.setTimeout(function () {
+        window.close();
+      }, 1500);
+    }
+  }
+
+  document.addEventListener("click", function (evt) {
+    if (evt.defaultPrevented || evt.button !== 0) {
+      return;
+    }
+    var el = evt.target instanceof Element ? evt.target : null;
+    if (!el) {
+      return;
+    }
+
+    var copy = el.closest("[data-copy]");
+    if (copy) {
+      evt.preventDefault();
+      copyText(copy.getAttribute("data-copy") || "").then(
+        function () {
+          announceCopy(copy, copy.getAttribute("data-copied-text") || "Copied");
+        },
+        function () {
+          announceCopy(copy, "Copy failed");
+        }
+      );
+      return;
+    }
+
+    var link = el.closest("a[data-popup]");
+    if (link && !evt.metaKey && !evt.ctrlKey && !evt.shiftKey) {
+      evt.preventDefault();
+      openPopup(link);
+      return;
+    }
+
+    if (el.closest("[data-close-window]")) {
+      evt.preventDefault();
+      window.close();
+      return;
+    }
+
+    if (el.closest("[data-canvas-repost]")) {
+      evt.preventDefault();
+      refreshSession("Reload the Salesforce page to sign in to sfzoom again.");
+    }
+  });
+
+  function ready(fn) {
+    if (document.readyState === "loading") {
+      document.addEventListener("DOMContentLoaded", fn);
+    } else {
+      fn();
+    }
+  }
+
+  ready(function () {
+    var sdk = canvasSDK();
+    if (sdk && typeof window.Sfdc.canvas === "function") {
+      // Sfdc.canvas(fn) runs fn once the SDK is ready.
+      window.Sfdc.canvas(startCanvas);
+    } else {
+      startCanvas();
+    }
+    reportPopupResult();
+  });
+})();

@@ -1,0 +1,265 @@
+package templates_test
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"net/http/httptest"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/chromedp/chromedp"
+
+	"github.com/sfzoom/sfzoom/static"
+	"github.com/sfzoom/sfzoom/templates"
+)
+
+// fakeCanvasSDK stands in for Salesforce's canvas-all.js: it records the
+// calls app.js makes. It also records CSP violations, which must never happen.
+const fakeCanvasSDK = `
+window.__canvas = [];
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.__csp.push(e.violatedDirective + " " + e.blockedURI);
+});
+window.Sfdc = { canvas: function (fn) { fn(); } };
+window.Sfdc.canvas.client = {
+  autogrow: function (c) { window.__canvas.push("autogrow:" + c.instanceId); },
+  resize: function (c) { window.__canvas.push("resize:" + c.instanceId); },
+  repost: function (o) { window.__canvas.push("repost:" + JSON.stringify(o)); }
+};
+`
+
+// testBody is the page content the browser test clicks through.
+const testBody = `
+<button id="send" hx-post="/echo" hx-target="#out">Send</button>
+<button id="fail" hx-post="/fail" hx-target="#out">Fail</button>
+<button id="expire" hx-get="/expired" hx-target="#out">Expire</button>
+<div id="out">untouched</div>
+<div id="frag" hx-get="/frag" hx-trigger="never">before</div>
+<a id="popup" href="/popup" target="_blank" data-popup data-popup-refresh="#frag">Connect Zoom</a>
+`
+
+func chromePath() string {
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// TestBrowserAppJS loads a real page in headless Chromium under a strict CSP
+// (nonce-only scripts, no inline styles) and checks static/js/app.js end to
+// end: the session and CSRF headers on htmx requests, error fragments in the
+// messages region, session expiry calling Sfdc.canvas.client.repost, Canvas
+// autogrow, the copy button, and the OAuth popup reporting back to its opener.
+func TestBrowserAppJS(t *testing.T) {
+	if testing.Short() {
+		t.Skip("browser test skipped in -short mode")
+	}
+	chrome := chromePath()
+	if chrome == "" {
+		t.Skip("no Chromium found in PATH")
+	}
+
+	const nonce = "dGVzdC1ub25jZQ"
+	var srvURL string
+	meta := func() templates.PageMeta {
+		return templates.PageMeta{
+			Title:            "Browser test",
+			Nonce:            nonce,
+			SessionToken:     "sess.token+/=",
+			CSRFToken:        "csrf-value",
+			CanvasSDKURL:     srvURL + "/fake-sdk.js",
+			CanvasClientJSON: map[string]any{"instanceId": "09Hxx0000000001:", "orgName": orgName},
+		}
+	}
+	page := func(w http.ResponseWriter, r *http.Request, c templ.Component) {
+		w.Header().Set("Content-Security-Policy",
+			"default-src 'self'; script-src 'nonce-"+nonce+"'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'")
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		if err := c.Render(r.Context(), w); err != nil {
+			t.Errorf("render: %v", err)
+		}
+	}
+	// Error fragments are sent the way web's error handler sends them.
+	fragment := func(w http.ResponseWriter, r *http.Request, status int, c templ.Component) {
+		w.Header().Set("HX-Reswap", "innerHTML")
+		w.Header().Set("HX-Retarget", "#"+templates.MessagesID)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(status)
+		if err := c.Render(r.Context(), w); err != nil {
+			t.Errorf("render: %v", err)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/static/", static.Handler())
+	mux.HandleFunc("/fake-sdk.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, fakeCanvasSDK)
+	})
+	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
+		page(w, r, templates.Page(meta(), templ.Join(templ.Raw(testBody), templates.CopyButton("Copy link", "https://zoom.us/j/1"))))
+	})
+	mux.HandleFunc("/popup", func(w http.ResponseWriter, r *http.Request) {
+		p := meta()
+		p.CanvasSDKURL, p.CanvasClientJSON = "", nil
+		page(w, r, templates.PopupDone(p, true, "Zoom connected", "You can close this window."))
+	})
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<span id="echo">%s|%s</span>`,
+			html.EscapeString(r.Header.Get("X-Sfzoom-Session")), html.EscapeString(r.Header.Get("X-CSRF-Token")))
+	})
+	mux.HandleFunc("/fail", func(w http.ResponseWriter, r *http.Request) {
+		fragment(w, r, http.StatusUnprocessableEntity, templates.ErrorFragment("Enter a topic for the meeting."))
+	})
+	mux.HandleFunc("/expired", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Sfzoom-Session-Expired", "1")
+		fragment(w, r, http.StatusUnauthorized, templates.ErrorFragment("Your session has expired."))
+	})
+	mux.HandleFunc("/frag", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `<div id="frag">refreshed:%s</div>`, html.EscapeString(r.Header.Get("X-Sfzoom-Session")))
+	})
+	// A page on another origin (localhost vs 127.0.0.1) that imitates the
+	// popup's message; app.js must ignore it.
+	evilRan := make(chan struct{}, 1)
+	mux.HandleFunc("/evil", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<script>window.opener.postMessage({type:"sfzoom:popup-done",ok:true},"*");`+
+			`new Image().src="/evil-ran";</script>`)
+	})
+	mux.HandleFunc("/evil-ran", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case evilRan <- struct{}{}:
+		default:
+		}
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	srvURL = srv.URL
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancelAlloc)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelCtx)
+	// Start the browser without a deadline (a deadline on the first run would
+	// bound the browser's life), then bound each step.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start browser: %v", err)
+	}
+
+	poll := func(expr string) chromedp.Action[chromedp.Void] {
+		return func(ctx context.Context, tgt *chromedp.Target) (chromedp.Void, error) {
+			_, err := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(10*time.Second))(ctx, tgt)
+			if err != nil {
+				return chromedp.Void{}, fmt.Errorf("waiting for %s: %w", expr, err)
+			}
+			return chromedp.Void{}, nil
+		}
+	}
+	text := func(id string) string {
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.getElementById(`+fmt.Sprintf("%q", id)+`)||{}).textContent||""`))
+		if err != nil {
+			t.Fatalf("read #%s: %v", id, err)
+		}
+		return strings.TrimSpace(v)
+	}
+
+	steps := []struct {
+		name  string
+		check func(t *testing.T) error
+	}{
+		{"CanvasAutogrow", func(t *testing.T) error {
+			return chromedp.Do(ctx,
+				chromedp.Navigate(srv.URL+"/page"),
+				poll(`window.__canvas && window.__canvas.indexOf("autogrow:09Hxx0000000001:") >= 0`),
+				poll(`document.documentElement.classList.contains("sfzoom-canvas")`),
+			)
+		}},
+		{"HeadersOnHtmxRequests", func(t *testing.T) error {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#send")), poll(`!!document.getElementById("echo")`)); err != nil {
+				return err
+			}
+			if got, want := text("echo"), "sess.token+/=|csrf-value"; got != want {
+				t.Errorf("server saw session|csrf = %q, want %q", got, want)
+			}
+			return nil
+		}},
+		{"ErrorFragmentInMessages", func(t *testing.T) error {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#fail")),
+				poll(`!!document.querySelector("#`+templates.MessagesID+` [data-testid=error-fragment]")`)); err != nil {
+				return err
+			}
+			if got := text(templates.MessagesID); !strings.Contains(got, "Enter a topic for the meeting.") {
+				t.Errorf("messages region = %q, want the error message", got)
+			}
+			if got := text("out"); !strings.Contains(got, "sess.token") {
+				t.Errorf("#out = %q, want the earlier content kept", got)
+			}
+			return nil
+		}},
+		{"SessionExpiredReposts", func(t *testing.T) error {
+			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#expire")),
+				poll(`window.__canvas.indexOf('repost:{"refresh":true}') >= 0`))
+		}},
+		{"CopyButton", func(t *testing.T) error {
+			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="copy-button"]`)),
+				poll(`document.querySelector("[data-testid=copy-button] [data-copy-label]").textContent === "Copied"`))
+		}},
+		{"PopupReportsBack", func(t *testing.T) error {
+			if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#popup")),
+				poll(`document.getElementById("frag").textContent.indexOf("refreshed:") === 0`)); err != nil {
+				return err
+			}
+			if got, want := text("frag"), "refreshed:sess.token+/="; got != want {
+				t.Errorf("#frag after the popup = %q, want %q", got, want)
+			}
+			return nil
+		}},
+		{"PopupMessageFromOtherOriginIgnored", func(t *testing.T) error {
+			evil := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/evil"
+			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+				_, err := chromedp.Evaluate[chromedp.Void](`document.getElementById("frag").textContent = "kept"; window.open(`+fmt.Sprintf("%q", evil)+`); undefined`)(ctx, tgt)
+				return err
+			})); err != nil {
+				return err
+			}
+			select {
+			case <-evilRan:
+			case <-time.After(10 * time.Second):
+				return fmt.Errorf("the other-origin page never ran")
+			}
+			// Give a (wrongly) accepted message time to trigger the refresh.
+			time.Sleep(300 * time.Millisecond)
+			// "kept" disappears on a refresh of #frag and on a page reload.
+			if got := text("frag"); got != "kept" {
+				t.Errorf("#frag = %q after a message from another origin, want it untouched (no refresh, no reload)", got)
+			}
+			return nil
+		}},
+		{"NoCSPViolations", func(t *testing.T) error {
+			v, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.__csp`))
+			if err != nil {
+				return err
+			}
+			if len(v) != 0 {
+				t.Errorf("CSP violations: %q", v)
+			}
+			return nil
+		}},
+	}
+	for _, st := range steps {
+		if !t.Run(st.name, func(t *testing.T) {
+			if err := st.check(t); err != nil {
+				t.Fatal(err)
+			}
+		}) {
+			return
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sfzoom/sfzoom/internal/appsession"
+	"github.com/sfzoom/sfzoom/internal/canvas"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// Names of the session carriers. The token travels in every request the page
+// makes, so the app works where the browser blocks third-party cookies; the
+// Partitioned cookie is a convenience, never the only carrier.
+const (
+	sessionCookie = "sfzoom_session"
+	sessionHeader = "X-Sfzoom-Session"
+	sessionField  = "_s" // form field and query parameter
+	csrfHeader    = "X-CSRF-Token"
+	csrfField     = "_csrf"
+	ctxKeySession = "sfzoom.session"
+	ctxKeyToken   = "sfzoom.session_token"
+)
+
+// TokenChecker proves that the OAuth token inside a signed request is still
+// alive (the replay guard). *canvas.TokenChecker implements it.
+type TokenChecker interface {
+	Check(ctx context.Context, r *canvas.Request) (canvas.Identity, error)
+}
+
+// OrgStore records the orgs that open the app.
+type OrgStore interface {
+	UpsertOrg(ctx context.Context, org *sfzoom.Org) error
+}
+
+// AdminChecker decides whether a Salesforce user is an sfzoom admin (holds the
+// sfzoom Admin permission set). accessToken is the user's own canvas token.
+type AdminChecker interface {
+	IsAdmin(ctx context.Context, u *sfzoom.User, accessToken string) (bool, error)
+}
+
+// CanvasOptions wires the Canvas entry point and the app session.
+type CanvasOptions struct {
+	ConsumerSecrets [][]byte
+	Sessions        *appsession.Codec
+	SessionTTL      time.Duration
+	TokenChecker    TokenChecker // nil disables the replay guard
+	Orgs            OrgStore
+	Admins          AdminChecker // nil: only BootstrapAdmins are admins
+	BootstrapAdmins []string
+	// Pages renders the app pages; nil serves built-in placeholders.
+	Pages Pages
+}
+
+// Pages registers the app's own pages (record, home, settings) on the
+// session-protected group. Other packages' handlers plug in here.
+type Pages interface {
+	Register(g *echo.Group, h *Helpers)
+}
+
+type canvasHandler struct {
+	s    *Server
+	opts CanvasOptions
+}
+
+func newCanvasHandler(s *Server, opts CanvasOptions) (*canvasHandler, error) {
+	if len(opts.ConsumerSecrets) == 0 || opts.Sessions == nil || opts.Orgs == nil {
+		return nil, errors.New("web: canvas needs consumer secrets, a session codec and an org store")
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 2 * time.Hour
+	}
+	return &canvasHandler{s: s, opts: opts}, nil
+}
+
+func (h *canvasHandler) routes(e *echo.Echo) {
+	e.POST("/canvas", h.handleCanvas, h.s.appPage, noStore)
+	e.GET("/canvas", h.handleCanvasGet, h.s.appPage, noStore)
+
+	app := e.Group("/app", h.s.appPage, noStore, h.requireSession)
+	helpers := &Helpers{s: h.s}
+	if h.opts.Pages != nil {
+		h.opts.Pages.Register(app, helpers)
+	} else {
+		app.GET("/home", h.handleHome)
+		app.GET("/records/:object/:id", h.handleRecord)
+		app.POST("/echo", h.handleEcho)
+	}
+}
+
+// handleCanvas is the entry point Salesforce POSTs the signed request to. It
+// verifies the signature, checks the embedded token is alive, records the org,
+// issues the app session and redirects to the page for the record context.
+func (h *canvasHandler) handleCanvas(c echo.Context) error {
+	ctx := c.Request().Context()
+	sr := c.FormValue("signed_request")
+	if sr == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "This page needs a signed request from Salesforce. Open sfzoom from a Salesforce record page.")
+	}
+	req, err := canvas.Verify(sr, h.opts.ConsumerSecrets)
+	if err != nil {
+		if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+			// Never log the payload, token or secret: only that it failed.
+			h.s.log.WarnContext(ctx, "canvas signed request rejected", "reason", "bad signature",
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "remote", c.RealIP())
+		}
+		return err
+	}
+	if h.opts.TokenChecker != nil {
+		if _, err := h.opts.TokenChecker.Check(ctx, req); err != nil {
+			return err
+		}
+	}
+	u := req.User()
+	if u.OrgID == "" || u.UserID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "The request from Salesforce has no organization or user. Open sfzoom from a Salesforce record page.")
+	}
+	if err := h.opts.Orgs.UpsertOrg(ctx, &sfzoom.Org{ID: u.OrgID, Name: req.Context.Organization.Name, InstanceURL: u.InstanceURL}); err != nil {
+		return err
+	}
+	u.IsAdmin = h.isAdmin(ctx, u, req.Client.OAuthToken)
+
+	s := appsession.Session{
+		OrgID: u.OrgID, UserID: u.UserID, Name: u.Name, Email: u.Email,
+		InstanceURL: u.InstanceURL, Locale: u.Locale, TimeZone: u.TimeZone, IsAdmin: u.IsAdmin,
+		ExpiresAt: h.s.now().Add(h.opts.SessionTTL),
+	}
+	object, id, hasRecord := req.RecordContext()
+	if hasRecord {
+		s.RecordObject, s.RecordID = object, id
+	}
+	token, s, err := h.opts.Sessions.Encode(s)
+	if err != nil {
+		return err
+	}
+	h.setCookie(c, token, s.ExpiresAt)
+	target := "/app/home"
+	if hasRecord {
+		target = "/app/records/" + url.PathEscape(object) + "/" + url.PathEscape(id)
+	}
+	return c.Redirect(http.StatusSeeOther, withSession(target, token))
+}
+
+// handleCanvasGet answers a GET to the canvas URL: Salesforce sends one when
+// the user has not approved the app yet; anything else was not opened from
+// Salesforce.
+func (h *canvasHandler) handleCanvasGet(c echo.Context) error {
+	if c.QueryParam("_sfdc_canvas_authvalue") == "user_approval_required" {
+		return sfzoom.Errorf(sfzoom.EFORBIDDEN, "Your Salesforce admin needs to approve sfzoom for your user (set the app's Permitted Users to \"Admin approved users are pre-authorized\" and assign the sfzoom User permission set).")
+	}
+	return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom runs inside Salesforce. Open it from an Opportunity or Contact record page.")
+}
+
+func (h *canvasHandler) isAdmin(ctx context.Context, u *sfzoom.User, token string) bool {
+	if slices.ContainsFunc(h.opts.BootstrapAdmins, func(id string) bool { return sameSFID(id, u.UserID) }) {
+		return true
+	}
+	if h.opts.Admins == nil {
+		return false
+	}
+	ok, err := h.opts.Admins.IsAdmin(ctx, u, token)
+	if err != nil {
+		// Fail closed: the user still gets the rep's pages.
+		h.s.log.WarnContext(ctx, "admin check failed", "org_id", u.OrgID, "user_id", u.UserID, "err", err.Error())
+		return false
+	}
+	return ok
+}
+
+// sameSFID compares a 15- or 18-character id with an 18-character one.
+func sameSFID(a, b string) bool {
+	if len(a) == 15 && len(b) == 18 {
+		return a == b[:15]
+	}
+	return a == b
+}
+
+func (h *canvasHandler) setCookie(c echo.Context, token string, expires time.Time) {
+	c.SetCookie(&http.Cookie{
+		Name: sessionCookie, Value: token, Path: "/",
+		Expires: expires, MaxAge: int(time.Until(expires).Seconds()),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteNoneMode, Partitioned: true,
+	})
+}
+
+// requireSession finds the session token (header, form field, query
+// parameter, then cookie), decodes it, and for state-changing requests
+// checks the CSRF token bound to it.
+func (h *canvasHandler) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token := sessionToken(c)
+		if token == "" {
+			return sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Your sfzoom session was not found. Reload the record page in Salesforce.")
+		}
+		s, err := h.opts.Sessions.Decode(token)
+		if err != nil {
+			return err
+		}
+		if isUnsafe(c.Request().Method) {
+			csrf := c.Request().Header.Get(csrfHeader)
+			if csrf == "" {
+				csrf = c.FormValue(csrfField)
+			}
+			if err := h.opts.Sessions.CheckCSRF(s, csrf); err != nil {
+				return err
+			}
+		}
+		c.Set(ctxKeySession, &s)
+		c.Set(ctxKeyToken, token)
+		c.SetRequest(c.Request().WithContext(sfzoom.NewContextWithUser(c.Request().Context(), s.User())))
+		return next(c)
+	}
+}
+
+func sessionToken(c echo.Context) string {
+	if t := c.Request().Header.Get(sessionHeader); t != "" {
+		return t
+	}
+	if isUnsafe(c.Request().Method) {
+		if t := c.FormValue(sessionField); t != "" {
+			return t
+		}
+	}
+	if t := c.QueryParam(sessionField); t != "" {
+		return t
+	}
+	if ck, err := c.Cookie(sessionCookie); err == nil {
+		return ck.Value
+	}
+	return ""
+}
+
+func isUnsafe(method string) bool {
+	switch method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return false
+	}
+	return true
+}
+
+// withSession adds the session token to an app URL.
+func withSession(path, token string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + sessionField + "=" + url.QueryEscape(token)
+}

@@ -1,0 +1,144 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/templates"
+)
+
+// errorStatus maps application error codes to HTTP status codes. It is the
+// only place that does so.
+var errorStatus = map[string]int{
+	sfzoom.ECONFLICT:       http.StatusConflict,
+	sfzoom.EINVALID:        http.StatusBadRequest,
+	sfzoom.ENOTFOUND:       http.StatusNotFound,
+	sfzoom.ENOTIMPLEMENTED: http.StatusNotImplemented,
+	sfzoom.EUNAUTHORIZED:   http.StatusUnauthorized,
+	sfzoom.EFORBIDDEN:      http.StatusForbidden,
+	sfzoom.ERATELIMIT:      http.StatusTooManyRequests,
+	sfzoom.EUNAVAILABLE:    http.StatusServiceUnavailable,
+	sfzoom.EINTERNAL:       http.StatusInternalServerError,
+}
+
+// ErrorStatusCode returns the HTTP status for an application error code.
+func ErrorStatusCode(code string) int {
+	if s, ok := errorStatus[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// errorTitles are the headings of the HTML error page.
+var errorTitles = map[int]string{
+	http.StatusBadRequest:          "Something is wrong with this request",
+	http.StatusUnauthorized:        "Please open sfzoom from Salesforce",
+	http.StatusForbidden:           "You don't have access",
+	http.StatusNotFound:            "Not found",
+	http.StatusConflict:            "Already done",
+	http.StatusTooManyRequests:     "Too many requests",
+	http.StatusServiceUnavailable:  "sfzoom is temporarily unavailable",
+	http.StatusInternalServerError: "Something went wrong",
+	http.StatusRequestEntityTooLarge: "Request too large",
+}
+
+// errorActions tell the user what to do next.
+var errorActions = map[int]string{
+	http.StatusBadRequest:          "Check the form and try again.",
+	http.StatusUnauthorized:        "Reload the record page in Salesforce to start a new session.",
+	http.StatusForbidden:           "Ask your Salesforce admin for access.",
+	http.StatusNotFound:            "Go back to the record in Salesforce and try again.",
+	http.StatusTooManyRequests:     "Wait a minute and try again.",
+	http.StatusServiceUnavailable:  "Try again in a few minutes.",
+	http.StatusInternalServerError: "Try again; if it keeps happening, tell your Salesforce admin.",
+}
+
+// errorBody is the JSON error shape.
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// handleError is echo's HTTPErrorHandler: it maps domain errors (and echo's
+// own HTTP errors) to a status and renders JSON or HTML depending on the request.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, status, msg := sfzoom.ErrorCode(err), 0, sfzoom.ErrorMessage(err)
+	var he *echo.HTTPError
+	if errors.As(err, &he) && sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
+		status = he.Code
+		code = codeForStatus(status)
+		msg = http.StatusText(status)
+		if m, ok := he.Message.(string); ok && m != "" {
+			msg = m
+		}
+		if status == http.StatusNotFound {
+			msg = "There is no page at this address."
+		}
+	} else {
+		status = ErrorStatusCode(code)
+	}
+	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
+	if status >= 500 {
+		s.log.ErrorContext(c.Request().Context(), "request failed",
+			"request_id", reqID, "route", c.Path(), "status", status, "err", err.Error())
+	}
+	if status == http.StatusUnauthorized {
+		// The page script asks Salesforce for a fresh signed request.
+		c.Response().Header().Set("X-Sfzoom-Session-Expired", "1")
+	}
+	if wantsJSON(c) {
+		var body errorBody
+		body.Error.Code, body.Error.Message, body.RequestID = code, msg, reqID
+		_ = c.JSON(status, body)
+		return
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	if c.Request().Header.Get("HX-Request") == "true" {
+		// htmx swaps error responses only when told to; the fragment explains.
+		c.Response().Header().Set("HX-Reswap", "innerHTML")
+		c.Response().Header().Set("HX-Retarget", "#sfzoom-flash")
+		_ = render(c, status, templates.ErrorFragment(msg))
+		return
+	}
+	title := errorTitles[status]
+	if title == "" {
+		title = http.StatusText(status)
+	}
+	_ = render(c, status, templates.ErrorPage(s.pageMeta(c, title), status, title, msg, errorActions[status]))
+}
+
+func codeForStatus(status int) string {
+	for code, st := range errorStatus {
+		if st == status {
+			return code
+		}
+	}
+	if status >= 500 {
+		return sfzoom.EINTERNAL
+	}
+	return sfzoom.EINVALID
+}
+
+// wantsJSON reports whether the client asked for JSON: API and webhook routes,
+// or an Accept header that prefers JSON over HTML.
+func wantsJSON(c echo.Context) bool {
+	p := c.Request().URL.Path
+	if strings.HasPrefix(p, "/webhooks/") || strings.HasPrefix(p, "/api/") || p == "/readyz" {
+		return true
+	}
+	accept := c.Request().Header.Get(echo.HeaderAccept)
+	return strings.Contains(accept, "application/json") && !strings.Contains(accept, "text/html")
+}

@@ -1,0 +1,41 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// handleHealthz is the liveness probe: the process serves HTTP.
+func (s *Server) handleHealthz(c echo.Context) error {
+	return c.String(http.StatusOK, "ok\n")
+}
+
+type readyCheck struct {
+	Name  string `json:"name"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// handleReadyz is the readiness probe: the database answers, its migrations
+// are applied and every extra check passes. 503 lists what is not ready.
+func (s *Server) handleReadyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
+	defer cancel()
+	checks := []ReadinessCheck{
+		{Name: "database", Check: s.opts.Store.Ping},
+		{Name: "migrations", Check: s.opts.Store.CheckMigrations},
+	}
+	checks = append(checks, s.opts.Readiness...)
+	status, results := http.StatusOK, make([]readyCheck, 0, len(checks))
+	for _, ch := range checks {
+		r := readyCheck{Name: ch.Name, OK: true}
+		if err := ch.Check(ctx); err != nil {
+			r.OK, r.Error, status = false, errorText(err), http.StatusServiceUnavailable
+		}
+		results = append(results, r)
+	}
+	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": results, "version": s.opts.Version})
+}

@@ -1,0 +1,131 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/sfzoom/sfzoom/internal/appsession"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/templates"
+)
+
+// Helpers give page handlers what they need from the server: the session,
+// page metadata (nonce, tokens, navigation) and rendering.
+type Helpers struct {
+	s *Server
+}
+
+// Session returns the request's app session (set by requireSession).
+func (h *Helpers) Session(c echo.Context) *appsession.Session { return sessionFrom(c) }
+
+// Link returns an app URL that carries the session token.
+func (h *Helpers) Link(c echo.Context, path string) string { return link(c, path) }
+
+// Meta returns the page metadata for a page titled title.
+func (h *Helpers) Meta(c echo.Context, title string) templates.PageMeta { return h.s.pageMeta(c, title) }
+
+// Render renders a component with a status.
+func (h *Helpers) Render(c echo.Context, status int, t templ.Component) error {
+	return render(c, status, t)
+}
+
+// Location returns the user's time zone (UTC when unknown or invalid).
+func (h *Helpers) Location(c echo.Context) *time.Location {
+	if s := sessionFrom(c); s != nil && s.TimeZone != "" {
+		if loc, err := time.LoadLocation(s.TimeZone); err == nil {
+			return loc
+		}
+	}
+	return time.UTC
+}
+
+func sessionFrom(c echo.Context) *appsession.Session {
+	s, _ := c.Get(ctxKeySession).(*appsession.Session)
+	return s
+}
+
+func link(c echo.Context, path string) string {
+	t, _ := c.Get(ctxKeyToken).(string)
+	if t == "" {
+		return path
+	}
+	return withSession(path, t)
+}
+
+// pageMeta builds the metadata every page needs from the request.
+func (s *Server) pageMeta(c echo.Context, title string) templates.PageMeta {
+	p := templates.PageMeta{Title: title, Nonce: nonceFrom(c)}
+	sess := sessionFrom(c)
+	if sess == nil {
+		return p
+	}
+	token, _ := c.Get(ctxKeyToken).(string)
+	p.SessionToken = token
+	if s.canvas != nil {
+		p.CSRFToken = s.canvas.opts.Sessions.CSRFToken(*sess)
+	}
+	p.User = sess.User()
+	if origin := s.orgOrigin(c); origin != "" {
+		p.CanvasSDKURL = origin + "/canvas/sdk/js/" + canvasSDKVersion + "/canvas-all.js"
+	}
+	p.Nav = []templates.NavItem{
+		{Label: "Home", Href: link(c, "/app/home"), Active: c.Path() == "/app/home"},
+	}
+	if sess.RecordObject != "" && sess.RecordID != "" {
+		path := "/app/records/" + url.PathEscape(sess.RecordObject) + "/" + url.PathEscape(sess.RecordID)
+		p.Nav = append(p.Nav, templates.NavItem{Label: "This record", Href: link(c, path), Active: c.Request().URL.Path == path})
+	}
+	p.Nav = append(p.Nav, templates.NavItem{Label: "Settings", Href: link(c, "/app/settings"), AdminOnly: true, Active: c.Path() == "/app/settings"})
+	return p
+}
+
+// canvasSDKVersion is the API version in the canvas-all.js path.
+const canvasSDKVersion = "62.0"
+
+// orgOrigin returns the origin (scheme://host) of the session's org, used for
+// the canvas SDK script and frame-ancestors.
+func (s *Server) orgOrigin(c echo.Context) string {
+	sess := sessionFrom(c)
+	if sess == nil || sess.InstanceURL == "" {
+		return ""
+	}
+	u, err := url.Parse(sess.InstanceURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
+
+// The handlers below are the built-in placeholder pages used when no Pages
+// implementation is wired (tests of the shell itself).
+
+func (h *canvasHandler) handleHome(c echo.Context) error {
+	hp := &Helpers{s: h.s}
+	return render(c, http.StatusOK, templates.Home(hp.Meta(c, "Home"), nil, hp.Location(c)))
+}
+
+func (h *canvasHandler) handleRecord(c echo.Context) error {
+	sess := sessionFrom(c)
+	object, id := c.Param("object"), c.Param("id")
+	if object != sess.RecordObject || id != sess.RecordID {
+		return sfzoom.Errorf(sfzoom.EFORBIDDEN, "This session was opened for another record. Open the record in Salesforce.")
+	}
+	hp := &Helpers{s: h.s}
+	meta := hp.Meta(c, object)
+	body := templates.Card(object+" "+id, templates.EchoForm(meta.SessionToken, meta.CSRFToken, link(c, "/app/echo")))
+	return render(c, http.StatusOK, templates.Page(meta, body))
+}
+
+// handleEcho is a minimal state-changing action used to prove that forms
+// inside the iframe work with and without third-party cookies.
+func (h *canvasHandler) handleEcho(c echo.Context) error {
+	msg := c.FormValue("message")
+	if msg == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "Type a message first.")
+	}
+	return render(c, http.StatusOK, templates.Alert(templates.AlertSuccess, "Saved: "+msg))
+}
