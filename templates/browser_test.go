@@ -3,10 +3,10 @@ package templates_test
 import (
 	"context"
 	"fmt"
+	"github.com/sfzoom/sfzoom/internal/browsertest"
 	"html"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -44,29 +44,12 @@ const testBody = `
 <a id="popup" href="/popup" target="_blank" data-popup data-popup-refresh="#frag">Connect Zoom</a>
 `
 
-func chromePath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 // TestBrowserAppJS loads a real page in headless Chromium under a strict CSP
 // (nonce-only scripts, no inline styles) and checks static/js/app.js end to
 // end: the session and CSRF headers on htmx requests, error fragments in the
 // messages region, session expiry calling Sfdc.canvas.client.repost, Canvas
 // autogrow, the copy button, and the OAuth popup reporting back to its opener.
 func TestBrowserAppJS(t *testing.T) {
-	if testing.Short() {
-		t.Skip("browser test skipped in -short mode")
-	}
-	chrome := chromePath()
-	if chrome == "" {
-		t.Skip("no Chromium found in PATH")
-	}
-
 	const nonce = "dGVzdC1ub25jZQ"
 	var srvURL string
 	meta := func() templates.PageMeta {
@@ -142,16 +125,7 @@ func TestBrowserAppJS(t *testing.T) {
 	t.Cleanup(srv.Close)
 	srvURL = srv.URL
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chrome), chromedp.NoSandbox)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancelCtx := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelCtx)
-	// Start the browser without a deadline (a deadline on the first run would
-	// bound the browser's life), then bound each step.
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start browser: %v", err)
-	}
+	ctx := browsertest.New(t, browsertest.Options{})
 
 	poll := func(expr string) chromedp.Action[chromedp.Void] {
 		return func(ctx context.Context, tgt *chromedp.Target) (chromedp.Void, error) {
@@ -205,7 +179,10 @@ func TestBrowserAppJS(t *testing.T) {
 		}},
 		{"SessionExpiredReposts", func(t *testing.T) error {
 			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#expire")),
-				poll(`window.__canvas.indexOf('repost:{"refresh":true}') >= 0`))
+				// The SDK's repost(refresh) takes a boolean and forwards it as the
+				// message's refresh field (forcedotcom/SalesforceCanvasJavascriptSDK
+				// js/canvas-all.js: r = refresh || false).
+				poll(`window.__canvas.indexOf("repost:true") >= 0`))
 		}},
 		{"CopyButton", func(t *testing.T) error {
 			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="copy-button"]`)),

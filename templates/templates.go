@@ -44,10 +44,11 @@ type PageMeta struct {
 	// "https://acme.my.salesforce.com/canvas/sdk/js/62.0/canvas-all.js";
 	// empty outside Salesforce. Its origin must be allowed by the CSP.
 	CanvasSDKURL string
-	// CanvasClientJSON is the Canvas client object (oauthToken, instanceId,
-	// targetOrigin, …) handed to Sfdc.canvas.client.autogrow/resize. It is
-	// written with templ.JSONScript, never into a JavaScript string; nil
-	// renders nothing.
+	// CanvasClientJSON is the Canvas client object handed to
+	// Sfdc.canvas.client.autogrow/resize. Those need only instanceId and
+	// targetOrigin, so pass just those two fields, never the oauthToken or
+	// refreshToken. It is written with templ.JSONScript, never into a
+	// JavaScript string; nil renders nothing.
 	CanvasClientJSON any
 	// User is the signed-in Salesforce user, or nil.
 	User *sfzoom.User

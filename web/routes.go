@@ -22,7 +22,9 @@ func (s *Server) routes() {
 	ops.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.opts.Gatherer, promhttp.HandlerOpts{})))
 
 	// Static files are content-hashed and cached for a year.
-	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	gz := middleware.GzipWithConfig(middleware.GzipConfig{Level: 5, MinLength: 1024})
+	e.GET("/static/*", echo.WrapHandler(static.Handler()), gz)
+	e.HEAD("/static/*", echo.WrapHandler(static.Handler()))
 
 	if s.canvas != nil {
 		s.canvas.routes(e)

@@ -173,7 +173,7 @@ func TestQueryInChunks(t *testing.T) {
 		wantCalls int
 	}{
 		{"OneCallFor200", salesforce.DefaultMaxQueryLength, 1},
-		{"SplitWhenLong", 3000, 3},
+		{"SplitWhenLong", 3000, 4},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

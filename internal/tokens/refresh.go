@@ -93,6 +93,9 @@ func (v *Vault) token(ctx context.Context, connectionID int64, g *grant) (*oauth
 	if t := v.cached(connectionID); t != nil {
 		return t, nil
 	}
+	if err := v.recentFailure(connectionID); err != nil {
+		return nil, err
+	}
 	ch := v.flights.DoChan(strconv.FormatInt(connectionID, 10), func() (any, error) {
 		// The flight serves every waiting caller, so one caller giving up
 		// must not abort it; it is bounded by the lease instead.
@@ -193,7 +196,9 @@ func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stor
 			return nil, reconnectError(g.provider, err)
 		}
 		v.log.WarnContext(ctx, "tokens: token request failed", "connection", connectionID, "provider", g.provider, "err", err)
-		return nil, sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "%s did not issue a token. Try again in a moment.", g.provider)
+		err = sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "%s did not issue a token. Try again in a moment.", g.provider)
+		v.noteFailure(connectionID, err)
+		return nil, err
 	}
 	if cur != nil {
 		nb.keep(cur)

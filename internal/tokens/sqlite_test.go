@@ -2,6 +2,7 @@ package tokens_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -11,9 +12,14 @@ import (
 	"github.com/sfzoom/sfzoom/internal/tokens"
 )
 
-// realStores lists the real store backends the concurrency tests also run on.
+// realStores lists the real store backends the concurrency tests also run
+// on: SQLite always, Postgres when TEST_DATABASE_URL is set or in CI.
 func realStores() map[string]newStoreFunc {
-	return map[string]newStoreFunc{"SQLite": newSQLite}
+	m := map[string]newStoreFunc{"SQLite": newSQLite}
+	if os.Getenv("TEST_DATABASE_URL") != "" || os.Getenv("CI") != "" {
+		m["Postgres"] = newPostgres
+	}
+	return m
 }
 
 // sqliteStore is the real SQLite store; every Replica is a separate *sql.DB

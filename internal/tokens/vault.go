@@ -96,6 +96,10 @@ func WithHTTPClient(c *http.Client) Option { return func(v *Vault) { v.httpClien
 // as Zoom's Rivet SDK does).
 func WithExpiryDelta(d time.Duration) Option { return func(v *Vault) { v.expiryDelta = d } }
 
+// WithFailureBackoff sets how long a failed token request is remembered and
+// its error returned without asking again (default 5 s; 0 disables).
+func WithFailureBackoff(d time.Duration) Option { return func(v *Vault) { v.backoff = d } }
+
 // WithLease sets the refresh lease's time to live and how often a replica
 // waiting for another's refresh polls the store (defaults 30 s and 25 ms).
 func WithLease(ttl, poll time.Duration) Option {
@@ -121,6 +125,16 @@ type Vault struct {
 	cache   map[int64]*oauth2.Token // usable access tokens (no refresh token)
 	bad     map[int64]string        // access tokens reported as rejected
 	locks   map[int64]chan struct{} // per-connection in-process locks
+	failed  map[int64]failure       // recent token endpoint failures
+	backoff time.Duration
+}
+
+// failure is a remembered token endpoint failure: callers within backoff get
+// the same error instead of another request (Zoom may disable apps with a
+// high error ratio, zoom-api.md §4).
+type failure struct {
+	until time.Time
+	err   error
 }
 
 // NewVault returns a vault over st. keys[0] seals; all keys open.
@@ -141,6 +155,8 @@ func NewVault(st Store, keys []Key, opts ...Option) (*Vault, error) {
 		cache:       make(map[int64]*oauth2.Token),
 		bad:         make(map[int64]string),
 		locks:       make(map[int64]chan struct{}),
+		failed:      make(map[int64]failure),
+		backoff:     5 * time.Second,
 	}
 	for _, k := range keys {
 		if len(k.material) != keySize {
@@ -355,9 +371,6 @@ func (v *Vault) acquire(ctx context.Context, connectionID int64, whileWaiting fu
 		}
 	}()
 	name := leaseName(connectionID)
-	t := time.NewTimer(0)
-	defer t.Stop()
-	<-t.C
 	for {
 		ok, err := v.st.AcquireLease(ctx, name, v.holder, v.leaseTTL)
 		if err != nil {
@@ -378,11 +391,10 @@ func (v *Vault) acquire(ctx context.Context, connectionID int64, whileWaiting fu
 				return nil, err
 			}
 		}
-		t.Reset(v.leasePoll)
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("tokens: wait for lease of connection %d: %w", connectionID, ctx.Err())
-		case <-t.C:
+		case <-time.After(v.leasePoll):
 		}
 	}
 }
@@ -473,6 +485,7 @@ func (v *Vault) fresh(access string, expiry time.Time, connectionID int64) bool 
 func (v *Vault) remember(connectionID int64, t *oauth2.Token) {
 	v.mu.Lock()
 	v.cache[connectionID] = t
+	delete(v.failed, connectionID)
 	v.mu.Unlock()
 }
 
@@ -480,7 +493,27 @@ func (v *Vault) forget(connectionID int64) {
 	v.mu.Lock()
 	delete(v.cache, connectionID)
 	delete(v.bad, connectionID)
+	delete(v.failed, connectionID)
 	v.mu.Unlock()
+}
+
+func (v *Vault) noteFailure(connectionID int64, err error) {
+	if v.backoff <= 0 {
+		return
+	}
+	v.mu.Lock()
+	v.failed[connectionID] = failure{until: v.now().Add(v.backoff), err: err}
+	v.mu.Unlock()
+}
+
+func (v *Vault) recentFailure(connectionID int64) error {
+	v.mu.RLock()
+	f, ok := v.failed[connectionID]
+	v.mu.RUnlock()
+	if ok && v.now().Before(f.until) {
+		return f.err
+	}
+	return nil
 }
 
 // invalidate records that accessToken was rejected by the vendor ("" means

@@ -2,6 +2,7 @@ package tokens_test
 
 import (
 	"context"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -117,8 +118,8 @@ func TestZoomS2SClient(t *testing.T) {
 	st, ids := newMem(t, sfzoom.ProviderZoomS2S)
 	e := newEnv(t, st, false)
 	var gotAuth string
-	api := newOAuthServer(t, false) // any server; we only look at the header
-	api.Config.Handler = http_HandlerFunc(func(auth string) { gotAuth = auth })
+	api := httptest.NewServer(authRecorder(func(auth string) { gotAuth = auth }))
+	t.Cleanup(api.Close)
 	z := e.s2s(e.vault(t), ids[0])
 	resp, err := z.Client(context.Background()).Get(api.URL + "/v2/users/me")
 	if err != nil {
@@ -327,4 +328,27 @@ func TestZoomUserRevoke(t *testing.T) {
 		t.Errorf("last audit row = %+v, want a revoke by the rep", rows)
 	}
 	assertNoSecrets(t, e, ids...)
+}
+
+// A failing token endpoint is not hammered: within the failure backoff
+// callers get the remembered error (Zoom may disable apps with a high error
+// ratio, zoom-api.md §4 "using-zoom-apis").
+func TestZoomS2SFailureBackoff(t *testing.T) {
+	ctx := context.Background()
+	st, ids := newMem(t, sfzoom.ProviderZoomS2S)
+	e := newEnv(t, st, false)
+	z := tokens.NewZoomS2S(e.vault(t), tokens.S2SConfig{ConnectionID: ids[0], AccountID: "acct", ClientID: e.srv.clientID, ClientSecret: "wrong", OAuthURL: e.srv.URL})
+	for range 10 {
+		if _, err := z.Token(ctx); sfzoom.ErrorCode(err) != sfzoom.EUNAVAILABLE {
+			t.Fatalf("Token() error = %v, want EUNAVAILABLE", err)
+		}
+	}
+	if n := e.srv.count("account_credentials"); n != 1 {
+		t.Errorf("token requests within the backoff = %d, want 1", n)
+	}
+	e.clock.Advance(6 * time.Second)
+	_, _ = z.Token(ctx)
+	if n := e.srv.count("account_credentials"); n != 2 {
+		t.Errorf("token requests after the backoff = %d, want 2", n)
+	}
 }

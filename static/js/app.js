@@ -19,7 +19,7 @@
  *                                    client messages are shown there.
  *
  * A 401 response with X-Sfzoom-Session-Expired makes the page ask Salesforce
- * for a new signed request (Sfdc.canvas.client.repost({refresh:true})) or, out
+ * for a new signed request (Sfdc.canvas.client.repost(true)) or, out
  * of Salesforce, shows the message.
  */
 (function () {
@@ -89,11 +89,16 @@
   }
 
   // (e) Session expiry: Salesforce can re-POST a fresh signed request, which
-  // reloads the frame with a new app session.
+  // reloads the frame with a new app session. The SDK's signature is
+  // repost(refresh) with a boolean: it posts {type:"repost", refresh: refresh
+  // || false} to the parent (forcedotcom/SalesforceCanvasJavascriptSDK,
+  // js/canvas-all.js), and the docs say to call repost() "with a parameter of
+  // true" for a new signed request. An object ({refresh:true}) would be sent
+  // to Salesforce as is, so pass the boolean.
   function refreshSession(message) {
     var sdk = canvasSDK();
     if (sdk && typeof sdk.client.repost === "function") {
-      sdk.client.repost({ refresh: true });
+      sdk.client.repost(true);
       return;
     }
     showMessage(message || "Your session has expired. Reload the Salesforce page to continue.");

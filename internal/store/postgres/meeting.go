@@ -196,9 +196,9 @@ func findMeetings(ctx context.Context, q queryer, f sfzoom.MeetingFilter) ([]*sf
 	)
 	for rows.Next() {
 		var (
-			m                             sfzoom.Meeting
+			m                   sfzoom.Meeting
 			start, created, upd time.Time
-			settings           string
+			settings            string
 		)
 		if err := rows.Scan(&m.ID, &m.OrgID, &m.ZoomMeetingID, &m.ZoomUUID, &m.HostSFUserID, &m.HostZoomUserID,
 			&m.RecordObject, &m.RecordID, &m.Topic, &m.Agenda, &start, &m.Duration, &m.Timezone, &m.JoinURL, &m.Status,

@@ -130,32 +130,32 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// Tx is a transaction whose queries are written with "?" placeholders, as in
+// rebindTx is a transaction whose queries are written with "?" placeholders, as in
 // the SQLite store, and rebound to Postgres' "$n" form.
-type Tx struct {
+type rebindTx struct {
 	*sql.Tx
 }
 
-func (s *Store) begin(ctx context.Context) (*Tx, error) {
+func (s *Store) begin(ctx context.Context) (*rebindTx, error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
-	return &Tx{tx}, nil
+	return &rebindTx{tx}, nil
 }
 
 // ExecContext runs a statement.
-func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+func (tx *rebindTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return tx.Tx.ExecContext(ctx, rebind(query), args...)
 }
 
 // QueryContext runs a query.
-func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (tx *rebindTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return tx.Tx.QueryContext(ctx, rebind(query), args...)
 }
 
 // QueryRowContext runs a query returning at most one row.
-func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (tx *rebindTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.Tx.QueryRowContext(ctx, rebind(query), args...)
 }
 
@@ -267,7 +267,7 @@ func wrapErr(op string, err error) error {
 	return fmt.Errorf("postgres: %s: %w", op, formatError(err))
 }
 
-// queryer is what the find functions need: a *Tx.
+// queryer is what the find functions need: a *rebindTx.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row

@@ -107,7 +107,6 @@ func TestJobsWithoutInserter(t *testing.T) {
 	}
 }
 
-
 // BenchmarkCreateWebhookEvent measures the webhook hot path: one row and one
 // River job committed together.
 func BenchmarkCreateWebhookEvent(b *testing.B) {

@@ -43,7 +43,9 @@ type failingArgs struct{}
 
 func (failingArgs) Kind() string { return JobKind }
 
-func (failingArgs) MarshalJSON() ([]byte, error) { return nil, errors.New("storetest: refuse to encode") }
+func (failingArgs) MarshalJSON() ([]byte, error) {
+	return nil, errors.New("storetest: refuse to encode")
+}
 
 // Job returns a job for the suite's kind.
 func Job(ref string) store.Job { return store.Job{Args: JobArgs{Ref: ref}} }

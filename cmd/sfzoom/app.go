@@ -1,0 +1,147 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sfzoom/sfzoom/internal/appsession"
+	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/canvas"
+	"github.com/sfzoom/sfzoom/internal/config"
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/web"
+)
+
+// app is a fully wired sfzoom process: database, job queue and HTTP server.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	backend *backend.Backend
+	web     *web.Server
+	reg     *prometheus.Registry
+}
+
+// appDeps are the pieces the demo replaces (for example the HTTP client used
+// to reach Salesforce and Zoom) and the frame ancestors it adds.
+type appDeps struct {
+	httpClient *http.Client
+}
+
+func newLogger(w io.Writer, format, level string) *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(strings.ToUpper(level)))
+	opts := &slog.HandlerOptions{Level: lvl}
+	if format == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// newApp wires every component from the configuration. cmd/sfzoom is the only
+// place that knows every concrete type.
+func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps appDeps) (*app, error) {
+	if deps.httpClient == nil {
+		deps.httpClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	metrics, err := jobs.NewMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	workers := river.NewWorkers()
+	be, err := backend.Open(ctx, backend.Options{
+		DatabaseURL: cfg.DatabaseURL,
+		Logger:      logger,
+		Workers:     workers,
+		MaxWorkers:  cfg.Workers,
+		Middleware:  []rivertype.Middleware{metrics},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a := &app{cfg: cfg, log: logger, backend: be, reg: reg}
+
+	sessions, err := appsession.NewCodec(cfg.SessionKeys, appsession.WithMaxLifetime(cfg.SessionTTL))
+	if err != nil {
+		be.Close()
+		return nil, err
+	}
+	var checker web.TokenChecker
+	if cfg.CanvasTokenCheck {
+		checker = canvas.NewTokenChecker(deps.httpClient, canvas.WithCacheTTL(cfg.CanvasTokenCheckTTL, cfg.CanvasTokenCheckTTL/4), canvas.WithLogger(logger))
+	}
+	srv, err := web.NewServer(web.Options{
+		Logger:         logger,
+		Store:          be.Store,
+		Registry:       reg,
+		Gatherer:       reg,
+		PublicURL:      cfg.PublicURL,
+		FrameAncestors: cfg.FrameAncestors,
+		Version:        version(),
+		Canvas: &web.CanvasOptions{
+			ConsumerSecrets: cfg.CanvasConsumerSecrets,
+			Sessions:        sessions,
+			SessionTTL:      cfg.SessionTTL,
+			TokenChecker:    checker,
+			Orgs:            be.Store,
+			BootstrapAdmins: cfg.AdminUserIDs,
+		},
+	})
+	if err != nil {
+		be.Close()
+		return nil, err
+	}
+	a.web = srv
+	return a, nil
+}
+
+// serve runs the HTTP server on ln and the job workers until ctx is done,
+// then shuts down gracefully: the listener closes, in-flight requests finish,
+// running jobs finish (or, past the timeout, are cancelled and left for
+// River to retry), and the database closes.
+func (a *app) serve(ctx context.Context, ln net.Listener) error {
+	if err := a.backend.Start(ctx); err != nil {
+		return fmt.Errorf("start job workers: %w", err)
+	}
+	hs := a.web.HTTPServer(ln.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	a.log.Info("sfzoom listening", "addr", ln.Addr().String(), "database", a.backend.Kind())
+
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		a.log.Warn("http shutdown", "err", err.Error())
+	}
+	if err := a.backend.Stop(sctx); err != nil {
+		a.log.Warn("job workers shutdown", "err", err.Error())
+	}
+	if err := a.backend.Close(); err != nil {
+		a.log.Warn("close database", "err", err.Error())
+	}
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	a.log.Info("stopped")
+	return nil
+}

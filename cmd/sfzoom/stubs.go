@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+)
+
+func runRotateKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return errors.New("rotate-keys: not wired yet")
+}
+
+
+func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return errors.New("demo: not wired yet")
+}

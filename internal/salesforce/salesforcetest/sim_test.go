@@ -1,0 +1,183 @@
+package salesforcetest_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"html"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
+)
+
+func fetch(t *testing.T, c *http.Client, method, u string, form url.Values) (int, string) {
+	t.Helper()
+	var resp *http.Response
+	var err error
+	if method == http.MethodPost {
+		resp, err = c.PostForm(u, form)
+	} else {
+		resp, err = c.Get(u)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var (
+	signedRE = regexp.MustCompile(`name="signed_request" value="([^"]+)"`)
+	formRE   = regexp.MustCompile(`<form id="canvas-form"[^>]*method="post" action="([^"]+)" target="([^"]+)"`)
+	frameRE  = regexp.MustCompile(`<iframe name="([^"]+)"[^>]*data-testid="canvas-frame"`)
+)
+
+func TestSimulatorRecordPage(t *testing.T) {
+	srv := salesforcetest.NewServer()
+	defer srv.Close()
+	d := srv.SeedDemo()
+	secret := []byte("test-consumer-secret")
+	srv.SetCanvasApp("http://127.0.0.1:9/canvas", secret)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+
+	status, body := fetch(t, c, http.MethodGet, srv.URL()+"/", nil)
+	if status != http.StatusOK || !strings.Contains(body, `data-testid="opportunity-row"`) || !strings.Contains(body, "/lightning/r/Opportunity/"+d.OpportunityIDs[0]+"/view") {
+		t.Fatalf("home = %d, missing opportunity links", status)
+	}
+	// Switch to the rep with the Zoom e-mail override.
+	fetch(t, c, http.MethodPost, srv.URL()+"/_sim/view-as", url.Values{"user_id": {d.OverrideRepID}, "back": {"/"}})
+	status, body = fetch(t, c, http.MethodGet, srv.URL()+"/lightning/r/Opportunity/"+d.OpportunityIDs[2]+"/view", nil)
+	if status != http.StatusOK {
+		t.Fatalf("record page = %d", status)
+	}
+	fm, fr, sm := formRE.FindStringSubmatch(body), frameRE.FindStringSubmatch(body), signedRE.FindStringSubmatch(body)
+	if fm == nil || fr == nil || sm == nil {
+		t.Fatalf("record page lacks the canvas form/iframe/signed_request:\n%s", body)
+	}
+	if html.UnescapeString(fm[1]) != "http://127.0.0.1:9/canvas" || fm[2] != fr[1] || !strings.HasPrefix(fr[1], "canvas-frame-") {
+		t.Errorf("form action=%q target=%q iframe=%q", fm[1], fm[2], fr[1])
+	}
+	// Verify exactly as canvas.md §1.3: HMAC over the base64 payload text.
+	sr := html.UnescapeString(sm[1])
+	sig, payload, _ := strings.Cut(sr, ".")
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(payload))
+	if want := base64.StdEncoding.EncodeToString(mac.Sum(nil)); sig != want {
+		t.Fatalf("signature = %q, want %q", sig, want)
+	}
+	raw, err := base64.StdEncoding.DecodeString(payload)
+	if err != nil {
+		t.Fatalf("payload is not padded standard base64: %v", err)
+	}
+	var cr struct {
+		Algorithm string `json:"algorithm"`
+		UserID    string `json:"userId"`
+		Client    struct {
+			OAuthToken, InstanceURL, TargetOrigin, InstanceID string
+		} `json:"client"`
+		Context struct {
+			User struct {
+				UserID string `json:"userId"`
+				Email  string `json:"email"`
+			} `json:"user"`
+			Environment struct {
+				Record struct {
+					Attributes struct{ Type string } `json:"attributes"`
+					ID         string                `json:"Id"`
+				} `json:"record"`
+				Version struct{ API string } `json:"version"`
+			} `json:"environment"`
+			Organization struct{ OrganizationID string } `json:"organization"`
+		} `json:"context"`
+	}
+	if err := json.Unmarshal(raw, &cr); err != nil {
+		t.Fatal(err)
+	}
+	if cr.Algorithm != "HMACSHA256" || cr.UserID != d.OverrideRepID || cr.Context.User.Email != "sam.oneil@acme-demo.com" ||
+		cr.Client.InstanceURL != srv.URL() || cr.Client.TargetOrigin != srv.URL() || fr[1] != "canvas-frame-"+cr.Client.InstanceID ||
+		cr.Context.Environment.Record.ID != d.OpportunityIDs[2] || cr.Context.Environment.Record.Attributes.Type != "Opportunity" ||
+		cr.Context.Environment.Version.API == "" || cr.Context.Organization.OrganizationID != d.OrgID {
+		t.Errorf("canvas request = %+v", cr)
+	}
+	// The embedded token is accepted by the identity URL.
+	req, _ := http.NewRequest(http.MethodGet, srv.URL()+"/id/"+d.OrgID+"/"+d.OverrideRepID, nil)
+	req.Header.Set("Authorization", "Bearer "+cr.Client.OAuthToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("identity with canvas token = %v, %v", resp.StatusCode, err)
+	}
+	// A fresh signed request for refreshSignedRequest.
+	status, body = fetch(t, c, http.MethodPost, srv.URL()+"/_sim/signed-request", url.Values{"object": {"Opportunity"}, "id": {d.OpportunityIDs[2]}})
+	if status != http.StatusOK || !strings.Contains(body, `"signedRequest"`) || strings.Contains(body, sr) {
+		t.Errorf("refresh = %d %s, want a new signed request", status, body)
+	}
+}
+
+func TestSimulatorPages(t *testing.T) {
+	srv := salesforcetest.NewServer()
+	defer srv.Close()
+	d := srv.SeedDemo()
+	srv.SetCanvasApp("http://127.0.0.1:9/canvas", []byte("s"))
+	tests := []struct {
+		name   string
+		user   string
+		path   string
+		status int
+		want   string
+	}{
+		{"SetupAdmin", d.AdminID, "/lightning/setup/sfzoom/home", http.StatusOK, `data-testid="canvas-frame"`},
+		{"SetupRepForbidden", d.RepID, "/lightning/setup/sfzoom/home", http.StatusForbidden, "Insufficient Privileges"},
+		{"AppHome", d.RepID, "/lightning/n/sfzoom", http.StatusOK, `data-testid="canvas-form"`},
+		{"UnknownRecord", d.RepID, "/lightning/r/Opportunity/006000000000000AAA/view", http.StatusNotFound, `data-testid="sim-error"`},
+		{"SDK", d.RepID, "/canvas/sdk/js/62.0/canvas-all.js", http.StatusOK, "refreshSignedRequest"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jar, _ := cookiejar.New(nil)
+			c := &http.Client{Jar: jar}
+			fetch(t, c, http.MethodPost, srv.URL()+"/_sim/view-as", url.Values{"user_id": {tt.user}})
+			status, body := fetch(t, c, http.MethodGet, srv.URL()+tt.path, nil)
+			if status != tt.status || !strings.Contains(body, tt.want) {
+				t.Errorf("GET %s = %d, want %d containing %q", tt.path, status, tt.status, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseSOQL(t *testing.T) {
+	tests := []struct {
+		q, want string
+		bad     bool
+	}{
+		{q: `SELECT Id FROM Contact WHERE (Email = 'a\'b' OR Email IN ('x','y')) AND NOT Name LIKE 'T\_%'`,
+			want: `AND(OR(=(Email; string:"a'b"), IN(Email; string:"x", string:"y")), NOT(LIKE(Name; like:"T_"*%)))`},
+		{q: `SELECT Id FROM Event WHERE StartDateTime > 2026-01-02T15:04:05Z AND Meeting_Count__c >= 2`,
+			want: `AND(>(StartDateTime; datetime:2026-01-02T15:04:05Z), >=(Meeting_Count__c; number:2))`},
+		{q: `SELECT Id FROM Contact WHERE Email = 'unterminated`, bad: true},
+		{q: `SELECT Id FROM Contact WHERE Email = 'bad\q'`, bad: true},
+		{q: `SELECT Id FROM Contact WHERE Email = 'pct\%'`, bad: true},
+		{q: `SELECT Id FROM Contact GROUP BY Name`, bad: true},
+		{q: `SELECT COUNT() FROM Contact`, bad: true},
+	}
+	for _, tt := range tests {
+		got, err := salesforcetest.ParseSOQL(tt.q)
+		if tt.bad {
+			if err == nil {
+				t.Errorf("ParseSOQL(%q) error = nil, want MALFORMED_QUERY", tt.q)
+			}
+			continue
+		}
+		if err != nil || got.Where.String() != tt.want {
+			t.Errorf("ParseSOQL(%q) = %v, %v; want %s", tt.q, got.Where, err, tt.want)
+		}
+	}
+}
