@@ -55,14 +55,23 @@ type CanvasOptions struct {
 	Orgs            OrgStore
 	Admins          AdminChecker // nil: only BootstrapAdmins are admins
 	BootstrapAdmins []string
-	// Pages renders the app pages; nil serves built-in placeholders.
-	Pages Pages
+	// Pages register the app's own pages (record, home, settings) on the
+	// session-protected /app group; none serves built-in placeholders.
+	Pages []Pages
 }
 
-// Pages registers the app's own pages (record, home, settings) on the
-// session-protected group. Other packages' handlers plug in here.
+// Pages registers app pages on the session-protected /app group. Every
+// request there carries a verified session; unsafe methods passed the CSRF
+// check.
 type Pages interface {
 	Register(g *echo.Group, h *Helpers)
+}
+
+// Routes registers routes outside the app session: webhooks, OAuth popup
+// callbacks, signed media URLs. They authenticate themselves and are not
+// frameable unless they say so.
+type Routes interface {
+	Register(e *echo.Echo, h *Helpers)
 }
 
 type canvasHandler struct {
@@ -86,9 +95,10 @@ func (h *canvasHandler) routes(e *echo.Echo) {
 
 	app := e.Group("/app", h.s.appPage, noStore, h.requireSession)
 	helpers := &Helpers{s: h.s}
-	if h.opts.Pages != nil {
-		h.opts.Pages.Register(app, helpers)
-	} else {
+	for _, p := range h.opts.Pages {
+		p.Register(app, helpers)
+	}
+	if len(h.opts.Pages) == 0 {
 		app.GET("/home", h.handleHome)
 		app.GET("/records/:object/:id", h.handleRecord)
 		app.POST("/echo", h.handleEcho)

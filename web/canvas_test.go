@@ -53,10 +53,10 @@ func (f fakeChecker) Check(context.Context, *canvas.Request) (canvas.Identity, e
 }
 
 type harness struct {
-	srv    *web.Server
-	codec  *appsession.Codec
-	orgs   *fakeOrgs
-	now    time.Time
+	srv   *web.Server
+	codec *appsession.Codec
+	orgs  *fakeOrgs
+	now   time.Time
 }
 
 func newHarness(t testing.TB, checker web.TokenChecker) *harness {
@@ -367,4 +367,3 @@ func between(s, start, end string) string {
 	v, _, _ := strings.Cut(after, end)
 	return v
 }
-

@@ -35,14 +35,14 @@ func ErrorStatusCode(code string) int {
 
 // errorTitles are the headings of the HTML error page.
 var errorTitles = map[int]string{
-	http.StatusBadRequest:          "Something is wrong with this request",
-	http.StatusUnauthorized:        "Please open sfzoom from Salesforce",
-	http.StatusForbidden:           "You don't have access",
-	http.StatusNotFound:            "Not found",
-	http.StatusConflict:            "Already done",
-	http.StatusTooManyRequests:     "Too many requests",
-	http.StatusServiceUnavailable:  "sfzoom is temporarily unavailable",
-	http.StatusInternalServerError: "Something went wrong",
+	http.StatusBadRequest:            "Something is wrong with this request",
+	http.StatusUnauthorized:          "Please open sfzoom from Salesforce",
+	http.StatusForbidden:             "You don't have access",
+	http.StatusNotFound:              "Not found",
+	http.StatusConflict:              "Already done",
+	http.StatusTooManyRequests:       "Too many requests",
+	http.StatusServiceUnavailable:    "sfzoom is temporarily unavailable",
+	http.StatusInternalServerError:   "Something went wrong",
 	http.StatusRequestEntityTooLarge: "Request too large",
 }
 

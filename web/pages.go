@@ -1,6 +1,7 @@
 package web
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -26,7 +27,9 @@ func (h *Helpers) Session(c echo.Context) *appsession.Session { return sessionFr
 func (h *Helpers) Link(c echo.Context, path string) string { return link(c, path) }
 
 // Meta returns the page metadata for a page titled title.
-func (h *Helpers) Meta(c echo.Context, title string) templates.PageMeta { return h.s.pageMeta(c, title) }
+func (h *Helpers) Meta(c echo.Context, title string) templates.PageMeta {
+	return h.s.pageMeta(c, title)
+}
 
 // Render renders a component with a status.
 func (h *Helpers) Render(c echo.Context, status int, t templ.Component) error {
@@ -128,4 +131,27 @@ func (h *canvasHandler) handleEcho(c echo.Context) error {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Type a message first.")
 	}
 	return render(c, http.StatusOK, templates.Alert(templates.AlertSuccess, "Saved: "+msg))
+}
+
+// NotFrameable is middleware for routes nothing may frame (webhooks, OAuth
+// callbacks).
+func (h *Helpers) NotFrameable() echo.MiddlewareFunc { return notFrameable }
+
+// AppPage is middleware for pages shown inside the Salesforce iframe: it sets
+// the CSP with a nonce and frame-ancestors.
+func (h *Helpers) AppPage() echo.MiddlewareFunc { return h.s.appPage }
+
+// Logger returns the server's logger.
+func (h *Helpers) Logger() *slog.Logger { return h.s.log }
+
+// Now returns the server's clock.
+func (h *Helpers) Now() time.Time { return h.s.now() }
+
+// CSRFToken returns the CSRF token of the request's session ("" without one).
+func (h *Helpers) CSRFToken(c echo.Context) string {
+	sess := sessionFrom(c)
+	if sess == nil || h.s.canvas == nil {
+		return ""
+	}
+	return h.s.canvas.opts.Sessions.CSRFToken(*sess)
 }

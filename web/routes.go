@@ -29,4 +29,7 @@ func (s *Server) routes() {
 	if s.canvas != nil {
 		s.canvas.routes(e)
 	}
+	for _, r := range s.opts.Routes {
+		r.Register(e, &Helpers{s: s})
+	}
 }

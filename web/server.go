@@ -45,6 +45,9 @@ type Options struct {
 	// Canvas wires the Canvas entry point and the app session; nil serves only
 	// the operational routes (health, metrics, static).
 	Canvas *CanvasOptions
+	// Routes are extra routes outside the app session (webhooks, OAuth
+	// callbacks, media).
+	Routes []Routes
 }
 
 // Server is the HTTP server of sfzoom.

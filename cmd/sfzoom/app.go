@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 
@@ -20,7 +21,9 @@ import (
 	"github.com/sfzoom/sfzoom/internal/backend"
 	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/config"
+	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/tokens"
 	"github.com/sfzoom/sfzoom/web"
 )
 
@@ -31,6 +34,10 @@ type app struct {
 	backend *backend.Backend
 	web     *web.Server
 	reg     *prometheus.Registry
+
+	vault        *tokens.Vault
+	integrations *integrations.Integrations
+	pipeline     jobs.MeetingLogger
 }
 
 // appDeps are the pieces the demo replaces (for example the HTTP client used
@@ -62,7 +69,11 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	if err != nil {
 		return nil, err
 	}
+	a := &app{cfg: cfg, log: logger, reg: reg, pipeline: unconfiguredPipeline{}}
 	workers := river.NewWorkers()
+	// Workers reach their dependencies through a, which is complete before
+	// the backend starts working jobs.
+	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateMeetingLogger{a}})
 	be, err := backend.Open(ctx, backend.Options{
 		DatabaseURL: cfg.DatabaseURL,
 		Logger:      logger,
@@ -73,7 +84,34 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
-	a := &app{cfg: cfg, log: logger, backend: be, reg: reg}
+	a.backend = be
+
+	keys := make([]tokens.Key, 0, len(cfg.EncryptionKeys))
+	for _, k := range cfg.EncryptionKeys {
+		key, err := tokens.NewKey(k.ID, k.Secret)
+		if err != nil {
+			be.Close()
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	hostname, _ := os.Hostname()
+	vault, err := tokens.NewVault(be.Store, keys, tokens.WithLogger(logger), tokens.WithHTTPClient(deps.httpClient),
+		tokens.WithHolder(fmt.Sprintf("%s/%d", hostname, os.Getpid())))
+	if err != nil {
+		be.Close()
+		return nil, err
+	}
+	a.vault = vault
+	a.integrations = integrations.New(integrations.Options{
+		Store: be.Store, Vault: vault, HTTPClient: deps.httpClient, Logger: logger, Registry: reg,
+		ZoomAuthMode: cfg.ZoomAuthMode, ZoomAccountID: cfg.ZoomAccountID,
+		ZoomClientID: cfg.ZoomClientID, ZoomClientSecret: cfg.ZoomClientSecret,
+		ZoomAPIURL: cfg.ZoomAPIURL.String(), ZoomOAuthURL: cfg.ZoomOAuthURL.String(),
+		SalesforceClientID: cfg.SalesforceClientID, SalesforceClientSecret: cfg.SalesforceClientSecret,
+		SalesforceLoginURL: cfg.SalesforceLoginURL.String(), BackgroundBudget: cfg.SalesforceBackgroundBudget,
+		PublicURL: cfg.PublicURL.String(),
+	})
 
 	sessions, err := appsession.NewCodec(cfg.SessionKeys, appsession.WithMaxLifetime(cfg.SessionTTL))
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // run prints the command's usage once
 	return fs
 }
 

@@ -9,8 +9,3 @@ import (
 func runRotateKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	return errors.New("rotate-keys: not wired yet")
 }
-
-
-func runDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return errors.New("demo: not wired yet")
-}

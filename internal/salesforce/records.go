@@ -190,4 +190,6 @@ func (fs Fields) wire() (map[string]any, error) {
 
 type invalidNameError struct{ name string }
 
-func (e *invalidNameError) Error() string { return "salesforce: invalid field name " + strconv.Quote(e.name) }
+func (e *invalidNameError) Error() string {
+	return "salesforce: invalid field name " + strconv.Quote(e.name)
+}

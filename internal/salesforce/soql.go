@@ -20,7 +20,9 @@ var idRE = regexp.MustCompile(`^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$`)
 
 // ValidName reports whether s is a well-formed object or field API name (a
 // relationship path such as "Account.Website" included).
-func ValidName(s string) bool { return len(s) <= 255 && nameRE.MatchString(s) && !strings.Contains(s, "___") }
+func ValidName(s string) bool {
+	return len(s) <= 255 && nameRE.MatchString(s) && !strings.Contains(s, "___")
+}
 
 // ValidID reports whether s looks like a 15- or 18-character record id.
 func ValidID(s string) bool { return idRE.MatchString(s) }

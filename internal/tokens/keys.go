@@ -102,3 +102,15 @@ func decodeKey(s string) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("key material is not valid base64")
 }
+
+// NewKey returns a vault key from an id and 32 bytes of key material (as
+// parsed by the config package). The material is copied.
+func NewKey(id string, material []byte) (Key, error) {
+	if err := validKeyID(id); err != nil {
+		return Key{}, fmt.Errorf("tokens: key %q: %w", id, err)
+	}
+	if len(material) != keySize {
+		return Key{}, fmt.Errorf("tokens: key %q: want %d bytes of key material", id, keySize)
+	}
+	return Key{ID: id, material: append([]byte(nil), material...)}, nil
+}

@@ -472,3 +472,33 @@ func (t *tokenTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r.Header.Set("Authorization", "Bearer "+tok)
 	return http.DefaultTransport.RoundTrip(r)
 }
+
+func TestTokenSourceFailure(t *testing.T) {
+	tests := []struct {
+		name     string
+		src      oauth2.TokenSource
+		wantCode string
+	}{
+		// What tokens returns when a refresh token was refused.
+		{"DomainError", errSource{sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Reconnect Zoom.")}, sfzoom.EUNAUTHORIZED},
+		{"RetrieveError", errSource{&oauth2.RetrieveError{ErrorCode: "invalid_grant"}}, sfzoom.EUNAUTHORIZED},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := setup(t)
+			c := zoom.NewClient(&http.Client{Transport: &oauth2.Transport{Source: tt.src}}, zoom.WithBaseURL(e.srv.APIURL()),
+				zoom.WithSleeper(e.sleeps.Sleep))
+			_, err := c.User(t.Context(), e.host.ID)
+			if got := sfzoom.ErrorCode(err); got != tt.wantCode {
+				t.Errorf("ErrorCode(%v) = %q, want %q", err, got, tt.wantCode)
+			}
+			if len(e.sleeps.All()) != 0 || c.BreakerState(zoom.APIUsers) != "closed" {
+				t.Errorf("a credential failure was retried (%v) or tripped the breaker", e.sleeps.All())
+			}
+		})
+	}
+}
+
+type errSource struct{ err error }
+
+func (s errSource) Token() (*oauth2.Token, error) { return nil, s.err }

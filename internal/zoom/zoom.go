@@ -32,7 +32,10 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/sony/gobreaker/v2"
+	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 // DefaultBaseURL is the global Zoom API base. SCIM2 lives beside it at
@@ -292,7 +295,8 @@ func (c *Client) newBreaker(name string) *gobreaker.CircuitBreaker[*http.Respons
 			c.logger.Warn("zoom: circuit breaker state change", "api", name, "from", from.String(), "to", to.String())
 		},
 		// A caller that gives up says nothing about Zoom's health.
-		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) },
+		// Neither does a token source that cannot produce a token.
+		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) || credentialError(err) != nil },
 	})
 }
 
@@ -458,6 +462,9 @@ func (c *Client) do(ctx context.Context, cl *call, v any) error {
 		if err != nil {
 			if ctx.Err() != nil {
 				return &unavailableError{op: op, err: ctx.Err()}
+			}
+			if cerr := credentialError(err); cerr != nil {
+				return fmt.Errorf("zoom: %s: %w", op, cerr)
 			}
 			if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) ||
 				!cl.idempotent() || attempt >= c.retry.MaxAttempts {
@@ -643,6 +650,23 @@ func (c *Client) hostFor(id int64) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.hostOf[id]
+}
+
+// credentialError reports a failure of the authenticating transport, not of
+// Zoom: a domain error from the token source (the tokens package returns
+// EUNAUTHORIZED "reconnect required"), or an OAuth token endpoint refusal.
+// Such failures are not retried and do not count against the breaker.
+func credentialError(err error) error {
+	var se *sfzoom.Error
+	if errors.As(err, &se) {
+		return redact(err)
+	}
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		return &sfzoom.Error{Code: sfzoom.EUNAUTHORIZED, Message: "The Zoom connection needs to be reconnected.",
+			Err: fmt.Errorf("token endpoint refused: %s", re.ErrorCode)}
+	}
+	return nil
 }
 
 // redact strips URLs from transport errors, whose query strings may carry

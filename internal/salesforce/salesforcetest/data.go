@@ -138,7 +138,9 @@ func (s *Server) dispatch(sess *session, method, path string, query url.Values, 
 	return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 }
 
-func attrURL(ver, obj, id string) string { return "/services/data/v" + ver + "/sobjects/" + obj + "/" + id }
+func attrURL(ver, obj, id string) string {
+	return "/services/data/v" + ver + "/sobjects/" + obj + "/" + id
+}
 
 func (s *Server) sobjects(sess *session, ver, method string, segs []string, query url.Values, body []byte) apiResp {
 	obj, ok := s.schema.object(segs[0])

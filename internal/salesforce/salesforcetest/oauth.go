@@ -131,9 +131,8 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.record(r, false)
-	if se, ok := s.sessions[tok]; ok {
+	if _, ok := s.sessions[tok]; ok {
 		delete(s.sessions, tok)
-		_ = se
 		w.WriteHeader(http.StatusOK)
 		return
 	}

@@ -473,5 +473,3 @@ func (s *Server) canRead(userID string, rec *record) bool {
 	}
 	return s.isOwnerOrAdmin(userID, rec)
 }
-
-

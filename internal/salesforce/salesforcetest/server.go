@@ -91,7 +91,7 @@ type session struct {
 
 type refreshGrant struct {
 	user, org, clientID string
-	revoked           bool
+	revoked             bool
 }
 
 type authCode struct {
@@ -119,30 +119,30 @@ type Server struct {
 	schema   Schema
 	seedName string
 
-	mu         sync.Mutex
-	publicURL  string
-	seq        int64
-	orgs       []*orgInfo
-	users      map[string]*userMeta
-	records    map[string]*record // by 18-char id
-	sessions   map[string]*session
-	refreshes  map[string]*refreshGrant
-	codes      map[string]*authCode
-	cursors    map[string]*cursor
-	events     []PublishedEvent
-	requests   []Request
-	access     map[accessKey]bool
-	failNext   []failure
-	apiUsed    int64
-	apiMax     int64
-	down       bool
-	batchSize  int
-	rotate     bool
-	clientID   string
-	secret     string
-	canvasURL  string
-	canvasKey  []byte
-	loginHost  string
+	mu        sync.Mutex
+	publicURL string
+	seq       int64
+	orgs      []*orgInfo
+	users     map[string]*userMeta
+	records   map[string]*record // by 18-char id
+	sessions  map[string]*session
+	refreshes map[string]*refreshGrant
+	codes     map[string]*authCode
+	cursors   map[string]*cursor
+	events    []PublishedEvent
+	requests  []Request
+	access    map[accessKey]bool
+	failNext  []failure
+	apiUsed   int64
+	apiMax    int64
+	down      bool
+	batchSize int
+	rotate    bool
+	clientID  string
+	secret    string
+	canvasURL string
+	canvasKey []byte
+	loginHost string
 }
 
 // Option configures a Server.

@@ -1,6 +1,7 @@
 package zoomtest
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -387,7 +388,7 @@ func (s *Server) handleListMeetings(w http.ResponseWriter, r *http.Request) {
 		if c := a.StartTime.Compare(b.StartTime); c != 0 {
 			return c
 		}
-		return int(a.ID - b.ID)
+		return cmp.Compare(a.ID, b.ID)
 	})
 	from, to, next, size, ok := s.page(w, r, len(ms))
 	if !ok {

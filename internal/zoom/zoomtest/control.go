@@ -1,6 +1,7 @@
 package zoomtest
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"html/template"
@@ -51,7 +52,7 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 	view := &controlView{Meetings: rows, Actions: []string{"start", "end", "recording", "summary"}, CSRF: s.csrf,
 		Webhook: s.webhookURL, Msg: r.URL.Query().Get("msg")}
 	s.mu.Unlock()
-	slices.SortFunc(view.Meetings, func(a, b controlRow) int { return int(a.ID - b.ID) })
+	slices.SortFunc(view.Meetings, func(a, b controlRow) int { return cmp.Compare(a.ID, b.ID) })
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := controlPage.Execute(w, view); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)

@@ -141,8 +141,18 @@ func (m *media) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	n := int(min(int64(len(p)), m.size-m.off))
-	for i := 0; i < n; i++ {
-		p[i] = m.at(m.off + int64(i))
+	i := 0
+	for ; i < n && m.off+int64(i) < int64(len(m.header)); i++ {
+		p[i] = m.header[m.off+int64(i)]
+	}
+	// The pattern repeats every 256 bytes: copy it in blocks.
+	var block [512]byte
+	for j := range block {
+		block[j] = byte(j*7) ^ m.seed
+	}
+	for i < n {
+		start := (m.off + int64(i)) & 255
+		i += copy(p[i:n], block[start:])
 	}
 	m.off += int64(n)
 	return n, nil

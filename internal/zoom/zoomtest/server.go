@@ -51,7 +51,8 @@ func WithCredentials(clientID, clientSecret, accountID string) Option {
 }
 
 // WithoutListener builds the server without starting an httptest listener:
-// mount Handler() yourself and give the public base URL with WithBaseURL.
+// mount Handler() yourself at baseURL, the public URL that replies and
+// redirects point to.
 func WithoutListener(baseURL string) Option {
 	return func(s *Server) { s.noListen, s.base = true, strings.TrimSuffix(baseURL, "/") }
 }

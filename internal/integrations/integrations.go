@@ -1,0 +1,334 @@
+// Package integrations hands out authenticated Zoom and Salesforce clients
+// for an org, built from the connections and the encrypted token vault, and
+// runs the OAuth connect/disconnect flows behind the settings pages.
+//
+// Which credentials a call uses is decided here, per call:
+//   - Zoom: in "s2s" mode one Server-to-Server app acts for every user of the
+//     Zoom account (meetings are created as the rep's own Zoom user id); in
+//     "user" mode each rep's own authorization-code connection is used.
+//   - Salesforce, background work (webhook pipeline, reconciliation, admin
+//     pages, recording access checks): the org's integration connection,
+//     connected once by an admin (OAuth web-server flow in a popup).
+//   - Salesforce, reading what the rep may see while the rep is in the page:
+//     the rep's own Canvas token (SalesforceAsUser), so Salesforce's sharing
+//     rules apply to the rep and no integration budget is spent.
+package integrations
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/tokens"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+)
+
+// Zoom authentication modes (see config).
+const (
+	ZoomAuthS2S  = "s2s"
+	ZoomAuthUser = "user"
+)
+
+// s2sSubject is the connection subject of the account-wide S2S app; the
+// connection belongs to no org ("").
+const s2sSubject = "account"
+
+// Options configure the integrations.
+type Options struct {
+	Store      store.Store
+	Vault      *tokens.Vault
+	HTTPClient *http.Client // for API calls; tokens use the vault's client
+	Logger     *slog.Logger
+	Registry   prometheus.Registerer
+
+	ZoomAuthMode     string
+	ZoomAccountID    string
+	ZoomClientID     string
+	ZoomClientSecret string
+	ZoomAPIURL       string
+	ZoomOAuthURL     string
+
+	SalesforceClientID     string
+	SalesforceClientSecret string
+	SalesforceLoginURL     string
+	BackgroundBudget       float64
+
+	// PublicURL is sfzoom's base URL, for OAuth redirect URLs.
+	PublicURL string
+}
+
+// Callback paths of the OAuth popups.
+const (
+	SalesforceCallbackPath = "/oauth/salesforce/callback"
+	ZoomCallbackPath       = "/oauth/zoom/callback"
+)
+
+// Integrations builds and caches clients per org and connection.
+type Integrations struct {
+	opts Options
+	log  *slog.Logger
+
+	mu       sync.Mutex
+	zoomS2S  *zoom.Client
+	zoomUser *tokens.ZoomUser
+	zoomPer  map[int64]*zoom.Client
+	sf       map[int64]*sfEntry
+}
+
+type sfEntry struct {
+	src    *tokens.Salesforce
+	client *salesforce.Client
+}
+
+// New returns the integrations.
+func New(opts Options) *Integrations {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = http.DefaultClient
+	}
+	i := &Integrations{opts: opts, log: opts.Logger, zoomPer: map[int64]*zoom.Client{}, sf: map[int64]*sfEntry{}}
+	i.zoomUser = tokens.NewZoomUser(opts.Vault, tokens.ZoomUserConfig{
+		ClientID: opts.ZoomClientID, ClientSecret: opts.ZoomClientSecret,
+		RedirectURL: opts.PublicURL + ZoomCallbackPath, OAuthURL: opts.ZoomOAuthURL,
+		// Least privilege: meetings, past participants, recordings, summaries, the user itself.
+		Scopes: []string{"meeting:write:meeting", "meeting:read:meeting", "meeting:read:list_meetings",
+			"meeting:read:list_past_participants", "cloud_recording:read:list_recording_files",
+			"meeting:read:summary", "user:read:user"},
+	})
+	return i
+}
+
+// ZoomMode returns the configured Zoom authentication mode.
+func (i *Integrations) ZoomMode() string { return i.opts.ZoomAuthMode }
+
+// Zoom returns the Zoom client that acts for the rep sfUserID of orgID.
+//
+// Errors: EUNAUTHORIZED when the rep must connect (user mode) or the
+// connection needs reconnecting.
+func (i *Integrations) Zoom(ctx context.Context, orgID, sfUserID string) (*zoom.Client, error) {
+	if i.opts.ZoomAuthMode != ZoomAuthUser {
+		return i.ZoomAccount(ctx)
+	}
+	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID)
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Connect your Zoom account first (Connect Zoom, on the sfzoom home page).")
+	} else if err != nil {
+		return nil, err
+	}
+	if c.Status != sfzoom.ConnectionActive {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Your Zoom connection needs reconnecting: use Connect Zoom on the sfzoom home page.")
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if zc := i.zoomPer[c.ID]; zc != nil {
+		return zc, nil
+	}
+	id := c.ID
+	zc := zoom.NewClient(i.zoomUser.Client(context.WithoutCancel(ctx), id),
+		zoom.WithBaseURL(i.opts.ZoomAPIURL), zoom.WithLogger(i.log), zoom.WithRegisterer(i.opts.Registry),
+		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
+			i.zoomUser.Invalidate(id, "")
+			return nil
+		})))
+	i.zoomPer[c.ID] = zc
+	return zc, nil
+}
+
+// ZoomAccount returns the account-wide Server-to-Server client (background
+// work in s2s mode: participants, recordings, summaries, reconciliation).
+func (i *Integrations) ZoomAccount(ctx context.Context) (*zoom.Client, error) {
+	if i.opts.ZoomAuthMode == ZoomAuthUser {
+		return nil, sfzoom.Errorf(sfzoom.ENOTIMPLEMENTED, "Zoom is connected per user; there is no account-wide connection.")
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if i.zoomS2S != nil {
+		return i.zoomS2S, nil
+	}
+	conn, err := i.ensureConnection(ctx, "", sfzoom.ProviderZoomS2S, s2sSubject, "")
+	if err != nil {
+		return nil, err
+	}
+	src := tokens.NewZoomS2S(i.opts.Vault, tokens.S2SConfig{
+		ConnectionID: conn.ID, AccountID: i.opts.ZoomAccountID,
+		ClientID: i.opts.ZoomClientID, ClientSecret: i.opts.ZoomClientSecret, OAuthURL: i.opts.ZoomOAuthURL,
+	})
+	i.zoomS2S = zoom.NewClient(src.Client(context.WithoutCancel(ctx)),
+		zoom.WithBaseURL(i.opts.ZoomAPIURL), zoom.WithLogger(i.log), zoom.WithRegisterer(i.opts.Registry),
+		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
+			src.Invalidate("")
+			return nil
+		})))
+	return i.zoomS2S, nil
+}
+
+// Salesforce returns the org's integration client (background work).
+//
+// Errors: EUNAUTHORIZED when no admin has connected Salesforce yet or the
+// connection needs reconnecting.
+func (i *Integrations) Salesforce(ctx context.Context, orgID string) (*salesforce.Client, error) {
+	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Salesforce is not connected yet: an sfzoom admin must click Connect Salesforce in sfzoom Settings → Connections.")
+	} else if err != nil {
+		return nil, err
+	}
+	if c.Status != sfzoom.ConnectionActive {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "The Salesforce connection needs reconnecting: an sfzoom admin must click Connect Salesforce in sfzoom Settings → Connections.")
+	}
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	if e := i.sf[c.ID]; e != nil {
+		return e.client, nil
+	}
+	src := i.salesforceSource(c.ID)
+	bg := context.WithoutCancel(ctx)
+	instanceURL, err := src.InstanceURL(ctx)
+	if err != nil {
+		return nil, err
+	}
+	client, err := salesforce.NewClient(src.Client(bg), instanceURL,
+		salesforce.WithLogger(i.log), salesforce.WithRegisterer(i.opts.Registry),
+		salesforce.WithBackgroundShare(i.opts.BackgroundBudget),
+		salesforce.WithRefresher(salesforce.RefresherFunc(func(ctx context.Context) error {
+			_, err := src.Refresh(ctx, "")
+			return err
+		})))
+	if err != nil {
+		return nil, fmt.Errorf("integrations: salesforce client: %w", err)
+	}
+	i.sf[c.ID] = &sfEntry{src: src, client: client}
+	return client, nil
+}
+
+// SalesforceAsUser returns a client that acts as the rep with the rep's own
+// Canvas OAuth token (what the rep may see). It is not cached.
+func (i *Integrations) SalesforceAsUser(ctx context.Context, instanceURL, accessToken string) (*salesforce.Client, error) {
+	hc := &http.Client{Transport: bearer{token: accessToken, base: i.opts.HTTPClient.Transport}, Timeout: i.opts.HTTPClient.Timeout}
+	return salesforce.NewClient(hc, instanceURL, salesforce.WithLogger(i.log))
+}
+
+func (i *Integrations) salesforceSource(connID int64) *tokens.Salesforce {
+	return tokens.NewSalesforce(i.opts.Vault, tokens.SalesforceConfig{
+		ConnectionID: connID, ClientID: i.opts.SalesforceClientID, ClientSecret: i.opts.SalesforceClientSecret,
+		RedirectURL: i.opts.PublicURL + SalesforceCallbackPath, Scopes: []string{"api", "refresh_token"},
+		LoginURL: i.opts.SalesforceLoginURL,
+	})
+}
+
+// ensureConnection finds or creates a connection row.
+func (i *Integrations) ensureConnection(ctx context.Context, orgID, provider, subject, scopes string) (*sfzoom.Connection, error) {
+	c, err := i.opts.Store.FindConnection(ctx, orgID, provider, subject)
+	if err == nil {
+		return c, nil
+	} else if sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		return nil, err
+	}
+	c = &sfzoom.Connection{OrgID: orgID, Provider: provider, Subject: subject, Status: sfzoom.ConnectionActive, Scopes: scopes}
+	if err := i.opts.Store.CreateConnection(ctx, c); sfzoom.ErrorCode(err) == sfzoom.ECONFLICT {
+		return i.opts.Store.FindConnection(ctx, orgID, provider, subject)
+	} else if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// SalesforceAuthURL starts the integration connection's OAuth flow.
+func (i *Integrations) SalesforceAuthURL(state, verifier string) string {
+	return i.salesforceSource(0).AuthCodeURL(state, verifier)
+}
+
+// ConnectSalesforce completes the flow: it exchanges code for tokens and
+// stores them encrypted as orgID's integration connection.
+func (i *Integrations) ConnectSalesforce(ctx context.Context, orgID, code, verifier string) (*sfzoom.Connection, error) {
+	c, err := i.ensureConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration", "api refresh_token")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := i.salesforceSource(c.ID).Exchange(ctx, code, verifier); err != nil {
+		return nil, err
+	}
+	if err := i.opts.Store.UpdateConnectionStatus(ctx, c.ID, sfzoom.ConnectionActive, ""); err != nil {
+		return nil, err
+	}
+	i.forget(c.ID)
+	c.Status, c.Detail = sfzoom.ConnectionActive, ""
+	return c, nil
+}
+
+// DisconnectSalesforce deletes the org's integration connection and its token.
+func (i *Integrations) DisconnectSalesforce(ctx context.Context, orgID string) error {
+	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
+	if err != nil {
+		return err
+	}
+	i.forget(c.ID)
+	return i.opts.Store.DeleteConnection(ctx, c.ID)
+}
+
+// ZoomAuthURL starts a rep's Zoom connection (user mode).
+func (i *Integrations) ZoomAuthURL(state, verifier string) string {
+	return i.zoomUser.AuthCodeURL(state, verifier)
+}
+
+// ConnectZoomUser completes a rep's Zoom connection.
+func (i *Integrations) ConnectZoomUser(ctx context.Context, orgID, sfUserID, code, verifier string) (*sfzoom.Connection, error) {
+	c, err := i.ensureConnection(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID, "")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := i.zoomUser.Exchange(ctx, c.ID, code, verifier); err != nil {
+		return nil, err
+	}
+	if err := i.opts.Store.UpdateConnectionStatus(ctx, c.ID, sfzoom.ConnectionActive, ""); err != nil {
+		return nil, err
+	}
+	i.forget(c.ID)
+	return c, nil
+}
+
+// DisconnectZoomUser revokes the rep's Zoom token at Zoom and deletes it.
+func (i *Integrations) DisconnectZoomUser(ctx context.Context, orgID, sfUserID string) error {
+	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID)
+	if err != nil {
+		return err
+	}
+	i.forget(c.ID)
+	return i.zoomUser.Revoke(ctx, c.ID)
+}
+
+func (i *Integrations) forget(connID int64) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	delete(i.sf, connID)
+	delete(i.zoomPer, connID)
+}
+
+// bearer adds a fixed bearer token (the rep's Canvas token) to requests.
+type bearer struct {
+	token string
+	base  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.token == "" {
+		return nil, errors.New("integrations: no Salesforce token for the user")
+	}
+	base := b.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Authorization", "Bearer "+b.token)
+	return base.RoundTrip(r2)
+}
