@@ -98,11 +98,6 @@ func (h *canvasHandler) routes(e *echo.Echo) {
 	for _, p := range h.opts.Pages {
 		p.Register(app, helpers)
 	}
-	if len(h.opts.Pages) == 0 {
-		app.GET("/home", h.handleHome)
-		app.GET("/records/:object/:id", h.handleRecord)
-		app.POST("/echo", h.handleEcho)
-	}
 }
 
 // handleCanvas is the entry point Salesforce POSTs the signed request to. It
@@ -140,7 +135,8 @@ func (h *canvasHandler) handleCanvas(c echo.Context) error {
 	s := appsession.Session{
 		OrgID: u.OrgID, UserID: u.UserID, Name: u.Name, Email: u.Email,
 		InstanceURL: u.InstanceURL, Locale: u.Locale, TimeZone: u.TimeZone, IsAdmin: u.IsAdmin,
-		ExpiresAt: h.s.now().Add(h.opts.SessionTTL),
+		ExpiresAt:    h.s.now().Add(h.opts.SessionTTL),
+		TargetOrigin: req.Client.TargetOrigin, InstanceID: req.Client.InstanceID,
 	}
 	object, id, hasRecord := req.RecordContext()
 	if hasRecord {

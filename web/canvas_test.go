@@ -81,6 +81,7 @@ func newHarness(t testing.TB, checker web.TokenChecker) *harness {
 			TokenChecker:    checker,
 			Orgs:            h.orgs,
 			BootstrapAdmins: []string{"005xx000001Svk1"},
+			Pages:           []web.Pages{shellPages{}},
 		},
 	})
 	if err != nil {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"log/slog"
-	"net/http"
 	"net/url"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/sfzoom/sfzoom/internal/appsession"
-	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
 )
 
@@ -74,6 +72,8 @@ func (s *Server) pageMeta(c echo.Context, title string) templates.PageMeta {
 	p.User = sess.User()
 	if origin := s.orgOrigin(c); origin != "" {
 		p.CanvasSDKURL = origin + "/canvas/sdk/js/" + canvasSDKVersion + "/canvas-all.js"
+		// Only what the SDK needs to reach the parent frame; never the OAuth token.
+		p.CanvasClientJSON = map[string]string{"instanceId": sess.InstanceID, "targetOrigin": sess.TargetOrigin}
 	}
 	p.Nav = []templates.NavItem{
 		{Label: "Home", Href: link(c, "/app/home"), Active: c.Path() == "/app/home"},
@@ -101,36 +101,6 @@ func (s *Server) orgOrigin(c echo.Context) string {
 		return ""
 	}
 	return u.Scheme + "://" + u.Host
-}
-
-// The handlers below are the built-in placeholder pages used when no Pages
-// implementation is wired (tests of the shell itself).
-
-func (h *canvasHandler) handleHome(c echo.Context) error {
-	hp := &Helpers{s: h.s}
-	return render(c, http.StatusOK, templates.Home(hp.Meta(c, "Home"), nil, hp.Location(c)))
-}
-
-func (h *canvasHandler) handleRecord(c echo.Context) error {
-	sess := sessionFrom(c)
-	object, id := c.Param("object"), c.Param("id")
-	if object != sess.RecordObject || id != sess.RecordID {
-		return sfzoom.Errorf(sfzoom.EFORBIDDEN, "This session was opened for another record. Open the record in Salesforce.")
-	}
-	hp := &Helpers{s: h.s}
-	meta := hp.Meta(c, object)
-	body := templates.Card(object+" "+id, templates.EchoForm(meta.SessionToken, meta.CSRFToken, link(c, "/app/echo")))
-	return render(c, http.StatusOK, templates.Page(meta, body))
-}
-
-// handleEcho is a minimal state-changing action used to prove that forms
-// inside the iframe work with and without third-party cookies.
-func (h *canvasHandler) handleEcho(c echo.Context) error {
-	msg := c.FormValue("message")
-	if msg == "" {
-		return sfzoom.Errorf(sfzoom.EINVALID, "Type a message first.")
-	}
-	return render(c, http.StatusOK, templates.Alert(templates.AlertSuccess, "Saved: "+msg))
 }
 
 // NotFrameable is middleware for routes nothing may frame (webhooks, OAuth

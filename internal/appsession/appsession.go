@@ -58,16 +58,20 @@ var (
 // record, until when. It is created by the canvas handler from a verified
 // signed request.
 type Session struct {
-	OrgID        string    `json:"o"`
-	UserID       string    `json:"u"`
-	Name         string    `json:"n,omitempty"`
-	Email        string    `json:"e,omitempty"`
-	InstanceURL  string    `json:"i,omitempty"`
-	RecordObject string    `json:"ro,omitempty"`
-	RecordID     string    `json:"ri,omitempty"`
-	Locale       string    `json:"l,omitempty"`
-	TimeZone     string    `json:"tz,omitempty"`
-	IsAdmin      bool      `json:"a,omitempty"`
+	OrgID        string `json:"o"`
+	UserID       string `json:"u"`
+	Name         string `json:"n,omitempty"`
+	Email        string `json:"e,omitempty"`
+	InstanceURL  string `json:"i,omitempty"`
+	RecordObject string `json:"ro,omitempty"`
+	RecordID     string `json:"ri,omitempty"`
+	Locale       string `json:"l,omitempty"`
+	TimeZone     string `json:"tz,omitempty"`
+	IsAdmin      bool   `json:"a,omitempty"`
+	// TargetOrigin and InstanceID identify the Salesforce frame that hosts
+	// the app; the Canvas SDK needs them to talk to it (resize, repost).
+	TargetOrigin string    `json:"to,omitempty"`
+	InstanceID   string    `json:"ii,omitempty"`
 	IssuedAt     time.Time `json:"iat"`
 	ExpiresAt    time.Time `json:"exp"`
 	// Nonce is random per session; Encode fills it when empty. It binds CSRF

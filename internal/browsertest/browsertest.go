@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -25,9 +26,9 @@ func ChromePath() string {
 
 // Options change how the browser starts.
 type Options struct {
-	// BlockThirdPartyCookies starts Chromium with third-party cookies blocked,
-	// as Safari and privacy-minded users have it.
-	BlockThirdPartyCookies bool
+	// BlockCookies starts Chromium with cookies blocked, as a cross-site
+	// iframe experiences it in Safari or with strict privacy settings.
+	BlockCookies bool
 }
 
 // New starts a headless browser and returns a chromedp context for a new tab.
@@ -45,6 +46,7 @@ func New(tb testing.TB, opts Options) context.Context {
 		}
 		tb.Skip("no Chromium found in PATH (apt-get install chromium); skipping browser test")
 	}
+	dataDir := tb.TempDir()
 	flags := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(path),
 		chromedp.Flag("headless", true),
@@ -56,11 +58,22 @@ func New(tb testing.TB, opts Options) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.NoFirstRun,
-		chromedp.UserDataDir(tb.TempDir()),
+		chromedp.UserDataDir(dataDir),
 		chromedp.WindowSize(1280, 900),
 	)
-	if opts.BlockThirdPartyCookies {
-		flags = append(flags, chromedp.Flag("block-third-party-cookies", true))
+	if opts.BlockCookies {
+		// Chromium still accepts Partitioned (CHIPS) cookies when third-party
+		// cookies are blocked, so to reproduce a browser that gives the
+		// iframe no cookie at all (Safari's default) the profile blocks every
+		// cookie.
+		prefs := filepath.Join(dataDir, "Default")
+		if err := os.MkdirAll(prefs, 0o700); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(prefs, "Preferences"),
+			[]byte(`{"profile":{"default_content_setting_values":{"cookies":2},"block_third_party_cookies":true}}`), 0o600); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), flags...)
 	ctx, cancel := chromedp.NewContext(actx)

@@ -28,6 +28,9 @@ type Job = river.InsertManyParams
 
 // Store is the persistence contract.
 type Store interface {
+	MediaStore
+	Scheduling
+
 	// Ping checks that the database answers. Readiness uses it.
 	Ping(ctx context.Context) error
 	// CheckMigrations returns EUNAVAILABLE when an app migration embedded in

@@ -64,6 +64,8 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Connection", func(t *testing.T) { testConnection(t, newStore) })
 	t.Run("Token", func(t *testing.T) { testToken(t, newStore) })
 	t.Run("Lease", func(t *testing.T) { testLease(t, newStore) })
+	t.Run("MediaAudit", func(t *testing.T) { testMediaAudit(t, newStore) })
+	t.Run("Scheduling", func(t *testing.T) { testScheduling(t, newStore) })
 }
 
 // wantCode fails the test unless err carries the code.

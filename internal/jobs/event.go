@@ -1,0 +1,44 @@
+package jobs
+
+import (
+	"context"
+
+	"github.com/riverqueue/river"
+)
+
+// UpsertEventArgs asks for the Salesforce Event of a scheduled meeting to be
+// written (upserted by Zoom_Meeting_ID__c, so a re-run never duplicates it).
+// The scheduler enqueues it in the same transaction as the meeting row, a
+// little in the future, so an Event write that failed (or a crash between
+// the Zoom call and the Event write) is repaired without a person.
+type UpsertEventArgs struct {
+	OrgID     string `json:"org_id"`
+	MeetingID int64  `json:"meeting_id"` // sfzoom's meeting id
+	// OnlyIfMissing skips the write when the meeting already has its Event
+	// (the safety-net job enqueued at scheduling time).
+	OnlyIfMissing bool `json:"only_if_missing,omitempty"`
+}
+
+// Kind implements river.JobArgs.
+func (UpsertEventArgs) Kind() string { return "upsert_event" }
+
+// InsertOpts retries for about a day.
+func (UpsertEventArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 15, Queue: river.QueueDefault}
+}
+
+// EventWriter writes a meeting's Salesforce Event.
+type EventWriter interface {
+	WriteEvent(ctx context.Context, args UpsertEventArgs) error
+}
+
+// UpsertEventWorker runs UpsertEventArgs jobs.
+type UpsertEventWorker struct {
+	river.WorkerDefaults[UpsertEventArgs]
+	Writer EventWriter
+}
+
+// Work writes the Event and maps the error to a River outcome.
+func (w *UpsertEventWorker) Work(ctx context.Context, job *river.Job[UpsertEventArgs]) error {
+	return Result(w.Writer.WriteEvent(ctx, job.Args))
+}

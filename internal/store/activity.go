@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// Activity is the part of the store the post-meeting pipeline
+// (internal/activity) writes and the record page, the admin review queue and
+// the recordings proxy (issue 8) read. Rows are keyed by org and meeting
+// occurrence (the Zoom meeting UUID); MeetingID is sfzoom's meeting id, 0
+// when the meeting was not scheduled through sfzoom.
+type Activity interface {
+	// SaveAttendance upserts the participants of an occurrence by person
+	// (lower-case email, else name), setting their IDs. A participant an
+	// admin linked by hand keeps its match. EINVALID without org or UUID.
+	SaveAttendance(ctx context.Context, orgID, meetingUUID string, meetingID int64, ps []*sfzoom.Participant) error
+	// FindAttendance returns an occurrence's participants ordered by join time.
+	FindAttendance(ctx context.Context, orgID, meetingUUID string) ([]*sfzoom.Attendee, error)
+	// FindUnmatched returns the org's unmatched participants (the review
+	// queue), newest first, at most limit (all when limit ≤ 0).
+	FindUnmatched(ctx context.Context, orgID string, limit int) ([]*sfzoom.Attendee, error)
+	// LinkParticipant sets an unmatched participant's match by hand (kind
+	// MatchContact or MatchLead) and, when the participant has an email,
+	// caches email → record until cacheUntil, in one transaction. ENOTFOUND
+	// for an unknown id or another org's participant; EINVALID for a bad
+	// kind or record id.
+	LinkParticipant(ctx context.Context, orgID string, participantID int64, kind, sfRecordID string, cacheUntil time.Time) (*sfzoom.Attendee, error)
+
+	// SaveRecordingFiles upserts an occurrence's recording files by Zoom
+	// file id (file type for entries without one). Only ids and metadata are
+	// stored, never a download URL or token.
+	SaveRecordingFiles(ctx context.Context, orgID, meetingUUID string, meetingID int64, files []*sfzoom.RecordingFile) error
+	// FindRecordingFiles returns the matching files ordered by recording
+	// start and id (EINVALID without OrgID).
+	FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFilter) ([]*sfzoom.RecordingFile, error)
+
+	// SaveSummary creates or replaces the AI summary of an occurrence.
+	SaveSummary(ctx context.Context, meetingUUID string, s *sfzoom.Summary) error
+	// FindSummary returns an occurrence's summary (ENOTFOUND).
+	FindSummary(ctx context.Context, orgID, meetingUUID string) (*sfzoom.Summary, error)
+
+	// FindCachedMatches returns the unexpired cache entries (as of now) for
+	// the given lower-case emails, keyed by email.
+	FindCachedMatches(ctx context.Context, orgID string, emails []string, now time.Time) (map[string]*sfzoom.Match, error)
+	// SaveCachedMatches creates or replaces cache entries.
+	SaveCachedMatches(ctx context.Context, ms []*sfzoom.Match) error
+
+	// SaveActivityLog creates or replaces the log of an occurrence.
+	SaveActivityLog(ctx context.Context, l *sfzoom.ActivityLog) error
+	// FindActivityLog returns the log of an occurrence (ENOTFOUND when it
+	// was never written to Salesforce).
+	FindActivityLog(ctx context.Context, orgID, meetingUUID string) (*sfzoom.ActivityLog, error)
+	// FindActivityLogs returns the logged occurrences of a Zoom meeting,
+	// newest first.
+	FindActivityLogs(ctx context.Context, orgID string, zoomMeetingID int64) ([]*sfzoom.ActivityLog, error)
+}

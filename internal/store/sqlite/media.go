@@ -1,0 +1,75 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// AppendMediaAudit records one access to a recording file (EINVALID without
+// an org or a result).
+func (s *Store) AppendMediaAudit(ctx context.Context, a *sfzoom.MediaAudit) error {
+	if a.OrgID == "" || a.Result == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "Media audit entries need an org and a result.")
+	}
+	at := s.nowUTC()
+	if !a.At.IsZero() {
+		at = a.At.UTC().Truncate(time.Microsecond)
+	}
+	var id int64
+	err := s.db.QueryRowContext(ctx, `
+		INSERT INTO media_audit (org_id, sf_user_id, meeting_id, zoom_file_id, range_header, status, bytes, result, detail, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.OrgID, a.SFUserID, a.MeetingID, a.ZoomFileID, a.Range, a.Status, a.Bytes, a.Result, a.Detail, formatTime(at),
+	).Scan(&id)
+	if err != nil {
+		return wrapErr("append media audit", err)
+	}
+	a.ID, a.At = id, at
+	return nil
+}
+
+// FindMediaAudit returns an org's audit entries, newest first.
+func (s *Store) FindMediaAudit(ctx context.Context, f sfzoom.MediaAuditFilter) ([]*sfzoom.MediaAudit, error) {
+	if f.OrgID == "" {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Media audit queries need an org.")
+	}
+	where, args := []string{"org_id = ?"}, []any{f.OrgID}
+	if f.SFUserID != nil {
+		where, args = append(where, "sf_user_id = ?"), append(args, *f.SFUserID)
+	}
+	if f.MeetingID != nil {
+		where, args = append(where, "meeting_id = ?"), append(args, *f.MeetingID)
+	}
+	if f.ZoomFileID != nil {
+		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
+	}
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, wrapErr("find media audit", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, org_id, sf_user_id, meeting_id, zoom_file_id, range_header, status, bytes, result, detail, at
+		FROM media_audit WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC`+limitClause(f.Limit, 0), args...)
+	if err != nil {
+		return nil, wrapErr("find media audit", err)
+	}
+	defer rows.Close()
+	var out []*sfzoom.MediaAudit
+	for rows.Next() {
+		var a sfzoom.MediaAudit
+		var at string
+		if err := rows.Scan(&a.ID, &a.OrgID, &a.SFUserID, &a.MeetingID, &a.ZoomFileID, &a.Range, &a.Status, &a.Bytes, &a.Result, &a.Detail, &at); err != nil {
+			return nil, wrapErr("find media audit", err)
+		}
+		if a.At, err = parseTime(at); err != nil {
+			return nil, wrapErr("find media audit", err)
+		}
+		out = append(out, &a)
+	}
+	return out, wrapErr("find media audit", rows.Err())
+}
