@@ -86,18 +86,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	}
 	a.backend = be
 
-	keys := make([]tokens.Key, 0, len(cfg.EncryptionKeys))
-	for _, k := range cfg.EncryptionKeys {
-		key, err := tokens.NewKey(k.ID, k.Secret)
-		if err != nil {
-			be.Close()
-			return nil, err
-		}
-		keys = append(keys, key)
-	}
-	hostname, _ := os.Hostname()
-	vault, err := tokens.NewVault(be.Store, keys, tokens.WithLogger(logger), tokens.WithHTTPClient(deps.httpClient),
-		tokens.WithHolder(fmt.Sprintf("%s/%d", hostname, os.Getpid())))
+	vault, err := newVault(cfg, be, logger, deps.httpClient)
 	if err != nil {
 		be.Close()
 		return nil, err
@@ -182,4 +171,22 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// newVault builds the token vault from the configured keys.
+func newVault(cfg *config.Config, be *backend.Backend, logger *slog.Logger, hc *http.Client) (*tokens.Vault, error) {
+	keys := make([]tokens.Key, 0, len(cfg.EncryptionKeys))
+	for _, k := range cfg.EncryptionKeys {
+		key, err := tokens.NewKey(k.ID, k.Secret)
+		if err != nil {
+			return nil, err
+		}
+		keys = append(keys, key)
+	}
+	hostname, _ := os.Hostname()
+	opts := []tokens.Option{tokens.WithLogger(logger), tokens.WithHolder(fmt.Sprintf("%s/%d", hostname, os.Getpid()))}
+	if hc != nil {
+		opts = append(opts, tokens.WithHTTPClient(hc))
+	}
+	return tokens.NewVault(be.Store, keys, opts...)
 }

@@ -3,6 +3,7 @@ package config_test
 import (
 	"encoding/base64"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -119,5 +120,20 @@ func TestLoad_MigrateNeedsOnlyDatabase(t *testing.T) {
 	}
 	if c.DatabaseURL != "postgres://u:p@localhost/db" {
 		t.Errorf("DatabaseURL = %q", c.DatabaseURL)
+	}
+}
+
+// TestREADMEListsEveryVariable keeps the README's configuration table in
+// step with Vars.
+func TestREADMEListsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range config.Vars() {
+		row := "| `" + v.Name + "` |"
+		if !strings.Contains(string(b), row) {
+			t.Errorf("README.md has no table row for %s", v.Name)
+		}
 	}
 }

@@ -30,6 +30,7 @@ type Job = river.InsertManyParams
 type Store interface {
 	MediaStore
 	Scheduling
+	Activity
 
 	// Ping checks that the database answers. Readiness uses it.
 	Ping(ctx context.Context) error

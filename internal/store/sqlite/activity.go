@@ -1,0 +1,479 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// The activity methods are written once and shared, byte for byte, by the
+// SQLite and Postgres stores; activity_db.go holds the few differences.
+
+// personKey identifies a person within an occurrence: the email, or the
+// display name for participants without one (dial-ins, guests).
+func personKey(p *sfzoom.Participant) string {
+	if e := strings.ToLower(strings.TrimSpace(p.Email)); e != "" {
+		return e
+	}
+	return "name:" + strings.ToLower(strings.TrimSpace(p.Name))
+}
+
+// SaveAttendance upserts an occurrence's participants; hand-linked matches are kept.
+func (s *Store) SaveAttendance(ctx context.Context, orgID, meetingUUID string, meetingID int64, ps []*sfzoom.Participant) error {
+	if orgID == "" || meetingUUID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "Attendance needs an org and a meeting UUID.")
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return wrapErr("save attendance", err)
+	}
+	defer tx.Rollback()
+	now := s.nowUTC()
+	for _, p := range ps {
+		var id int64
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO participants (org_id, meeting_id, meeting_uuid, person_key, name, email, join_time, leave_time,
+				duration, match, sf_record_id, linked, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
+			ON CONFLICT (org_id, meeting_uuid, person_key) DO UPDATE SET
+				meeting_id = excluded.meeting_id, name = excluded.name, email = excluded.email,
+				join_time = excluded.join_time, leave_time = excluded.leave_time, duration = excluded.duration,
+				match = CASE WHEN participants.linked = 1 THEN participants.match ELSE excluded.match END,
+				sf_record_id = CASE WHEN participants.linked = 1 THEN participants.sf_record_id ELSE excluded.sf_record_id END,
+				updated_at = excluded.updated_at
+			RETURNING id`,
+			orgID, meetingID, meetingUUID, personKey(p), p.Name, strings.ToLower(strings.TrimSpace(p.Email)),
+			formatNullTime(p.JoinTime), formatNullTime(p.LeaveTime), p.Duration, p.Match, p.SFRecordID, formatTime(now),
+		).Scan(&id)
+		if err != nil {
+			return wrapErr("save attendance", err)
+		}
+		p.ID, p.OrgID, p.MeetingID = id, orgID, meetingID
+	}
+	return wrapErr("save attendance", tx.Commit())
+}
+
+const attendeeColumns = `p.id, p.org_id, p.meeting_id, p.meeting_uuid, p.name, p.email, p.join_time, p.leave_time,
+	p.duration, p.match, p.sf_record_id, p.linked, COALESCE(a.topic, '')`
+
+const attendeeFrom = ` FROM participants p
+	LEFT JOIN activity_logs a ON a.org_id = p.org_id AND a.meeting_uuid = p.meeting_uuid `
+
+func scanAttendees(rows *sql.Rows) ([]*sfzoom.Attendee, error) {
+	defer rows.Close()
+	var out []*sfzoom.Attendee
+	for rows.Next() {
+		var (
+			a           sfzoom.Attendee
+			join, leave dbNullTime
+			linked      int
+		)
+		if err := rows.Scan(&a.ID, &a.OrgID, &a.MeetingID, &a.MeetingUUID, &a.Name, &a.Email, &join, &leave,
+			&a.Duration, &a.Match, &a.SFRecordID, &linked, &a.Topic); err != nil {
+			return nil, err
+		}
+		var err error
+		if a.JoinTime, err = parseNullTime(join); err != nil {
+			return nil, err
+		}
+		if a.LeaveTime, err = parseNullTime(leave); err != nil {
+			return nil, err
+		}
+		a.Linked = linked == 1
+		out = append(out, &a)
+	}
+	return out, rows.Err()
+}
+
+// FindAttendance returns an occurrence's participants by join time.
+func (s *Store) FindAttendance(ctx context.Context, orgID, meetingUUID string) ([]*sfzoom.Attendee, error) {
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("find attendance", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
+		WHERE p.org_id = ? AND p.meeting_uuid = ? ORDER BY p.join_time, p.id`, orgID, meetingUUID)
+	if err != nil {
+		return nil, wrapErr("find attendance", err)
+	}
+	out, err := scanAttendees(rows)
+	return out, wrapErr("find attendance", err)
+}
+
+// FindUnmatched returns the org's review queue, newest first.
+func (s *Store) FindUnmatched(ctx context.Context, orgID string, limit int) ([]*sfzoom.Attendee, error) {
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("find unmatched", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
+		WHERE p.org_id = ? AND p.match = ? ORDER BY p.id DESC`+limitClause(limit, 0), orgID, sfzoom.MatchUnmatched)
+	if err != nil {
+		return nil, wrapErr("find unmatched", err)
+	}
+	out, err := scanAttendees(rows)
+	return out, wrapErr("find unmatched", err)
+}
+
+// LinkParticipant links a participant to a Contact or Lead by hand and teaches the cache.
+func (s *Store) LinkParticipant(ctx context.Context, orgID string, participantID int64, kind, sfRecordID string, cacheUntil time.Time) (*sfzoom.Attendee, error) {
+	if kind != sfzoom.MatchContact && kind != sfzoom.MatchLead {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "A participant can be linked to a Contact or a Lead.")
+	}
+	if l := len(sfRecordID); (l != 15 && l != 18) || strings.Trim(sfRecordID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "%q is not a Salesforce record id; paste the 15- or 18-character id.", sfRecordID)
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("link participant", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE participants SET match = ?, sf_record_id = ?, linked = 1, updated_at = ?
+		WHERE org_id = ? AND id = ?`, kind, sfRecordID, formatTime(s.nowUTC()), orgID, participantID)
+	if err != nil {
+		return nil, wrapErr("link participant", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return nil, wrapErr("link participant", err)
+	} else if n == 0 {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "That participant is not in the review queue any more; reload the page.")
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`WHERE p.org_id = ? AND p.id = ?`, orgID, participantID)
+	if err != nil {
+		return nil, wrapErr("link participant", err)
+	}
+	as, err := scanAttendees(rows)
+	if err != nil || len(as) != 1 {
+		return nil, wrapErr("link participant", errors.Join(err, errors.New("participant vanished")))
+	}
+	a := as[0]
+	if a.Email != "" {
+		if err := saveMatch(ctx, tx, &sfzoom.Match{OrgID: orgID, Email: a.Email, Kind: kind, SFRecordID: sfRecordID, ExpiresAt: cacheUntil}); err != nil {
+			return nil, wrapErr("link participant", err)
+		}
+	}
+	return a, wrapErr("link participant", tx.Commit())
+}
+
+// SaveRecordingFiles upserts an occurrence's recording files (ids and metadata only).
+func (s *Store) SaveRecordingFiles(ctx context.Context, orgID, meetingUUID string, meetingID int64, files []*sfzoom.RecordingFile) error {
+	if orgID == "" || meetingUUID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "Recording files need an org and a meeting UUID.")
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return wrapErr("save recording files", err)
+	}
+	defer tx.Rollback()
+	now := s.nowUTC()
+	for _, f := range files {
+		key := f.ZoomFileID
+		if key == "" {
+			key = "type:" + f.FileType
+		}
+		var id int64
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO recording_files (org_id, meeting_id, meeting_uuid, file_key, zoom_file_id, file_type, file_extension,
+				recording_type, file_size, status, recording_start, recording_end, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (org_id, meeting_uuid, file_key) DO UPDATE SET
+				meeting_id = excluded.meeting_id, file_type = excluded.file_type, file_extension = excluded.file_extension,
+				recording_type = excluded.recording_type, file_size = excluded.file_size, status = excluded.status,
+				recording_start = excluded.recording_start, recording_end = excluded.recording_end, updated_at = excluded.updated_at
+			RETURNING id`,
+			orgID, meetingID, meetingUUID, key, f.ZoomFileID, f.FileType, f.FileExtension, f.RecordingType, f.FileSize, f.Status,
+			formatNullTime(f.RecordingStart), formatNullTime(f.RecordingEnd), formatTime(now),
+		).Scan(&id)
+		if err != nil {
+			return wrapErr("save recording files", err)
+		}
+		f.ID, f.OrgID, f.MeetingID = id, orgID, meetingID
+	}
+	return wrapErr("save recording files", tx.Commit())
+}
+
+// FindRecordingFiles returns the matching recording files.
+func (s *Store) FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFilter) ([]*sfzoom.RecordingFile, error) {
+	if f.OrgID == "" {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Recording files are looked up per org.")
+	}
+	where, args := []string{"org_id = ?"}, []any{f.OrgID}
+	if f.MeetingID != nil {
+		where, args = append(where, "meeting_id = ?"), append(args, *f.MeetingID)
+	}
+	if f.MeetingUUID != nil {
+		where, args = append(where, "meeting_uuid = ?"), append(args, *f.MeetingUUID)
+	}
+	if f.ZoomFileID != nil {
+		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("find recording files", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `
+		SELECT id, org_id, meeting_id, zoom_file_id, file_type, file_extension, recording_type, file_size, status,
+			recording_start, recording_end
+		FROM recording_files WHERE `+strings.Join(where, " AND ")+` ORDER BY recording_start, id`, args...)
+	if err != nil {
+		return nil, wrapErr("find recording files", err)
+	}
+	defer rows.Close()
+	var out []*sfzoom.RecordingFile
+	for rows.Next() {
+		var (
+			r          sfzoom.RecordingFile
+			start, end dbNullTime
+		)
+		if err := rows.Scan(&r.ID, &r.OrgID, &r.MeetingID, &r.ZoomFileID, &r.FileType, &r.FileExtension, &r.RecordingType,
+			&r.FileSize, &r.Status, &start, &end); err != nil {
+			return nil, wrapErr("find recording files", err)
+		}
+		if r.RecordingStart, err = parseNullTime(start); err != nil {
+			return nil, wrapErr("find recording files", err)
+		}
+		if r.RecordingEnd, err = parseNullTime(end); err != nil {
+			return nil, wrapErr("find recording files", err)
+		}
+		out = append(out, &r)
+	}
+	return out, wrapErr("find recording files", rows.Err())
+}
+
+// SaveSummary creates or replaces an occurrence's summary.
+func (s *Store) SaveSummary(ctx context.Context, meetingUUID string, sum *sfzoom.Summary) error {
+	if sum.OrgID == "" || meetingUUID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "A summary needs an org and a meeting UUID.")
+	}
+	details, err1 := json.Marshal(emptyIfNil(sum.Details))
+	steps, err2 := json.Marshal(emptyIfNil(sum.NextSteps))
+	items, err3 := json.Marshal(emptyIfNil(sum.ActionItems))
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return wrapErr("save summary", err)
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return wrapErr("save summary", err)
+	}
+	defer tx.Rollback()
+	now := s.nowUTC()
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO summaries (org_id, meeting_uuid, meeting_id, overview, details, next_steps, action_items, markdown, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, meeting_uuid) DO UPDATE SET meeting_id = excluded.meeting_id, overview = excluded.overview,
+			details = excluded.details, next_steps = excluded.next_steps, action_items = excluded.action_items,
+			markdown = excluded.markdown, updated_at = excluded.updated_at`,
+		sum.OrgID, meetingUUID, sum.MeetingID, sum.Overview, string(details), string(steps), string(items), sum.Markdown, formatTime(now))
+	if err != nil {
+		return wrapErr("save summary", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapErr("save summary", err)
+	}
+	sum.UpdatedAt = now
+	return nil
+}
+
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// FindSummary returns an occurrence's summary (ENOTFOUND).
+func (s *Store) FindSummary(ctx context.Context, orgID, meetingUUID string) (*sfzoom.Summary, error) {
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("find summary", err)
+	}
+	defer tx.Rollback()
+	var (
+		sum                   sfzoom.Summary
+		details, steps, items string
+		updated               dbTime
+	)
+	err = tx.QueryRowContext(ctx, `SELECT org_id, meeting_id, overview, details, next_steps, action_items, markdown, updated_at
+		FROM summaries WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID).
+		Scan(&sum.OrgID, &sum.MeetingID, &sum.Overview, &details, &steps, &items, &sum.Markdown, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has no summary yet.")
+	} else if err != nil {
+		return nil, wrapErr("find summary", err)
+	}
+	if err := errors.Join(json.Unmarshal([]byte(details), &sum.Details), json.Unmarshal([]byte(steps), &sum.NextSteps),
+		json.Unmarshal([]byte(items), &sum.ActionItems)); err != nil {
+		return nil, wrapErr("find summary", err)
+	}
+	if sum.UpdatedAt, err = parseTime(updated); err != nil {
+		return nil, wrapErr("find summary", err)
+	}
+	return &sum, nil
+}
+
+// FindCachedMatches returns the unexpired cache entries for emails.
+func (s *Store) FindCachedMatches(ctx context.Context, orgID string, emails []string, now time.Time) (map[string]*sfzoom.Match, error) {
+	out := map[string]*sfzoom.Match{}
+	if len(emails) == 0 {
+		return out, nil
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("find cached matches", err)
+	}
+	defer tx.Rollback()
+	args := []any{orgID, formatTime(now)}
+	for _, e := range emails {
+		args = append(args, strings.ToLower(e))
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT email, kind, sf_record_id, account_id, expires_at FROM match_cache
+		WHERE org_id = ? AND expires_at > ? AND email IN (?`+strings.Repeat(", ?", len(emails)-1)+`)`, args...)
+	if err != nil {
+		return nil, wrapErr("find cached matches", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		m := sfzoom.Match{OrgID: orgID}
+		var exp dbTime
+		if err := rows.Scan(&m.Email, &m.Kind, &m.SFRecordID, &m.AccountID, &exp); err != nil {
+			return nil, wrapErr("find cached matches", err)
+		}
+		if m.ExpiresAt, err = parseTime(exp); err != nil {
+			return nil, wrapErr("find cached matches", err)
+		}
+		out[m.Email] = &m
+	}
+	return out, wrapErr("find cached matches", rows.Err())
+}
+
+// SaveCachedMatches creates or replaces cache entries.
+func (s *Store) SaveCachedMatches(ctx context.Context, ms []*sfzoom.Match) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return wrapErr("save cached matches", err)
+	}
+	defer tx.Rollback()
+	for _, m := range ms {
+		if err := saveMatch(ctx, tx, m); err != nil {
+			return wrapErr("save cached matches", err)
+		}
+	}
+	return wrapErr("save cached matches", tx.Commit())
+}
+
+func saveMatch(ctx context.Context, tx execer, m *sfzoom.Match) error {
+	if m.OrgID == "" || m.Email == "" || m.SFRecordID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "A cached match needs an org, an email and a record id.")
+	}
+	m.Email = strings.ToLower(strings.TrimSpace(m.Email))
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO match_cache (org_id, email, kind, sf_record_id, account_id, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, email) DO UPDATE SET kind = excluded.kind, sf_record_id = excluded.sf_record_id,
+			account_id = excluded.account_id, expires_at = excluded.expires_at`,
+		m.OrgID, m.Email, m.Kind, m.SFRecordID, m.AccountID, formatTime(m.ExpiresAt))
+	return err
+}
+
+// SaveActivityLog creates or replaces an occurrence's log.
+func (s *Store) SaveActivityLog(ctx context.Context, l *sfzoom.ActivityLog) error {
+	if l.OrgID == "" || l.MeetingUUID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "An activity log needs an org and a meeting UUID.")
+	}
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return wrapErr("save activity log", err)
+	}
+	defer tx.Rollback()
+	if l.LoggedAt.IsZero() {
+		l.LoggedAt = s.nowUTC()
+	}
+	l.LoggedAt = l.LoggedAt.UTC().Truncate(time.Microsecond)
+	l.StartTime = l.StartTime.UTC().Truncate(time.Microsecond)
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO activity_logs (org_id, meeting_uuid, meeting_id, zoom_meeting_id, topic, mode, sf_event_id,
+			related_record_id, fingerprint, start_time, logged_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (org_id, meeting_uuid) DO UPDATE SET meeting_id = excluded.meeting_id,
+			zoom_meeting_id = excluded.zoom_meeting_id, topic = excluded.topic, mode = excluded.mode,
+			sf_event_id = excluded.sf_event_id, related_record_id = excluded.related_record_id,
+			fingerprint = excluded.fingerprint, start_time = excluded.start_time, logged_at = excluded.logged_at`,
+		l.OrgID, l.MeetingUUID, l.MeetingID, l.ZoomMeetingID, l.Topic, l.Mode, l.SFEventID, l.RelatedRecordID,
+		l.Fingerprint, formatNullTime(l.StartTime), formatTime(l.LoggedAt))
+	if err != nil {
+		return wrapErr("save activity log", err)
+	}
+	return wrapErr("save activity log", tx.Commit())
+}
+
+const activityLogColumns = `org_id, meeting_uuid, meeting_id, zoom_meeting_id, topic, mode, sf_event_id,
+	related_record_id, fingerprint, start_time, logged_at`
+
+func scanActivityLog(sc interface{ Scan(...any) error }) (*sfzoom.ActivityLog, error) {
+	var (
+		l      sfzoom.ActivityLog
+		start  dbNullTime
+		logged dbTime
+	)
+	if err := sc.Scan(&l.OrgID, &l.MeetingUUID, &l.MeetingID, &l.ZoomMeetingID, &l.Topic, &l.Mode, &l.SFEventID,
+		&l.RelatedRecordID, &l.Fingerprint, &start, &logged); err != nil {
+		return nil, err
+	}
+	var err error
+	if l.StartTime, err = parseNullTime(start); err != nil {
+		return nil, err
+	}
+	if l.LoggedAt, err = parseTime(logged); err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
+// FindActivityLog returns an occurrence's log (ENOTFOUND).
+func (s *Store) FindActivityLog(ctx context.Context, orgID, meetingUUID string) (*sfzoom.ActivityLog, error) {
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("find activity log", err)
+	}
+	defer tx.Rollback()
+	l, err := scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
+		WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has not been logged in Salesforce yet.")
+	}
+	return l, wrapErr("find activity log", err)
+}
+
+// FindActivityLogs returns a Zoom meeting's logged occurrences, newest first.
+func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingID int64) ([]*sfzoom.ActivityLog, error) {
+	tx, err := s.beginTx(ctx)
+	if err != nil {
+		return nil, wrapErr("find activity logs", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
+		WHERE org_id = ? AND zoom_meeting_id = ? ORDER BY start_time DESC, logged_at DESC`, orgID, zoomMeetingID)
+	if err != nil {
+		return nil, wrapErr("find activity logs", err)
+	}
+	defer rows.Close()
+	var out []*sfzoom.ActivityLog
+	for rows.Next() {
+		l, err := scanActivityLog(rows)
+		if err != nil {
+			return nil, wrapErr("find activity logs", err)
+		}
+		out = append(out, l)
+	}
+	return out, wrapErr("find activity logs", rows.Err())
+}
