@@ -122,11 +122,17 @@ func TestBrowser_CanvasIframe(t *testing.T) {
 			if !strings.Contains(title, opp) {
 				t.Errorf("record card title = %q, want the Opportunity id %s", title, opp)
 			}
-			if err := chromedp.Do(stepCtx,
-				chromedp.SendKeys(chromedp.CSS("#echo-message"), "hello from the iframe"),
-				chromedp.Click(chromedp.CSS(`[data-testid="echo-submit"]`)),
-			); err != nil {
-				t.Fatalf("fill and submit the form: %v", err)
+			// Keys go to the iframe's process and clicks are hit-tested by the
+			// browser, so wait until every key has landed before clicking.
+			if err := chromedp.Do(stepCtx, chromedp.SendKeys(chromedp.CSS("#echo-message"), "hello from the iframe")); err != nil {
+				t.Fatalf("type into the form: %v", err)
+			}
+			if _, err := chromedp.Run(stepCtx, chromedp.Poll[bool](`document.getElementById("echo-message").value === "hello from the iframe"`,
+				chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+				t.Fatalf("typed text did not arrive: %v", err)
+			}
+			if err := chromedp.Do(stepCtx, chromedp.Click(chromedp.CSS(`[data-testid="echo-submit"]`))); err != nil {
+				t.Fatalf("submit the form: %v", err)
 			}
 			if _, err := chromedp.Run(stepCtx, chromedp.Poll[bool](
 				`(document.querySelector('[data-testid="echo-result"]')||{}).textContent.includes("Saved: hello from the iframe")`,

@@ -12,8 +12,14 @@ import (
 // little in the future, so an Event write that failed (or a crash between
 // the Zoom call and the Event write) is repaired without a person.
 type UpsertEventArgs struct {
-	OrgID     string `json:"org_id"`
-	MeetingID int64  `json:"meeting_id"` // sfzoom's meeting id
+	OrgID string `json:"org_id"`
+	// MeetingID is sfzoom's meeting id; 0 means "find it by ZoomMeetingID"
+	// (the safety-net job is inserted with the row, before the id is known).
+	MeetingID     int64 `json:"meeting_id,omitempty"`
+	ZoomMeetingID int64 `json:"zoom_meeting_id"`
+	// WhoID and WhatID link the Event (empty keeps what the Event has).
+	WhoID  string `json:"who_id,omitempty"`
+	WhatID string `json:"what_id,omitempty"`
 	// OnlyIfMissing skips the write when the meeting already has its Event
 	// (the safety-net job enqueued at scheduling time).
 	OnlyIfMissing bool `json:"only_if_missing,omitempty"`

@@ -313,7 +313,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 	}
 	size := int64(f.FileSize)
 
-	h := w.Header()
+	// Media headers go out only with media; an error page keeps its own.
+	h := http.Header{}
 	h.Set("Content-Type", ContentType(f.FileExtension))
 	h.Set("Accept-Ranges", "bytes")
 	h.Set("Cache-Control", "private, no-store")
@@ -330,17 +331,17 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 		switch {
 		case errors.Is(err, errMultiRange):
 			a.Result = sfzoom.MediaBadRange
-			h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
-			return sfzoom.Errorf(sfzoom.EINVALID, "Only one byte range per request is supported.")
+			return rangeNotSatisfiable(w.Header(), size, "Only one byte range per request is supported.")
 		case err != nil:
 			a.Result = sfzoom.MediaBadRange
-			return rangeNotSatisfiable(h, size)
+			return rangeNotSatisfiable(w.Header(), size, "")
 		}
 	}
 	if r.Method == http.MethodHead {
 		if size > 0 {
 			h.Set("Content-Length", strconv.FormatInt(size, 10))
 		}
+		copyHeader(w.Header(), h)
 		w.WriteHeader(http.StatusOK)
 		a.Status, a.Result = http.StatusOK, sfzoom.MediaServed
 		return nil
@@ -384,7 +385,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 	switch resp.StatusCode {
 	case http.StatusRequestedRangeNotSatisfiable:
 		a.Result = sfzoom.MediaBadRange
-		return rangeNotSatisfiable(h, size)
+		return rangeNotSatisfiable(w.Header(), size, "")
 	case http.StatusPartialContent:
 		got, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
 		if !ok || (want != nil && (got.start != want.start || got.end > want.end)) {
@@ -417,6 +418,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 	if length > 0 {
 		h.Set("Content-Length", strconv.FormatInt(length, 10))
 	}
+	copyHeader(w.Header(), h)
 	w.WriteHeader(status)
 	a.Status = status
 	n, err := p.copy(w, resp.Body, length)
@@ -473,28 +475,34 @@ func streamFailure(ctx context.Context, err error) string {
 	return "zoom stream failed"
 }
 
-func rangeNotSatisfiable(h http.Header, size int64) error {
+func copyHeader(dst, src http.Header) {
+	for k, v := range src {
+		dst[k] = v
+	}
+}
+
+func rangeNotSatisfiable(h http.Header, size int64, msg string) error {
 	if size > 0 {
 		h.Set("Content-Range", "bytes */"+strconv.FormatInt(size, 10))
 	}
-	return &rangeError{}
+	if msg == "" {
+		msg = "The requested part of the recording is outside the file."
+	}
+	return &RangeError{Message: msg}
 }
 
-// rangeError is a 416 answer.
-type rangeError struct{}
+// RangeError is a request the proxy answers with 416 Range Not Satisfiable
+// (the Content-Range header is already set). It unwraps to EINVALID.
+type RangeError struct{ Message string }
 
-func (*rangeError) Error() string { return "recordings: range not satisfiable" }
+func (e *RangeError) Error() string { return "recordings: range not satisfiable: " + e.Message }
 
-// StatusCode lets the web layer answer 416.
-func (*rangeError) StatusCode() int { return http.StatusRequestedRangeNotSatisfiable }
-
-func (*rangeError) Unwrap() error {
-	return sfzoom.Errorf(sfzoom.EINVALID, "The requested part of the recording is outside the file.")
-}
+// Unwrap returns the application error.
+func (e *RangeError) Unwrap() error { return sfzoom.Errorf(sfzoom.EINVALID, "%s", e.Message) }
 
 // IsRangeNotSatisfiable reports whether err asks for a 416 answer.
 func IsRangeNotSatisfiable(err error) bool {
-	var re *rangeError
+	var re *RangeError
 	return errors.As(err, &re)
 }
 

@@ -52,6 +52,10 @@ type RecordingFile struct {
 	FileExtension string // derived from FileType when empty
 	RecordingType string // derived from FileType when empty
 	Size          int64
+	// Content, when set, is served as the file's exact bytes (Size becomes
+	// its length): a real playable video or a real transcript for the demo
+	// and browser tests. Otherwise bytes are generated.
+	Content []byte
 }
 
 // SummaryDetail is one labelled section of a summary.
@@ -232,6 +236,9 @@ func (s *Server) AddRecording(uuid string, f RecordingFile) (RecordingFile, erro
 	}
 	if !hasID {
 		f.ID = ""
+	}
+	if f.Content != nil {
+		f.Size = int64(len(f.Content))
 	}
 	if f.Size <= 0 {
 		f.Size = 4096

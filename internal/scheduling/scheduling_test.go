@@ -1,0 +1,314 @@
+package scheduling_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/identity"
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
+	"github.com/sfzoom/sfzoom/internal/scheduling"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
+)
+
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Authorization", "Bearer "+b.token)
+	return http.DefaultTransport.RoundTrip(r2)
+}
+
+type env struct {
+	svc   *scheduling.Service
+	be    *backend.Backend
+	sf    *salesforcetest.Server
+	zm    *zoomtest.Server
+	seed  salesforcetest.Demo
+	rep   *sfzoom.User
+	sfc   *salesforce.Client
+	now   time.Time
+	ident *identity.Resolver
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	be, err := backend.Open(ctx, backend.Options{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "t.db")})
+	if err != nil {
+		t.Fatalf("backend.Open: %v", err)
+	}
+	t.Cleanup(func() { be.Close() })
+	sfs := salesforcetest.NewServer()
+	t.Cleanup(sfs.Close)
+	seed := sfs.SeedDemo()
+	zs := zoomtest.NewServer()
+	t.Cleanup(zs.Close)
+	zs.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
+	zs.AddUser(zoomtest.User{Email: "sam@zoom.acme-demo.com", FirstName: "Sam", LastName: "O'Neil", Type: 2})
+
+	sfc, err := salesforce.NewClient(&http.Client{Transport: bearer{sfs.IssueToken(seed.AdminID)}}, sfs.URL())
+	if err != nil {
+		t.Fatalf("salesforce.NewClient: %v", err)
+	}
+	zc := zoom.NewClient(&http.Client{Transport: bearer{zs.IssueAccessToken("")}}, zoom.WithBaseURL(zs.APIURL()))
+	ident := identity.New(identity.Options{
+		Store:      be.Store,
+		Zoom:       func(context.Context) (identity.ZoomUsers, error) { return zc, nil },
+		Salesforce: func(context.Context, string) (identity.SalesforceUsers, error) { return sfc, nil },
+	})
+	e := &env{be: be, sf: sfs, zm: zs, seed: seed, sfc: sfc, now: time.Now(), ident: ident}
+	e.svc = scheduling.New(scheduling.Options{
+		Store:      be.Store,
+		Identity:   ident,
+		Zoom:       func(context.Context, string, string) (scheduling.ZoomMeetings, error) { return zc, nil },
+		Salesforce: func(context.Context, string) (scheduling.Salesforce, error) { return sfc, nil },
+		PollInterval: 10 * time.Millisecond,
+	})
+	e.rep = &sfzoom.User{OrgID: seed.OrgID, UserID: seed.RepID, Name: "Riley Chen", Email: "riley.chen@acme-demo.com"}
+	if err := be.Store.UpsertOrg(ctx, &sfzoom.Org{ID: seed.OrgID, Name: "Acme", InstanceURL: sfs.URL()}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func (e *env) input(key string) scheduling.Input {
+	return scheduling.Input{
+		Object: sfzoom.ObjectOpportunity, RecordID: e.seed.OpportunityIDs[0], Topic: "Globex - Platform Renewal",
+		Agenda: "Pricing", Start: time.Now().Add(2 * time.Hour).Truncate(time.Minute), Duration: 30, Timezone: "America/Los_Angeles",
+		InviteeIDs: []string{e.seed.ContactIDs[0]}, Settings: sfzoom.MeetingSettings{WaitingRoom: true},
+		IdempotencyKey: key,
+	}
+}
+
+func (e *env) zoomCreates() int { return e.zm.Requests()["POST /v2/users/{userId}/meetings"] }
+
+func TestScheduleOK(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	res, err := e.svc.Schedule(ctx, e.rep, e.input("key-ok-000001"))
+	if err != nil {
+		t.Fatalf("Schedule: %v", err)
+	}
+	m := res.Meeting
+	if res.EventPending || m.SFEventID == "" || m.JoinURL == "" || m.ZoomMeetingID == 0 {
+		t.Fatalf("Schedule = %+v, meeting %+v; want an Event id, join URL and Zoom id", res, m)
+	}
+	ev, ok := e.sf.Record(m.SFEventID)
+	if !ok {
+		t.Fatalf("Event %s not in the fake org", m.SFEventID)
+	}
+	want := map[string]any{
+		"Zoom_Meeting_ID__c": strconv.FormatInt(m.ZoomMeetingID, 10), "Location": m.JoinURL,
+		"WhoId": e.seed.ContactIDs[0], "WhatId": e.seed.OpportunityIDs[0], "Subject": "Globex - Platform Renewal",
+		"OwnerId": e.seed.RepID,
+	}
+	for k, v := range want {
+		if ev[k] != v {
+			t.Errorf("Event %s = %v, want %v", k, ev[k], v)
+		}
+	}
+	got, err := e.be.Store.FindMeetingByID(ctx, e.rep.OrgID, m.ID)
+	if err != nil {
+		t.Fatalf("FindMeetingByID: %v", err)
+	}
+	if got.RecordObject != sfzoom.ObjectOpportunity || got.RecordID != e.seed.OpportunityIDs[0] || got.HostSFUserID != e.seed.RepID {
+		t.Fatalf("stored meeting link = %+v", got)
+	}
+}
+
+// TestScheduleIdempotent posts the same form five times at once: one Zoom
+// meeting, one Event, five answers naming the same meeting.
+func TestScheduleIdempotent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.zm.SetLatency(150 * time.Millisecond) // keep the first submission busy while the others arrive
+	var wg sync.WaitGroup
+	ids := make([]int64, 5)
+	errs := make([]error, 5)
+	for i := range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res, err := e.svc.Schedule(ctx, e.rep, e.input("same-form-key-1"))
+			errs[i] = err
+			if err == nil {
+				ids[i] = res.Meeting.ID
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("Schedule #%d: %v", i, err)
+		}
+		if ids[i] != ids[0] {
+			t.Fatalf("Schedule #%d meeting = %d, want %d", i, ids[i], ids[0])
+		}
+	}
+	if n := e.zoomCreates(); n != 1 {
+		t.Errorf("Zoom create meeting calls = %d, want 1", n)
+	}
+	if n := len(e.sf.Records("Event")); n != 1 {
+		t.Errorf("Events in Salesforce = %d, want 1", n)
+	}
+	// A later resubmission (a browser retry) returns the same meeting too.
+	res, err := e.svc.Schedule(ctx, e.rep, e.input("same-form-key-1"))
+	if err != nil || res.Meeting.ID != ids[0] || !res.Duplicate {
+		t.Fatalf("resubmit = %+v, %v; want duplicate of %d", res, err, ids[0])
+	}
+}
+
+func TestScheduleEventFailureQueuesJob(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	in := e.input("key-event-fail")
+	// Warm up the reads so the failure hits the Event upsert: record access,
+	// opportunity, contact roles, contact names, then the user lookup.
+	if _, err := e.ident.Resolve(ctx, e.rep); err != nil {
+		t.Fatal(err)
+	}
+	e.sf.ResetRequests()
+	svc := scheduling.New(scheduling.Options{
+		Store: e.be.Store, Identity: e.ident,
+		Zoom: func(context.Context, string, string) (scheduling.ZoomMeetings, error) {
+			return zoom.NewClient(&http.Client{Transport: bearer{e.zm.IssueAccessToken("")}}, zoom.WithBaseURL(e.zm.APIURL())), nil
+		},
+		Salesforce: func(context.Context, string) (scheduling.Salesforce, error) { return failingUpsert{e.sfc}, nil },
+	})
+	res, err := svc.Schedule(ctx, e.rep, in)
+	if err != nil {
+		t.Fatalf("Schedule: %v", err)
+	}
+	if !res.EventPending || res.Meeting.SFEventID != "" {
+		t.Fatalf("Schedule = %+v; want EventPending", res)
+	}
+	if n := len(e.sf.Records("Event")); n != 0 {
+		t.Fatalf("Events = %d, want 0 before the job", n)
+	}
+	// The job (as River would run it) writes the Event.
+	args := jobs.UpsertEventArgs{OrgID: e.rep.OrgID, MeetingID: res.Meeting.ID, ZoomMeetingID: res.Meeting.ZoomMeetingID, WhoID: e.seed.ContactIDs[0], WhatID: e.seed.OpportunityIDs[0]}
+	if err := e.svc.WriteEvent(ctx, args); err != nil {
+		t.Fatalf("WriteEvent: %v", err)
+	}
+	if err := e.svc.WriteEvent(ctx, args); err != nil {
+		t.Fatalf("WriteEvent again: %v", err)
+	}
+	if n := len(e.sf.Records("Event")); n != 1 {
+		t.Fatalf("Events after the job ran twice = %d, want 1", n)
+	}
+	var count int
+	if err := e.be.DB().QueryRowContext(ctx, `SELECT count(*) FROM river_job WHERE kind = 'upsert_event'`).Scan(&count); err != nil {
+		t.Fatalf("count jobs: %v", err)
+	}
+	if count != 2 { // the safety net and the immediate retry
+		t.Fatalf("upsert_event jobs = %d, want 2", count)
+	}
+}
+
+type failingUpsert struct{ *salesforce.Client }
+
+func (failingUpsert) Upsert(context.Context, salesforce.Object, salesforce.Field, string, salesforce.Fields) (string, bool, error) {
+	return "", false, sfzoom.Errorf(sfzoom.EUNAVAILABLE, "Salesforce is down.")
+}
+
+func TestScheduleBadInput(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		change func(*scheduling.Input)
+		code   string
+		msg    string
+	}{
+		{"MissingTopic", func(in *scheduling.Input) { in.Topic = "  " }, sfzoom.EINVALID, "Enter a topic for the meeting."},
+		{"StartInPast", func(in *scheduling.Input) { in.Start = time.Now().Add(-time.Hour) }, sfzoom.EINVALID, "The start time is in the past. Pick a time from now on, or use Start instant meeting."},
+		{"UnknownRecord", func(in *scheduling.Input) { in.RecordID = "006000000000000AAA" }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page."},
+		{"UnsupportedType", func(in *scheduling.Input) { in.Object = "Case" }, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`},
+		{"NoKey", func(in *scheduling.Input) { in.IdempotencyKey = "" }, sfzoom.EINVALID, "This form is missing its submission key. Reload the page and try again."},
+		{"NoAccess", func(in *scheduling.Input) { in.RecordID = e.seed.OpportunityIDs[2] }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page."},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := e.input(fmt.Sprintf("bad-input-key-%d", i))
+			tt.change(&in)
+			_, err := e.svc.Schedule(ctx, e.rep, in)
+			if sfzoom.ErrorCode(err) != tt.code || sfzoom.ErrorMessage(err) != tt.msg {
+				t.Fatalf("Schedule = %v; want %s %q", err, tt.code, tt.msg)
+			}
+		})
+	}
+	if n := e.zoomCreates(); n != 0 {
+		t.Fatalf("Zoom creates after bad input = %d, want 0", n)
+	}
+}
+
+func TestScheduleOverrideAndUnmatched(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	// Sam has a Zoom_Email__c override; his meeting is hosted by that Zoom user.
+	sam := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.OverrideRepID, Email: "sam.oneil@acme-demo.com"}
+	in := e.input("key-override-1")
+	in.RecordID, in.InviteeIDs = e.seed.OpportunityIDs[2], nil
+	res, err := e.svc.Schedule(ctx, sam, in)
+	if err != nil {
+		t.Fatalf("Schedule as Sam: %v", err)
+	}
+	mp, err := e.ident.Lookup(ctx, e.seed.OrgID, e.seed.OverrideRepID)
+	if err != nil || mp.Source != sfzoom.MappingSourceOverride || mp.ZoomEmail != "sam@zoom.acme-demo.com" || res.Meeting.HostZoomUserID != mp.ZoomUserID {
+		t.Fatalf("mapping = %+v, %v; meeting host %q", mp, err, res.Meeting.HostZoomUserID)
+	}
+
+	// The admin has no Zoom user: a clear message, no meeting.
+	admin := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.AdminID, Email: "alex.morgan@acme-demo.com"}
+	_, err = e.svc.Schedule(ctx, admin, e.input("key-unmatched-1"))
+	if sfzoom.ErrorCode(err) != sfzoom.EFORBIDDEN || sfzoom.ErrorMessage(err) != identity.MsgNoZoomUser {
+		t.Fatalf("Schedule without Zoom user = %v; want EFORBIDDEN %q", err, identity.MsgNoZoomUser)
+	}
+}
+
+func TestRescheduleAndCancel(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	res, err := e.svc.Schedule(ctx, e.rep, e.input("key-resched-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	newStart := time.Now().Add(26 * time.Hour).Truncate(time.Minute).UTC()
+	r2, err := e.svc.Reschedule(ctx, e.rep, res.Meeting.ID, newStart, 45)
+	if err != nil {
+		t.Fatalf("Reschedule: %v", err)
+	}
+	ev, _ := e.sf.Record(res.Meeting.SFEventID)
+	if !r2.Meeting.StartTime.Equal(newStart) || r2.Meeting.Duration != 45 {
+		t.Fatalf("rescheduled meeting = %+v", r2.Meeting)
+	}
+	if got, ok := ev["StartDateTime"].(time.Time); !ok || !got.Equal(newStart) {
+		t.Fatalf("Event StartDateTime = %v, want %s", ev["StartDateTime"], newStart)
+	}
+	other := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.OverrideRepID}
+	if _, err := e.svc.Cancel(ctx, other, res.Meeting.ID); sfzoom.ErrorCode(err) != sfzoom.EFORBIDDEN {
+		t.Fatalf("Cancel by another rep = %v, want EFORBIDDEN", err)
+	}
+	r3, err := e.svc.Cancel(ctx, e.rep, res.Meeting.ID)
+	if err != nil {
+		t.Fatalf("Cancel: %v", err)
+	}
+	ev, _ = e.sf.Record(res.Meeting.SFEventID)
+	if r3.Meeting.Status != sfzoom.MeetingCancelled || ev["Subject"] != "Cancelled: Globex - Platform Renewal" {
+		t.Fatalf("cancelled meeting %+v, Event subject %v", r3.Meeting, ev["Subject"])
+	}
+	if n := len(e.sf.Records("Event")); n != 1 {
+		t.Fatalf("Events = %d, want 1", n)
+	}
+}
