@@ -1,0 +1,323 @@
+package activity
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+)
+
+// mergeParticipants folds Zoom's join sessions into one participant per
+// person (by email, else by name): durations are summed, the first join and
+// the last leave kept. Internal people (the org's domains, or Zoom's
+// internal_user) are marked MatchInternal; people without an email are
+// unmatched, since nothing identifies them.
+func mergeParticipants(in []*zoom.Participant, settings sfzoom.OrgSettings) []*sfzoom.Participant {
+	byKey := map[string]*sfzoom.Participant{}
+	var order []string
+	for _, z := range in {
+		email := strings.ToLower(strings.TrimSpace(z.UserEmail))
+		name := strings.TrimSpace(z.Name)
+		key := email
+		if key == "" {
+			key = "name:" + strings.ToLower(name)
+		}
+		p := byKey[key]
+		if p == nil {
+			p = &sfzoom.Participant{Name: name, Email: email, Match: sfzoom.MatchUnmatched}
+			byKey[key] = p
+			order = append(order, key)
+		}
+		if p.Name == "" {
+			p.Name = name
+		}
+		if j := z.JoinTime.Time; !j.IsZero() && (p.JoinTime.IsZero() || j.Before(p.JoinTime)) {
+			p.JoinTime = j.UTC()
+		}
+		if l := z.LeaveTime.Time; l.After(p.LeaveTime) {
+			p.LeaveTime = l.UTC()
+		}
+		p.Duration += z.Duration
+		if z.InternalUser || (email != "" && settings.IsInternalEmail(email)) {
+			p.Match = sfzoom.MatchInternal
+		}
+	}
+	out := make([]*sfzoom.Participant, 0, len(order))
+	for _, k := range order {
+		out = append(out, byKey[k])
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].JoinTime.Before(out[j].JoinTime) })
+	return out
+}
+
+// freemail domains never identify an Account.
+var freemail = map[string]bool{"gmail.com": true, "googlemail.com": true, "outlook.com": true, "hotmail.com": true,
+	"yahoo.com": true, "icloud.com": true, "me.com": true, "aol.com": true, "proton.me": true, "protonmail.com": true, "live.com": true}
+
+func domainOf(email string) string {
+	_, d, _ := strings.Cut(email, "@")
+	return d
+}
+
+// related is the record the Event hangs off.
+type related struct {
+	whatID    string // Opportunity or Account
+	whoID     string // Contact or Lead chosen as the related record
+	isOpp     bool
+	count     float64 // the Opportunity's Meeting_Count__c before this meeting
+	hasCount  bool
+	accountID string
+}
+
+// lookup is what one read composite (one API call) told us.
+type lookup struct {
+	eventID     string // the occurrence's Event, when it already exists
+	eventWhatID string
+	matches     map[string]*sfzoom.Match // email → match, cache hits included
+	related     related
+	accountIDs  []string // Accounts of matched Contacts, for the fallback derivation
+}
+
+// inChunk is how many values one IN clause carries inside a composite step.
+const inChunk = 100
+
+// soqlStep is a composite GET of a SOQL query.
+func soqlStep(ref string, q salesforce.Query) (salesforce.Subrequest, error) {
+	s, err := q.SOQL()
+	if err != nil {
+		return salesforce.Subrequest{}, sfzoom.WrapError(sfzoom.EINTERNAL, err, "Could not build a Salesforce query.")
+	}
+	return salesforce.Subrequest{Method: http.MethodGet, URL: "query?" + url.Values{"q": {s}}.Encode(), ReferenceID: ref}, nil
+}
+
+func records(r salesforce.SubResponse) ([]salesforce.Record, error) {
+	if err := r.Err(); err != nil {
+		return nil, err
+	}
+	var qr salesforce.QueryResult
+	if err := json.Unmarshal(r.Body, &qr); err != nil {
+		return nil, fmt.Errorf("activity: decode %s: %w", r.ReferenceID, err)
+	}
+	return qr.Records, nil
+}
+
+// matchAndRelate resolves participants' emails (cache first, then Contacts,
+// unconverted Leads and Account website domains), finds the related record
+// and whether the occurrence's Event exists, all in one composite call of
+// read-only steps (allOrNone false: a failed step fails the job, nothing
+// was written). A second call is made only in the uncommon case where the
+// related Opportunity must be derived from a Contact's Account.
+func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, uuid string, m *sfzoom.Meeting, parts []*sfzoom.Participant, direct bool) (*lookup, error) {
+	lk := &lookup{matches: map[string]*sfzoom.Match{}}
+	var emails []string
+	for _, pt := range parts {
+		if pt.Email != "" && pt.Match != sfzoom.MatchInternal {
+			emails = append(emails, pt.Email)
+		}
+	}
+	cached, err := p.opts.Store.FindCachedMatches(ctx, orgID, emails, p.now())
+	if err != nil {
+		return nil, err
+	}
+	var misses []string
+	for _, e := range emails {
+		if c := cached[e]; c != nil {
+			lk.matches[e] = c
+		} else {
+			misses = append(misses, e)
+		}
+	}
+
+	var steps []salesforce.Subrequest
+	add := func(ref string, q salesforce.Query) error {
+		st, err := soqlStep(ref, q)
+		steps = append(steps, st)
+		return err
+	}
+	if direct {
+		if err := add("evt", salesforce.Select(salesforce.FieldID, salesforce.FieldWhatID).From(salesforce.ObjectEvent).
+			Where(salesforce.Eq(salesforce.FieldZoomMeetingID, uuid))); err != nil {
+			return nil, err
+		}
+	}
+	for i := 0; i < len(misses); i += inChunk {
+		chunk := misses[i:min(i+inChunk, len(misses))]
+		if err := add(fmt.Sprintf("con%d", i/inChunk), salesforce.Select(salesforce.FieldID, salesforce.FieldEmail, salesforce.FieldAccountID).
+			From(salesforce.ObjectContact).Where(salesforce.In(salesforce.FieldEmail, chunk...)).OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+			return nil, err
+		}
+		if err := add(fmt.Sprintf("lead%d", i/inChunk), salesforce.Select(salesforce.FieldID, salesforce.FieldEmail).
+			From(salesforce.ObjectLead).Where(salesforce.And(salesforce.Eq(salesforce.FieldIsConverted, false), salesforce.In(salesforce.FieldEmail, chunk...))).
+			OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+			return nil, err
+		}
+	}
+	var domains []string
+	for _, e := range misses {
+		if d := domainOf(e); d != "" && !freemail[d] && !slices.Contains(domains, d) && len(domains) < 20 {
+			domains = append(domains, d)
+		}
+	}
+	if len(domains) > 0 {
+		conds := make([]salesforce.Condition, len(domains))
+		for i, d := range domains {
+			conds[i] = salesforce.Like(salesforce.FieldWebsite, "%"+d+"%")
+		}
+		if err := add("acct", salesforce.Select(salesforce.FieldID, salesforce.FieldWebsite).From(salesforce.ObjectAccount).
+			Where(salesforce.Or(conds...)).OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+			return nil, err
+		}
+	}
+	scheduled := m != nil && m.RecordID != "" && salesforce.ValidID(m.RecordID)
+	if scheduled && m.RecordObject == sfzoom.ObjectOpportunity && direct {
+		if err := add("opp", salesforce.Select(salesforce.FieldID, salesforce.FieldMeetingCount, salesforce.FieldAccountID).
+			From(salesforce.ObjectOpportunity).Where(salesforce.Eq(salesforce.FieldID, m.RecordID))); err != nil {
+			return nil, err
+		}
+	}
+	if !scheduled && len(emails) > 0 {
+		// Contact → OpportunityContactRole → open Opportunity.
+		if err := add("ocr", salesforce.Select(salesforce.FieldOpportunityID, salesforce.FieldContactID, salesforce.FieldContactEmail,
+			"Opportunity.Meeting_Count__c", "Opportunity.LastModifiedDate").From(salesforce.ObjectOpportunityContactRole).
+			Where(salesforce.And(salesforce.In(salesforce.FieldContactEmail, emails...), salesforce.Eq("Opportunity.IsClosed", false))).
+			OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+			return nil, err
+		}
+	}
+
+	var fresh []*sfzoom.Match
+	if len(steps) > 0 {
+		resps, err := sf.Composite(ctx, false, steps)
+		if err != nil {
+			return nil, fmt.Errorf("activity: salesforce lookups: %w", err)
+		}
+		byRef := map[string]salesforce.SubResponse{}
+		for _, r := range resps {
+			byRef[r.ReferenceID] = r
+		}
+		exp := p.now().Add(p.opts.CacheTTL)
+		learn := func(email, kind, id, account string) {
+			if _, done := lk.matches[email]; done {
+				return
+			}
+			mt := &sfzoom.Match{OrgID: orgID, Email: email, Kind: kind, SFRecordID: id, AccountID: account, ExpiresAt: exp}
+			lk.matches[email] = mt
+			fresh = append(fresh, mt)
+		}
+		for _, st := range steps {
+			recs, err := records(byRef[st.ReferenceID])
+			if err != nil {
+				return nil, fmt.Errorf("activity: salesforce lookup %s: %w", st.ReferenceID, err)
+			}
+			switch ref := st.ReferenceID; {
+			case ref == "evt":
+				if len(recs) > 0 {
+					lk.eventID, lk.eventWhatID = recs[0].ID(), recs[0].String(salesforce.FieldWhatID)
+				}
+			case strings.HasPrefix(ref, "con"):
+				for _, r := range recs {
+					learn(strings.ToLower(r.String(salesforce.FieldEmail)), sfzoom.MatchContact, r.ID(), r.String(salesforce.FieldAccountID))
+				}
+			case strings.HasPrefix(ref, "lead"):
+				// Contacts win over Leads: the Contact steps came first.
+				for _, r := range recs {
+					e := strings.ToLower(r.String(salesforce.FieldEmail))
+					if cur := lk.matches[e]; cur == nil || cur.Kind != sfzoom.MatchContact {
+						learn(e, sfzoom.MatchLead, r.ID(), "")
+					}
+				}
+			case ref == "acct":
+				for _, e := range misses {
+					if _, done := lk.matches[e]; done {
+						continue
+					}
+					for _, r := range recs {
+						if websiteMatches(r.String(salesforce.FieldWebsite), domainOf(e)) {
+							learn(e, sfzoom.MatchAccount, r.ID(), r.ID())
+							break
+						}
+					}
+				}
+			case ref == "opp":
+				if len(recs) > 0 {
+					c, _ := recs[0].Float(salesforce.FieldMeetingCount)
+					lk.related = related{whatID: recs[0].ID(), isOpp: true, count: c, hasCount: true, accountID: recs[0].String(salesforce.FieldAccountID)}
+				}
+			case ref == "ocr":
+				var best salesforce.Record
+				var bestAt time.Time
+				for _, r := range recs {
+					at, _ := r.Time("Opportunity.LastModifiedDate")
+					if best.String(salesforce.FieldOpportunityID) == "" || at.After(bestAt) {
+						best, bestAt = r, at
+					}
+				}
+				if id := best.String(salesforce.FieldOpportunityID); id != "" {
+					c, _ := best.Float("Opportunity.Meeting_Count__c")
+					lk.related = related{whatID: id, isOpp: true, count: c, hasCount: true}
+				}
+			}
+		}
+	}
+	if err := p.opts.Store.SaveCachedMatches(ctx, fresh); err != nil {
+		return nil, err
+	}
+	for _, mt := range lk.matches {
+		if mt.Kind == sfzoom.MatchContact && mt.AccountID != "" && !slices.Contains(lk.accountIDs, mt.AccountID) {
+			lk.accountIDs = append(lk.accountIDs, mt.AccountID)
+		}
+	}
+	slices.Sort(lk.accountIDs)
+
+	if scheduled {
+		switch m.RecordObject {
+		case sfzoom.ObjectOpportunity:
+			if lk.related.whatID == "" {
+				lk.related = related{whatID: m.RecordID, isOpp: true}
+			}
+		case sfzoom.ObjectAccount:
+			lk.related = related{whatID: m.RecordID}
+		case sfzoom.ObjectContact, sfzoom.ObjectLead:
+			lk.related = related{whoID: m.RecordID}
+		}
+	} else if lk.related.whatID == "" && len(lk.accountIDs) > 0 && direct {
+		// Uncommon path, one more call: the Account's most recent open Opportunity.
+		recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID, salesforce.FieldMeetingCount).From(salesforce.ObjectOpportunity).
+			Where(salesforce.And(salesforce.Eq(salesforce.FieldIsClosed, false), salesforce.In(salesforce.FieldAccountID, lk.accountIDs...))).
+			OrderBy(salesforce.FieldLastModifiedDate, salesforce.Desc).Limit(1))
+		if err != nil {
+			return nil, fmt.Errorf("activity: derive opportunity: %w", err)
+		}
+		if len(recs) > 0 {
+			c, _ := recs[0].Float(salesforce.FieldMeetingCount)
+			lk.related = related{whatID: recs[0].ID(), isOpp: true, count: c, hasCount: true}
+		}
+	}
+	return lk, nil
+}
+
+// websiteMatches reports whether an Account website belongs to domain.
+func websiteMatches(website, domain string) bool {
+	if domain == "" || website == "" {
+		return false
+	}
+	w := strings.ToLower(strings.TrimSpace(website))
+	if !strings.Contains(w, "://") {
+		w = "http://" + w
+	}
+	u, err := url.Parse(w)
+	if err != nil {
+		return false
+	}
+	host := strings.TrimPrefix(u.Hostname(), "www.")
+	return host == domain || strings.HasSuffix(host, "."+domain) || strings.HasSuffix(domain, "."+host)
+}
