@@ -74,12 +74,14 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	// Workers reach their dependencies through a, which is complete before
 	// the backend starts working jobs.
 	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateMeetingLogger{a}})
+	events := addEventWorker(workers)
 	be, err := backend.Open(ctx, backend.Options{
-		DatabaseURL: cfg.DatabaseURL,
-		Logger:      logger,
-		Workers:     workers,
-		MaxWorkers:  cfg.Workers,
-		Middleware:  []rivertype.Middleware{metrics},
+		DatabaseURL:  cfg.DatabaseURL,
+		Logger:       logger,
+		Workers:      workers,
+		MaxWorkers:   cfg.Workers,
+		Middleware:   []rivertype.Middleware{metrics},
+		PeriodicJobs: activityPeriodicJobs(workers, a),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
@@ -111,6 +113,8 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	if cfg.CanvasTokenCheck {
 		checker = canvas.NewTokenChecker(deps.httpClient, canvas.WithCacheTTL(cfg.CanvasTokenCheckTTL, cfg.CanvasTokenCheckTTL/4), canvas.WithLogger(logger))
 	}
+	pages, routes, admins := a.wirePages(cfg, events)
+	pages, routes = a.wireRecordings(pages, routes)
 	srv, err := web.NewServer(web.Options{
 		Logger:         logger,
 		Store:          be.Store,
@@ -119,6 +123,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		PublicURL:      cfg.PublicURL,
 		FrameAncestors: cfg.FrameAncestors,
 		Version:        version(),
+		Routes:         append(a.wireActivity(), routes...),
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: cfg.CanvasConsumerSecrets,
 			Sessions:        sessions,
@@ -126,6 +131,8 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 			TokenChecker:    checker,
 			Orgs:            be.Store,
 			BootstrapAdmins: cfg.AdminUserIDs,
+			Pages:           pages,
+			Admins:          admins,
 		},
 	})
 	if err != nil {

@@ -9,5 +9,8 @@ import (
 // demoSetup prepares the app for the demo after it is wired: features add
 // their demo-only steps here (for example connecting the fake org).
 func (a *app) demoSetup(ctx context.Context, d *demo.Demo) error {
-	return nil
+	if err := a.demoSeedRecordings(ctx, d); err != nil {
+		return err
+	}
+	return a.demoConnectSalesforce(ctx, d)
 }

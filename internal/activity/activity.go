@@ -24,6 +24,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/salesforce"
@@ -95,6 +96,7 @@ type Pipeline struct {
 	opts Options
 	log  *slog.Logger
 	now  func() time.Time
+	seq  atomic.Int64 // makes each run's lease holder unique
 }
 
 // New returns a pipeline.

@@ -12,6 +12,14 @@
 //   - Salesforce, reading what the rep may see while the rep is in the page:
 //     the rep's own Canvas token (SalesforceAsUser), so Salesforce's sharing
 //     rules apply to the rep and no integration budget is spent.
+//
+// The record page and the Schedule Zoom form (internal/scheduling) do not
+// keep the rep's Canvas token: the app session stays free of Salesforce
+// credentials. They read the record with the integration connection and
+// first check the rep's own access with UserRecordAccess (CanRead), so a
+// rep never sees or schedules from a record Salesforce would hide from
+// them. SalesforceAsUser is used where the canvas token is at hand (the
+// admin check on the canvas POST).
 package integrations
 
 import (

@@ -2,7 +2,6 @@ package recordings_test
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,7 +28,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 // meetings is an in-memory MeetingFinder.
@@ -78,19 +77,31 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 // env is a proxy wired to zoomtest and salesforcetest through the real
 // clients, served by an httptest server at /media/{token}.
 type env struct {
-	clock    *clock
-	zoom     *zoomtest.Server
-	zc       *zoom.Client
-	sf       *salesforcetest.Server
-	demo     salesforcetest.Demo
-	audit    *auditLog
-	proxy    *recordings.Proxy
-	signer   *recordings.Signer
-	srv      *httptest.Server
-	meeting  *sfzoom.Meeting
-	video    zoomtest.RecordingFile
-	storage  atomic.Int64 // storage requests in flight
-	canceled chan struct{}
+	clock   *clock
+	zoom    *zoomtest.Server
+	zc      *zoom.Client
+	sf      *salesforcetest.Server
+	demo    salesforcetest.Demo
+	audit   *auditLog
+	proxy   *recordings.Proxy
+	signer  *recordings.Signer
+	srv     *httptest.Server
+	meeting *sfzoom.Meeting
+	video   zoomtest.RecordingFile
+	storage atomic.Int64 // storage requests in flight
+	// storageDone receives the bytes each finished storage request sent.
+	storageDone chan int64
+}
+
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 const (
@@ -100,7 +111,7 @@ const (
 
 func setup(t testing.TB, videoSize int64) *env {
 	t.Helper()
-	e := &env{clock: &clock{t: time.Now().UTC()}, audit: &auditLog{}, canceled: make(chan struct{}, 16)}
+	e := &env{clock: &clock{t: time.Now().UTC()}, audit: &auditLog{}, storageDone: make(chan int64, 64)}
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -111,12 +122,15 @@ func setup(t testing.TB, videoSize int64) *env {
 	hs := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/_storage/") {
 			e.storage.Add(1)
+			cw := &countingWriter{ResponseWriter: w}
 			defer func() {
 				e.storage.Add(-1)
-				if r.Context().Err() != nil {
-					e.canceled <- struct{}{}
+				select {
+				case e.storageDone <- cw.n:
+				default:
 				}
 			}()
+			w = cw
 		}
 		e.zoom.Handler().ServeHTTP(w, r)
 	})}
@@ -209,5 +223,3 @@ func get(t testing.TB, url string, header map[string]string) *http.Response {
 	}
 	return resp
 }
-
-var errTimeout = errors.New("timeout")

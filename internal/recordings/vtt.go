@@ -23,7 +23,7 @@ type Cue struct {
 var (
 	vttTag     = regexp.MustCompile(`<[^>]*>`)
 	vttVoice   = regexp.MustCompile(`^<v(?:\.[^ >]*)?\s+([^>]+)>`)
-	vttSpeaker = regexp.MustCompile(`^([^:\n]{1,60}):\s+(.+)$`)
+	vttSpeaker = regexp.MustCompile(`(?s)^([^:\n]{1,60}):\s+(.+)$`)
 )
 
 // ParseVTT parses a WebVTT transcript as Zoom writes it (TRANSCRIPT files

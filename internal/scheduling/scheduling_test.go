@@ -69,10 +69,10 @@ func newEnv(t *testing.T) *env {
 	})
 	e := &env{be: be, sf: sfs, zm: zs, seed: seed, sfc: sfc, now: time.Now(), ident: ident}
 	e.svc = scheduling.New(scheduling.Options{
-		Store:      be.Store,
-		Identity:   ident,
-		Zoom:       func(context.Context, string, string) (scheduling.ZoomMeetings, error) { return zc, nil },
-		Salesforce: func(context.Context, string) (scheduling.Salesforce, error) { return sfc, nil },
+		Store:        be.Store,
+		Identity:     ident,
+		Zoom:         func(context.Context, string, string) (scheduling.ZoomMeetings, error) { return zc, nil },
+		Salesforce:   func(context.Context, string) (scheduling.Salesforce, error) { return sfc, nil },
 		PollInterval: 10 * time.Millisecond,
 	})
 	e.rep = &sfzoom.User{OrgID: seed.OrgID, UserID: seed.RepID, Name: "Riley Chen", Email: "riley.chen@acme-demo.com"}

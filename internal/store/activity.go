@@ -56,4 +56,10 @@ type Activity interface {
 	// FindActivityLogs returns the logged occurrences of a Zoom meeting,
 	// newest first.
 	FindActivityLogs(ctx context.Context, orgID string, zoomMeetingID int64) ([]*sfzoom.ActivityLog, error)
+
+	// FindOrgForZoom returns the org a Zoom meeting belongs to: the org that
+	// scheduled zoomMeetingID, else the org whose user is mapped to
+	// hostZoomUserID (either may be zero/empty). ENOTFOUND when neither is
+	// known; the oldest match wins when several orgs qualify.
+	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID string) (string, error)
 }

@@ -361,3 +361,44 @@
     reportPopupResult();
   });
 })();
+
+// Recordings (issue 8): click a transcript line to seek the meeting's player;
+// type in the transcript search to filter its lines. Delegated listeners, so
+// fragments loaded later by htmx work too.
+(function () {
+  "use strict";
+
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target instanceof Element ? evt.target.closest("[data-seek]") : null;
+    if (!btn) {
+      return;
+    }
+    var player = document.getElementById(btn.getAttribute("data-player") || "");
+    var t = parseFloat(btn.getAttribute("data-seek"));
+    if (!player || isNaN(t)) {
+      return;
+    }
+    evt.preventDefault();
+    player.currentTime = t;
+    var p = player.play();
+    if (p && typeof p.catch === "function") {
+      p.catch(function () {}); // autoplay rules may refuse; the seek still happened
+    }
+  });
+
+  document.addEventListener("input", function (evt) {
+    var input = evt.target;
+    if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-transcript-search")) {
+      return;
+    }
+    var list = document.getElementById(input.getAttribute("data-transcript-search"));
+    if (!list) {
+      return;
+    }
+    var q = input.value.trim().toLowerCase();
+    var lines = list.querySelectorAll("li");
+    for (var i = 0; i < lines.length; i++) {
+      lines[i].hidden = q !== "" && lines[i].textContent.toLowerCase().indexOf(q) === -1;
+    }
+  });
+})();

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sfzoom/sfzoom/internal/browsertest"
+)
+
+// TestBrowser_RecordingPlaysAndSeeks opens the demo Opportunity in the
+// Salesforce simulator, waits for the recordings section inside the app's
+// cross-site iframe, starts the video (a real MP4 served by the fake Zoom
+// through sfzoom's signed, permission-checked proxy) and seeks it by
+// clicking a transcript line.
+func TestBrowser_RecordingPlaysAndSeeks(t *testing.T) {
+	ctx := browsertest.New(t, browsertest.Options{})
+	info := startDemo(t, nil)
+	opp := info.SampleRecords["Opportunity"][0]
+	if err := chromedp.Do(ctx, chromedp.Navigate(info.SalesforceURL+"/lightning/r/Opportunity/"+opp+"/view")); err != nil {
+		t.Fatalf("open the simulator record page: %v", err)
+	}
+	frame := frameTarget(t, ctx, info.AppURL+"/app/records/Opportunity/")
+	step, cancel := context.WithTimeout(frame, 30*time.Second)
+	defer cancel()
+	pageText := func() string {
+		s, _ := chromedp.Run(frame, chromedp.Evaluate[string](`document.body.innerText`))
+		return s
+	}
+
+	if err := chromedp.Do(step, chromedp.WaitReady(chromedp.CSS(`[data-testid="media-player"]`))); err != nil {
+		t.Fatalf("no player in the record page: %v\n%s", err, pageText())
+	}
+	src, err := chromedp.Run(step, chromedp.Evaluate[string](`document.querySelector('[data-testid="media-player"]').currentSrc`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(src, info.AppURL+"/media/") {
+		t.Errorf("player src = %q, want a signed sfzoom /media/ URL", src)
+	}
+	html, _ := chromedp.Run(step, chromedp.Evaluate[string](`document.documentElement.outerHTML`))
+	if strings.Contains(html, info.ZoomURL) {
+		t.Error("the page contains a Zoom URL")
+	}
+
+	started, err := chromedp.Run(step, chromedp.Evaluate[bool](`(async () => {
+		const v = document.querySelector('[data-testid="media-player"]');
+		v.muted = true;
+		await v.play();
+		return true;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil || !started {
+		t.Fatalf("video.play() failed: %v", err)
+	}
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`(() => { const v = document.querySelector('[data-testid="media-player"]');
+		return !v.paused && v.currentTime > 0.3 && v.readyState >= 2; })()`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("the video did not start playing: %v (%s)", err, videoState(frame))
+	}
+
+	// Click the third transcript line (00:00:03.500) to seek the player.
+	if _, err := chromedp.Run(step, chromedp.Evaluate[bool](`(() => { document.querySelectorAll('[data-testid="transcript-line"] [data-seek]')[2].click(); return true; })()`)); err != nil {
+		t.Fatalf("click a transcript line: %v", err)
+	}
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`(() => { const v = document.querySelector('[data-testid="media-player"]');
+		return v.currentTime >= 3.4 && v.readyState >= 2; })()`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("the video did not seek to the transcript line: %v (%s)", err, videoState(frame))
+	}
+}
+
+func videoState(ctx context.Context) string {
+	s, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const v = document.querySelector('[data-testid="media-player"]');
+		return v ? JSON.stringify({t: v.currentTime, paused: v.paused, rs: v.readyState, err: v.error && v.error.message}) : "no player"; })()`))
+	return s
+}
+
+// frameTarget attaches to the cross-site iframe whose URL starts with
+// prefix; Chromium runs it as its own target.
+func frameTarget(t *testing.T, ctx context.Context, prefix string) context.Context {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatalf("list targets: %v", err)
+		}
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
+				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+				t.Cleanup(cancel)
+				return fctx
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no iframe target at %s", prefix)
+	return nil
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/sfzoom/sfzoom/internal/browsertest"
+	"github.com/sfzoom/sfzoom/internal/config"
+	"github.com/sfzoom/sfzoom/internal/demo"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+)
+
+// startDemoApp runs the demo in-process like `sfzoom demo`, keeping the fakes
+// reachable so the test can look inside them.
+func startDemoApp(t *testing.T) *demo.Demo {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d, err := demo.Start(ctx, demo.Options{DataDir: t.TempDir(), AppAddr: "127.0.0.1:0", SalesforceAddr: "127.0.0.1:0", ZoomAddr: "127.0.0.1:0"})
+	if err != nil {
+		cancel()
+		t.Fatalf("demo.Start: %v", err)
+	}
+	cfg, err := config.Load(func(k string) string { return d.Env[k] }, config.ModeDemo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := newApp(ctx, cfg, logger, appDeps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.demoSetup(ctx, d); err != nil {
+		t.Fatalf("demoSetup: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.serve(ctx, d.AppListener) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		d.Close()
+	})
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(d.Info.AppURL + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return d
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("app did not become healthy")
+	return nil
+}
+
+// frameFor opens the simulator's record page as user and returns the
+// context of the app's iframe once its page has loaded.
+func frameFor(t *testing.T, ctx context.Context, d *demo.Demo, userID, object, id string) context.Context {
+	t.Helper()
+	// "View as" the user (the simulator's cookie), then open the record.
+	if err := chromedp.Do(ctx, chromedp.Navigate(d.Info.SalesforceURL+"/")); err != nil {
+		t.Fatalf("open simulator: %v", err)
+	}
+	viewAs := `fetch("/_sim/view-as", {method: "POST", credentials: "same-origin", body: new URLSearchParams({user_id: ` + strconv.Quote(userID) + `, back: "/"})}).then(() => true)`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](viewAs, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("view as %s: %v", userID, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(d.Info.SalesforceURL+"/lightning/r/"+object+"/"+id+"/view")); err != nil {
+		t.Fatalf("open simulator record: %v", err)
+	}
+	prefix := d.Info.AppURL + "/app/records/" + object + "/" + id
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		infos, err := chromedp.Targets(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, info := range infos {
+			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
+				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
+				t.Cleanup(cancel)
+				waitJS(t, fctx, `document.readyState === "complete" && !!window.htmx && !!document.querySelector('[data-testid="schedule-form"]')`, "the record page in the iframe")
+				return fctx
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("no app iframe at %s", prefix)
+	return nil
+}
+
+func waitJS(t *testing.T, ctx context.Context, expr, what string) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
+		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+		t.Fatalf("waiting for %s: %v\npage: %s", what, err, body)
+	}
+}
+
+func click(t *testing.T, ctx context.Context, sel string) {
+	t.Helper()
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector(`+strconv.Quote(sel)+`).click(), true)`)); err != nil {
+		t.Fatalf("click %s: %v", sel, err)
+	}
+}
+
+// TestBrowser_ScheduleFromOpportunity is the demo flow: a rep schedules from
+// an Opportunity in the simulator; the Event lands in the fake org with the
+// Zoom meeting id and join URL and the meeting is listed; an admin sets a
+// Zoom email override and the rep's next meeting is hosted by that Zoom user.
+func TestBrowser_ScheduleFromOpportunity(t *testing.T) {
+	ctx := browsertest.New(t, browsertest.Options{})
+	d := startDemoApp(t)
+	rep, admin := d.Info.Users["rep"], d.Info.Users["admin"]
+	opp := d.Info.SampleRecords["Opportunity"][0]
+
+	frame := frameFor(t, ctx, d, rep, "Opportunity", opp)
+	click(t, frame, `[data-testid="schedule-submit"]`)
+	waitJS(t, frame, `!!document.querySelector('[data-testid="join-url"]')`, "the join link")
+	joinURL, _ := chromedp.Run(frame, chromedp.Evaluate[string](`document.querySelector('[data-testid="join-url"]').textContent`))
+	waitJS(t, frame, `document.querySelectorAll('[data-testid="meetings-upcoming"] [data-testid="meeting"]').length === 1`, "the meeting in the record's list")
+
+	events := d.Salesforce.Records("Event")
+	if len(events) != 1 {
+		t.Fatalf("Events in the fake org = %d, want 1", len(events))
+	}
+	ev := events[0]
+	zoomID, _ := ev["Zoom_Meeting_ID__c"].(string)
+	if zoomID == "" || ev["Location"] != joinURL || ev["WhatId"] != opp {
+		t.Fatalf("Event = %v; want Zoom_Meeting_ID__c, Location %q, WhatId %s", ev, joinURL, opp)
+	}
+
+	// The admin sets Riley's Zoom email override to Sam's Zoom user.
+	aframe := frameFor(t, ctx, d, admin, "Opportunity", opp)
+	settingsURL, _ := chromedp.Run(aframe, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-testid="nav-item"]')].find(a => a.textContent.trim() === "Settings").href`))
+	if settingsURL == "" {
+		t.Fatal("the admin has no Settings link")
+	}
+	if _, err := chromedp.Run(aframe, chromedp.Evaluate[bool](`(window.location.href = `+strconv.Quote(settingsURL)+`, true)`)); err != nil {
+		t.Fatal(err)
+	}
+	row := fmt.Sprintf(`[data-testid="user-row"][data-user-id="%s"]`, rep)
+	waitJS(t, aframe, `document.readyState === "complete" && !!window.htmx && !!document.querySelector('`+row+`')`, "the Users tab")
+	if _, err := chromedp.Run(aframe, chromedp.Evaluate[bool](`(document.querySelector('`+row+` input[name="zoom_email"]').value = "sam@zoom.acme-demo.com", true)`)); err != nil {
+		t.Fatal(err)
+	}
+	click(t, aframe, row+` [data-testid="override-save"]`)
+	waitJS(t, aframe, `[...document.querySelectorAll('[data-testid="alert"]')].some(a => a.textContent.includes("matched to Zoom user sam@zoom.acme-demo.com"))`, "the override confirmation")
+
+	// Riley's next meeting is created as Sam's Zoom user.
+	frame = frameFor(t, ctx, d, rep, "Opportunity", opp)
+	click(t, frame, `[data-testid="schedule-submit"]`)
+	waitJS(t, frame, `!!document.querySelector('[data-testid="join-url"]')`, "the second join link")
+	if n := len(d.Salesforce.Records("Event")); n != 2 {
+		t.Fatalf("Events = %d, want 2", n)
+	}
+	zc := zoom.NewClient(&http.Client{Transport: bearerRT(d.Zoom.IssueAccessToken(""))}, zoom.WithBaseURL(d.Zoom.APIURL()))
+	sam, err := zc.User(context.Background(), "sam@zoom.acme-demo.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var second string
+	for _, e := range d.Salesforce.Records("Event") {
+		if id, _ := e["Zoom_Meeting_ID__c"].(string); id != zoomID {
+			second = id
+		}
+	}
+	mid, _ := strconv.ParseInt(second, 10, 64)
+	m, err := zc.Meeting(context.Background(), mid)
+	if err != nil {
+		t.Fatalf("zoom meeting %s: %v", second, err)
+	}
+	if m.HostID != sam.ID {
+		t.Fatalf("second meeting host = %s, want Sam's Zoom user %s", m.HostID, sam.ID)
+	}
+}
+
+type bearerRT string
+
+func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
+	r2 := r.Clone(r.Context())
+	r2.Header.Set("Authorization", "Bearer "+string(b))
+	return http.DefaultTransport.RoundTrip(r2)
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"golang.org/x/oauth2"
+
+	"github.com/sfzoom/sfzoom/internal/activity"
+	"github.com/sfzoom/sfzoom/internal/demo"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/web"
+)
+
+// reconcileInterval is how often the reconciliation pass looks for meetings
+// whose webhooks were missed.
+const reconcileInterval = 15 * time.Minute
+
+// activityPeriodicJobs registers the reconciliation worker (which reaches the
+// pipeline through a once newApp has wired it) and returns its periodic job,
+// for backend.Options.PeriodicJobs.
+func activityPeriodicJobs(workers *river.Workers, a *app) []*river.PeriodicJob {
+	river.AddWorker(workers, &lateReconcileWorker{a: a})
+	return []*river.PeriodicJob{activity.PeriodicJob(reconcileInterval)}
+}
+
+// wireActivity builds the post-meeting pipeline into a.pipeline and returns
+// the webhook route for web.Options.Routes. It runs inside newApp once the
+// backend and the integrations exist.
+func (a *app) wireActivity() []web.Routes {
+	p := activity.New(activity.Options{
+		Store:     a.backend.Store,
+		Clients:   activityClients{a},
+		PublicURL: a.cfg.PublicURL.String(),
+		Logger:    a.log,
+	})
+	a.pipeline = p
+	return []web.Routes{&web.ZoomWebhook{
+		Secret: []byte(a.cfg.ZoomWebhookSecret), Store: a.backend.Store, Logger: a.log,
+	}}
+}
+
+// activityClients adapts the integrations to the pipeline's interfaces.
+type activityClients struct{ a *app }
+
+func (c activityClients) Zoom(ctx context.Context, orgID, sfUserID string) (activity.ZoomAPI, error) {
+	return c.a.integrations.Zoom(ctx, orgID, sfUserID)
+}
+
+func (c activityClients) Salesforce(ctx context.Context, orgID string) (activity.SalesforceAPI, error) {
+	return c.a.integrations.Salesforce(ctx, orgID)
+}
+
+// lateReconcileWorker runs reconciliation with the reconciler wired later.
+type lateReconcileWorker struct {
+	river.WorkerDefaults[activity.ReconcileArgs]
+	a *app
+}
+
+func (w *lateReconcileWorker) Work(ctx context.Context, job *river.Job[activity.ReconcileArgs]) error {
+	p, ok := w.a.pipeline.(*activity.Pipeline)
+	if !ok {
+		return errPipelineNotConfigured
+	}
+	rec := &activity.Reconciler{Pipeline: p, Orgs: w.a.backend.Store, Enqueue: w.a.backend.Client(),
+		Zoom: func(ctx context.Context, orgID, sfUserID string) (activity.MeetingLister, error) {
+			return w.a.integrations.Zoom(ctx, orgID, sfUserID)
+		}}
+	return (&activity.ReconcileWorker{Reconciler: rec}).Work(ctx, job)
+}
+
+// demoConnectSalesforce connects the fake org's admin as the integration
+// user at demo start (unless already connected), so webhooks are logged
+// without a click on Connect Salesforce.
+func (a *app) demoConnectSalesforce(ctx context.Context, d *demo.Demo) error {
+	orgID := d.Info.OrgID
+	if err := a.backend.Store.UpsertOrg(ctx, &sfzoom.Org{ID: orgID, Name: "Demo org", InstanceURL: d.Info.SalesforceURL}); err != nil {
+		return err
+	}
+	if c, err := a.backend.Store.FindConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration"); err == nil && c.Status == sfzoom.ConnectionActive {
+		return nil
+	}
+	verifier := oauth2.GenerateVerifier()
+	code, err := d.ApproveSalesforce(ctx, a.integrations.SalesforceAuthURL("demo", verifier), d.Info.Users["admin"])
+	if err != nil {
+		return err
+	}
+	if _, err := a.integrations.ConnectSalesforce(ctx, orgID, code, verifier); err != nil {
+		return err
+	}
+	a.log.Info("demo: Salesforce integration connected", slog.String("org", orgID))
+	return nil
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sfzoom/sfzoom/internal/config"
+	"github.com/sfzoom/sfzoom/internal/identity"
+	"github.com/sfzoom/sfzoom/internal/integrations"
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/scheduling"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/templates"
+	"github.com/sfzoom/sfzoom/web"
+)
+
+// lateEventWriter forwards Event jobs to the scheduling service, which is
+// built after the backend the workers are registered with.
+type lateEventWriter struct {
+	mu sync.RWMutex
+	w  jobs.EventWriter
+}
+
+func (l *lateEventWriter) WriteEvent(ctx context.Context, args jobs.UpsertEventArgs) error {
+	l.mu.RLock()
+	w := l.w
+	l.mu.RUnlock()
+	if w == nil {
+		return errors.New("scheduling not configured")
+	}
+	return w.WriteEvent(ctx, args)
+}
+
+func (l *lateEventWriter) set(w jobs.EventWriter) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.w = w
+}
+
+// addEventWorker registers the Event upsert job kind.
+func addEventWorker(workers *river.Workers) *lateEventWriter {
+	l := &lateEventWriter{}
+	river.AddWorker(workers, &jobs.UpsertEventWorker{Writer: l})
+	return l
+}
+
+// wirePages builds the record, home and settings pages, the OAuth popups
+// and the admin checker from the app's parts.
+func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []web.Pages, routes []web.Routes, admins web.AdminChecker) {
+	st := a.backend.Store
+	in := a.integrations
+	ident := identity.New(identity.Options{
+		Store: st, Logger: a.log,
+		Zoom: func(ctx context.Context) (identity.ZoomUsers, error) { return in.ZoomAccount(ctx) },
+		Salesforce: func(ctx context.Context, orgID string) (identity.SalesforceUsers, error) {
+			return in.Salesforce(ctx, orgID)
+		},
+	})
+	svc := scheduling.New(scheduling.Options{
+		Store: st, Identity: ident, Logger: a.log, UserMode: in.ZoomMode() == integrations.ZoomAuthUser,
+		Zoom: func(ctx context.Context, orgID, sfUserID string) (scheduling.ZoomMeetings, error) {
+			return in.Zoom(ctx, orgID, sfUserID)
+		},
+		Salesforce: func(ctx context.Context, orgID string) (scheduling.Salesforce, error) {
+			return in.Salesforce(ctx, orgID)
+		},
+	})
+	events.set(svc)
+
+	key, err := hkdf.Key(sha256.New, cfg.SessionKeys[0], nil, "sfzoom oauth popup v1", 32)
+	if err != nil {
+		panic(fmt.Sprintf("derive oauth key: %v", err)) // only fails for absurd lengths
+	}
+	oauth := &web.OAuth{Key: key, Salesforce: in, SecureCookie: cfg.PublicURL.Scheme == "https"}
+	sp := &web.SchedulingPages{Scheduler: svc, Orgs: st, Mappings: ident, Flags: meetingFlags{st}}
+	if in.ZoomMode() == integrations.ZoomAuthUser {
+		oauth.Zoom = in
+		sp.Zoom = &web.ZoomUserConnection{OAuth: oauth, Connections: st, Disconnect: in.DisconnectZoomUser}
+	}
+	settings := &web.SettingsPages{
+		Users: ident, Orgs: st, Connections: st, DisconnectSalesforce: in.DisconnectSalesforce,
+		Health: &health{a: a}, OAuth: oauth, ZoomMode: in.ZoomMode(),
+	}
+	return []web.Pages{sp, settings}, []web.Routes{oauth}, newAdminChecker(in, 5*time.Minute)
+}
+
+// meetingFlags reads the post-meeting pipeline's recordings and summaries.
+type meetingFlags struct {
+	st interface {
+		FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFilter) ([]*sfzoom.RecordingFile, error)
+		FindSummary(ctx context.Context, orgID, meetingUUID string) (*sfzoom.Summary, error)
+	}
+}
+
+func (f meetingFlags) MeetingFlags(ctx context.Context, orgID string, ms []*sfzoom.Meeting) (map[int64]templates.MeetingFlags, error) {
+	out := map[int64]templates.MeetingFlags{}
+	for _, m := range ms {
+		if m.Status == sfzoom.MeetingScheduled || m.Status == sfzoom.MeetingCancelled {
+			continue
+		}
+		var fl templates.MeetingFlags
+		id := m.ID
+		files, err := f.st.FindRecordingFiles(ctx, sfzoom.RecordingFileFilter{OrgID: orgID, MeetingID: &id})
+		if err != nil {
+			return out, err
+		}
+		fl.RecordingAvailable = len(files) > 0
+		if m.ZoomUUID != "" {
+			if _, err := f.st.FindSummary(ctx, orgID, m.ZoomUUID); err == nil {
+				fl.SummaryAvailable = true
+			}
+		}
+		out[m.ID] = fl
+	}
+	return out, nil
+}
+
+// adminChecker asks Salesforce (with the user's own canvas token) whether
+// the user holds the sfzoom_Admin permission set, caching answers briefly.
+type adminChecker struct {
+	in  *integrations.Integrations
+	ttl time.Duration
+	mu  sync.Mutex
+	c   map[string]adminEntry
+}
+
+type adminEntry struct {
+	admin bool
+	until time.Time
+}
+
+func newAdminChecker(in *integrations.Integrations, ttl time.Duration) *adminChecker {
+	return &adminChecker{in: in, ttl: ttl, c: map[string]adminEntry{}}
+}
+
+func (a *adminChecker) IsAdmin(ctx context.Context, u *sfzoom.User, accessToken string) (bool, error) {
+	k := u.OrgID + "/" + u.UserID
+	a.mu.Lock()
+	e, ok := a.c[k]
+	a.mu.Unlock()
+	if ok && time.Now().Before(e.until) {
+		return e.admin, nil
+	}
+	sf, err := a.in.SalesforceAsUser(ctx, u.InstanceURL, accessToken)
+	if err != nil {
+		return false, err
+	}
+	admin, err := sf.HasPermissionSet(ctx, u.UserID, salesforce.PermissionSetAdmin)
+	if err != nil {
+		return false, err
+	}
+	a.mu.Lock()
+	a.c[k] = adminEntry{admin: admin, until: time.Now().Add(a.ttl)}
+	a.mu.Unlock()
+	return admin, nil
+}
+
+// health gathers the Health tab.
+type health struct{ a *app }
+
+func (h *health) Health(ctx context.Context, orgID string) (templates.HealthView, error) {
+	var v templates.HealthView
+	v.DeployCommand = "sf project deploy start --source-dir sfdx/force-app --target-org <your-org-alias>"
+	if depth, err := h.a.backend.QueueDepth(ctx); err == nil {
+		v.QueueDepth = map[string]int{}
+		for s, n := range depth {
+			v.QueueDepth[string(s)] = n
+		}
+	} else {
+		v.Problems = append(v.Problems, "The job queue could not be read: "+sfzoom.ErrorMessage(err))
+	}
+	if rows, err := h.a.backend.FailedJobs(ctx, 20); err == nil {
+		for _, r := range rows {
+			v.FailedJobs = append(v.FailedJobs, jobRow(r))
+		}
+	}
+	if ev, err := h.a.backend.Store.LastWebhookEvent(ctx); err == nil {
+		v.LastWebhook, v.LastWebhookType = ev.ReceivedAt, ev.EventType
+	}
+	if sf, err := h.a.integrations.Salesforce(ctx, orgID); err == nil {
+		missing, err := sf.MissingFields(ctx)
+		if err != nil {
+			v.Problems = append(v.Problems, "The Salesforce fields could not be checked: "+sfzoom.ErrorMessage(err))
+		}
+		for _, f := range missing {
+			v.MissingFields = append(v.MissingFields, fmt.Sprintf("%s.%s (%s)", f.Object, f.Field, f.Type))
+		}
+		b := sf.Budget()
+		v.APIUsed, v.APIMax, v.BudgetKnown = b.Used, b.Max, b.Max > 0
+		v.Breakers = append(v.Breakers, templates.Fact{Label: "Salesforce", Value: sf.BreakerState().String()})
+	} else {
+		v.Problems = append(v.Problems, sfzoom.ErrorMessage(err))
+	}
+	if h.a.integrations.ZoomMode() != integrations.ZoomAuthUser {
+		if zc, err := h.a.integrations.ZoomAccount(ctx); err == nil {
+			for _, api := range []string{"meetings", "users", "recordings", "summaries"} {
+				v.Breakers = append(v.Breakers, templates.Fact{Label: "Zoom " + api, Value: zc.BreakerState(api)})
+			}
+		}
+	}
+	sort.Slice(v.Breakers, func(i, j int) bool { return v.Breakers[i].Label < v.Breakers[j].Label })
+	return v, nil
+}
+
+func jobRow(r *rivertype.JobRow) templates.JobRow {
+	row := templates.JobRow{ID: r.ID, Kind: r.Kind, Attempt: r.Attempt, At: r.CreatedAt}
+	if n := len(r.Errors); n > 0 {
+		row.Error, row.At = r.Errors[n-1].Error, r.Errors[n-1].At
+	}
+	if len(row.Error) > 300 {
+		row.Error = row.Error[:300]
+	}
+	return row
+}
+
+func (h *health) RetryJob(ctx context.Context, id int64) error {
+	_, err := h.a.backend.RetryJob(ctx, id)
+	return err
+}

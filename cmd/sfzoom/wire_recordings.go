@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sfzoom/sfzoom/internal/activity"
+	"github.com/sfzoom/sfzoom/internal/demo"
+	"github.com/sfzoom/sfzoom/internal/recordings"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/web"
+)
+
+// wireRecordings builds the media proxy and adds its pages (the per-meeting
+// recordings fragment and the create-tasks action), the signed media route,
+// and the record page's "Recordings and summaries" section to what
+// wirePages returned. The media URL key is derived from the session keys.
+func (a *app) wireRecordings(pages []web.Pages, routes []web.Routes) ([]web.Pages, []web.Routes) {
+	in := a.integrations
+	signer, err := recordings.NewSigner(a.cfg.SessionKeys, a.cfg.MediaURLTTL, nil)
+	if err != nil {
+		panic(fmt.Sprintf("recordings signer: %v", err)) // config validation guarantees keys and a TTL
+	}
+	access := recordings.NewAccessCache(func(ctx context.Context, orgID, userID, recordID string) (bool, error) {
+		sf, err := in.Salesforce(ctx, orgID)
+		if err != nil {
+			return false, err
+		}
+		return sf.CanRead(ctx, userID, recordID)
+	}, a.cfg.MediaAccessTTL, nil)
+	proxy := recordings.NewProxy(recordings.Options{
+		Signer: signer, Access: access, Meetings: a.backend.Store, Audit: a.backend.Store, Logger: a.log,
+		Zoom: func(ctx context.Context, orgID, hostSFUserID string) (recordings.Zoom, error) {
+			return in.Zoom(ctx, orgID, hostSFUserID)
+		},
+	})
+	rp := &web.RecordingsPages{Media: proxy, Meetings: a.backend.Store, Tasks: a.writeTasks}
+	for _, p := range pages {
+		if sp, ok := p.(*web.SchedulingPages); ok {
+			sp.Sections = append(sp.Sections, rp)
+		}
+	}
+	return append(pages, rp), append(routes, web.MediaRoutes{Proxy: proxy})
+}
+
+// writeTasks upserts one Task per action item by Zoom_Meeting_ID__c =
+// activity.TaskExternalID(uuid, n), the key the post-meeting pipeline uses,
+// so the button and the pipeline never duplicate each other.
+func (a *app) writeTasks(ctx context.Context, m *sfzoom.Meeting, ownerID string, items []string) (int, error) {
+	if m.ZoomUUID == "" {
+		return 0, sfzoom.Errorf(sfzoom.EINVALID, "This meeting has not ended yet, so it has no action items.")
+	}
+	sf, err := a.integrations.Salesforce(ctx, m.OrgID)
+	if err != nil {
+		return 0, err
+	}
+	const maxTasks = 20
+	var recs []salesforce.Fields
+	for i, item := range items[:min(len(items), maxTasks)] {
+		t := salesforce.Fields{
+			salesforce.FieldZoomMeetingID: activity.TaskExternalID(m.ZoomUUID, i+1),
+			salesforce.FieldSubject:       clip(item, 255),
+			salesforce.FieldDescription: clip(fmt.Sprintf("Follow-up from the Zoom meeting \"%s\" (%s UTC), from the AI Companion summary.",
+				m.Topic, m.StartTime.UTC().Format("2006-01-02 15:04")), 32000),
+			salesforce.FieldActivityDate: salesforce.DateOf(m.EndTime().AddDate(0, 0, 7)),
+			salesforce.FieldOwnerID:      ownerID,
+		}
+		switch m.RecordObject {
+		case sfzoom.ObjectContact, sfzoom.ObjectLead:
+			t[salesforce.FieldWhoID] = m.RecordID
+		case sfzoom.ObjectOpportunity, sfzoom.ObjectAccount:
+			t[salesforce.FieldWhatID] = m.RecordID
+		}
+		recs = append(recs, t)
+	}
+	res, err := sf.UpsertRecords(ctx, salesforce.ObjectTask, salesforce.FieldZoomMeetingID, true, recs)
+	if err != nil {
+		return 0, err
+	}
+	created := 0
+	for _, r := range res {
+		if r.Created {
+			created++
+		}
+	}
+	return created, nil
+}
+
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n])
+}
+
+// demoSeedRecordings links the demo's recorded meeting (a real playable
+// recording, a transcript and an AI summary in the fake Zoom) to the first
+// demo Opportunity, so the record page shows the player at once.
+func (a *app) demoSeedRecordings(ctx context.Context, d *demo.Demo) error {
+	orgID, rep := d.Info.OrgID, d.Info.Users["rep"]
+	opps := d.Info.SampleRecords[sfzoom.ObjectOpportunity]
+	if len(opps) == 0 || rep == "" {
+		return nil
+	}
+	rm, err := d.SeedRecordedMeeting(ctx)
+	if err != nil {
+		return err
+	}
+	if err := a.backend.Store.UpsertOrg(ctx, &sfzoom.Org{ID: orgID, Name: "Demo org", InstanceURL: d.Info.SalesforceURL}); err != nil {
+		return err
+	}
+	m := &sfzoom.Meeting{OrgID: orgID, ZoomMeetingID: rm.ZoomMeetingID, ZoomUUID: rm.UUID, HostSFUserID: rep,
+		RecordObject: sfzoom.ObjectOpportunity, RecordID: opps[0], Topic: rm.Topic,
+		StartTime: rm.Start, Duration: rm.Duration, Status: sfzoom.MeetingEnded}
+	if err := a.backend.Store.CreateMeeting(ctx, m); err != nil && sfzoom.ErrorCode(err) != sfzoom.ECONFLICT {
+		return fmt.Errorf("demo recordings: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,335 @@
+package activity
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+)
+
+// Triggers that always write, even when nothing changed at Zoom.
+const (
+	TriggerManual    = "manual"    // an admin asked for a re-log
+	TriggerRelink    = "relink"    // the review queue linked a participant
+	TriggerReconcile = "reconcile" // the periodic reconciliation found it unlogged
+	TriggerWebhook   = "webhook"   // coalesced webhook deliveries
+)
+
+// leaseTTL bounds how long one job holds an occurrence.
+const leaseTTL = 5 * time.Minute
+
+// fetched is what Zoom told us about an occurrence.
+type fetched struct {
+	Participants []*zoom.Participant `json:"participants"`
+	Recording    *zoom.Recording     `json:"recording,omitempty"`
+	Summary      *zoom.MeetingSummary `json:"summary,omitempty"`
+}
+
+// LogMeeting logs one meeting occurrence in Salesforce. It implements
+// jobs.MeetingLogger. Errors carry their meaning for jobs.Result: rate
+// limits and a missing Salesforce connection snooze, permanent errors
+// (unknown org, a meeting Zoom does not know) cancel, everything else —
+// Salesforce or Zoom down, the breaker open — is retried with backoff.
+func (p *Pipeline) LogMeeting(ctx context.Context, args jobs.LogMeetingArgs) error {
+	ctx = salesforce.WithPriority(ctx, salesforce.Background)
+	err := classify(p.logMeeting(ctx, args))
+	if err != nil {
+		p.log.WarnContext(ctx, "activity: log meeting failed", "org", args.OrgID, "zoom_meeting_id", args.ZoomMeetingID,
+			"trigger", args.Trigger, "code", sfzoom.ErrorCode(err), "err", err.Error())
+	}
+	return err
+}
+
+func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) error {
+	orgID, uuid := args.OrgID, args.MeetingUUID
+	if uuid == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "The job names no meeting occurrence (UUID).")
+	}
+	if orgID == "" {
+		var err error
+		if orgID, err = p.resolveOrg(ctx, args); err != nil {
+			return err
+		}
+	}
+	org, err := p.opts.Store.FindOrgByID(ctx, orgID)
+	if err != nil {
+		return fmt.Errorf("activity: find org: %w", err)
+	}
+	meeting, err := p.findMeeting(ctx, orgID, args.ZoomMeetingID)
+	if err != nil {
+		return err
+	}
+
+	// One job per occurrence at a time, across processes: the Event
+	// existence check and the roll-up increment must not interleave.
+	lease := "log_meeting:" + orgID + ":" + uuid
+	holder := fmt.Sprintf("%s/%d", p.opts.Holder, p.seq.Add(1))
+	ok, err := p.opts.Store.AcquireLease(ctx, lease, holder, leaseTTL)
+	if err != nil {
+		return fmt.Errorf("activity: lease: %w", err)
+	}
+	if !ok {
+		return &retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Another worker is logging this meeting."), delay: 2 * time.Second}
+	}
+	defer p.opts.Store.ReleaseLease(context.WithoutCancel(ctx), lease, holder)
+
+	if done, err := p.alreadyCovered(ctx, orgID, uuid, args.Trigger); err != nil || done {
+		return err
+	}
+
+	// Salesforce first: without a connection there is no point spending Zoom calls.
+	sf, err := p.opts.Clients.Salesforce(ctx, orgID)
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return &retryLater{err: err, delay: NotConnectedRetry}
+	} else if err != nil {
+		return fmt.Errorf("activity: salesforce client: %w", err)
+	}
+	hostSF := ""
+	if meeting != nil {
+		hostSF = meeting.HostSFUserID
+	}
+	zc, err := p.opts.Clients.Zoom(ctx, orgID, hostSF)
+	if err != nil {
+		return fmt.Errorf("activity: zoom client: %w", err)
+	}
+
+	data, err := p.fetch(ctx, zc, uuid)
+	if err != nil {
+		return err
+	}
+	if p.opts.AfterFetch != nil {
+		if err := p.opts.AfterFetch(ctx, orgID, uuid); err != nil {
+			return err
+		}
+	}
+	meetingID := int64(0)
+	if meeting != nil {
+		meetingID = meeting.ID
+	}
+	mode := org.Settings.ActivityMode
+	if mode == "" {
+		mode = sfzoom.ActivityModeDirect
+	}
+	fp := fingerprint(data, mode, meeting)
+	prev, err := p.opts.Store.FindActivityLog(ctx, orgID, uuid)
+	if err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		return err
+	}
+	if prev != nil && prev.Fingerprint == fp && args.Trigger != TriggerManual && args.Trigger != TriggerRelink {
+		p.log.InfoContext(ctx, "activity: meeting already logged, nothing changed", "org", orgID, "zoom_meeting_id", args.ZoomMeetingID)
+		return nil
+	}
+
+	if err := p.saveZoomData(ctx, orgID, uuid, meetingID, data); err != nil {
+		return err
+	}
+	parts := mergeParticipants(data.Participants, org.Settings)
+	direct := mode != sfzoom.ActivityModePlatformEvent
+	lk, err := p.matchAndRelate(ctx, sf, orgID, uuid, meeting, parts, direct)
+	if err != nil {
+		return err
+	}
+	for _, pt := range parts {
+		if mt := lk.matches[pt.Email]; mt != nil && pt.Match != sfzoom.MatchInternal {
+			pt.Match, pt.SFRecordID = mt.Kind, mt.SFRecordID
+		}
+	}
+	if err := p.opts.Store.SaveAttendance(ctx, orgID, uuid, meetingID, parts); err != nil {
+		return err
+	}
+	// Hand-linked matches from the review queue win over the pipeline's.
+	if attendees, err := p.opts.Store.FindAttendance(ctx, orgID, uuid); err == nil {
+		for _, a := range attendees {
+			for _, pt := range parts {
+				if a.ID == pt.ID && a.Linked {
+					pt.Match, pt.SFRecordID = a.Match, a.SFRecordID
+				}
+			}
+		}
+	}
+
+	occ := p.occurrence(orgID, uuid, args.ZoomMeetingID, meeting, data, parts, lk)
+	var eventID string
+	if direct {
+		eventID, err = p.writeDirect(ctx, sf, occ, lk)
+	} else {
+		err = p.publish(ctx, sf, occ)
+	}
+	if err != nil {
+		return err
+	}
+	l := &sfzoom.ActivityLog{OrgID: orgID, MeetingUUID: uuid, MeetingID: meetingID, ZoomMeetingID: occ.zoomMeetingID,
+		Topic: occ.topic, Mode: mode, SFEventID: eventID, RelatedRecordID: occ.relatedID(), Fingerprint: fp, StartTime: occ.start}
+	if err := p.opts.Store.SaveActivityLog(ctx, l); err != nil {
+		return err
+	}
+	p.log.InfoContext(ctx, "activity: meeting logged", "org", orgID, "zoom_meeting_id", occ.zoomMeetingID, "mode", mode,
+		"participants", len(parts), "event", eventID, "related", occ.relatedID())
+	return nil
+}
+
+// resolveOrg finds the org of a delivery stored without one: by the meeting
+// (scheduled from a record), else by the host's Zoom user id.
+func (p *Pipeline) resolveOrg(ctx context.Context, args jobs.LogMeetingArgs) (string, error) {
+	host := ""
+	if args.WebhookEventID != 0 {
+		if ev, err := p.opts.Store.FindWebhookEventByID(ctx, args.WebhookEventID); err == nil {
+			if zev, err := zoom.ParseWebhook(ev.Payload); err == nil {
+				host = zev.HostID
+			}
+		}
+	}
+	org, err := p.opts.Store.FindOrgForZoom(ctx, args.ZoomMeetingID, host)
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org knows Zoom meeting %d or its host: map the host's Salesforce user to Zoom, then retry this job.", args.ZoomMeetingID)
+	}
+	return org, err
+}
+
+func (p *Pipeline) findMeeting(ctx context.Context, orgID string, zoomMeetingID int64) (*sfzoom.Meeting, error) {
+	if zoomMeetingID == 0 {
+		return nil, nil
+	}
+	ms, _, err := p.opts.Store.FindMeetings(ctx, sfzoom.MeetingFilter{OrgID: orgID, ZoomMeetingID: &zoomMeetingID, Limit: 1})
+	if err != nil {
+		return nil, fmt.Errorf("activity: find meeting: %w", err)
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	return ms[0], nil
+}
+
+// fetch reads participants (every page), the recording and the summary:
+// three calls in the common case. A missing recording or summary (not
+// recorded, no AI Companion, not ready yet) is not an error: a later
+// webhook brings it and the same Event is updated.
+func (p *Pipeline) fetch(ctx context.Context, zc ZoomAPI, uuid string) (*fetched, error) {
+	var d fetched
+	var err error
+	if d.Participants, err = zc.PastMeetingParticipants(ctx, uuid); err != nil && !errors.Is(err, zoom.ErrNotFound) {
+		return nil, fmt.Errorf("activity: participants: %w", err)
+	}
+	if d.Recording, err = zc.Recordings(ctx, uuid, nil); err != nil {
+		if !errors.Is(err, zoom.ErrNotFound) {
+			return nil, fmt.Errorf("activity: recordings: %w", err)
+		}
+		d.Recording = nil
+	}
+	if d.Summary, err = zc.MeetingSummary(ctx, uuid); err != nil {
+		code := sfzoom.ErrorCode(err)
+		if !errors.Is(err, zoom.ErrNotFound) && code != sfzoom.EFORBIDDEN && code != sfzoom.EINVALID {
+			return nil, fmt.Errorf("activity: summary: %w", err)
+		}
+		d.Summary = nil
+	}
+	return &d, nil
+}
+
+// saveZoomData keeps recording file ids and the summary (never URLs or tokens).
+func (p *Pipeline) saveZoomData(ctx context.Context, orgID, uuid string, meetingID int64, d *fetched) error {
+	if d.Recording != nil {
+		var files []*sfzoom.RecordingFile
+		for _, f := range append(append([]zoom.RecordingFile(nil), d.Recording.RecordingFiles...), d.Recording.ParticipantAudioFiles...) {
+			files = append(files, &sfzoom.RecordingFile{ZoomFileID: f.ID, FileType: f.FileType, FileExtension: f.FileExtension,
+				RecordingType: f.RecordingType, FileSize: int64(f.FileSize), Status: f.Status,
+				RecordingStart: f.RecordingStart.Time.UTC(), RecordingEnd: f.RecordingEnd.Time.UTC()})
+		}
+		if err := p.opts.Store.SaveRecordingFiles(ctx, orgID, uuid, meetingID, files); err != nil {
+			return err
+		}
+	}
+	if s := d.Summary; s != nil {
+		sum := &sfzoom.Summary{OrgID: orgID, MeetingID: meetingID, Overview: s.SummaryOverview, NextSteps: s.NextSteps,
+			ActionItems: actionItems(s), Markdown: s.Text()}
+		for _, dt := range s.SummaryDetails {
+			sum.Details = append(sum.Details, sfzoom.SummaryDetail{Label: dt.Label, Summary: dt.Summary})
+		}
+		if err := p.opts.Store.SaveSummary(ctx, uuid, sum); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// actionItems are the summary's next steps (the host-edited ones when present).
+func actionItems(s *zoom.MeetingSummary) []string {
+	if s.EditedSummary != nil && len(s.EditedSummary.NextSteps) > 0 {
+		return s.EditedSummary.NextSteps
+	}
+	return s.NextSteps
+}
+
+// fingerprint identifies what Zoom said and where it goes, so a duplicate
+// job (same data, same record) writes nothing. Download URLs and tokens
+// change on every fetch and are left out.
+func fingerprint(d *fetched, mode string, m *sfzoom.Meeting) string {
+	type file struct{ ID, Type, Status string }
+	type part struct {
+		Email, Name string
+		Duration    int
+	}
+	v := struct {
+		Mode, Object, Record string
+		Parts                []part
+		Files                []file
+		Summary              string
+	}{Mode: mode}
+	if m != nil {
+		v.Object, v.Record = m.RecordObject, m.RecordID
+	}
+	for _, pt := range d.Participants {
+		v.Parts = append(v.Parts, part{pt.UserEmail, pt.Name, pt.Duration})
+	}
+	if d.Recording != nil {
+		for _, f := range d.Recording.RecordingFiles {
+			v.Files = append(v.Files, file{f.ID, f.FileType, f.Status})
+		}
+	}
+	if d.Summary != nil {
+		v.Summary = d.Summary.Text() + d.Summary.SummaryLastModifiedTime.String()
+	}
+	b, _ := json.Marshal(v)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// alreadyCovered reports whether a recording or summary webhook's job has
+// nothing to add: the occurrence was logged after its recording files (or
+// summary) were stored, typically by the meeting.ended job that ran first.
+// Such jobs then cost no API call at all.
+func (p *Pipeline) alreadyCovered(ctx context.Context, orgID, uuid, trigger string) (bool, error) {
+	var have bool
+	switch trigger {
+	case zoom.EventRecordingCompleted, zoom.EventTranscriptCompleted:
+		files, err := p.opts.Store.FindRecordingFiles(ctx, sfzoom.RecordingFileFilter{OrgID: orgID, MeetingUUID: &uuid})
+		if err != nil {
+			return false, err
+		}
+		have = len(files) > 0
+	case zoom.EventSummaryCompleted:
+		_, err := p.opts.Store.FindSummary(ctx, orgID, uuid)
+		if err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+			return false, err
+		}
+		have = err == nil
+	default:
+		return false, nil
+	}
+	if !have {
+		return false, nil
+	}
+	_, err := p.opts.Store.FindActivityLog(ctx, orgID, uuid)
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return false, nil
+	}
+	return err == nil, err
+}

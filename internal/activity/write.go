@@ -1,0 +1,326 @@
+package activity
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// maxTasks caps follow-up Tasks so the write stays one composite call
+// (25 steps: the Event, the Opportunity and the Tasks).
+const maxTasks = 20
+
+// occurrence is everything written for one meeting occurrence.
+type occurrence struct {
+	orgID, uuid   string
+	zoomMeetingID int64
+	topic         string
+	start, end    time.Time
+	ownerID       string // the rep
+	hostEmail     string
+	whoID, whatID string
+	isOpp         bool
+	count         float64
+	hasCount      bool
+	parts         []*sfzoom.Participant
+	recordingLink string
+	overview      string
+	summaryText   string
+	actionItems   []string
+}
+
+func (o *occurrence) relatedID() string {
+	if o.whatID != "" {
+		return o.whatID
+	}
+	return o.whoID
+}
+
+func (o *occurrence) minutes() int {
+	if o.end.After(o.start) {
+		return max(1, int(o.end.Sub(o.start).Round(time.Minute)/time.Minute))
+	}
+	return 1
+}
+
+// occurrence assembles the write from the meeting row, Zoom's data and the matches.
+func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom.Meeting, d *fetched, parts []*sfzoom.Participant, lk *lookup) *occurrence {
+	o := &occurrence{orgID: orgID, uuid: uuid, zoomMeetingID: zoomMeetingID, parts: parts,
+		whoID: lk.related.whoID, whatID: lk.related.whatID, isOpp: lk.related.isOpp, count: lk.related.count, hasCount: lk.related.hasCount}
+	if m != nil {
+		o.topic, o.ownerID, o.start, o.end = m.Topic, m.HostSFUserID, m.StartTime, m.EndTime()
+	}
+	if r := d.Recording; r != nil {
+		if o.topic == "" {
+			o.topic = r.Topic
+		}
+		if o.zoomMeetingID == 0 {
+			o.zoomMeetingID = int64(r.ID)
+		}
+		o.hostEmail = r.HostEmail
+		if !r.StartTime.IsZero() {
+			o.start, o.end = r.StartTime.Time, r.StartTime.Time.Add(time.Duration(r.Duration)*time.Minute)
+		}
+		if len(r.RecordingFiles) > 0 {
+			o.recordingLink = p.RecordingLink(orgID, uuid)
+		}
+	}
+	// Attendance is the best evidence of when the meeting really ran.
+	var first, last time.Time
+	for _, pt := range parts {
+		if !pt.JoinTime.IsZero() && (first.IsZero() || pt.JoinTime.Before(first)) {
+			first = pt.JoinTime
+		}
+		if pt.LeaveTime.After(last) {
+			last = pt.LeaveTime
+		}
+	}
+	if !first.IsZero() && last.After(first) {
+		o.start, o.end = first, last
+	}
+	if s := d.Summary; s != nil {
+		if o.topic == "" {
+			o.topic = s.MeetingTopic
+		}
+		if o.hostEmail == "" {
+			o.hostEmail = s.MeetingHostEmail
+		}
+		if o.start.IsZero() && !s.MeetingStartTime.IsZero() {
+			o.start, o.end = s.MeetingStartTime.Time, s.MeetingEndTime.Time
+		}
+		o.overview = strings.TrimSpace(s.SummaryOverview)
+		o.summaryText = s.Text()
+		if o.overview == "" {
+			o.overview = firstParagraph(o.summaryText)
+		}
+		o.actionItems = actionItems(s)
+	}
+	if o.start.IsZero() {
+		o.start = p.now().UTC()
+	}
+	if !o.end.After(o.start) {
+		o.end = o.start.Add(time.Minute)
+	}
+	o.start, o.end = o.start.UTC().Truncate(time.Second), o.end.UTC().Truncate(time.Second)
+	if o.topic == "" {
+		o.topic = "Zoom meeting"
+	}
+	if o.whoID == "" {
+		o.whoID = primaryContact(parts)
+	}
+	// Salesforce refuses a WhatId next to a Lead WhoId.
+	if strings.HasPrefix(o.whoID, "00Q") {
+		o.whatID, o.isOpp = "", false
+	}
+	return o
+}
+
+func firstParagraph(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "\n\n"); i > 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(strings.TrimLeft(s, "# "))
+}
+
+// primaryContact is the matched Contact who stayed longest, else such a Lead.
+func primaryContact(parts []*sfzoom.Participant) string {
+	best := map[string]*sfzoom.Participant{}
+	for _, pt := range parts {
+		if pt.Match != sfzoom.MatchContact && pt.Match != sfzoom.MatchLead {
+			continue
+		}
+		if b := best[pt.Match]; b == nil || pt.Duration > b.Duration {
+			best[pt.Match] = pt
+		}
+	}
+	if c := best[sfzoom.MatchContact]; c != nil {
+		return c.SFRecordID
+	}
+	if l := best[sfzoom.MatchLead]; l != nil {
+		return l.SFRecordID
+	}
+	return ""
+}
+
+// description lists attendance, the recording link and the summary overview.
+func (o *occurrence) description() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Zoom meeting \"%s\" on %s UTC, %d min.\n", o.topic, o.start.Format("2006-01-02 15:04"), o.minutes())
+	var matched, unmatched, internal []string
+	for _, pt := range o.parts {
+		who := pt.Name
+		if pt.Email != "" {
+			who = strings.TrimSpace(fmt.Sprintf("%s <%s>", pt.Name, pt.Email))
+		}
+		if who == "" {
+			who = "Unknown participant"
+		}
+		who += fmt.Sprintf(", %d min", (pt.Duration+59)/60)
+		switch pt.Match {
+		case sfzoom.MatchContact, sfzoom.MatchLead, sfzoom.MatchAccount:
+			matched = append(matched, fmt.Sprintf("- %s (%s %s)", who, pt.Match, pt.SFRecordID))
+		case sfzoom.MatchInternal:
+			internal = append(internal, "- "+who)
+		default:
+			unmatched = append(unmatched, "- "+who)
+		}
+	}
+	section := func(title string, lines []string) {
+		if len(lines) > 0 {
+			b.WriteString("\n" + title + ":\n" + strings.Join(lines, "\n") + "\n")
+		}
+	}
+	section("Attendees matched in Salesforce", matched)
+	section("Unmatched attendees (review in sfzoom Settings)", unmatched)
+	section("Internal attendees", internal)
+	if o.recordingLink != "" {
+		b.WriteString("\nRecording: " + o.recordingLink + "\n")
+	}
+	if o.overview != "" {
+		b.WriteString("\nSummary: " + o.overview + "\n")
+	}
+	if len(o.actionItems) > 0 {
+		b.WriteString("\nNext steps:\n")
+		for _, a := range o.actionItems {
+			b.WriteString("- " + a + "\n")
+		}
+	}
+	return truncate(b.String(), 32000)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// TaskExternalID is the Zoom_Meeting_ID__c of the n-th follow-up Task of an
+// occurrence (1-based). The field is unique across Event and Task, so Tasks
+// get their own key derived from the occurrence's.
+func TaskExternalID(meetingUUID string, n int) string {
+	return fmt.Sprintf("%s#task-%d", meetingUUID, n)
+}
+
+// writeDirect upserts the Event, updates the Opportunity roll-ups and
+// upserts the Tasks in ONE all-or-none composite call. Meeting_Count__c is
+// incremented only when the Event is new (or moved to this Opportunity):
+// the increment and the Event's creation commit together or not at all, so
+// however often the job runs the meeting is counted once.
+func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurrence, lk *lookup) (string, error) {
+	ev := salesforce.Fields{
+		salesforce.FieldSubject:        truncate("Zoom: "+o.topic, 255),
+		salesforce.FieldStartDateTime:  o.start,
+		salesforce.FieldEndDateTime:    o.end,
+		salesforce.FieldDurationInMins: o.minutes(),
+		salesforce.FieldDescription:    o.description(),
+		salesforce.FieldLocation:       "Zoom",
+	}
+	if o.whoID != "" {
+		ev[salesforce.FieldWhoID] = o.whoID
+	}
+	if o.whatID != "" {
+		ev[salesforce.FieldWhatID] = o.whatID
+	}
+	if o.ownerID != "" {
+		ev[salesforce.FieldOwnerID] = o.ownerID
+	}
+	if o.recordingLink != "" {
+		ev[salesforce.FieldZoomRecordingURL] = o.recordingLink
+	}
+	steps := []salesforce.Subrequest{salesforce.UpsertRequest("evt", salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, o.uuid, ev)}
+	if o.isOpp && o.whatID != "" {
+		opp := salesforce.Fields{salesforce.FieldLastMeetingDate: salesforce.DateOf(o.start)}
+		if o.overview != "" {
+			opp[salesforce.FieldLastMeetingSummary] = truncate(o.overview, 32000)
+		}
+		if o.hasCount && (lk.eventID == "" || lk.eventWhatID != o.whatID) {
+			opp[salesforce.FieldMeetingCount] = o.count + 1
+		}
+		steps = append(steps, salesforce.UpdateRequest("opp", salesforce.ObjectOpportunity, o.whatID, opp))
+	}
+	for i, item := range o.actionItems {
+		if i >= maxTasks {
+			break
+		}
+		t := salesforce.Fields{
+			salesforce.FieldSubject:      truncate(item, 255),
+			salesforce.FieldDescription:  truncate(fmt.Sprintf("Follow-up from the Zoom meeting \"%s\" (%s UTC), from the AI Companion summary.", o.topic, o.start.Format("2006-01-02 15:04")), 32000),
+			salesforce.FieldActivityDate: salesforce.DateOf(o.end.AddDate(0, 0, 7)),
+		}
+		if o.whoID != "" {
+			t[salesforce.FieldWhoID] = o.whoID
+		}
+		if o.whatID != "" {
+			t[salesforce.FieldWhatID] = o.whatID
+		}
+		if o.ownerID != "" {
+			t[salesforce.FieldOwnerID] = o.ownerID
+		}
+		steps = append(steps, salesforce.UpsertRequest(fmt.Sprintf("task%d", i+1), salesforce.ObjectTask, salesforce.FieldZoomMeetingID, TaskExternalID(o.uuid, i+1), t))
+	}
+	resps, err := sf.Composite(ctx, true, steps)
+	if err != nil {
+		return "", fmt.Errorf("activity: write to salesforce: %w", err)
+	}
+	for _, r := range resps {
+		if r.ReferenceID == "evt" {
+			res, err := r.SaveResult()
+			if err != nil {
+				return "", err
+			}
+			if res.ID != "" {
+				return res.ID, nil
+			}
+		}
+	}
+	return lk.eventID, nil
+}
+
+// publish sends Zoom_Meeting_Event__e for orgs that automate in Flows or
+// Apex (one call). Subscribers dedupe by Meeting_ID__c, the occurrence UUID.
+func (p *Pipeline) publish(ctx context.Context, sf SalesforceAPI, o *occurrence) error {
+	var emails []string
+	for _, pt := range o.parts {
+		if pt.Email != "" && pt.Match != sfzoom.MatchInternal {
+			emails = append(emails, pt.Email)
+		}
+	}
+	sort.Strings(emails)
+	f := salesforce.Fields{
+		salesforce.FieldPEMeetingID:         o.uuid,
+		salesforce.FieldPEEventType:         "meeting.logged",
+		salesforce.FieldPEParticipantEmails: truncate(strings.Join(emails, ","), 131072),
+		salesforce.FieldPEDurationMinutes:   o.minutes(),
+		salesforce.FieldPEStartTime:         o.start,
+		salesforce.FieldPETopic:             truncate(o.topic, 255),
+		salesforce.FieldPESummary:           truncate(o.summaryText, 131072),
+	}
+	if o.recordingLink != "" {
+		f[salesforce.FieldPERecordingURL] = truncate(o.recordingLink, 255)
+	}
+	if id := o.relatedID(); id != "" {
+		f[salesforce.FieldPERelatedRecordID] = id
+	}
+	if o.hostEmail != "" {
+		f[salesforce.FieldPEHostEmail] = truncate(o.hostEmail, 255)
+	}
+	if o.whoID != "" {
+		f[salesforce.FieldPEWhoID] = o.whoID
+	}
+	if _, err := sf.PublishEvent(ctx, salesforce.ObjectZoomMeetingEvent, f); err != nil {
+		return fmt.Errorf("activity: publish platform event: %w", err)
+	}
+	return nil
+}

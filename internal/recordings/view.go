@@ -1,0 +1,219 @@
+package recordings
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+)
+
+// File is a recording file as the record page shows it: metadata and a
+// signed sfzoom media URL path, never a Zoom URL.
+type File struct {
+	ID            string
+	FileType      string // MP4, M4A, TRANSCRIPT, CHAT, …
+	Extension     string
+	RecordingType string
+	Size          int64
+	Start, End    time.Time
+	Path          string // signed media path (/media/…); "" for files sfzoom cannot serve
+}
+
+// Label names the file for people.
+func (f File) Label() string {
+	switch f.FileType {
+	case "MP4":
+		switch f.RecordingType {
+		case "audio_only":
+			return "Audio"
+		case "shared_screen", "shared_screen_with_speaker_view", "shared_screen_with_gallery_view", "shared_screen_with_speaker_view(CC)":
+			return "Video (shared screen)"
+		case "gallery_view":
+			return "Video (gallery view)"
+		}
+		return "Video"
+	case "M4A":
+		return "Audio only"
+	case "TRANSCRIPT":
+		return "Transcript"
+	case "CHAT":
+		return "Chat"
+	case "CC":
+		return "Closed captions"
+	}
+	return strings.ToLower(f.FileType)
+}
+
+// Media is everything the record page shows for one meeting.
+type Media struct {
+	Meeting     *sfzoom.Meeting
+	Files       []File
+	Player      *File // the file the embedded player plays (video, else audio)
+	Transcript  []Cue
+	Summary     *sfzoom.Summary
+	SummaryHTML string // summary_content (or the assembled text) rendered safely
+	SummaryURL  string // Zoom's summary doc, when Zoom gave one
+	NoRecording bool   // Zoom has no cloud recording for the meeting
+	Notes       []string
+}
+
+// Media builds the per-meeting view for userID after checking access
+// (Authorize). Missing recordings, transcripts or summaries are not errors:
+// they leave parts of the view empty with a note.
+//
+// Errors: EFORBIDDEN (Authorize), the access check's errors, and Zoom's
+// EUNAUTHORIZED/ERATELIMIT/EUNAVAILABLE for the recording list.
+func (p *Proxy) Media(ctx context.Context, userID string, m *sfzoom.Meeting) (*Media, error) {
+	if err := p.Authorize(ctx, m.OrgID, userID, m); err != nil {
+		return nil, err
+	}
+	v := &Media{Meeting: m}
+	rec, err := p.Recording(ctx, m)
+	switch {
+	case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+		v.NoRecording = true
+	case err != nil:
+		return nil, err
+	default:
+		if err := p.addFiles(ctx, v, userID, rec); err != nil {
+			return nil, err
+		}
+	}
+	s, err := p.Summary(ctx, m)
+	switch {
+	case err == nil:
+		v.Summary = DomainSummary(m, s)
+		v.SummaryHTML = RenderMarkdown(s.Text())
+		v.SummaryURL = s.SummaryDocURL
+	case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+	default:
+		p.log.WarnContext(ctx, "meeting summary unavailable", "org_id", m.OrgID, "meeting_id", m.ID, "err", err.Error())
+		v.Notes = append(v.Notes, "The AI summary could not be loaded from Zoom right now: "+sfzoom.ErrorMessage(err))
+	}
+	return v, nil
+}
+
+func (p *Proxy) addFiles(ctx context.Context, v *Media, userID string, rec *zoom.Recording) error {
+	var transcript *File
+	for _, zf := range append(append([]zoom.RecordingFile(nil), rec.RecordingFiles...), rec.ParticipantAudioFiles...) {
+		if zf.ID == "" || (zf.Status != "" && zf.Status != "completed") {
+			continue // TIMELINE/CC entries have no id; processing files cannot be served yet
+		}
+		f := File{ID: zf.ID, FileType: strings.ToUpper(zf.FileType), Extension: strings.ToUpper(zf.FileExtension),
+			RecordingType: zf.RecordingType, Size: int64(zf.FileSize), Start: zf.RecordingStart.Time, End: zf.RecordingEnd.Time}
+		if zf.DownloadURL != "" {
+			path, err := p.opts.Signer.Path(Claims{OrgID: v.Meeting.OrgID, UserID: userID, MeetingID: v.Meeting.ID, FileID: zf.ID})
+			if err != nil {
+				return err
+			}
+			f.Path = path
+		}
+		v.Files = append(v.Files, f)
+	}
+	for i := range v.Files {
+		f := &v.Files[i]
+		switch {
+		case f.Path == "":
+		case f.Extension == "MP4" && (v.Player == nil || v.Player.Extension != "MP4"):
+			v.Player = f
+		case f.Extension == "M4A" && v.Player == nil:
+			v.Player = f
+		case f.FileType == "TRANSCRIPT" && transcript == nil:
+			transcript = f
+		}
+	}
+	if transcript != nil {
+		b, err := p.ReadText(ctx, v.Meeting, transcript.ID)
+		if err == nil {
+			v.Transcript, err = ParseVTT(b)
+		}
+		if err != nil {
+			p.log.WarnContext(ctx, "transcript unavailable", "org_id", v.Meeting.OrgID, "meeting_id", v.Meeting.ID, "err", err.Error())
+			v.Notes = append(v.Notes, "The transcript could not be loaded: "+sfzoom.ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+// DomainSummary maps Zoom's summary to the domain type: the overview,
+// details, next steps and the action items (ActionItems).
+func DomainSummary(m *sfzoom.Meeting, s *zoom.MeetingSummary) *sfzoom.Summary {
+	out := &sfzoom.Summary{OrgID: m.OrgID, MeetingID: m.ID, Overview: s.SummaryOverview, NextSteps: s.NextSteps,
+		ActionItems: ActionItems(s), Markdown: s.Text(), UpdatedAt: s.SummaryLastModifiedTime.Time}
+	for _, d := range s.SummaryDetails {
+		out.Details = append(out.Details, sfzoom.SummaryDetail{Label: d.Label, Summary: d.Summary})
+	}
+	return out
+}
+
+var actionHeading = regexp.MustCompile(`(?i)^#{1,6}\s*.*(action items?|next steps?)`)
+
+// ActionItems are the summary's follow-ups: the host-edited next steps when
+// present, else next_steps, else the bullets under a "Next steps" or
+// "Action items" heading of summary_content. The same order gives the same
+// Task keys (<uuid>#task-<n>) as the post-meeting pipeline.
+func ActionItems(s *zoom.MeetingSummary) []string {
+	if s.EditedSummary != nil && len(s.EditedSummary.NextSteps) > 0 {
+		return s.EditedSummary.NextSteps
+	}
+	if len(s.NextSteps) > 0 {
+		return s.NextSteps
+	}
+	var items []string
+	in := false
+	for _, line := range strings.Split(s.SummaryContent, "\n") {
+		t := strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(t, "#"):
+			in = actionHeading.MatchString(t)
+		case in && mdBullet.MatchString(t):
+			items = append(items, strings.TrimSpace(stripEmphasis(mdBullet.FindStringSubmatch(t)[1])))
+		case in && mdOrdered.MatchString(t):
+			items = append(items, strings.TrimSpace(stripEmphasis(mdOrdered.FindStringSubmatch(t)[1])))
+		}
+	}
+	return items
+}
+
+func stripEmphasis(s string) string {
+	return strings.NewReplacer("**", "", "__", "", "`", "").Replace(s)
+}
+
+// TaskFunc writes one Salesforce Task per action item of meeting m, owned by
+// ownerID, upserted by Zoom_Meeting_ID__c = "<uuid>#task-<n>" (n from 1), so
+// running it again changes nothing. It returns how many Tasks were created
+// (not updated).
+type TaskFunc func(ctx context.Context, m *sfzoom.Meeting, ownerID string, items []string) (created int, err error)
+
+// CreateTasks turns the meeting's AI action items into Salesforce Tasks for
+// userID after checking access. It is idempotent.
+//
+// Errors: EFORBIDDEN, ENOTFOUND (no summary or no action items),
+// ENOTIMPLEMENTED (no task writer configured), and the writer's errors.
+func (p *Proxy) CreateTasks(ctx context.Context, userID string, m *sfzoom.Meeting, write TaskFunc) (created, total int, err error) {
+	if write == nil {
+		return 0, 0, sfzoom.Errorf(sfzoom.ENOTIMPLEMENTED, "Creating tasks is not available in this installation.")
+	}
+	if err := p.Authorize(ctx, m.OrgID, userID, m); err != nil {
+		return 0, 0, err
+	}
+	s, err := p.Summary(ctx, m)
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return 0, 0, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has no AI summary, so there are no action items to turn into tasks.")
+	} else if err != nil {
+		return 0, 0, err
+	}
+	items := ActionItems(s)
+	if len(items) == 0 {
+		return 0, 0, sfzoom.Errorf(sfzoom.ENOTFOUND, "The AI summary of this meeting lists no action items.")
+	}
+	created, err = write(ctx, m, userID, items)
+	if err != nil {
+		return 0, 0, fmt.Errorf("recordings: create tasks: %w", err)
+	}
+	return created, len(items), nil
+}

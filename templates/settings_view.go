@@ -1,0 +1,122 @@
+package templates
+
+import (
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// UserRow is one Salesforce user on the admin Users page.
+type UserRow struct {
+	SFUserID  string
+	Name      string
+	Email     string
+	Override  string // User.Zoom_Email__c
+	Status    string // matched, override, unmatched, error, unchecked
+	ZoomEmail string
+	Detail    string
+	Verified  time.Time
+	// OverrideURL is where the override form posts.
+	OverrideURL string
+}
+
+// ConnectionRow is one connection on the Connections page.
+type ConnectionRow struct {
+	Label  string // "Salesforce integration", "Zoom (Server-to-Server)"
+	Status string // active, reconnect_required, not_connected, …
+	Detail string
+	// ConnectURL opens the OAuth popup ("" when not applicable).
+	ConnectURL string
+	// DisconnectURL posts the disconnect ("" when not connected).
+	DisconnectURL string
+	TestID        string
+}
+
+// JobRow is a failed job on the Health page.
+type JobRow struct {
+	ID       int64
+	Kind     string
+	Attempt  int
+	Error    string
+	At       time.Time
+	RetryURL string
+}
+
+// HealthView is the Health page.
+type HealthView struct {
+	APIUsed, APIMax int64
+	BudgetKnown     bool
+	QueueDepth      map[string]int
+	FailedJobs      []JobRow
+	Breakers        []Fact // name → state
+	LastWebhook     time.Time
+	LastWebhookType string
+	MissingFields   []string // "Event.Zoom_Meeting_ID__c (Text)"
+	DeployCommand   string
+	Problems        []string // what could not be checked, and why
+}
+
+// SettingsView is the admin settings page.
+type SettingsView struct {
+	Tab          string // users, connections, org, health
+	TabURL       func(tab string) string
+	SessionToken string
+	CSRFToken    string
+	Message      string // a success message after an action
+	Error        string // what could not be loaded
+	Loc          *time.Location
+
+	Users     []UserRow
+	VerifyURL string
+
+	Connections []ConnectionRow
+	ZoomMode    string
+
+	Org    sfzoom.OrgSettings
+	OrgURL string
+
+	Health HealthView
+}
+
+func settingsTabs() []struct{ ID, Label string } {
+	return []struct{ ID, Label string }{
+		{"users", "Users"}, {"connections", "Connections"}, {"org", "Org settings"}, {"health", "Health"},
+	}
+}
+
+func userStatusKind(s string) string {
+	switch s {
+	case "matched", "override":
+		return BadgeSuccess
+	case "unmatched":
+		return BadgeWarning
+	case "error":
+		return BadgeError
+	default:
+		return BadgeDefault
+	}
+}
+
+func connStatusKind(s string) string {
+	switch s {
+	case sfzoom.ConnectionActive:
+		return BadgeSuccess
+	case "not_connected":
+		return BadgeDefault
+	default:
+		return BadgeError
+	}
+}
+
+func domainsText(ds []string) string { return strings.Join(ds, "\n") }
+
+func formatWhen(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "never"
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	return t.In(loc).Format("2 Jan 2006 15:04 MST")
+}

@@ -1,0 +1,325 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/sfzoom/sfzoom/internal/scheduling"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/templates"
+)
+
+// Scheduler is what the record and home pages need from the scheduling use
+// case (*scheduling.Service implements it).
+type Scheduler interface {
+	Record(ctx context.Context, u *sfzoom.User, object, id string) (*scheduling.Record, error)
+	Schedule(ctx context.Context, u *sfzoom.User, in scheduling.Input) (*scheduling.Result, error)
+	Reschedule(ctx context.Context, u *sfzoom.User, id int64, start time.Time, duration int) (*scheduling.Result, error)
+	Cancel(ctx context.Context, u *sfzoom.User, id int64) (*scheduling.Result, error)
+	Meetings(ctx context.Context, orgID, object, id string) (upcoming, past []*sfzoom.Meeting, err error)
+	Upcoming(ctx context.Context, u *sfzoom.User) ([]*sfzoom.Meeting, error)
+}
+
+type orgFinder interface {
+	FindOrgByID(ctx context.Context, orgID string) (*sfzoom.Org, error)
+}
+
+type mappingLookup interface {
+	Lookup(ctx context.Context, orgID, sfUserID string) (*sfzoom.UserMapping, error)
+}
+
+// MeetingFlagger reports which meetings have a recording or a summary
+// (the post-meeting pipeline's data); nil shows no such badges.
+type MeetingFlagger interface {
+	MeetingFlags(ctx context.Context, orgID string, ms []*sfzoom.Meeting) (map[int64]templates.MeetingFlags, error)
+}
+
+// RecordSection adds a section to the record page below the meetings (the
+// recordings player, for example). It may return nil to show nothing. It
+// can also serve its own routes, e.g. an htmx-loaded fragment.
+type RecordSection interface {
+	RecordSection(c echo.Context, h *Helpers, object, id string, meetings []*sfzoom.Meeting) (templ.Component, error)
+}
+
+// SchedulingPages serves the record page (Schedule Zoom and the record's
+// meetings) and the home page (the rep's upcoming meetings).
+type SchedulingPages struct {
+	Scheduler Scheduler
+	Orgs      orgFinder
+	Mappings  mappingLookup  // optional: warns early about a missing Zoom user
+	Flags     MeetingFlagger // optional
+	Sections  []RecordSection
+	// Zoom, when set (user mode), offers Connect/Disconnect Zoom on the home page.
+	Zoom *ZoomUserConnection
+}
+
+// Register adds the pages to the /app group.
+func (p *SchedulingPages) Register(g *echo.Group, h *Helpers) {
+	g.GET("/home", p.handleHome(h))
+	g.GET("/records/:object/:id", p.handleRecordShow(h))
+	g.GET("/records/:object/:id/meetings", p.handleRecordMeetings(h))
+	g.POST("/records/:object/:id/meetings", p.handleMeetingCreate(h))
+	g.POST("/meetings/:id/reschedule", p.handleMeetingReschedule(h))
+	g.POST("/meetings/:id/cancel", p.handleMeetingCancel(h))
+	if p.Zoom != nil {
+		g.POST("/zoom/disconnect", p.Zoom.handleDisconnect(h))
+	}
+}
+
+func recordPath(object, id string) string {
+	return "/app/records/" + url.PathEscape(object) + "/" + url.PathEscape(id)
+}
+
+func (p *SchedulingPages) handleRecordShow(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		u := h.Session(c).User()
+		object, id := c.Param("object"), c.Param("id")
+		rec, err := p.Scheduler.Record(ctx, u, object, id)
+		if err != nil {
+			return err
+		}
+		org, err := p.Orgs.FindOrgByID(ctx, u.OrgID)
+		if err != nil {
+			return err
+		}
+		mv, err := p.meetingsView(c, h, rec.Object, rec.ID)
+		if err != nil {
+			return err
+		}
+		v := templates.RecordView{
+			Object: rec.Object, ID: rec.ID, Name: rec.Name, Meetings: mv,
+			Form: p.form(c, h, rec, org.Settings.MeetingDefaults),
+		}
+		for _, f := range rec.Facts {
+			v.Facts = append(v.Facts, templates.Fact{Label: f.Label, Value: f.Value})
+		}
+		if p.Mappings != nil {
+			if m, err := p.Mappings.Lookup(ctx, u.OrgID, u.UserID); err == nil && m.Status == sfzoom.MappingUnmatched {
+				v.Warning = "sfzoom couldn't find your Zoom user. Ask your Salesforce admin to set your Zoom email in sfzoom Settings → Users."
+			}
+		}
+		for _, s := range p.Sections {
+			comp, err := s.RecordSection(c, h, rec.Object, rec.ID, append(mv.Upcoming, mv.Past...))
+			if err != nil {
+				return err
+			}
+			if comp != nil {
+				v.Sections = append(v.Sections, comp)
+			}
+		}
+		return h.Render(c, http.StatusOK, templates.RecordPage(h.Meta(c, rec.Name), v))
+	}
+}
+
+// form builds the Schedule Zoom form: topic from the record, start at the
+// next half hour in the rep's time zone, 30 minutes, every invitee checked,
+// settings from the org's defaults, and a fresh idempotency key.
+func (p *SchedulingPages) form(c echo.Context, h *Helpers, rec *scheduling.Record, defaults sfzoom.MeetingSettings) templates.ScheduleForm {
+	loc := h.Location(c)
+	meta := h.Meta(c, "")
+	f := templates.ScheduleForm{
+		Action:       h.Link(c, recordPath(rec.Object, rec.ID)+"/meetings"),
+		SessionToken: meta.SessionToken, CSRFToken: meta.CSRFToken,
+		IdempotencyKey: newIdempotencyKey(), Topic: rec.DefaultTopic(),
+		StartLocal: NextHalfHour(h.Now(), loc).Format("2006-01-02T15:04"), TimezoneName: loc.String(),
+		Duration: 30, Settings: defaults,
+	}
+	for _, inv := range rec.Invitees {
+		f.Invitees = append(f.Invitees, templates.InviteeOption{ID: inv.ContactID, Name: inv.Name, Email: inv.Email, Role: inv.Role, Checked: inv.Email != ""})
+	}
+	return f
+}
+
+// NextHalfHour returns the first :00 or :30 strictly after now, in loc.
+func NextHalfHour(now time.Time, loc *time.Location) time.Time {
+	t := now.In(loc)
+	next := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), 0, 0, 0, loc)
+	for !next.After(t) {
+		next = next.Add(30 * time.Minute)
+	}
+	return next
+}
+
+func newIdempotencyKey() string { return strings.ReplaceAll(rand.Text(), "=", "") }
+
+func (p *SchedulingPages) meetingsView(c echo.Context, h *Helpers, object, id string) (templates.MeetingsView, error) {
+	ctx := c.Request().Context()
+	sess := h.Session(c)
+	up, past, err := p.Scheduler.Meetings(ctx, sess.OrgID, object, id)
+	if err != nil {
+		return templates.MeetingsView{}, err
+	}
+	v := templates.MeetingsView{
+		Upcoming: up, Past: past, Loc: h.Location(c), UserID: sess.UserID, IsAdmin: sess.IsAdmin, Now: h.Now(),
+		RefreshURL: h.Link(c, recordPath(object, id)+"/meetings"),
+		ActionURL: func(mid int64, action string) string {
+			return h.Link(c, "/app/meetings/"+strconv.FormatInt(mid, 10)+"/"+action+"?record="+url.QueryEscape(object+"/"+id))
+		},
+	}
+	if p.Flags != nil && len(up)+len(past) > 0 {
+		flags, err := p.Flags.MeetingFlags(ctx, sess.OrgID, append(append([]*sfzoom.Meeting(nil), up...), past...))
+		if err != nil {
+			h.Logger().WarnContext(ctx, "meeting flags", "err", err.Error())
+		}
+		v.Flags = flags
+	}
+	return v, nil
+}
+
+func (p *SchedulingPages) handleRecordMeetings(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		object, id := c.Param("object"), c.Param("id")
+		if !scheduling.Supported(object) {
+			return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom shows meetings for Opportunities and Contacts only.")
+		}
+		mv, err := p.meetingsView(c, h, object, id)
+		if err != nil {
+			return err
+		}
+		return h.Render(c, http.StatusOK, templates.MeetingsFragment(mv, ""))
+	}
+}
+
+// parseLocal reads a datetime-local value in loc.
+func parseLocal(v string, loc *time.Location) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, strings.TrimSpace(v), loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, sfzoom.Errorf(sfzoom.EINVALID, "Enter the start as a date and time, like 2026-03-01 14:30.")
+}
+
+func parseDuration(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return 0, sfzoom.Errorf(sfzoom.EINVALID, "Enter the duration in minutes, like 30.")
+	}
+	return n, nil
+}
+
+func (p *SchedulingPages) handleMeetingCreate(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		sess := h.Session(c)
+		u := sess.User()
+		loc := h.Location(c)
+		if tz := c.FormValue("timezone"); tz != "" {
+			if l, err := time.LoadLocation(tz); err == nil {
+				loc = l
+			}
+		}
+		in := scheduling.Input{
+			Object: c.Param("object"), RecordID: c.Param("id"), Topic: c.FormValue("topic"), Agenda: c.FormValue("agenda"),
+			Timezone: loc.String(), Instant: c.FormValue("instant") == "1", IdempotencyKey: c.FormValue("idempotency_key"),
+			Settings: sfzoom.MeetingSettings{
+				WaitingRoom: c.FormValue("waiting_room") == "1", JoinBeforeHost: c.FormValue("join_before_host") == "1",
+				MeetingAuthentication: c.FormValue("meeting_authentication") == "1",
+			},
+		}
+		if !scheduling.Supported(in.Object) {
+			return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records. Open an Opportunity or a Contact and use Schedule Zoom there.", in.Object)
+		}
+		form, err := c.FormParams()
+		if err != nil {
+			return sfzoom.Errorf(sfzoom.EINVALID, "The form could not be read. Reload the page and try again.")
+		}
+		in.InviteeIDs = form["invitee"]
+		if len(in.InviteeIDs) > 100 {
+			return sfzoom.Errorf(sfzoom.EINVALID, "Too many invitees; pick at most 100.")
+		}
+		var derr error
+		if in.Duration, derr = parseDuration(c.FormValue("duration")); derr != nil {
+			return derr
+		}
+		if !in.Instant {
+			if strings.TrimSpace(c.FormValue("start")) == "" {
+				return sfzoom.Errorf(sfzoom.EINVALID, "Enter a start date and time.")
+			}
+			if in.Start, err = parseLocal(c.FormValue("start"), loc); err != nil {
+				return err
+			}
+		}
+		res, err := p.Scheduler.Schedule(ctx, u, in)
+		if err != nil {
+			return err
+		}
+		mv, err := p.meetingsView(c, h, res.Meeting.RecordObject, res.Meeting.RecordID)
+		if err != nil {
+			return err
+		}
+		v := templates.ScheduleResultView{Meeting: res.Meeting, Loc: h.Location(c), EventPending: res.EventPending,
+			Duplicate: res.Duplicate, NextKey: newIdempotencyKey(), Meetings: mv}
+		if c.Request().Header.Get("HX-Request") != "true" {
+			// Without htmx, show the result on a page of its own.
+			return h.Render(c, http.StatusOK, templates.Page(h.Meta(c, "Meeting scheduled"), templates.ScheduleResult(v)))
+		}
+		return h.Render(c, http.StatusOK, templates.ScheduleResult(v))
+	}
+}
+
+func meetingParam(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, sfzoom.Errorf(sfzoom.ENOTFOUND, "That meeting doesn't exist. Reload the record page.")
+	}
+	return id, nil
+}
+
+// afterAction re-renders the record's meeting list with a message.
+func (p *SchedulingPages) afterAction(c echo.Context, h *Helpers, res *scheduling.Result, msg string) error {
+	m := res.Meeting
+	mv, err := p.meetingsView(c, h, m.RecordObject, m.RecordID)
+	if err != nil {
+		return err
+	}
+	if res.EventPending {
+		msg += " The Salesforce event will be updated in a few minutes."
+	}
+	return h.Render(c, http.StatusOK, templates.MeetingsFragment(mv, msg))
+}
+
+func (p *SchedulingPages) handleMeetingReschedule(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := meetingParam(c)
+		if err != nil {
+			return err
+		}
+		start, err := parseLocal(c.FormValue("start"), h.Location(c))
+		if err != nil {
+			return err
+		}
+		dur, err := parseDuration(c.FormValue("duration"))
+		if err != nil {
+			return err
+		}
+		res, err := p.Scheduler.Reschedule(c.Request().Context(), h.Session(c).User(), id, start, dur)
+		if err != nil {
+			return err
+		}
+		return p.afterAction(c, h, res, "Meeting moved to "+start.Format("Mon 2 Jan 15:04")+".")
+	}
+}
+
+func (p *SchedulingPages) handleMeetingCancel(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := meetingParam(c)
+		if err != nil {
+			return err
+		}
+		res, err := p.Scheduler.Cancel(c.Request().Context(), h.Session(c).User(), id)
+		if err != nil {
+			return err
+		}
+		return p.afterAction(c, h, res, "Meeting cancelled in Zoom and in Salesforce.")
+	}
+}

@@ -1,0 +1,455 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/sfzoom/sfzoom/internal/appsession"
+	"github.com/sfzoom/sfzoom/internal/identity"
+	"github.com/sfzoom/sfzoom/internal/scheduling"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/web"
+	"github.com/sfzoom/sfzoom/templates"
+)
+
+const (
+	tOrg   = "00Dxx0000001gPLEAY"
+	tRep   = "005xx000001Svk2AAC"
+	tAdmin = "005xx000001Svk1AAC"
+	tOpp   = "006xx000001aaaaAAA"
+)
+
+// fakeScheduler keeps meetings in memory and validates with the real
+// scheduling.Input rules.
+type fakeScheduler struct {
+	mu       sync.Mutex
+	now      time.Time
+	meetings []*sfzoom.Meeting
+	byKey    map[string]*sfzoom.Meeting
+	noZoom   bool
+}
+
+func (f *fakeScheduler) Record(_ context.Context, u *sfzoom.User, object, id string) (*scheduling.Record, error) {
+	if !scheduling.Supported(object) {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records.", object)
+	}
+	if id != tOpp {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "We couldn't find this %s, or you don't have access to it.", object)
+	}
+	return &scheduling.Record{Object: object, ID: id, Name: "Globex - Renewal", Account: "Globex",
+		Facts:    []scheduling.Fact{{Label: "Stage", Value: "Negotiation"}},
+		Invitees: []scheduling.Invitee{{ContactID: "003xx000001bbbbAAA", Name: "Hank Scorpio", Email: "hank@globex.example", Role: "Decision Maker", Primary: true}}}, nil
+}
+
+func (f *fakeScheduler) Schedule(ctx context.Context, u *sfzoom.User, in scheduling.Input) (*scheduling.Result, error) {
+	if err := in.Validate(f.now); err != nil {
+		return nil, err
+	}
+	if _, err := f.Record(ctx, u, in.Object, in.RecordID); err != nil {
+		return nil, err
+	}
+	if f.noZoom {
+		return nil, sfzoom.Errorf(sfzoom.EFORBIDDEN, "%s", identity.MsgNoZoomUser)
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m := f.byKey[in.IdempotencyKey]; m != nil {
+		return &scheduling.Result{Meeting: m, Duplicate: true}, nil
+	}
+	m := &sfzoom.Meeting{ID: int64(len(f.meetings) + 1), OrgID: u.OrgID, ZoomMeetingID: 85000000000 + int64(len(f.meetings)), HostSFUserID: u.UserID,
+		RecordObject: in.Object, RecordID: in.RecordID, Topic: in.Topic, StartTime: in.Start, Duration: in.Duration,
+		JoinURL: "https://zoom.example/j/85000000000", Status: sfzoom.MeetingScheduled, SFEventID: "00Uxx0000001"}
+	f.meetings = append(f.meetings, m)
+	f.byKey[in.IdempotencyKey] = m
+	return &scheduling.Result{Meeting: m}, nil
+}
+
+func (f *fakeScheduler) find(id int64) (*sfzoom.Meeting, error) {
+	for _, m := range f.meetings {
+		if m.ID == id {
+			return m, nil
+		}
+	}
+	return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Meeting not found.")
+}
+
+func (f *fakeScheduler) Reschedule(_ context.Context, u *sfzoom.User, id int64, start time.Time, d int) (*scheduling.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.find(id)
+	if err != nil {
+		return nil, err
+	}
+	if start.Before(f.now) {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "The new start time is in the past. Pick a time from now on.")
+	}
+	m.StartTime, m.Duration = start, d
+	return &scheduling.Result{Meeting: m}, nil
+}
+
+func (f *fakeScheduler) Cancel(_ context.Context, u *sfzoom.User, id int64) (*scheduling.Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m, err := f.find(id)
+	if err != nil {
+		return nil, err
+	}
+	m.Status = sfzoom.MeetingCancelled
+	return &scheduling.Result{Meeting: m}, nil
+}
+
+func (f *fakeScheduler) Meetings(_ context.Context, orgID, object, id string) (up, past []*sfzoom.Meeting, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, m := range f.meetings {
+		if m.Status == sfzoom.MeetingCancelled {
+			past = append(past, m)
+		} else {
+			up = append(up, m)
+		}
+	}
+	return up, past, nil
+}
+
+func (f *fakeScheduler) Upcoming(_ context.Context, u *sfzoom.User) ([]*sfzoom.Meeting, error) {
+	up, _, _ := f.Meetings(context.Background(), u.OrgID, "", "")
+	return up, nil
+}
+
+type fakeOrgStore struct {
+	mu  sync.Mutex
+	org sfzoom.Org
+}
+
+func (f *fakeOrgStore) UpsertOrg(context.Context, *sfzoom.Org) error { return nil }
+func (f *fakeOrgStore) FindOrgByID(_ context.Context, id string) (*sfzoom.Org, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	o := f.org
+	return &o, nil
+}
+func (f *fakeOrgStore) UpdateOrgSettings(_ context.Context, id string, s sfzoom.OrgSettings) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.org.Settings = s
+	return nil
+}
+
+type appHarness struct {
+	srv   *web.Server
+	codec *appsession.Codec
+	sched *fakeScheduler
+	orgs  *fakeOrgStore
+	users *fakeUserAdmin
+	conn  *fakeConnector
+	now   time.Time
+}
+
+func newAppHarness(t *testing.T) *appHarness {
+	t.Helper()
+	key := make([]byte, 32)
+	codec, err := appsession.NewCodec([][]byte{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	h := &appHarness{codec: codec, now: now,
+		sched: &fakeScheduler{now: now, byKey: map[string]*sfzoom.Meeting{}},
+		orgs:  &fakeOrgStore{org: sfzoom.Org{ID: tOrg, Settings: sfzoom.OrgSettings{ActivityMode: "direct", MeetingDefaults: sfzoom.MeetingSettings{WaitingRoom: true}}}},
+		users: &fakeUserAdmin{},
+	}
+	h.conn = &fakeConnector{}
+	oauth := &web.OAuth{Key: []byte("0123456789abcdef0123456789abcdef"), Salesforce: h.conn}
+	srv, err := web.NewServer(web.Options{
+		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
+		Routes: []web.Routes{oauth},
+		Canvas: &web.CanvasOptions{
+			ConsumerSecrets: [][]byte{[]byte(testSecret)}, Sessions: codec, Orgs: h.orgs,
+			Pages: []web.Pages{
+				&web.SchedulingPages{Scheduler: h.sched, Orgs: h.orgs},
+				&web.SettingsPages{Users: h.users, Orgs: h.orgs, Connections: noConnections{}, OAuth: oauth,
+					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, ZoomMode: "s2s"},
+			},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = srv
+	return h
+}
+
+// session returns the session token and CSRF token of user.
+func (h *appHarness) session(t *testing.T, user string, admin bool) (string, string) {
+	t.Helper()
+	tok, s, err := h.codec.Encode(appsession.Session{OrgID: tOrg, UserID: user, Name: "Riley", TimeZone: "America/New_York", IsAdmin: admin, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, h.codec.CSRFToken(s)
+}
+
+func (h *appHarness) do(t *testing.T, method, target string, form url.Values, tok, csrf string, htmx bool) (*httptest.ResponseRecorder, *goquery.Document) {
+	t.Helper()
+	var req *http.Request
+	if form != nil {
+		req = httptest.NewRequest(method, target, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	} else {
+		req = httptest.NewRequest(method, target, nil)
+	}
+	req.Header.Set("X-Sfzoom-Session", tok)
+	req.Header.Set("X-CSRF-Token", csrf)
+	if htmx {
+		req.Header.Set("HX-Request", "true")
+	}
+	rec := httptest.NewRecorder()
+	h.srv.Handler().ServeHTTP(rec, req)
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(rec.Body.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec, doc
+}
+
+func TestRecordPage_OK(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	rec, doc := h.do(t, http.MethodGet, "/app/records/Opportunity/"+tOpp, nil, tok, csrf, false)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("GET record = %d, want 200\n%s", rec.Code, rec.Body)
+	}
+	checks := []struct{ sel, attr, want string }{
+		{`[data-testid="record-name"]`, "", "Globex - Renewal"},
+		{`#sfzoom-topic`, "value", "Globex - Renewal"},
+		{`#sfzoom-duration option[selected]`, "value", "30"},
+		{`[data-testid="invitee"]`, "value", "003xx000001bbbbAAA"},
+		{`input[name="waiting_room"]`, "checked", "checked"},
+		{`input[name="_csrf"]`, "value", csrf},
+	}
+	for _, c := range checks {
+		s := doc.Find(c.sel).First()
+		got := strings.TrimSpace(s.Text())
+		if c.attr != "" {
+			got, _ = s.Attr(c.attr)
+		}
+		if c.attr == "checked" {
+			if _, ok := s.Attr("checked"); ok {
+				got = "checked"
+			}
+		}
+		if got != c.want {
+			t.Errorf("%s %s = %q, want %q", c.sel, c.attr, got, c.want)
+		}
+	}
+	if _, ok := doc.Find(`[data-testid="invitee"]`).Attr("checked"); !ok {
+		t.Error("invitee with an email is not checked by default")
+	}
+	if doc.Find(`input[name="join_before_host"][checked]`).Length() != 0 {
+		t.Error("join before host is checked, but the org default is off")
+	}
+	// The start is the next half hour in the rep's zone.
+	start, _ := doc.Find("#sfzoom-start").Attr("value")
+	loc, _ := time.LoadLocation("America/New_York")
+	st, err := time.ParseInLocation("2006-01-02T15:04", start, loc)
+	if err != nil || st.Minute()%30 != 0 || !st.After(h.now) || st.Sub(h.now) > 30*time.Minute {
+		t.Errorf("start = %q, want the next half hour after %v in New York", start, h.now.In(loc))
+	}
+	key, _ := doc.Find(`[data-testid="idempotency-key"]`).Attr("value")
+	if len(key) < 16 {
+		t.Errorf("idempotency key = %q, want a random key", key)
+	}
+}
+
+func TestRecordPage_Errors(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	tests := []struct {
+		name   string
+		target string
+		status int
+		msg    string
+	}{
+		{"UnknownRecord", "/app/records/Opportunity/006xx000009zzzzAAA", 404, "We couldn't find this Opportunity, or you don't have access to it."},
+		{"UnsupportedType", "/app/records/Case/500xx000001aaaaAAA", 400, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, doc := h.do(t, http.MethodGet, tt.target, nil, tok, csrf, false)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.status)
+			}
+			if got := strings.TrimSpace(doc.Find(`[data-testid="error-message"]`).Text()); got != tt.msg {
+				t.Fatalf("message = %q, want %q", got, tt.msg)
+			}
+		})
+	}
+}
+
+func scheduleForm(h *appHarness, key string) url.Values {
+	loc, _ := time.LoadLocation("America/New_York")
+	return url.Values{
+		"topic": {"Renewal call"}, "start": {h.now.Add(3 * time.Hour).In(loc).Format("2006-01-02T15:04")}, "duration": {"30"},
+		"agenda": {"Pricing"}, "invitee": {"003xx000001bbbbAAA"}, "waiting_room": {"1"}, "idempotency_key": {key},
+		"timezone": {"America/New_York"},
+	}
+}
+
+func TestSchedule_OK(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, "form-key-0001"), tok, csrf, true)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("POST = %d\n%s", rec.Code, rec.Body)
+	}
+	if got := doc.Find(`[data-testid="join-url"]`).Text(); got != "https://zoom.example/j/85000000000" {
+		t.Errorf("join link = %q", got)
+	}
+	if got, _ := doc.Find(`[data-testid="copy-button"]`).Attr("data-copy"); got != "https://zoom.example/j/85000000000" {
+		t.Errorf("copy button copies %q", got)
+	}
+	next, _ := doc.Find(`input#sfzoom-idempotency-key[hx-swap-oob]`).Attr("value")
+	if next == "" || next == "form-key-0001" {
+		t.Errorf("next idempotency key = %q, want a new one", next)
+	}
+	if n := doc.Find(`#sfzoom-meetings[hx-swap-oob] [data-testid="meeting"]`).Length(); n != 1 {
+		t.Errorf("meetings in the refreshed list = %d, want 1", n)
+	}
+	m := h.sched.meetings[0]
+	if m.Topic != "Renewal call" || m.StartTime.Location().String() != "America/New_York" || m.StartTime.Minute() != h.now.Add(3*time.Hour).Minute() {
+		t.Errorf("scheduled %+v", m)
+	}
+
+	// The record page lists it.
+	_, page := h.do(t, http.MethodGet, "/app/records/Opportunity/"+tOpp, nil, tok, csrf, false)
+	if got := page.Find(`[data-testid="meetings-upcoming"] [data-testid="meeting-topic"]`).Text(); got != "Renewal call" {
+		t.Errorf("record page meeting = %q", got)
+	}
+}
+
+func TestSchedule_SameFormFiveTimes(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rec, _ := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, "same-key-000001"), tok, csrf, true)
+			if rec.Code != http.StatusOK {
+				t.Errorf("POST = %d", rec.Code)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := len(h.sched.meetings); n != 1 {
+		t.Fatalf("meetings = %d, want 1", n)
+	}
+}
+
+func TestSchedule_BadInput(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	loc, _ := time.LoadLocation("America/New_York")
+	tests := []struct {
+		name   string
+		path   string
+		change func(url.Values)
+		status int
+		msg    string
+	}{
+		{"MissingTopic", tOpp, func(v url.Values) { v.Set("topic", " ") }, 400, "Enter a topic for the meeting."},
+		{"StartInPast", tOpp, func(v url.Values) { v.Set("start", h.now.Add(-2*time.Hour).In(loc).Format("2006-01-02T15:04")) }, 400,
+			"The start time is in the past. Pick a time from now on, or use Start instant meeting."},
+		{"BadStart", tOpp, func(v url.Values) { v.Set("start", "tomorrow") }, 400, "Enter the start as a date and time, like 2026-03-01 14:30."},
+		{"BadDuration", tOpp, func(v url.Values) { v.Set("duration", "lots") }, 400, "Enter the duration in minutes, like 30."},
+		{"UnknownRecord", "006xx000009zzzzAAA", func(url.Values) {}, 404, "We couldn't find this Opportunity, or you don't have access to it."},
+		{"NoKey", tOpp, func(v url.Values) { v.Del("idempotency_key") }, 400, "This form is missing its submission key. Reload the page and try again."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			form := scheduleForm(h, "bad-key-"+tt.name)
+			tt.change(form)
+			rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tt.path+"/meetings", form, tok, csrf, true)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d\n%s", rec.Code, tt.status, rec.Body)
+			}
+			if got := strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()); got != tt.msg {
+				t.Fatalf("message = %q, want %q", got, tt.msg)
+			}
+			if rec.Header().Get("HX-Retarget") != "#sfzoom-flash" {
+				t.Fatalf("HX-Retarget = %q", rec.Header().Get("HX-Retarget"))
+			}
+		})
+	}
+	t.Run("UnsupportedType", func(t *testing.T) {
+		rec, doc := h.do(t, http.MethodPost, "/app/records/Case/500xx000001aaaaAAA/meetings", scheduleForm(h, "bad-key-case"), tok, csrf, true)
+		want := `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`
+		if rec.Code != 400 || strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()) != want {
+			t.Fatalf("status %d, body %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("NoZoomUser", func(t *testing.T) {
+		h.sched.noZoom = true
+		defer func() { h.sched.noZoom = false }()
+		rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, "bad-key-nozoom"), tok, csrf, true)
+		if rec.Code != 403 || strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()) != identity.MsgNoZoomUser {
+			t.Fatalf("status %d, body %s", rec.Code, rec.Body)
+		}
+	})
+	t.Run("NoCSRF", func(t *testing.T) {
+		rec, _ := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, "bad-key-csrf"), tok, "", true)
+		if rec.Code != http.StatusForbidden {
+			t.Fatalf("status = %d, want 403", rec.Code)
+		}
+	})
+	if n := len(h.sched.meetings); n != 0 {
+		t.Fatalf("meetings after bad input = %d, want 0", n)
+	}
+}
+
+func TestRescheduleCancelAndHome(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, "form-key-0002"), tok, csrf, true)
+
+	_, home := h.do(t, http.MethodGet, "/app/home", nil, tok, csrf, false)
+	if got := home.Find(`[data-testid="meeting-topic"]`).Text(); got != "Renewal call" {
+		t.Fatalf("home meetings = %q", got)
+	}
+	loc, _ := time.LoadLocation("America/New_York")
+	newStart := h.now.Add(48 * time.Hour).In(loc).Format("2006-01-02T15:04")
+	rec, doc := h.do(t, http.MethodPost, "/app/meetings/1/reschedule", url.Values{"start": {newStart}, "duration": {"45"}}, tok, csrf, true)
+	if rec.Code != 200 || !strings.HasPrefix(doc.Find(`[data-testid="alert"] h2`).Text(), "Meeting moved to") {
+		t.Fatalf("reschedule = %d %s", rec.Code, rec.Body)
+	}
+	if h.sched.meetings[0].Duration != 45 {
+		t.Fatalf("duration = %d, want 45", h.sched.meetings[0].Duration)
+	}
+	rec, _ = h.do(t, http.MethodPost, "/app/meetings/1/reschedule", url.Values{"start": {"yesterday"}, "duration": {"45"}}, tok, csrf, true)
+	if rec.Code != 400 {
+		t.Fatalf("bad reschedule = %d, want 400", rec.Code)
+	}
+	rec, _ = h.do(t, http.MethodPost, "/app/meetings/x/cancel", url.Values{}, tok, csrf, true)
+	if rec.Code != 404 {
+		t.Fatalf("cancel of a bad id = %d, want 404", rec.Code)
+	}
+	rec, doc = h.do(t, http.MethodPost, "/app/meetings/1/cancel", url.Values{}, tok, csrf, true)
+	if rec.Code != 200 || doc.Find(`[data-testid="meetings-past"] [data-testid="meeting"]`).Length() != 1 {
+		t.Fatalf("cancel = %d %s", rec.Code, rec.Body)
+	}
+	_, home = h.do(t, http.MethodGet, "/app/home", nil, tok, csrf, false)
+	if home.Find(`[data-testid="empty-state"]`).Length() != 1 {
+		t.Fatalf("home after cancel shows meetings")
+	}
+}
+
+var _ = templates.MeetingsID

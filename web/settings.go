@@ -1,0 +1,255 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/sfzoom/sfzoom/internal/identity"
+	"github.com/sfzoom/sfzoom/internal/integrations"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/templates"
+)
+
+// UserAdmin is the identity admin (*identity.Resolver implements it).
+type UserAdmin interface {
+	Users(ctx context.Context, orgID string) ([]identity.UserStatus, error)
+	SetOverride(ctx context.Context, orgID, sfUserID, email string) (*sfzoom.UserMapping, error)
+	VerifyAll(ctx context.Context, orgID string) (matched, unmatched int, err error)
+}
+
+type orgSettingsStore interface {
+	FindOrgByID(ctx context.Context, orgID string) (*sfzoom.Org, error)
+	UpdateOrgSettings(ctx context.Context, orgID string, s sfzoom.OrgSettings) error
+}
+
+// HealthReporter gathers the Health tab and retries failed jobs.
+type HealthReporter interface {
+	Health(ctx context.Context, orgID string) (templates.HealthView, error)
+	RetryJob(ctx context.Context, id int64) error
+}
+
+// SettingsPages serves the admin settings (admins only).
+type SettingsPages struct {
+	Users       UserAdmin
+	Orgs        orgSettingsStore
+	Connections connectionFinder
+	// DisconnectSalesforce removes the org's integration connection.
+	DisconnectSalesforce func(ctx context.Context, orgID string) error
+	Health               HealthReporter
+	OAuth                *OAuth
+	ZoomMode             string // integrations.ZoomAuthS2S or ZoomAuthUser
+}
+
+// Register adds the settings routes to the /app group.
+func (p *SettingsPages) Register(g *echo.Group, h *Helpers) {
+	s := g.Group("/settings", requireAdmin(h))
+	s.GET("", p.handleSettings(h))
+	s.POST("/users/verify", p.handleVerifyAll(h))
+	s.POST("/users/:id/override", p.handleOverride(h))
+	s.POST("/org", p.handleOrgSave(h))
+	s.POST("/connections/salesforce/disconnect", p.handleDisconnect(h))
+	s.POST("/jobs/:id/retry", p.handleRetry(h))
+}
+
+func requireAdmin(h *Helpers) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if s := h.Session(c); s == nil || !s.IsAdmin {
+				return sfzoom.Errorf(sfzoom.EFORBIDDEN, "Only sfzoom admins can open Settings. Ask your Salesforce admin to assign you the sfzoom Admin permission set, then reload the page.")
+			}
+			return next(c)
+		}
+	}
+}
+
+var settingsTabs = map[string]bool{"users": true, "connections": true, "org": true, "health": true}
+
+// view loads the tab. Failures to load are shown on the tab (with what to
+// do), not as an error page, so an admin can still reach Connections.
+func (p *SettingsPages) view(c echo.Context, h *Helpers, tab string) (templates.SettingsView, error) {
+	ctx := c.Request().Context()
+	sess := h.Session(c)
+	meta := h.Meta(c, "")
+	v := templates.SettingsView{
+		Tab: tab, SessionToken: meta.SessionToken, CSRFToken: meta.CSRFToken, Loc: h.Location(c),
+		TabURL: func(t string) string { return h.Link(c, "/app/settings?tab="+url.QueryEscape(t)) },
+	}
+	switch tab {
+	case "users":
+		v.VerifyURL = h.Link(c, "/app/settings/users/verify")
+		users, err := p.Users.Users(ctx, sess.OrgID)
+		if err != nil {
+			if sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
+				return v, err
+			}
+			v.Error = sfzoom.ErrorMessage(err)
+		}
+		for _, u := range users {
+			row := templates.UserRow{SFUserID: u.SFUserID, Name: u.Name, Email: u.Email, Override: u.ZoomEmail, Status: "unchecked",
+				OverrideURL: h.Link(c, "/app/settings/users/"+url.PathEscape(u.SFUserID)+"/override")}
+			if m := u.Mapping; m != nil {
+				row.Status, row.ZoomEmail, row.Detail, row.Verified = m.Status, m.ZoomEmail, m.Detail, m.VerifiedAt
+				if m.Status == sfzoom.MappingMatched && m.Source == sfzoom.MappingSourceOverride {
+					row.Status = "override"
+				}
+			}
+			v.Users = append(v.Users, row)
+		}
+	case "connections":
+		v.ZoomMode = p.ZoomMode
+		sf := templates.ConnectionRow{Label: "Salesforce integration connection", TestID: "connection-salesforce", Status: "not_connected",
+			Detail:     "Needed for logging meetings, the Users tab and record access checks. Connect as a Salesforce user who can read and write Events.",
+			ConnectURL: p.OAuth.StartURL(c, h, OAuthSalesforce)}
+		if conn, err := p.Connections.FindConnection(ctx, sess.OrgID, sfzoom.ProviderSalesforce, "integration"); err == nil {
+			sf.Status, sf.Detail = conn.Status, conn.Detail
+			sf.DisconnectURL = h.Link(c, "/app/settings/connections/salesforce/disconnect")
+		} else if sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+			return v, err
+		}
+		zm := templates.ConnectionRow{Label: "Zoom (Server-to-Server OAuth)", TestID: "connection-zoom", Status: "not_connected",
+			Detail: "Connects with the account credentials from the server configuration on first use."}
+		if p.ZoomMode == integrations.ZoomAuthUser {
+			zm.Label = "Zoom (each rep connects their own account)"
+			zm.Detail = "Reps connect Zoom on the sfzoom home page. You can connect your own account here."
+			zm.ConnectURL = p.OAuth.StartURL(c, h, OAuthZoom)
+			if conn, err := p.Connections.FindConnection(ctx, sess.OrgID, sfzoom.ProviderZoomUser, sess.UserID); err == nil {
+				zm.Status = conn.Status
+			}
+		} else if conn, err := p.Connections.FindConnection(ctx, "", sfzoom.ProviderZoomS2S, "account"); err == nil {
+			zm.Status, zm.Detail = conn.Status, conn.Detail
+		}
+		v.Connections = []templates.ConnectionRow{sf, zm}
+	case "org":
+		v.OrgURL = h.Link(c, "/app/settings/org")
+		org, err := p.Orgs.FindOrgByID(ctx, sess.OrgID)
+		if err != nil {
+			return v, err
+		}
+		v.Org = org.Settings
+	case "health":
+		hv, err := p.Health.Health(ctx, sess.OrgID)
+		if err != nil {
+			return v, err
+		}
+		for i := range hv.FailedJobs {
+			hv.FailedJobs[i].RetryURL = h.Link(c, "/app/settings/jobs/"+strconv.FormatInt(hv.FailedJobs[i].ID, 10)+"/retry")
+		}
+		v.Health = hv
+	}
+	return v, nil
+}
+
+func (p *SettingsPages) handleSettings(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		tab := c.QueryParam("tab")
+		if tab == "" {
+			tab = "users"
+		}
+		if !settingsTabs[tab] {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "There is no settings tab %q. Use the tabs at the top of Settings.", tab)
+		}
+		v, err := p.view(c, h, tab)
+		if err != nil {
+			return err
+		}
+		return h.Render(c, http.StatusOK, templates.SettingsPage(h.Meta(c, "Settings"), v))
+	}
+}
+
+// panel re-renders a tab with a message (the htmx answer to an action).
+func (p *SettingsPages) panel(c echo.Context, h *Helpers, tab, msg string) error {
+	v, err := p.view(c, h, tab)
+	if err != nil {
+		return err
+	}
+	v.Message = msg
+	return h.Render(c, http.StatusOK, templates.SettingsPanel(v))
+}
+
+func (p *SettingsPages) handleOverride(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Param("id")
+		if !salesforce.ValidID(id) {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "That Salesforce user doesn't exist. Reload Settings.")
+		}
+		email := strings.TrimSpace(c.FormValue("zoom_email"))
+		if len(email) > 254 {
+			return sfzoom.Errorf(sfzoom.EINVALID, "That email address is too long.")
+		}
+		m, err := p.Users.SetOverride(c.Request().Context(), h.Session(c).OrgID, id, email)
+		if err != nil {
+			return err
+		}
+		msg := "Saved. " + m.SFName + " is matched to Zoom user " + m.ZoomEmail + "."
+		if m.Status != sfzoom.MappingMatched {
+			msg = "Saved, but " + m.SFName + " has no Zoom user yet: " + m.Detail
+		}
+		return p.panel(c, h, "users", msg)
+	}
+}
+
+func (p *SettingsPages) handleVerifyAll(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		matched, unmatched, err := p.Users.VerifyAll(c.Request().Context(), h.Session(c).OrgID)
+		if err != nil {
+			return err
+		}
+		return p.panel(c, h, "users", strconv.Itoa(matched)+" users matched to Zoom, "+strconv.Itoa(unmatched)+" without a Zoom user.")
+	}
+}
+
+func (p *SettingsPages) handleOrgSave(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		orgID := h.Session(c).OrgID
+		var domains []string
+		for _, d := range strings.FieldsFunc(c.FormValue("internal_domains"), func(r rune) bool { return r == '\n' || r == ',' || r == ' ' || r == '\r' }) {
+			domains = append(domains, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(d), "@")))
+		}
+		if len(domains) > 50 {
+			return sfzoom.Errorf(sfzoom.EINVALID, "Enter at most 50 internal domains.")
+		}
+		s := sfzoom.OrgSettings{
+			InternalDomains: domains, ActivityMode: c.FormValue("activity_mode"),
+			MeetingDefaults: sfzoom.MeetingSettings{
+				WaitingRoom: c.FormValue("waiting_room") == "1", JoinBeforeHost: c.FormValue("join_before_host") == "1",
+				MeetingAuthentication: c.FormValue("meeting_authentication") == "1", AutoRecordingCloud: c.FormValue("auto_recording_cloud") == "1",
+			},
+		}
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		if err := p.Orgs.UpdateOrgSettings(ctx, orgID, s); err != nil {
+			return err
+		}
+		return p.panel(c, h, "org", "Settings saved.")
+	}
+}
+
+func (p *SettingsPages) handleDisconnect(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := p.DisconnectSalesforce(c.Request().Context(), h.Session(c).OrgID); err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+			return err
+		}
+		return p.panel(c, h, "connections", "Salesforce is disconnected. Meetings are not logged until someone connects again.")
+	}
+}
+
+func (p *SettingsPages) handleRetry(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+		if err != nil || id <= 0 {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "That job doesn't exist. Reload the Health tab.")
+		}
+		if err := p.Health.RetryJob(c.Request().Context(), id); err != nil {
+			return err
+		}
+		return p.panel(c, h, "health", "Job "+strconv.FormatInt(id, 10)+" will run again shortly.")
+	}
+}

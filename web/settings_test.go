@@ -1,0 +1,150 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/sfzoom/sfzoom/internal/identity"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/templates"
+)
+
+type fakeUserAdmin struct {
+	overrides map[string]string
+}
+
+func (f *fakeUserAdmin) Users(context.Context, string) ([]identity.UserStatus, error) {
+	return []identity.UserStatus{
+		{SFUserID: tRep, Name: "Riley Chen", Email: "riley@acme.example", ZoomEmail: f.overrides[tRep],
+			Mapping: &sfzoom.UserMapping{Status: sfzoom.MappingMatched, Source: sfzoom.MappingSourceEmail, ZoomEmail: "riley@acme.example"}},
+		{SFUserID: tAdmin, Name: "Alex Morgan", Email: "alex@acme.example",
+			Mapping: &sfzoom.UserMapping{Status: sfzoom.MappingUnmatched, Detail: "No Zoom user has the email alex@acme.example. Set a Zoom email override."}},
+	}, nil
+}
+
+func (f *fakeUserAdmin) SetOverride(_ context.Context, org, id, email string) (*sfzoom.UserMapping, error) {
+	if email == "bad" {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "\"bad\" is not an email address. Enter the Zoom login email, like name@example.com.")
+	}
+	if f.overrides == nil {
+		f.overrides = map[string]string{}
+	}
+	f.overrides[id] = email
+	return &sfzoom.UserMapping{SFName: "Riley Chen", Status: sfzoom.MappingMatched, Source: sfzoom.MappingSourceOverride, ZoomEmail: email}, nil
+}
+
+func (f *fakeUserAdmin) VerifyAll(context.Context, string) (int, int, error) { return 1, 1, nil }
+
+type noConnections struct{}
+
+func (noConnections) FindConnection(context.Context, string, string, string) (*sfzoom.Connection, error) {
+	return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "no connection")
+}
+
+type fakeHealth struct{}
+
+func (fakeHealth) Health(context.Context, string) (templates.HealthView, error) {
+	return templates.HealthView{APIUsed: 12, APIMax: 15000, BudgetKnown: true, QueueDepth: map[string]int{"available": 2},
+		FailedJobs:    []templates.JobRow{{ID: 7, Kind: "upsert_event", Attempt: 3, Error: "salesforce down"}},
+		MissingFields: []string{"Event.Zoom_Meeting_ID__c (Text)"}, DeployCommand: "sf project deploy start"}, nil
+}
+
+func (fakeHealth) RetryJob(_ context.Context, id int64) error {
+	if id != 7 {
+		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Job not found.")
+	}
+	return nil
+}
+
+func TestSettings_AdminOnly(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	rec, doc := h.do(t, http.MethodGet, "/app/settings", nil, tok, csrf, false)
+	if rec.Code != http.StatusForbidden || !strings.Contains(doc.Find(`[data-testid="error-message"]`).Text(), "Only sfzoom admins can open Settings") {
+		t.Fatalf("rep GET settings = %d %s", rec.Code, rec.Body)
+	}
+	rec, _ = h.do(t, http.MethodPost, "/app/settings/org", url.Values{"activity_mode": {"direct"}}, tok, csrf, true)
+	if rec.Code != http.StatusForbidden {
+		t.Fatalf("rep POST org settings = %d, want 403", rec.Code)
+	}
+}
+
+func TestSettings_Tabs(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tAdmin, true)
+	tests := []struct{ tab, sel, want string }{
+		{"users", `[data-testid="user-row"] [data-testid="badge"]`, "matched"},
+		{"connections", `[data-testid="connection-salesforce"] [data-testid="badge"]`, "not_connected"},
+		{"org", `input[name="activity_mode"][checked]`, ""},
+		{"health", `[data-testid="api-budget"]`, "12 of 15000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.tab, func(t *testing.T) {
+			rec, doc := h.do(t, http.MethodGet, "/app/settings?tab="+tt.tab, nil, tok, csrf, false)
+			if rec.Code != 200 {
+				t.Fatalf("status = %d\n%s", rec.Code, rec.Body)
+			}
+			s := doc.Find(tt.sel).First()
+			if s.Length() == 0 {
+				t.Fatalf("%s not found", tt.sel)
+			}
+			if tt.want != "" && strings.Join(strings.Fields(s.Text()), " ") != tt.want {
+				t.Fatalf("%s = %q, want %q", tt.sel, s.Text(), tt.want)
+			}
+		})
+	}
+	rec, _ := h.do(t, http.MethodGet, "/app/settings?tab=nope", nil, tok, csrf, false)
+	if rec.Code != 404 {
+		t.Fatalf("unknown tab = %d, want 404", rec.Code)
+	}
+	_, doc := h.do(t, http.MethodGet, "/app/settings?tab=connections", nil, tok, csrf, false)
+	href, _ := doc.Find(`[data-testid="connection-salesforce"] a[data-popup]`).Attr("href")
+	if !strings.HasPrefix(href, "/oauth/salesforce/start?t=") {
+		t.Fatalf("connect link = %q", href)
+	}
+	_, doc = h.do(t, http.MethodGet, "/app/settings?tab=health", nil, tok, csrf, false)
+	if got, _ := doc.Find(`[data-testid="retry-job"]`).Attr("hx-post"); !strings.HasPrefix(got, "/app/settings/jobs/7/retry") {
+		t.Fatalf("retry URL = %q", got)
+	}
+}
+
+func TestSettings_Actions(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tAdmin, true)
+	tests := []struct {
+		name   string
+		path   string
+		form   url.Values
+		status int
+		msg    string
+	}{
+		{"Override", "/app/settings/users/" + tRep + "/override", url.Values{"zoom_email": {"riley@zoom.example"}}, 200, "Saved. Riley Chen is matched to Zoom user riley@zoom.example."},
+		{"OverrideBadEmail", "/app/settings/users/" + tRep + "/override", url.Values{"zoom_email": {"bad"}}, 400, "\"bad\" is not an email address. Enter the Zoom login email, like name@example.com."},
+		{"OverrideBadUser", "/app/settings/users/nobody/override", url.Values{"zoom_email": {"a@b.example"}}, 404, "That Salesforce user doesn't exist. Reload Settings."},
+		{"VerifyAll", "/app/settings/users/verify", url.Values{}, 200, "1 users matched to Zoom, 1 without a Zoom user."},
+		{"OrgSave", "/app/settings/org", url.Values{"internal_domains": {"acme.example\n@acme.co.uk"}, "activity_mode": {"platform_event"}, "join_before_host": {"1"}}, 200, "Settings saved."},
+		{"OrgBadDomain", "/app/settings/org", url.Values{"internal_domains": {"not a domain"}, "activity_mode": {"direct"}}, 400, "\"not\" is not an email domain; use a form like example.com."},
+		{"OrgBadMode", "/app/settings/org", url.Values{"activity_mode": {"carrier pigeon"}}, 400, "Activity mode must be \"direct\" or \"platform_event\"."},
+		{"Disconnect", "/app/settings/connections/salesforce/disconnect", url.Values{}, 200, "Salesforce is disconnected. Meetings are not logged until someone connects again."},
+		{"Retry", "/app/settings/jobs/7/retry", url.Values{}, 200, "Job 7 will run again shortly."},
+		{"RetryUnknown", "/app/settings/jobs/8/retry", url.Values{}, 404, "Job not found."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec, doc := h.do(t, http.MethodPost, tt.path, tt.form, tok, csrf, true)
+			if rec.Code != tt.status {
+				t.Fatalf("status = %d, want %d\n%s", rec.Code, tt.status, rec.Body)
+			}
+			if got := strings.TrimSpace(doc.Find(`[data-testid="alert"] h2`).First().Text()); got != tt.msg {
+				t.Fatalf("message = %q, want %q", got, tt.msg)
+			}
+		})
+	}
+	if got := h.orgs.org.Settings; got.ActivityMode != "platform_event" || !got.MeetingDefaults.JoinBeforeHost ||
+		strings.Join(got.InternalDomains, ",") != "acme.example,acme.co.uk" {
+		t.Fatalf("saved settings = %+v", got)
+	}
+}

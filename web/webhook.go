@@ -1,0 +1,202 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/riverqueue/river"
+
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+)
+
+// ZoomWebhookPath is where Zoom delivers events.
+const ZoomWebhookPath = "/webhooks/zoom"
+
+// DefaultWebhookMaxBody bounds a delivery; Zoom's largest events (a
+// recording with many files) are a few tens of kilobytes.
+const DefaultWebhookMaxBody = 256 << 10
+
+// webhookDeadline keeps the answer well inside Zoom's 3-second limit: past
+// it the store call is abandoned and Zoom is told to retry (503).
+const webhookDeadline = 2500 * time.Millisecond
+
+// webhookStore is what the webhook needs from the store.
+type webhookStore interface {
+	CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, jobs ...store.Job) error
+	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID string) (string, error)
+}
+
+// ZoomWebhook serves POST /webhooks/zoom: it verifies the signature on the
+// raw bytes, answers Zoom's URL validation, recognises duplicate deliveries
+// by meaning, and stores the (redacted) event together with its
+// post-meeting job in one transaction before answering 2xx. Register it with
+// web.Options.Routes.
+type ZoomWebhook struct {
+	Secret []byte
+	Store  webhookStore
+	// MaxBody bounds the body (DefaultWebhookMaxBody when 0): larger → 413.
+	MaxBody int64
+	// SettleDelay postpones the meeting.ended job so the recording and the
+	// summary, which Zoom sends shortly after, are usually ready when it runs.
+	SettleDelay time.Duration
+	// FollowUpDelay further postpones recording/summary jobs, so the
+	// meeting.ended job normally runs first and they find their data stored.
+	FollowUpDelay time.Duration
+	Now           func() time.Time
+	Logger        *slog.Logger
+}
+
+// Register adds the route.
+func (w *ZoomWebhook) Register(e *echo.Echo, h *Helpers) {
+	e.POST(ZoomWebhookPath, w.handle, h.NotFrameable())
+}
+
+// webhookJobEvents are the events that (re)log a meeting occurrence.
+var webhookJobEvents = map[string]bool{
+	zoom.EventMeetingEnded:        true,
+	zoom.EventRecordingCompleted:  true,
+	zoom.EventSummaryCompleted:    true,
+	zoom.EventTranscriptCompleted: true,
+}
+
+func (w *ZoomWebhook) handle(c echo.Context) error {
+	now := time.Now
+	if w.Now != nil {
+		now = w.Now
+	}
+	log := w.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	limit := w.MaxBody
+	if limit <= 0 {
+		limit = DefaultWebhookMaxBody
+	}
+	req := c.Request()
+	if req.ContentLength > limit {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The webhook body is too large.")
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "The webhook body could not be read.")
+	}
+	if int64(len(body)) > limit {
+		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The webhook body is too large.")
+	}
+	t := now()
+	if err := zoom.VerifyWebhook(w.Secret, req.Header.Get(zoom.HeaderTimestamp), req.Header.Get(zoom.HeaderSignature), body, t); err != nil {
+		log.WarnContext(req.Context(), "zoom webhook rejected", "reason", "signature", "err", err.Error())
+		return err
+	}
+	ev, err := zoom.ParseWebhook(body)
+	if err != nil {
+		return err
+	}
+	if ev.Event == zoom.EventURLValidation {
+		return c.JSON(http.StatusOK, zoom.URLValidationResponse(w.Secret, ev.PlainToken))
+	}
+	if ev.EventTS > t.Add(zoom.MaxWebhookFutureSkew).UnixMilli() {
+		return sfzoom.Errorf(sfzoom.EINVALID, "The event timestamp is in the future.")
+	}
+	payload, err := RedactWebhookPayload(body)
+	if err != nil {
+		return sfzoom.WrapError(sfzoom.EINVALID, err, "The webhook payload is not valid JSON.")
+	}
+
+	ctx, cancel := context.WithTimeout(req.Context(), webhookDeadline)
+	defer cancel()
+	orgID, err := w.Store.FindOrgForZoom(ctx, ev.MeetingID, ev.HostID)
+	if err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		return unavailable(err)
+	}
+	stored := &sfzoom.WebhookEvent{OrgID: orgID, DedupeKey: ev.DedupeKey, EventType: ev.Event, MeetingUUID: ev.MeetingUUID,
+		EventTS: ev.EventTS, Payload: payload, ReceivedAt: t}
+	var js []store.Job
+	if webhookJobEvents[ev.Event] && ev.MeetingUUID != "" {
+		delay := w.SettleDelay
+		if ev.Event != zoom.EventMeetingEnded {
+			delay += w.FollowUpDelay
+		}
+		opts := &river.InsertOpts{}
+		if delay > 0 {
+			opts.ScheduledAt = t.Add(delay)
+		}
+		js = append(js, store.Job{Args: jobs.LogMeetingArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID, MeetingUUID: ev.MeetingUUID, Trigger: ev.Event}, InsertOpts: opts})
+	}
+	err = w.Store.CreateWebhookEvent(ctx, stored, js...)
+	switch {
+	case sfzoom.ErrorCode(err) == sfzoom.ECONFLICT:
+		return c.JSON(http.StatusOK, map[string]string{"status": "duplicate"})
+	case err != nil:
+		return unavailable(err)
+	}
+	log.InfoContext(req.Context(), "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(js))
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// unavailable turns our own failure into a 503, never a 4xx, so Zoom retries.
+func unavailable(err error) error {
+	if errors.Is(err, context.DeadlineExceeded) || sfzoom.ErrorCode(err) != sfzoom.EUNAVAILABLE {
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("web: zoom webhook: %w", err), "sfzoom could not store the event; Zoom will retry.")
+	}
+	return fmt.Errorf("web: zoom webhook: %w", err)
+}
+
+// RedactWebhookPayload returns the body with every secret and Zoom URL
+// removed, at any depth: download_token, download_access_token and any key
+// containing "token", every key ending in "url" (download_url, play_url,
+// share_url, join_url, …) and passwords/passcodes. Numbers are kept exactly.
+func RedactWebhookPayload(body []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, fmt.Errorf("web: redact webhook: %w", err)
+	}
+	if dec.More() {
+		return nil, errors.New("web: redact webhook: trailing data")
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(redact(v)); err != nil {
+		return nil, fmt.Errorf("web: redact webhook: %w", err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+func sensitiveKey(k string) bool {
+	k = strings.ToLower(k)
+	return strings.Contains(k, "token") || strings.HasSuffix(k, "url") || strings.Contains(k, "password") ||
+		strings.Contains(k, "passcode") || strings.Contains(k, "secret")
+}
+
+func redact(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			if sensitiveKey(k) {
+				delete(t, k)
+				continue
+			}
+			t[k] = redact(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = redact(x)
+		}
+	}
+	return v
+}
