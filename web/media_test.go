@@ -94,4 +94,3 @@ func TestHandleRecordingMedia(t *testing.T) {
 		})
 	}
 }
-

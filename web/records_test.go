@@ -16,8 +16,8 @@ import (
 	"github.com/sfzoom/sfzoom/internal/identity"
 	"github.com/sfzoom/sfzoom/internal/scheduling"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
-	"github.com/sfzoom/sfzoom/web"
 	"github.com/sfzoom/sfzoom/templates"
+	"github.com/sfzoom/sfzoom/web"
 )
 
 const (

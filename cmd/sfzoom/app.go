@@ -123,7 +123,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		PublicURL:      cfg.PublicURL,
 		FrameAncestors: cfg.FrameAncestors,
 		Version:        version(),
-		Routes:         append(a.wireActivity(), routes...),
+		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: (&schemaCheck{
+			store: be.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
+		Routes: append(a.wireActivity(), routes...),
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: cfg.CanvasConsumerSecrets,
 			Sessions:        sessions,

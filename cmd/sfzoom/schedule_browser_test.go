@@ -88,6 +88,11 @@ func frameFor(t *testing.T, ctx context.Context, d *demo.Demo, userID, object, i
 			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
 				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
 				t.Cleanup(cancel)
+				// Attach with a context without a deadline: cancelling the
+				// first call's context would detach the target.
+				if _, err := chromedp.Run(fctx, chromedp.Evaluate[bool]("true")); err != nil {
+					t.Fatalf("attach to the iframe: %v", err)
+				}
 				waitJS(t, fctx, `document.readyState === "complete" && !!window.htmx && !!document.querySelector('[data-testid="schedule-form"]')`, "the record page in the iframe")
 				return fctx
 			}
@@ -100,17 +105,29 @@ func frameFor(t *testing.T, ctx context.Context, d *demo.Demo, userID, object, i
 
 func waitJS(t *testing.T, ctx context.Context, expr, what string) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if _, err := chromedp.Run(sctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(15*time.Second))); err != nil {
-		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-		t.Fatalf("waiting for %s: %v\npage: %s", what, err, body)
+	// Poll by hand: a navigation inside the frame replaces the JavaScript
+	// context, which a single Poll call reports as an error.
+	deadline := time.Now().Add(20 * time.Second)
+	var lastErr error
+	for time.Now().Before(deadline) {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](`!!(`+expr+`)`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		lastErr = err
+		time.Sleep(100 * time.Millisecond)
 	}
+	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	t.Fatalf("waiting for %s: %v\npage: %s", what, lastErr, body)
 }
 
 func click(t *testing.T, ctx context.Context, sel string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector(`+strconv.Quote(sel)+`).click(), true)`)); err != nil {
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, chromedp.Click(chromedp.CSS(sel))); err != nil {
 		t.Fatalf("click %s: %v", sel, err)
 	}
 }

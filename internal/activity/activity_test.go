@@ -176,7 +176,9 @@ func newEnv(t *testing.T, mode string, work bool) *env {
 
 type lateLogger struct{ p *jobs.MeetingLogger }
 
-func (l lateLogger) LogMeeting(ctx context.Context, a jobs.LogMeetingArgs) error { return (*l.p).LogMeeting(ctx, a) }
+func (l lateLogger) LogMeeting(ctx context.Context, a jobs.LogMeetingArgs) error {
+	return (*l.p).LogMeeting(ctx, a)
+}
 
 func zoomAPICalls(z *zoomtest.Server) int {
 	n := 0

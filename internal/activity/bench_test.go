@@ -3,9 +3,9 @@ package activity_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -84,4 +84,5 @@ func (r *bytesReadCloser) Read(p []byte) (int, error) {
 	r.i += n
 	return n, nil
 }
+
 var ioEOF = io.EOF

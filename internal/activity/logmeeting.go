@@ -28,8 +28,8 @@ const leaseTTL = 5 * time.Minute
 
 // fetched is what Zoom told us about an occurrence.
 type fetched struct {
-	Participants []*zoom.Participant `json:"participants"`
-	Recording    *zoom.Recording     `json:"recording,omitempty"`
+	Participants []*zoom.Participant  `json:"participants"`
+	Recording    *zoom.Recording      `json:"recording,omitempty"`
 	Summary      *zoom.MeetingSummary `json:"summary,omitempty"`
 }
 

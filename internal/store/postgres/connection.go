@@ -13,7 +13,8 @@ const connectionColumns = `id, org_id, provider, subject, status, scopes, detail
 
 // CreateConnection stores c (ECONFLICT if (OrgID, Provider, Subject) exists).
 func (s *Store) CreateConnection(ctx context.Context, c *sfzoom.Connection) error {
-	if c.OrgID == "" || c.Provider == "" {
+	// The account-wide Zoom S2S connection belongs to no org (integrations).
+	if (c.OrgID == "" && c.Provider != sfzoom.ProviderZoomS2S) || c.Provider == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Connection needs an org and a provider.")
 	}
 	tx, err := s.begin(ctx)
