@@ -449,3 +449,39 @@ func TestPlatformEventMode(t *testing.T) {
 		t.Fatalf("Salesforce API calls = %d, want ≤ 2", n)
 	}
 }
+
+// TestScheduledEventCountedOnce: sfzoom wrote the Event when the rep
+// scheduled the meeting (keyed by the same occurrence UUID). Logging the
+// meeting updates that Event in place — one Event, its join URL kept — and
+// counts the meeting once, however often the job runs.
+func TestScheduledEventCountedOnce(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, false)
+	ctx := context.Background()
+	joinURL := "https://zoom.example/j/123"
+	if _, _, err := e.cl.sc.Upsert(ctx, salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, e.meeting.UUID, salesforce.Fields{
+		salesforce.FieldSubject: "Globex renewal", salesforce.FieldWhatID: e.seed.OpportunityIDs[0],
+		salesforce.FieldLocation: joinURL, salesforce.FieldStartDateTime: time.Now().Add(-40 * time.Minute),
+		salesforce.FieldEndDateTime: time.Now().Add(-10 * time.Minute),
+	}); err != nil {
+		t.Fatal(err)
+	}
+	uuid := endQuietly(t, e)
+	if uuid != e.meeting.UUID {
+		t.Fatalf("ended occurrence %q differs from the scheduled UUID %q", uuid, e.meeting.UUID)
+	}
+	for range 3 {
+		if err := e.p.LogMeeting(ctx, endedArgs(e, uuid)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs := e.events(t)
+	if len(evs) != 1 {
+		t.Fatalf("%d Events, want the scheduled one updated in place", len(evs))
+	}
+	if evs[0]["Location"] != joinURL || evs[0]["Zoom_Logged_At__c"] == nil {
+		t.Errorf("Event Location = %v, Zoom_Logged_At__c = %v; want the join URL kept and the logged marker set", evs[0]["Location"], evs[0]["Zoom_Logged_At__c"])
+	}
+	if c := e.opp(t)["Meeting_Count__c"]; c != 1.0 {
+		t.Fatalf("Meeting_Count__c = %v, want 1", c)
+	}
+}

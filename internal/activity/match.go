@@ -82,6 +82,7 @@ type related struct {
 type lookup struct {
 	eventID     string // the occurrence's Event, when it already exists
 	eventWhatID string
+	eventLogged bool                     // the Event already carries Zoom_Logged_At__c: its meeting was counted
 	matches     map[string]*sfzoom.Match // email → match, cache hits included
 	related     related
 	accountIDs  []string // Accounts of matched Contacts, for the fallback derivation
@@ -144,7 +145,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 		return err
 	}
 	if direct {
-		if err := add("evt", salesforce.Select(salesforce.FieldID, salesforce.FieldWhatID).From(salesforce.ObjectEvent).
+		if err := add("evt", salesforce.Select(salesforce.FieldID, salesforce.FieldWhatID, salesforce.FieldZoomLoggedAt).From(salesforce.ObjectEvent).
 			Where(salesforce.Eq(salesforce.FieldZoomMeetingID, uuid))); err != nil {
 			return nil, err
 		}
@@ -222,6 +223,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 			case ref == "evt":
 				if len(recs) > 0 {
 					lk.eventID, lk.eventWhatID = recs[0].ID(), recs[0].String(salesforce.FieldWhatID)
+					lk.eventLogged = recs[0].String(salesforce.FieldZoomLoggedAt) != ""
 				}
 			case strings.HasPrefix(ref, "con"):
 				for _, r := range recs {

@@ -215,9 +215,11 @@ func TaskExternalID(meetingUUID string, n int) string {
 
 // writeDirect upserts the Event, updates the Opportunity roll-ups and
 // upserts the Tasks in ONE all-or-none composite call. Meeting_Count__c is
-// incremented only when the Event is new (or moved to this Opportunity):
-// the increment and the Event's creation commit together or not at all, so
-// however often the job runs the meeting is counted once.
+// incremented only when the Event has not been logged yet (it is new, was
+// created at scheduling time without Zoom_Logged_At__c, or moved to this
+// Opportunity): the increment and the Event's Zoom_Logged_At__c commit
+// together or not at all, so however often the job runs the meeting is
+// counted once.
 func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurrence, lk *lookup) (string, error) {
 	ev := salesforce.Fields{
 		salesforce.FieldSubject:        truncate("Zoom: "+o.topic, 255),
@@ -225,7 +227,11 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		salesforce.FieldEndDateTime:    o.end,
 		salesforce.FieldDurationInMins: o.minutes(),
 		salesforce.FieldDescription:    o.description(),
-		salesforce.FieldLocation:       "Zoom",
+		salesforce.FieldZoomLoggedAt:   p.now().UTC(),
+	}
+	if lk.eventID == "" {
+		// An Event made at scheduling time keeps its join URL as location.
+		ev[salesforce.FieldLocation] = "Zoom"
 	}
 	if o.whoID != "" {
 		ev[salesforce.FieldWhoID] = o.whoID
@@ -245,7 +251,7 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		if o.overview != "" {
 			opp[salesforce.FieldLastMeetingSummary] = truncate(o.overview, 32000)
 		}
-		if o.hasCount && (lk.eventID == "" || lk.eventWhatID != o.whatID) {
+		if o.hasCount && (lk.eventID == "" || !lk.eventLogged || lk.eventWhatID != o.whatID) {
 			opp[salesforce.FieldMeetingCount] = o.count + 1
 		}
 		steps = append(steps, salesforce.UpdateRequest("opp", salesforce.ObjectOpportunity, o.whatID, opp))

@@ -94,6 +94,10 @@ const (
 	// Activity (Event and Task).
 	FieldZoomMeetingID    Field = "Zoom_Meeting_ID__c"
 	FieldZoomRecordingURL Field = "Zoom_Recording_URL__c"
+	// FieldZoomLoggedAt is set when the post-meeting pipeline logs attendance,
+	// in the same all-or-none write as the Opportunity roll-up, so an Event
+	// created at scheduling time is still counted exactly once.
+	FieldZoomLoggedAt Field = "Zoom_Logged_At__c"
 	// User.
 	FieldZoomEmail Field = "Zoom_Email__c"
 	// Opportunity.
@@ -153,6 +157,7 @@ func CustomFields() []FieldSpec {
 	return []FieldSpec{
 		{Object: act, Field: string(FieldZoomMeetingID), Type: TypeText, Length: 255, ExternalID: true, Unique: true},
 		{Object: act, Field: string(FieldZoomRecordingURL), Type: TypeURL},
+		{Object: act, Field: string(FieldZoomLoggedAt), Type: TypeDateTime},
 		{Object: usr, Field: string(FieldZoomEmail), Type: TypeEmail},
 		{Object: opp, Field: string(FieldLastMeetingDate), Type: TypeDate},
 		{Object: opp, Field: string(FieldMeetingCount), Type: TypeNumber, Length: 18},

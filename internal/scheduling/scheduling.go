@@ -547,13 +547,25 @@ func eventFields(m *sfzoom.Meeting, who, what string) salesforce.Fields {
 	return f
 }
 
+// EventExternalID is the Zoom_Meeting_ID__c of a meeting's Event: the
+// occurrence's UUID, the same key the post-meeting pipeline upserts by, so
+// the Event written at scheduling time is the one later updated with the
+// attendance (one Event per occurrence). The numeric id is a fallback for a
+// meeting whose UUID Zoom did not return.
+func EventExternalID(m *sfzoom.Meeting) string {
+	if m.ZoomUUID != "" {
+		return m.ZoomUUID
+	}
+	return strconv.FormatInt(m.ZoomMeetingID, 10)
+}
+
 // writeEvent upserts m's Event and records its id.
 func (s *Service) writeEvent(ctx context.Context, m *sfzoom.Meeting, who, what string) error {
 	sf, err := s.opts.Salesforce(ctx, m.OrgID)
 	if err != nil {
 		return err
 	}
-	id, _, err := sf.Upsert(ctx, salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, strconv.FormatInt(m.ZoomMeetingID, 10), eventFields(m, who, what))
+	id, _, err := sf.Upsert(ctx, salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, EventExternalID(m), eventFields(m, who, what))
 	if err != nil {
 		return fmt.Errorf("scheduling: upsert event: %w", err)
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -109,7 +108,7 @@ func TestScheduleOK(t *testing.T) {
 		t.Fatalf("Event %s not in the fake org", m.SFEventID)
 	}
 	want := map[string]any{
-		"Zoom_Meeting_ID__c": strconv.FormatInt(m.ZoomMeetingID, 10), "Location": m.JoinURL,
+		"Zoom_Meeting_ID__c": m.ZoomUUID, "Location": m.JoinURL, // the occurrence UUID, as the pipeline keys it
 		"WhoId": e.seed.ContactIDs[0], "WhatId": e.seed.OpportunityIDs[0], "Subject": "Globex - Platform Renewal",
 		"OwnerId": e.seed.RepID,
 	}
