@@ -36,7 +36,7 @@ func TestRecordLink(t *testing.T) {
 	st := linkStore{
 		org: &sfzoom.Org{ID: org, InstanceURL: "https://acme.my.salesforce.com"},
 		logs: map[string]*sfzoom.ActivityLog{
-			org + "|" + uuid:   {OrgID: org, MeetingUUID: uuid, RelatedRecordID: "0065g000000000IAAQ", SFEventID: "00U5g000000000XAAQ"},
+			org + "|" + uuid:    {OrgID: org, MeetingUUID: uuid, RelatedRecordID: "0065g000000000IAAQ", SFEventID: "00U5g000000000XAAQ"},
 			org + "|" + "noRel": {OrgID: org, MeetingUUID: "noRel", SFEventID: "00U5g000000000XAAQ"},
 		},
 	}
