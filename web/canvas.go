@@ -27,6 +27,7 @@ const (
 	csrfField     = "_csrf"
 	ctxKeySession = "sfzoom.session"
 	ctxKeyToken   = "sfzoom.session_token"
+	ctxKeyExpired = "sfzoom.expired_session" // for the "session expired" page only
 )
 
 // TokenChecker proves that the OAuth token inside a signed request is still
@@ -207,6 +208,9 @@ func (h *canvasHandler) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		s, err := h.opts.Sessions.Decode(token)
 		if err != nil {
+			if exp, ok := h.opts.Sessions.Expired(token); ok {
+				c.Set(ctxKeyExpired, &exp)
+			}
 			return err
 		}
 		if isUnsafe(c.Request().Method) {

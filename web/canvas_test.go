@@ -61,10 +61,7 @@ type harness struct {
 
 func newHarness(t testing.TB, checker web.TokenChecker) *harness {
 	t.Helper()
-	key := make([]byte, 32)
-	for i := range key {
-		key[i] = byte(i)
-	}
+	key := testKey()
 	h := &harness{orgs: &fakeOrgs{}, now: time.Now()}
 	codec, err := appsession.NewCodec([][]byte{key})
 	if err != nil {
@@ -367,4 +364,52 @@ func between(s, start, end string) string {
 	}
 	v, _, _ := strings.Cut(after, end)
 	return v
+}
+
+// TestSession_ExpiredPageOffersRepost: an expired session gets a 401 page
+// that loads the org's Canvas SDK and offers to ask Salesforce for a fresh
+// signed request, instead of a dead end.
+func TestSession_ExpiredPageOffersRepost(t *testing.T) {
+	h := newHarness(t, nil)
+	clock := time.Now().Add(-2 * time.Hour) // the session was issued two hours ago
+	codec, err := appsession.NewCodec([][]byte{testKey()}, appsession.WithClock(func() time.Time { return clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, _, err := codec.Encode(appsession.Session{OrgID: orgA, UserID: userA, RecordObject: "Opportunity", RecordID: oppID,
+		InstanceURL: "https://acme.my.salesforce.com", TargetOrigin: "https://acme.lightning.force.com", InstanceID: "09Hxx0000000001:",
+		ExpiresAt: clock.Add(time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := get(t, h, "/app/records/Opportunity/"+oppID+"?_s="+url.QueryEscape(tok), nil)
+	if rec.Code != http.StatusUnauthorized {
+		t.Fatalf("GET with an expired session = %d, want 401", rec.Code)
+	}
+	doc, err := goquery.NewDocumentFromReader(rec.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Find(`[data-canvas-repost]`).Length() == 0 {
+		t.Error("the expired-session page has no button asking Salesforce for a fresh signed request")
+	}
+	sdk := doc.Find(`script[src$="/canvas-all.js"]`).AttrOr("src", "")
+	if !strings.HasPrefix(sdk, "https://acme.my.salesforce.com/canvas/sdk/js/") {
+		t.Errorf("Canvas SDK script = %q, want the org's", sdk)
+	}
+	if !strings.Contains(rec.Header().Get("Content-Security-Policy"), "script-src 'self' 'nonce-") ||
+		!strings.Contains(rec.Header().Get("Content-Security-Policy"), "https://acme.my.salesforce.com") {
+		t.Errorf("CSP does not allow the org's SDK: %q", rec.Header().Get("Content-Security-Policy"))
+	}
+	if strings.Contains(rec.Body.String(), "Signed in as") {
+		t.Error("the expired page presents the user as signed in")
+	}
+}
+
+func testKey() []byte {
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i)
+	}
+	return key
 }

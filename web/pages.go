@@ -62,6 +62,15 @@ func (s *Server) pageMeta(c echo.Context, title string) templates.PageMeta {
 	p := templates.PageMeta{Title: title, Nonce: nonceFrom(c)}
 	sess := sessionFrom(c)
 	if sess == nil {
+		// An expired session only lets the error page load the org's Canvas
+		// SDK, so its "Sign in again" button can ask Salesforce for a fresh
+		// signed request; nothing else of it is used.
+		if exp, ok := c.Get(ctxKeyExpired).(*appsession.Session); ok {
+			if origin := s.orgOrigin(c); origin != "" {
+				p.CanvasSDKURL = origin + "/canvas/sdk/js/" + canvasSDKVersion + "/canvas-all.js"
+				p.CanvasClientJSON = map[string]string{"instanceId": exp.InstanceID, "targetOrigin": exp.TargetOrigin}
+			}
+		}
 		return p
 	}
 	token, _ := c.Get(ctxKeyToken).(string)
@@ -93,6 +102,9 @@ const canvasSDKVersion = "62.0"
 // the canvas SDK script and frame-ancestors.
 func (s *Server) orgOrigin(c echo.Context) string {
 	sess := sessionFrom(c)
+	if sess == nil {
+		sess, _ = c.Get(ctxKeyExpired).(*appsession.Session)
+	}
 	if sess == nil || sess.InstanceURL == "" {
 		return ""
 	}

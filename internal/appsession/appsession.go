@@ -221,6 +221,27 @@ func (c *Codec) Decode(token string) (Session, error) {
 	return s, nil
 }
 
+// Expired returns the session of a genuine token (its MAC verifies under one
+// of the codec's keys) that has expired, and false for any other token,
+// including a live one. It exists only so the "session expired" page can
+// load the org's Canvas SDK and ask Salesforce for a fresh signed request;
+// the session must never be used to authorize anything.
+func (c *Codec) Expired(token string) (Session, bool) {
+	_, err := c.Decode(token)
+	if !errors.Is(err, ErrExpired) {
+		return Session{}, false
+	}
+	token = strings.TrimSpace(token)
+	if r := len(token) % 4; r != 0 {
+		token += strings.Repeat("=", 4-r)
+	}
+	var s Session
+	if err := securecookie.DecodeMulti(cookieName, token, &s, c.codecs...); err != nil {
+		return Session{}, false
+	}
+	return s, true
+}
+
 // CSRFToken returns the CSRF token for forms of session s: base64url of
 // HMAC-SHA256 under the current key over the org id, user id and nonce.
 func (c *Codec) CSRFToken(s Session) string {

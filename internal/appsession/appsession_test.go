@@ -415,3 +415,24 @@ func BenchmarkCodec_EncodeDecode(b *testing.B) {
 		}
 	}
 }
+
+func TestCodec_Expired(t *testing.T) {
+	clk := newClock()
+	c := MustCodec(t, clk, bytes.Repeat([]byte{7}, 32))
+	tok, _ := MustEncode(t, c, session(clk))
+	if _, ok := c.Expired(tok); ok {
+		t.Fatal("Expired(live token) = true, want false")
+	}
+	clk.Advance(3 * time.Hour)
+	s, ok := c.Expired(tok)
+	if !ok || s.OrgID == "" {
+		t.Fatalf("Expired(expired token) = %+v, %v; want the session", s, ok)
+	}
+	if _, ok := c.Expired(tok[:len(tok)-3] + "AAA"); ok {
+		t.Error("Expired(tampered token) = true, want false")
+	}
+	other := MustCodec(t, clk, bytes.Repeat([]byte{8}, 32))
+	if _, ok := other.Expired(tok); ok {
+		t.Error("Expired(token of another key) = true, want false")
+	}
+}
