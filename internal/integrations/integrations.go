@@ -274,14 +274,15 @@ func (i *Integrations) ConnectSalesforce(ctx context.Context, orgID, code, verif
 	return c, nil
 }
 
-// DisconnectSalesforce deletes the org's integration connection and its token.
+// DisconnectSalesforce revokes the org's integration token at Salesforce and
+// deletes the connection and its token.
 func (i *Integrations) DisconnectSalesforce(ctx context.Context, orgID string) error {
 	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
 	if err != nil {
 		return err
 	}
 	i.forget(c.ID)
-	return i.opts.Store.DeleteConnection(ctx, c.ID)
+	return i.salesforceSource(c.ID).Revoke(ctx)
 }
 
 // ZoomAuthURL starts a rep's Zoom connection (user mode).

@@ -3,7 +3,9 @@ package tokens
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -167,3 +169,66 @@ func (s *Salesforce) Source(ctx context.Context) oauth2.TokenSource {
 // Client returns an *http.Client that sends the token. It never caches on its
 // own, so Invalidate takes effect on the next request.
 func (s *Salesforce) Client(ctx context.Context) *http.Client { return clientFor(ctx, s.Source(ctx)) }
+
+// Revoke revokes the integration connection at Salesforce (POST
+// /services/oauth2/revoke with token=<refresh token>, which also revokes its
+// access tokens; salesforce-api.md §2.4) and then deletes the connection and
+// its token. A 400 (the token is already invalid) still deletes locally.
+//
+// Errors: EUNAVAILABLE when Salesforce cannot be reached (nothing is deleted).
+func (s *Salesforce) Revoke(ctx context.Context) error {
+	release, err := s.v.acquire(ctx, s.id, nil)
+	if err != nil {
+		return err
+	}
+	defer release()
+	st, err := s.v.load(ctx, s.id, "revoke")
+	if err != nil {
+		return err
+	}
+	if st != nil && !st.blob.ReconnectRequired {
+		tok := st.blob.RefreshToken
+		if tok == "" {
+			tok = st.blob.AccessToken
+		}
+		if tok != "" {
+			if err := s.revoke(ctx, tok); err != nil {
+				return err
+			}
+		}
+	}
+	if err := s.v.audit(ctx, s.id, ActionRevoke, "revoked at Salesforce; connection deleted"); err != nil {
+		return err
+	}
+	s.v.forget(s.id)
+	if err := s.v.st.DeleteConnection(ctx, s.id); err != nil {
+		return fmt.Errorf("tokens: delete connection %d: %w", s.id, err)
+	}
+	s.v.log.InfoContext(ctx, "tokens: salesforce connection revoked", "connection", s.id)
+	return nil
+}
+
+func (s *Salesforce) revoke(ctx context.Context, token string) error {
+	revokeURL := strings.TrimSuffix(s.cfg.Endpoint.TokenURL, "/token") + "/revoke"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, revokeURL, strings.NewReader(url.Values{"token": {token}}.Encode()))
+	if err != nil {
+		return fmt.Errorf("tokens: salesforce revoke: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := s.v.httpClient.Do(req)
+	if err != nil {
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("tokens: salesforce revoke: %w", err), "Salesforce could not be reached. Try again in a moment.")
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, &EndpointError{StatusCode: resp.StatusCode}, "Salesforce could not revoke the connection right now. Try again in a moment.")
+	default:
+		// 400 invalid_token: nothing left to revoke at Salesforce.
+		s.v.log.WarnContext(ctx, "tokens: salesforce revoke refused; deleting locally", "status", resp.StatusCode)
+		return nil
+	}
+}

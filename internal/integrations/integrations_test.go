@@ -1,0 +1,165 @@
+package integrations_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/integrations"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/tokens"
+	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
+)
+
+type env struct {
+	be   *backend.Backend
+	sf   *salesforcetest.Server
+	zoom *zoomtest.Server
+	in   *integrations.Integrations
+	demo salesforcetest.Demo
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	e := &env{}
+	be, err := backend.Open(ctx, backend.Options{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close() })
+	e.be = be
+	e.sf = salesforcetest.NewServer(salesforcetest.WithConnectedApp("sf-client", "sf-secret"))
+	t.Cleanup(e.sf.Close)
+	e.demo = e.sf.SeedDemo()
+	e.zoom = zoomtest.NewServer(zoomtest.WithCredentials("z-client", "z-secret", "z-account"))
+	t.Cleanup(e.zoom.Close)
+	key, _ := tokens.NewKey("k1", make([]byte, 32))
+	vault, err := tokens.NewVault(be.Store, []tokens.Key{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.in = integrations.New(integrations.Options{
+		Store: be.Store, Vault: vault, ZoomAuthMode: integrations.ZoomAuthS2S,
+		ZoomAccountID: "z-account", ZoomClientID: "z-client", ZoomClientSecret: "z-secret",
+		ZoomAPIURL: e.zoom.APIURL(), ZoomOAuthURL: e.zoom.URL(),
+		SalesforceClientID: "sf-client", SalesforceClientSecret: "sf-secret", SalesforceLoginURL: e.sf.URL(),
+		BackgroundBudget: 0.8, PublicURL: "https://sfzoom.example.com",
+	})
+	return e
+}
+
+// approve plays the admin clicking Allow on the fake org's consent page.
+func (e *env) approve(t *testing.T, authURL string) string {
+	t.Helper()
+	u, _ := url.Parse(authURL)
+	form := url.Values{"decision": {"allow"}, "user_id": {e.demo.AdminID}}
+	for k, v := range u.Query() {
+		form.Set(k, v[0])
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.PostForm(e.sf.URL()+"/services/oauth2/authorize", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("no code from the fake org: %s", resp.Header.Get("Location"))
+	}
+	return loc.Query().Get("code")
+}
+
+func TestSalesforceConnectUseDisconnect(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	org := e.demo.OrgID
+	if _, err := e.in.Salesforce(ctx, org); sfzoom.ErrorCode(err) != sfzoom.EUNAUTHORIZED || !strings.Contains(sfzoom.ErrorMessage(err), "Connect Salesforce") {
+		t.Fatalf("Salesforce before connecting = %v, want EUNAUTHORIZED telling the admin to connect", err)
+	}
+	verifier := tokens.GenerateVerifier()
+	authURL := e.in.SalesforceAuthURL("state-1", verifier)
+	if !strings.Contains(authURL, "code_challenge=") || !strings.Contains(authURL, "redirect_uri="+url.QueryEscape("https://sfzoom.example.com"+integrations.SalesforceCallbackPath)) {
+		t.Fatalf("auth URL lacks PKCE or the callback: %s", authURL)
+	}
+	c, err := e.in.ConnectSalesforce(ctx, org, e.approve(t, authURL), verifier)
+	if err != nil {
+		t.Fatalf("ConnectSalesforce: %v", err)
+	}
+	if c.Status != sfzoom.ConnectionActive {
+		t.Errorf("connection status = %q", c.Status)
+	}
+	sf, err := e.in.Salesforce(ctx, org)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID).From(salesforce.ObjectOpportunity))
+	if err != nil || len(recs) != len(e.demo.OpportunityIDs) {
+		t.Fatalf("query with the integration connection = %d records, %v", len(recs), err)
+	}
+
+	if err := e.in.DisconnectSalesforce(ctx, org); err != nil {
+		t.Fatalf("DisconnectSalesforce: %v", err)
+	}
+	revoked := 0
+	for _, r := range e.sf.Requests() {
+		if r.Method == http.MethodPost && r.Path == "/services/oauth2/revoke" {
+			revoked++
+		}
+	}
+	if revoked != 1 {
+		t.Errorf("revoke calls at Salesforce = %d, want 1", revoked)
+	}
+	if _, err := e.be.Store.FindConnection(ctx, org, sfzoom.ProviderSalesforce, "integration"); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		t.Errorf("connection after disconnect: %v, want ENOTFOUND", err)
+	}
+	if _, err := e.in.Salesforce(ctx, org); sfzoom.ErrorCode(err) != sfzoom.EUNAUTHORIZED {
+		t.Errorf("Salesforce after disconnect = %v, want EUNAUTHORIZED", err)
+	}
+}
+
+func TestZoomAccountServerToServer(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.zoom.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
+	for range 3 {
+		zc, err := e.in.Zoom(ctx, e.demo.OrgID, e.demo.RepID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := zc.User(ctx, "riley.chen@acme-demo.com")
+		if err != nil || u.Email != "riley.chen@acme-demo.com" {
+			t.Fatalf("User = %+v, %v", u, err)
+		}
+	}
+	if n := e.zoom.TokenRequests("account_credentials"); n != 1 {
+		t.Errorf("account_credentials token requests = %d, want 1 (cached)", n)
+	}
+	// The account-wide connection row holds the encrypted token.
+	conns, err := e.be.Store.FindConnections(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range conns {
+		found = found || c.Provider == sfzoom.ProviderZoomS2S
+	}
+	if !found {
+		t.Error("no zoom_s2s connection stored")
+	}
+}
+
+func TestZoomUserModeNeedsConnection(t *testing.T) {
+	e := newEnv(t)
+	in := integrations.New(integrations.Options{Store: e.be.Store, ZoomAuthMode: integrations.ZoomAuthUser})
+	_, err := in.Zoom(context.Background(), e.demo.OrgID, e.demo.RepID)
+	if sfzoom.ErrorCode(err) != sfzoom.EUNAUTHORIZED || !strings.Contains(sfzoom.ErrorMessage(err), "Connect your Zoom account") {
+		t.Errorf("Zoom in user mode without a connection = %v, want EUNAUTHORIZED asking the rep to connect", err)
+	}
+}
