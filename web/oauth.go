@@ -210,6 +210,11 @@ func truncateText(s string, n int) string {
 	return s[:n]
 }
 
+// MsgReconnectZoom is what a rep whose Zoom connection was refused (the
+// refresh token got invalid_grant, or it was revoked at Zoom) reads on the
+// home page.
+const MsgReconnectZoom = "Zoom no longer accepts sfzoom's sign-in for your account, so meetings can't be scheduled as you. Reconnect Zoom: click Connect Zoom and sign in again."
+
 // ZoomUserConnection is a rep's own Zoom connection on the home page (user
 // mode): its status, the connect popup and disconnect.
 type ZoomUserConnection struct {
@@ -233,7 +238,7 @@ func (z *ZoomUserConnection) view(c echo.Context, h *Helpers) (templates.ZoomCon
 	case conn.Status == sfzoom.ConnectionActive:
 		v.Connected = true
 	default:
-		v.Detail = "Your Zoom connection needs reconnecting."
+		v.Detail = MsgReconnectZoom
 	}
 	return v, nil
 }

@@ -120,6 +120,12 @@ func (p *SettingsPages) view(c echo.Context, h *Helpers, tab string) (templates.
 			zm.ConnectURL = p.OAuth.StartURL(c, h, OAuthZoom)
 			if conn, err := p.Connections.FindConnection(ctx, sess.OrgID, sfzoom.ProviderZoomUser, sess.UserID); err == nil {
 				zm.Status = conn.Status
+				if conn.Status == sfzoom.ConnectionReconnect {
+					zm.Detail = "Zoom no longer accepts your stored sign-in. Reconnect Zoom: click Connect and sign in again."
+				}
+			}
+			if d := reconnectingReps(ctx, p.Connections, sess.OrgID, sess.UserID); d != "" {
+				zm.Detail += " " + d
 			}
 		} else if conn, err := p.Connections.FindConnection(ctx, "", sfzoom.ProviderZoomS2S, "account"); err == nil {
 			zm.Status, zm.Detail = conn.Status, conn.Detail
@@ -252,4 +258,32 @@ func (p *SettingsPages) handleRetry(h *Helpers) echo.HandlerFunc {
 		}
 		return p.panel(c, h, "health", "Job "+strconv.FormatInt(id, 10)+" will run again shortly.")
 	}
+}
+
+// reconnectingReps says how many other reps must reconnect Zoom (user
+// mode), when the connection store can list connections.
+func reconnectingReps(ctx context.Context, cf connectionFinder, orgID, self string) string {
+	lister, ok := cf.(interface {
+		FindConnections(ctx context.Context, orgID string) ([]*sfzoom.Connection, error)
+	})
+	if !ok {
+		return ""
+	}
+	conns, err := lister.FindConnections(ctx, orgID)
+	if err != nil {
+		return ""
+	}
+	n := 0
+	for _, c := range conns {
+		if c.Provider == sfzoom.ProviderZoomUser && c.Subject != self && c.Status == sfzoom.ConnectionReconnect {
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 rep must reconnect Zoom: Zoom refused their stored sign-in. Ask them to click Connect Zoom on the sfzoom home page."
+	}
+	return strconv.Itoa(n) + " reps must reconnect Zoom: Zoom refused their stored sign-in. Ask them to click Connect Zoom on the sfzoom home page."
 }

@@ -42,6 +42,21 @@ func (a *app) wireActivity() []web.Routes {
 	}}
 }
 
+// reviewRelogDelay lets an admin link several participants of one meeting
+// before the re-log that shows them on its Event runs.
+const reviewRelogDelay = 10 * time.Second
+
+// reviewPages builds the admin review queue of unmatched participants.
+func (a *app) reviewPages() web.Pages {
+	rv := activity.NewReview(activity.ReviewOptions{
+		Store: a.backend.Store, Enqueue: a.backend.Client(), RelogDelay: reviewRelogDelay, Logger: a.log,
+		Salesforce: func(ctx context.Context, orgID string) (activity.SalesforceAPI, error) {
+			return activityClients{a}.Salesforce(ctx, orgID)
+		},
+	})
+	return &web.ReviewPages{Review: rv}
+}
+
 // activityClients adapts the integrations to the pipeline's interfaces.
 type activityClients struct{ a *app }
 

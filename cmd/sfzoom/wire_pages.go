@@ -91,7 +91,7 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 		Users: ident, Orgs: st, Connections: st, DisconnectSalesforce: in.DisconnectSalesforce,
 		Health: &health{a: a}, OAuth: oauth, ZoomMode: in.ZoomMode(),
 	}
-	return []web.Pages{sp, settings}, []web.Routes{oauth}, newAdminChecker(in, 5*time.Minute)
+	return []web.Pages{sp, settings, a.reviewPages()}, []web.Routes{oauth}, newAdminChecker(in, 5*time.Minute)
 }
 
 // meetingFlags reads the post-meeting pipeline's recordings and summaries.

@@ -7,7 +7,6 @@ import (
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/demo"
 	"github.com/sfzoom/sfzoom/internal/recordings"
-	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/web"
 )
@@ -30,69 +29,23 @@ func (a *app) wireRecordings(pages []web.Pages, routes []web.Routes) ([]web.Page
 		return sf.CanRead(ctx, userID, recordID)
 	}, a.cfg.MediaAccessTTL, nil)
 	proxy := recordings.NewProxy(recordings.Options{
-		Signer: signer, Access: access, Meetings: a.backend.Store, Audit: a.backend.Store, Logger: a.log,
+		Signer: signer, Access: access, Meetings: a.backend.Store, Audit: a.backend.Store, Stored: a.backend.Store, Logger: a.log,
 		Zoom: func(ctx context.Context, orgID, hostSFUserID string) (recordings.Zoom, error) {
 			return in.Zoom(ctx, orgID, hostSFUserID)
 		},
 	})
-	rp := &web.RecordingsPages{Media: proxy, Meetings: a.backend.Store, Tasks: a.writeTasks}
+	// Tasks are keyed like the post-meeting pipeline's, so the button and
+	// the pipeline never duplicate each other.
+	tasks := recordings.NewTaskWriter(func(ctx context.Context, orgID string) (recordings.TaskOrg, error) {
+		return in.Salesforce(ctx, orgID)
+	}, activity.TaskExternalID)
+	rp := &web.RecordingsPages{Media: proxy, Meetings: a.backend.Store, Tasks: tasks}
 	for _, p := range pages {
 		if sp, ok := p.(*web.SchedulingPages); ok {
 			sp.Sections = append(sp.Sections, rp)
 		}
 	}
 	return append(pages, rp), append(routes, web.MediaRoutes{Proxy: proxy})
-}
-
-// writeTasks upserts one Task per action item by Zoom_Meeting_ID__c =
-// activity.TaskExternalID(uuid, n), the key the post-meeting pipeline uses,
-// so the button and the pipeline never duplicate each other.
-func (a *app) writeTasks(ctx context.Context, m *sfzoom.Meeting, ownerID string, items []string) (int, error) {
-	if m.ZoomUUID == "" {
-		return 0, sfzoom.Errorf(sfzoom.EINVALID, "This meeting has not ended yet, so it has no action items.")
-	}
-	sf, err := a.integrations.Salesforce(ctx, m.OrgID)
-	if err != nil {
-		return 0, err
-	}
-	const maxTasks = 20
-	var recs []salesforce.Fields
-	for i, item := range items[:min(len(items), maxTasks)] {
-		t := salesforce.Fields{
-			salesforce.FieldZoomMeetingID: activity.TaskExternalID(m.ZoomUUID, i+1),
-			salesforce.FieldSubject:       clip(item, 255),
-			salesforce.FieldDescription: clip(fmt.Sprintf("Follow-up from the Zoom meeting \"%s\" (%s UTC), from the AI Companion summary.",
-				m.Topic, m.StartTime.UTC().Format("2006-01-02 15:04")), 32000),
-			salesforce.FieldActivityDate: salesforce.DateOf(m.EndTime().AddDate(0, 0, 7)),
-			salesforce.FieldOwnerID:      ownerID,
-		}
-		switch m.RecordObject {
-		case sfzoom.ObjectContact, sfzoom.ObjectLead:
-			t[salesforce.FieldWhoID] = m.RecordID
-		case sfzoom.ObjectOpportunity, sfzoom.ObjectAccount:
-			t[salesforce.FieldWhatID] = m.RecordID
-		}
-		recs = append(recs, t)
-	}
-	res, err := sf.UpsertRecords(ctx, salesforce.ObjectTask, salesforce.FieldZoomMeetingID, true, recs)
-	if err != nil {
-		return 0, err
-	}
-	created := 0
-	for _, r := range res {
-		if r.Created {
-			created++
-		}
-	}
-	return created, nil
-}
-
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }
 
 // demoSeedRecordings links the demo's recorded meeting (a real playable

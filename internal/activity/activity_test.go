@@ -65,6 +65,38 @@ type env struct {
 	failNext atomic.Int32 // AfterFetch fails this many times (a crash between fetch and write)
 }
 
+// seedMeeting adds a meeting of host to the fake Zoom that started 40
+// minutes ago, with participants (a Contact who rejoined, a Lead, an
+// internal rep, a dial-in, a stranger), a recording and an AI summary.
+func seedMeeting(t testing.TB, z *zoomtest.Server, hostID, topic string) zoomtest.Meeting {
+	t.Helper()
+	m, err := z.AddMeeting(zoomtest.Meeting{HostID: hostID, Topic: topic, Duration: 30, StartTime: time.Now().Add(-40 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := m.StartTime.Add(5 * time.Minute).UTC().Truncate(time.Second)
+	for _, p := range []zoomtest.Participant{
+		{Name: "Hank Scorpio", Email: "hank@globex.example", JoinTime: start, LeaveTime: start.Add(10 * time.Minute)},
+		{Name: "Hank Scorpio", Email: "HANK@globex.example", JoinTime: start.Add(12 * time.Minute), LeaveTime: start.Add(30 * time.Minute)},
+		{Name: "Dana Scully", Email: "dana.scully@fbi-consulting.example", JoinTime: start, LeaveTime: start.Add(5 * time.Minute)},
+		{Name: "Riley Chen", Email: "riley.chen@acme-demo.com", JoinTime: start, LeaveTime: start.Add(30 * time.Minute)},
+		{Name: "Dial-in +1 555", JoinTime: start.Add(time.Minute), LeaveTime: start.Add(20 * time.Minute)},
+		{Name: "Stranger", Email: "someone@unknown-company.example", JoinTime: start, LeaveTime: start.Add(3 * time.Minute)},
+	} {
+		if err := z.AddParticipant(m.UUID, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := z.AddRecording(m.UUID, zoomtest.RecordingFile{FileType: "MP4", Size: 1 << 20}); err != nil {
+		t.Fatal(err)
+	}
+	if err := z.AddSummary(m.UUID, zoomtest.Summary{Title: "Renewal", Overview: "Globex agreed to renew for two years.",
+		NextSteps: []string{"Send the renewal contract", "Book the security review"}}); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // newEnv seeds a fake org and a fake Zoom meeting scheduled from an
 // Opportunity, with participants (a Contact who rejoined, a Lead, an
 // internal rep, a dial-in), a recording and an AI summary.
@@ -79,31 +111,10 @@ func newEnv(t *testing.T, mode string, work bool) *env {
 	e.seed = e.sf.SeedDemo()
 	e.orgID = e.seed.OrgID
 	host := e.zoom.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
-	m, err := e.zoom.AddMeeting(zoomtest.Meeting{HostID: host.ID, Topic: "Globex renewal", Duration: 30, StartTime: time.Now().Add(-40 * time.Minute)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.meeting = m
-	start := time.Now().Add(-35 * time.Minute).UTC().Truncate(time.Second)
-	for _, p := range []zoomtest.Participant{
-		{Name: "Hank Scorpio", Email: "hank@globex.example", JoinTime: start, LeaveTime: start.Add(10 * time.Minute)},
-		{Name: "Hank Scorpio", Email: "HANK@globex.example", JoinTime: start.Add(12 * time.Minute), LeaveTime: start.Add(30 * time.Minute)},
-		{Name: "Dana Scully", Email: "dana.scully@fbi-consulting.example", JoinTime: start, LeaveTime: start.Add(5 * time.Minute)},
-		{Name: "Riley Chen", Email: "riley.chen@acme-demo.com", JoinTime: start, LeaveTime: start.Add(30 * time.Minute)},
-		{Name: "Dial-in +1 555", JoinTime: start.Add(time.Minute), LeaveTime: start.Add(20 * time.Minute)},
-		{Name: "Stranger", Email: "someone@unknown-company.example", JoinTime: start, LeaveTime: start.Add(3 * time.Minute)},
-	} {
-		if err := e.zoom.AddParticipant(m.UUID, p); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := e.zoom.AddRecording(m.UUID, zoomtest.RecordingFile{FileType: "MP4", Size: 1 << 20}); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.zoom.AddSummary(m.UUID, zoomtest.Summary{Title: "Renewal", Overview: "Globex agreed to renew for two years.",
-		NextSteps: []string{"Send the renewal contract", "Book the security review"}}); err != nil {
-		t.Fatal(err)
-	}
+	e.meeting = seedMeeting(t, e.zoom, host.ID, "Globex renewal")
+	m := e.meeting
+	start := e.meeting.StartTime.Add(5 * time.Minute).UTC().Truncate(time.Second)
+	var err error
 
 	e.cl = &clients{}
 	e.cl.zc = zoom.NewClient(&http.Client{Transport: bearer{e.zoom.IssueAccessToken(host.ID)}}, zoom.WithBaseURL(e.zoom.APIURL()),

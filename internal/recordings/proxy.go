@@ -44,8 +44,11 @@ type Options struct {
 	Meetings MeetingFinder
 	Audit    Auditor
 	Zoom     ZoomFunc
-	Logger   *slog.Logger
-	Now      func() time.Time
+	// Stored is what the post-meeting pipeline kept (recording file
+	// metadata, summaries); nil asks Zoom every time.
+	Stored Stored
+	Logger *slog.Logger
+	Now    func() time.Time
 	// ListingTTL is how long a meeting's recording list (with its download
 	// URLs, kept in memory only) is reused; default 30s. Zoom generates a
 	// download URL per request, so a short reuse is safe and saves one API
@@ -65,8 +68,9 @@ type Proxy struct {
 	log  *slog.Logger
 	pool sync.Pool
 
-	mu       sync.Mutex
-	listings map[string]listing
+	mu          sync.Mutex
+	listings    map[string]listing
+	transcripts map[string]transcriptEntry
 }
 
 type listing struct {
@@ -91,7 +95,7 @@ func NewProxy(opts Options) *Proxy {
 	if opts.BufferSize <= 0 {
 		opts.BufferSize = 64 << 10
 	}
-	p := &Proxy{opts: opts, log: opts.Logger, listings: map[string]listing{}}
+	p := &Proxy{opts: opts, log: opts.Logger, listings: map[string]listing{}, transcripts: map[string]transcriptEntry{}}
 	p.pool.New = func() any { b := make([]byte, opts.BufferSize); return &b }
 	return p
 }

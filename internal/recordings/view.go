@@ -65,40 +65,66 @@ type Media struct {
 // (Authorize). Missing recordings, transcripts or summaries are not errors:
 // they leave parts of the view empty with a note.
 //
-// Errors: EFORBIDDEN (Authorize), the access check's errors, and Zoom's
-// EUNAUTHORIZED/ERATELIMIT/EUNAVAILABLE for the recording list.
+// What the post-meeting pipeline stored is used first (Options.Stored): the
+// recording files' metadata and the AI summary cost no Zoom call. Zoom is
+// asked only for what is not stored yet, and not at all once the pipeline
+// has logged the occurrence (what it did not store does not exist yet). The
+// transcript's text is not stored: the first view downloads it from Zoom
+// (the recording list and the file), later views reuse it from memory.
+//
+// Errors: EFORBIDDEN (Authorize), the access check's errors, the store's,
+// and Zoom's EUNAUTHORIZED/ERATELIMIT/EUNAVAILABLE for the recording list.
 func (p *Proxy) Media(ctx context.Context, userID string, m *sfzoom.Meeting) (*Media, error) {
 	if err := p.Authorize(ctx, m.OrgID, userID, m); err != nil {
 		return nil, err
 	}
-	v := &Media{Meeting: m}
-	rec, err := p.Recording(ctx, m)
-	switch {
-	case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
-		v.NoRecording = true
-	case err != nil:
+	st, err := p.storedData(ctx, m)
+	if err != nil {
 		return nil, err
-	default:
-		if err := p.addFiles(ctx, v, userID, rec); err != nil {
+	}
+	v := &Media{Meeting: m}
+	switch {
+	case len(st.files) > 0:
+		if err := p.addStoredFiles(ctx, v, userID, st.files); err != nil {
 			return nil, err
 		}
-	}
-	s, err := p.Summary(ctx, m)
-	switch {
-	case err == nil:
-		v.Summary = DomainSummary(m, s)
-		v.SummaryHTML = RenderMarkdown(s.Text())
-		v.SummaryURL = s.SummaryDocURL
-	case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+	case st.logged:
+		v.NoRecording = true
 	default:
-		p.log.WarnContext(ctx, "meeting summary unavailable", "org_id", m.OrgID, "meeting_id", m.ID, "err", err.Error())
-		v.Notes = append(v.Notes, "The AI summary could not be loaded from Zoom right now: "+sfzoom.ErrorMessage(err))
+		rec, err := p.Recording(ctx, m)
+		switch {
+		case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+			v.NoRecording = true
+		case err != nil:
+			return nil, err
+		default:
+			if err := p.addFiles(ctx, v, userID, rec); err != nil {
+				return nil, err
+			}
+		}
+	}
+	switch {
+	case st.summary != nil:
+		v.Summary = storedSummary(st.summary)
+		v.SummaryHTML = RenderMarkdown(v.Summary.Markdown)
+	case st.logged:
+	default:
+		s, err := p.Summary(ctx, m)
+		switch {
+		case err == nil:
+			v.Summary = DomainSummary(m, s)
+			v.SummaryHTML = RenderMarkdown(s.Text())
+			v.SummaryURL = s.SummaryDocURL
+		case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+		default:
+			p.log.WarnContext(ctx, "meeting summary unavailable", "org_id", m.OrgID, "meeting_id", m.ID, "err", err.Error())
+			v.Notes = append(v.Notes, "The AI summary could not be loaded from Zoom right now: "+sfzoom.ErrorMessage(err))
+		}
 	}
 	return v, nil
 }
 
 func (p *Proxy) addFiles(ctx context.Context, v *Media, userID string, rec *zoom.Recording) error {
-	var transcript *File
 	for _, zf := range append(append([]zoom.RecordingFile(nil), rec.RecordingFiles...), rec.ParticipantAudioFiles...) {
 		if zf.ID == "" || (zf.Status != "" && zf.Status != "completed") {
 			continue // TIMELINE/CC entries have no id; processing files cannot be served yet
@@ -114,6 +140,14 @@ func (p *Proxy) addFiles(ctx context.Context, v *Media, userID string, rec *zoom
 		}
 		v.Files = append(v.Files, f)
 	}
+	p.finishFiles(ctx, v)
+	return nil
+}
+
+// finishFiles picks the player's file (video, else audio) and loads the
+// transcript.
+func (p *Proxy) finishFiles(ctx context.Context, v *Media) {
+	var transcript *File
 	for i := range v.Files {
 		f := &v.Files[i]
 		switch {
@@ -127,16 +161,13 @@ func (p *Proxy) addFiles(ctx context.Context, v *Media, userID string, rec *zoom
 		}
 	}
 	if transcript != nil {
-		b, err := p.ReadText(ctx, v.Meeting, transcript.ID)
-		if err == nil {
-			v.Transcript, err = ParseVTT(b)
-		}
+		var err error
+		v.Transcript, err = p.transcript(ctx, v.Meeting, transcript.ID)
 		if err != nil {
 			p.log.WarnContext(ctx, "transcript unavailable", "org_id", v.Meeting.OrgID, "meeting_id", v.Meeting.ID, "err", err.Error())
 			v.Notes = append(v.Notes, "The transcript could not be loaded: "+sfzoom.ErrorMessage(err))
 		}
 	}
-	return nil
 }
 
 // DomainSummary maps Zoom's summary to the domain type: the overview,
@@ -163,9 +194,15 @@ func ActionItems(s *zoom.MeetingSummary) []string {
 	if len(s.NextSteps) > 0 {
 		return s.NextSteps
 	}
+	return markdownActionItems(s.SummaryContent)
+}
+
+// markdownActionItems are the bullets under a "Next steps" or "Action
+// items" heading of a summary's Markdown.
+func markdownActionItems(content string) []string {
 	var items []string
 	in := false
-	for _, line := range strings.Split(s.SummaryContent, "\n") {
+	for _, line := range strings.Split(content, "\n") {
 		t := strings.TrimSpace(line)
 		switch {
 		case strings.HasPrefix(t, "#"):
@@ -201,13 +238,10 @@ func (p *Proxy) CreateTasks(ctx context.Context, userID string, m *sfzoom.Meetin
 	if err := p.Authorize(ctx, m.OrgID, userID, m); err != nil {
 		return 0, 0, err
 	}
-	s, err := p.Summary(ctx, m)
-	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-		return 0, 0, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has no AI summary, so there are no action items to turn into tasks.")
-	} else if err != nil {
+	items, err := p.actionItems(ctx, m)
+	if err != nil {
 		return 0, 0, err
 	}
-	items := ActionItems(s)
 	if len(items) == 0 {
 		return 0, 0, sfzoom.Errorf(sfzoom.ENOTFOUND, "The AI summary of this meeting lists no action items.")
 	}
@@ -216,4 +250,28 @@ func (p *Proxy) CreateTasks(ctx context.Context, userID string, m *sfzoom.Meetin
 		return 0, 0, fmt.Errorf("recordings: create tasks: %w", err)
 	}
 	return created, len(items), nil
+}
+
+// actionItems are the meeting's AI action items: from the stored summary
+// when the pipeline kept one (the same list it made Tasks from), else from
+// Zoom.
+func (p *Proxy) actionItems(ctx context.Context, m *sfzoom.Meeting) ([]string, error) {
+	noSummary := sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has no AI summary, so there are no action items to turn into tasks.")
+	st, err := p.storedData(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case st.summary != nil:
+		return storedSummary(st.summary).ActionItems, nil
+	case st.logged:
+		return nil, noSummary
+	}
+	s, err := p.Summary(ctx, m)
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return nil, noSummary
+	} else if err != nil {
+		return nil, err
+	}
+	return ActionItems(s), nil
 }

@@ -1,0 +1,275 @@
+package activity_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sfzoom/sfzoom/internal/activity"
+	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
+)
+
+// Environment of the crash helper process.
+const (
+	envCrashHelper = "SFZOOM_ACTIVITY_CRASH_HELPER"
+	envCrashDB     = "SFZOOM_ACTIVITY_CRASH_DB"
+	envZoomURL     = "SFZOOM_ACTIVITY_ZOOM_URL"
+	envZoomToken   = "SFZOOM_ACTIVITY_ZOOM_TOKEN"
+	envSFURL       = "SFZOOM_ACTIVITY_SF_URL"
+	envSFToken     = "SFZOOM_ACTIVITY_SF_TOKEN"
+)
+
+// markerFetched is what the helper prints once the Zoom fetch is done.
+const markerFetched = "FETCHED"
+
+// realClients builds the real Zoom and Salesforce clients against the fakes
+// at the given URLs (in this process or the parent's).
+func realClients(t testing.TB, zoomURL, zoomToken, sfURL, sfToken string) *clients {
+	t.Helper()
+	cl := &clients{}
+	cl.zc = zoom.NewClient(&http.Client{Transport: bearer{zoomToken}}, zoom.WithBaseURL(zoomURL))
+	var err error
+	cl.sc, err = salesforce.NewClient(&http.Client{Transport: bearer{sfToken}}, sfURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl
+}
+
+// TestCrashHelperProcess is not a test: TestCrashAfterZoomFetch runs the
+// test binary again with envCrashHelper set. The helper works the queued
+// job against the parent's fakes, prints markerFetched right after the
+// Zoom fetch and blocks there until it is SIGKILLed.
+func TestCrashHelperProcess(t *testing.T) {
+	if os.Getenv(envCrashHelper) == "" {
+		t.Skip("helper process for TestCrashAfterZoomFetch")
+	}
+	ctx := context.Background()
+	fail := func(err error) {
+		fmt.Println("ERROR", err)
+		os.Exit(2)
+	}
+	cl := realClients(t, os.Getenv(envZoomURL), os.Getenv(envZoomToken), os.Getenv(envSFURL), os.Getenv(envSFToken))
+	var pipeline jobs.MeetingLogger
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	be, err := backend.Open(ctx, backend.Options{DatabaseURL: os.Getenv(envCrashDB), Workers: workers, FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		fail(err)
+	}
+	pipeline = activity.New(activity.Options{Store: be.Store, Clients: cl, PublicURL: publicURL, Holder: "crashing-helper",
+		AfterFetch: func(ctx context.Context, orgID, uuid string) error {
+			fmt.Println(markerFetched)
+			select {} // wait for SIGKILL
+		}})
+	if err := be.Start(ctx); err != nil {
+		fail(err)
+	}
+	select {}
+}
+
+// TestCrashAfterZoomFetch kills a real worker process with SIGKILL right
+// after it fetched the meeting from Zoom and before anything reached
+// Salesforce, then restarts a worker on the same SQLite file: the meeting is
+// logged once (one Event, Meeting_Count__c 1) and the job completes.
+func TestCrashAfterZoomFetch(t *testing.T) {
+	ctx := context.Background()
+	z := zoomtest.NewServer()
+	t.Cleanup(z.Close)
+	sf := salesforcetest.NewServer()
+	t.Cleanup(sf.Close)
+	seed := sf.SeedDemo()
+	host := z.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
+	m := seedMeeting(t, z, host.ID, "Globex renewal")
+	uuid, err := z.EndMeeting(ctx, m.ID) // no webhook URL: nothing delivered
+	if err != nil {
+		t.Fatal(err)
+	}
+	zoomToken, sfToken := z.IssueAccessToken(host.ID), sf.IssueToken(seed.AdminID)
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "crash.db")
+
+	// Seed the database and queue the job, then close it for the helper.
+	be, err := backend.Open(ctx, backend.Options{DatabaseURL: dbURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedOrg(t, be, seed, m, host.ID)
+	res, err := be.Client().Insert(ctx, jobs.LogMeetingArgs{OrgID: seed.OrgID, ZoomMeetingID: m.ID, MeetingUUID: uuid, Trigger: zoom.EventMeetingEnded}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobID := res.Job.ID
+	be.Close()
+	sf.ResetRequests()
+	z.ResetRequests()
+
+	runUntilKilled(t, []string{envCrashHelper + "=1", envCrashDB + "=" + dbURL, envZoomURL + "=" + z.APIURL(), envZoomToken + "=" + zoomToken,
+		envSFURL + "=" + sf.URL(), envSFToken + "=" + sfToken}, markerFetched)
+
+	if n := zoomAPICalls(z); n != 3 {
+		t.Fatalf("the killed worker made %d Zoom calls, want the 3 of the fetch", n)
+	}
+	if n := sf.APICalls(); n != 0 {
+		t.Fatalf("the killed worker made %d Salesforce calls, want none", n)
+	}
+
+	// River's rescuer returns a job stuck in "running" to the queue after
+	// RescueStuckJobsAfter (an hour by default), and the dead worker's
+	// occurrence lease expires after five minutes. Both are stand-ins for
+	// time passing: do what the rescuer does, and run the new worker's store
+	// ten minutes ahead.
+	later := func() time.Time { return time.Now().Add(10 * time.Minute) }
+	cl := realClients(t, z.APIURL(), zoomToken, sf.URL(), sfToken)
+	var pipeline jobs.MeetingLogger
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	be, err = backend.Open(ctx, backend.Options{DatabaseURL: dbURL, Workers: workers, FetchPollInterval: 100 * time.Millisecond, Now: later})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close() })
+	job, err := be.Client().JobGet(ctx, jobID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.State != rivertype.JobStateRunning {
+		t.Fatalf("job state after the kill = %s, want running", job.State)
+	}
+	if _, err := be.DB().ExecContext(ctx, `UPDATE river_job SET state = 'available' WHERE id = ?`, jobID); err != nil {
+		t.Fatal(err)
+	}
+	pipeline = activity.New(activity.Options{Store: be.Store, Clients: cl, PublicURL: publicURL, Holder: "restarted"})
+	if err := be.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		be.Stop(sctx)
+	})
+	waitJob(t, be, jobID, rivertype.JobStateCompleted)
+
+	evs := sf.Records("Event")
+	if len(evs) != 1 || evs[0]["Zoom_Meeting_ID__c"] != uuid {
+		t.Fatalf("Events = %v, want one for %s", evs, uuid)
+	}
+	opp, _ := sf.Record(seed.OpportunityIDs[0])
+	if opp["Meeting_Count__c"] != 1.0 {
+		t.Fatalf("Meeting_Count__c = %v, want 1", opp["Meeting_Count__c"])
+	}
+	if _, err := be.Store.FindActivityLog(ctx, seed.OrgID, uuid); err != nil {
+		t.Fatalf("no activity log after the restart: %v", err)
+	}
+}
+
+// seedOrg stores the org (internal domain acme-demo.com, direct mode) and
+// the meeting as scheduled from the first Opportunity.
+func seedOrg(t testing.TB, be *backend.Backend, seed salesforcetest.Demo, m zoomtest.Meeting, hostZoomID string) {
+	t.Helper()
+	ctx := context.Background()
+	settings := sfzoom.DefaultOrgSettings()
+	settings.InternalDomains = []string{"acme-demo.com"}
+	if err := be.Store.UpsertOrg(ctx, &sfzoom.Org{ID: seed.OrgID, Name: "Demo"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Store.UpdateOrgSettings(ctx, seed.OrgID, settings); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.Store.CreateMeeting(ctx, &sfzoom.Meeting{OrgID: seed.OrgID, ZoomMeetingID: m.ID, ZoomUUID: m.UUID, HostSFUserID: seed.RepID,
+		HostZoomUserID: hostZoomID, RecordObject: sfzoom.ObjectOpportunity, RecordID: seed.OpportunityIDs[0], Topic: m.Topic,
+		StartTime: m.StartTime, Duration: 30, Status: sfzoom.MeetingScheduled}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitJob waits until the job reaches state.
+func waitJob(t testing.TB, be *backend.Backend, id int64, state rivertype.JobState) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var job *rivertype.JobRow
+	var err error
+	for time.Now().Before(deadline) {
+		if job, err = be.Client().JobGet(context.Background(), id); err == nil && job.State == state {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if job != nil {
+		t.Fatalf("job %d is %s (errors %v), want %s", id, job.State, job.Errors, state)
+	}
+	t.Fatalf("job %d: %v", id, err)
+}
+
+// runUntilKilled runs TestCrashHelperProcess with env and SIGKILLs it once it
+// prints marker.
+func runUntilKilled(t *testing.T, env []string, marker string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	defer func() {
+		go func() {
+			for range lines {
+			}
+		}()
+	}()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case line, ok := <-lines:
+			if !ok {
+				cmd.Wait()
+				t.Fatalf("helper exited before printing %s", marker)
+			}
+			if strings.HasPrefix(line, "ERROR") {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("helper: %s", line)
+			}
+			if line != marker {
+				continue
+			}
+			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+			return
+		case <-timeout:
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("helper did not print %s", marker)
+		}
+	}
+}
