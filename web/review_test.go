@@ -154,7 +154,9 @@ func TestReview_Queue(t *testing.T) {
 		t.Fatalf("%d review rows, want 2", rows.Length())
 	}
 	var names []string
-	rows.Each(func(_ int, s *goquery.Selection) { names = append(names, alertText(s.Find(`[data-testid="review-name"]`).Text())) })
+	rows.Each(func(_ int, s *goquery.Selection) {
+		names = append(names, alertText(s.Find(`[data-testid="review-name"]`).Text()))
+	})
 	want := "Dial-in +1 555 no email (dial-in or guest)|Stranger someone@unknown-company.example"
 	if got := strings.Join(names, "|"); got != want {
 		t.Errorf("rows = %q, want %q", got, want)
