@@ -215,3 +215,42 @@ func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2.Header.Set("Authorization", "Bearer "+string(b))
 	return http.DefaultTransport.RoundTrip(r2)
 }
+
+// fitsJS is true when the page in the frame needs no horizontal scrolling
+// and every visible control lies inside the viewport.
+const fitsJS = `(() => {
+	const w = document.documentElement.clientWidth;
+	if (document.documentElement.scrollWidth > w + 1) return false;
+	return [...document.querySelectorAll('button, input, select, textarea, a.slds-button')]
+		.filter(el => el.offsetParent !== null)
+		.every(el => { const r = el.getBoundingClientRect(); return r.left >= -1 && r.right <= w + 1; });
+})()`
+
+// TestBrowser_NarrowSidebar puts the app in a 300 px wide record-page
+// sidebar: the schedule form and its result fit without horizontal
+// scrolling, every form control has a label, and scheduling still works.
+func TestBrowser_NarrowSidebar(t *testing.T) {
+	ctx := browsertest.New(t, browsertest.Options{})
+	d := startDemoApp(t)
+	rep := d.Info.Users["rep"]
+	opp := d.Info.SampleRecords["Opportunity"][0]
+
+	frame := frameFor(t, ctx, d, rep, "Opportunity", opp)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('iframe').style.width = "300px", true)`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, frame, `document.documentElement.clientWidth <= 300`, "the 300 px wide frame")
+	waitJS(t, frame, fitsJS, "the record page to fit 300 px")
+	unlabelled, err := chromedp.Run(frame, chromedp.Evaluate[[]string](`[...document.querySelectorAll('[data-testid="schedule-form"] input:not([type=hidden]), [data-testid="schedule-form"] select, [data-testid="schedule-form"] textarea')]
+		.filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+		.map(el => el.name || el.id)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(unlabelled) > 0 {
+		t.Errorf("form controls without a label: %v", unlabelled)
+	}
+	click(t, frame, `[data-testid="schedule-submit"]`)
+	waitJS(t, frame, `!!document.querySelector('[data-testid="join-url"]')`, "the join link")
+	waitJS(t, frame, fitsJS, "the scheduled result to fit 300 px")
+}
