@@ -35,6 +35,7 @@ type fakeScheduler struct {
 	meetings []*sfzoom.Meeting
 	byKey    map[string]*sfzoom.Meeting
 	noZoom   bool
+	inputs   []scheduling.Input
 }
 
 func (f *fakeScheduler) Record(_ context.Context, u *sfzoom.User, object, id string) (*scheduling.Record, error) {
@@ -61,6 +62,7 @@ func (f *fakeScheduler) Schedule(ctx context.Context, u *sfzoom.User, in schedul
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.inputs = append(f.inputs, in)
 	if m := f.byKey[in.IdempotencyKey]; m != nil {
 		return &scheduling.Result{Meeting: m, Duplicate: true}, nil
 	}
@@ -332,6 +334,27 @@ func TestSchedule_OK(t *testing.T) {
 	_, page := h.do(t, http.MethodGet, "/app/records/Opportunity/"+tOpp, nil, tok, csrf, false)
 	if got := page.Find(`[data-testid="meetings-upcoming"] [data-testid="meeting-topic"]`).Text(); got != "Renewal call" {
 		t.Errorf("record page meeting = %q", got)
+	}
+}
+
+// TestSchedule_Instant: the "Start instant meeting" button submits the same
+// form with instant=1; the start field is not required and the scheduler is
+// asked for an instant meeting.
+func TestSchedule_Instant(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	form := scheduleForm(h, "instant-key-0001")
+	form.Del("start")
+	form.Set("instant", "1")
+	rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", form, tok, csrf, true)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("POST = %d\n%s", rec.Code, rec.Body)
+	}
+	if doc.Find(`[data-testid="join-url"]`).Text() == "" {
+		t.Errorf("no join link in the result:\n%s", rec.Body)
+	}
+	if len(h.sched.inputs) != 1 || !h.sched.inputs[0].Instant || !h.sched.inputs[0].Start.IsZero() {
+		t.Fatalf("scheduler got %+v, want one instant meeting without a start", h.sched.inputs)
 	}
 }
 
