@@ -290,13 +290,20 @@ func (h hangingInserter) InsertManyTx(ctx context.Context, tx *sql.Tx, params []
 	select {}
 }
 
-// TestHelperProcess is not a test: the durability tests run the test binary
-// again with envHelper set, and kill it with SIGKILL.
-func TestHelperProcess(t *testing.T) {
-	mode := os.Getenv(envHelper)
-	if mode == "" {
-		t.Skip("helper process for the durability tests")
+// TestMain runs the durability tests' helper process when the test binary
+// is started again with envHelper set (the tests kill it with SIGKILL), and
+// the tests otherwise.
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(envHelper); mode != "" {
+		helperProcess(mode)
+		return
 	}
+	os.Exit(m.Run())
+}
+
+// helperProcess stores one webhook event with its job and blocks until it
+// is killed; in "hang" mode it blocks inside the transaction instead.
+func helperProcess(mode string) {
 	ctx := context.Background()
 	// No workers: nothing can run the job in this process.
 	b, err := backend.Open(ctx, backend.Options{DatabaseURL: os.Getenv(envURL), Logger: discard()})
@@ -326,7 +333,7 @@ func TestHelperProcess(t *testing.T) {
 // runHelperUntil starts the helper in mode and SIGKILLs it once it prints marker.
 func runHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$", "-test.count=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envHelper+"="+mode, envURL+"="+dbURL, envRunsFile+"="+runsFile)
 	out, err := cmd.StdoutPipe()
 	if err != nil {

@@ -63,3 +63,35 @@ func (c *Client) PastMeetingParticipants(ctx context.Context, idOrUUID string) (
 		token = p.NextPageToken
 	}
 }
+
+// PastInstance is one ended instance of a meeting. Each instance has its own
+// UUID; the UUID in a meeting listing is not necessarily the one of an
+// instance that ran.
+type PastInstance struct {
+	UUID      string `json:"uuid"`
+	StartTime Time   `json:"start_time"`
+}
+
+type pastInstancesPage struct {
+	Meetings []*PastInstance `json:"meetings"`
+}
+
+// PastMeetingInstances lists the ended instances of a meeting (Zoom sends
+// them in one page, without next_page_token). meetingID is the numeric
+// meeting id; an id that looks like a UUID is escaped as the other
+// past_meetings calls do.
+//
+// Zoom docs: https://developers.zoom.us/docs/api/meetings/#tag/meetings/GET/past_meetings/{meetingId}/instances
+//
+// Errors: ENOTFOUND (404/3001), EUNAUTHORIZED, ERATELIMIT, EUNAVAILABLE.
+func (c *Client) PastMeetingInstances(ctx context.Context, meetingID string) ([]*PastInstance, error) {
+	if strings.TrimSpace(meetingID) == "" {
+		return nil, fmt.Errorf("zoom: past meeting instances: %w", &notFoundError{what: "meeting"})
+	}
+	cl, _ := newCall(http.MethodGet, "past_meetings/"+escapeID(meetingID)+"/instances", APIPastMeetings, CategoryMedium, nil)
+	var p pastInstancesPage
+	if err := c.do(ctx, cl, &p); err != nil {
+		return nil, fmt.Errorf("zoom: past meeting instances: %w", err)
+	}
+	return p.Meetings, nil
+}
