@@ -464,6 +464,40 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// handlePastInstances serves GET /v2/past_meetings/{meetingId}/instances
+// ("List past meeting instances"): {"meetings":[{"uuid","start_time"}]}
+// with every ended instance of the meeting, oldest start first, in one page
+// (the endpoint has no paging). The meeting is named by its numeric id; an
+// instance UUID names its meeting too. A meeting that never ended has an
+// empty list; an unknown one is 404/3001.
+func (s *Server) handlePastInstances(w http.ResponseWriter, r *http.Request) {
+	ref, ok := pathID(r, "meetingId")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var m *meeting
+	if id, err := strconv.ParseInt(ref, 10, 64); err == nil {
+		m = s.meetings[id]
+	} else if in := s.instances[ref]; in != nil {
+		m = s.meetings[in.meetingID]
+	}
+	if !ok || m == nil {
+		writeError(w, http.StatusNotFound, 3001, "Meeting does not exist: "+ref+".")
+		return
+	}
+	ended := make([]*instance, 0, len(m.instances))
+	for _, uuid := range m.instances {
+		if in := s.instances[uuid]; in != nil && in.ended {
+			ended = append(ended, in)
+		}
+	}
+	slices.SortStableFunc(ended, func(a, b *instance) int { return a.start.Compare(b.start) })
+	items := []any{}
+	for _, in := range ended {
+		items = append(items, obj{"uuid": in.uuid, "start_time": zoomTime(in.start)})
+	}
+	writeJSON(w, http.StatusOK, obj{"meetings": items})
+}
+
 // fileJSON renders a recording file; TIMELINE and CC entries lack id,
 // status, file_size, recording_type and play_url (zoom-api.md §2.4).
 func (s *Server) fileJSON(f *recFile, in *instance, webhook bool) obj {

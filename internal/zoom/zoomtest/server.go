@@ -281,6 +281,7 @@ func (s *Server) routes() http.Handler {
 	api("PATCH /v2/meetings/{meetingId}", s.handleUpdateMeeting)
 	api("DELETE /v2/meetings/{meetingId}", s.handleDeleteMeeting)
 	api("GET /v2/past_meetings/{meetingId}/participants", s.handleParticipants)
+	api("GET /v2/past_meetings/{meetingId}/instances", s.handlePastInstances)
 	api("GET /v2/meetings/{meetingId}/recordings", s.handleRecordings)
 	api("GET /v2/meetings/{meetingId}/meeting_summary", s.handleSummary)
 

@@ -186,6 +186,11 @@ func TestFidelityREST(t *testing.T) {
 			// occurrences only exist for recurring meetings; tracking fields only when set.
 			[]string{"$.occurrences", "$.tracking_fields"}, nil},
 		{"§3.4 past participants", "past_participants.json", "GET", api + "past_meetings/" + url.PathEscape(s.uuid) + "/participants", nil, 200, nil, nil},
+		// Not in zoom-api.md: Zoom Meeting API "List past meeting instances"
+		// (GET /past_meetings/{meetingId}/instances); Zoom's rivet SDK type
+		// MeetingsListPastMeetingInstancesResponse has exactly
+		// meetings[].uuid and meetings[].start_time.
+		{"past meeting instances", "past_instances.json", "GET", api + "past_meetings/" + fmt.Sprint(s.m.ID) + "/instances", nil, 200, nil, nil},
 		// deleted_time appears only for trash queries, file_path only on
 		// premise, participant_audio_files only when enabled (§3.6).
 		{"§3.6 recordings", "recordings.json", "GET", api + "meetings/" + fmt.Sprint(s.m.ID) + "/recordings?include_fields=download_access_token", nil, 200,
