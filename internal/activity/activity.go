@@ -40,9 +40,11 @@ type ZoomAPI interface {
 	MeetingSummary(ctx context.Context, uuid string) (*zoom.MeetingSummary, error)
 }
 
-// MeetingLister lists a Zoom user's meetings (reconciliation).
+// MeetingLister lists a Zoom user's meetings and each meeting's ended
+// instances (reconciliation).
 type MeetingLister interface {
 	ListMeetingsPage(ctx context.Context, userID string, opts *zoom.ListMeetingsOptions, pageToken string) (*zoom.MeetingPage, error)
+	PastMeetingInstances(ctx context.Context, meetingID string) ([]*zoom.PastInstance, error)
 }
 
 // SalesforceAPI is what the pipeline calls in Salesforce.

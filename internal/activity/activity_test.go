@@ -102,6 +102,12 @@ func seedMeeting(t testing.TB, z *zoomtest.Server, hostID, topic string) zoomtes
 // internal rep, a dial-in), a recording and an AI summary.
 func newEnv(t *testing.T, mode string, work bool) *env {
 	t.Helper()
+	return newEnvWith(t, mode, work, time.Second)
+}
+
+// newEnvWith is newEnv with the webhook handler's FollowUpDelay.
+func newEnvWith(t testing.TB, mode string, work bool, followUp time.Duration) *env {
+	t.Helper()
 	ctx := context.Background()
 	e := &env{}
 	e.zoom = zoomtest.NewServer()
@@ -163,7 +169,7 @@ func newEnv(t *testing.T, mode string, work bool) *env {
 		}})
 	pipeline = e.p
 
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: e.be.Store, FollowUpDelay: time.Second}}})
+	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: e.be.Store, FollowUpDelay: followUp}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +222,7 @@ func (e *env) opp(t *testing.T) map[string]any {
 }
 
 // waitLogged waits until the occurrence's activity log exists and no job is pending.
-func (e *env) waitLogged(t *testing.T, uuid string) {
+func (e *env) waitLogged(t testing.TB, uuid string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {

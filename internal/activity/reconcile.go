@@ -67,9 +67,16 @@ func PeriodicJob(interval time.Duration) *river.PeriodicJob {
 	}, &river.PeriodicJobOpts{ID: "reconcile_meetings"})
 }
 
-// Run makes one pass and returns how many meetings it enqueued. Users
-// whose Zoom cannot be listed are skipped (and logged), so one broken
-// mapping does not stop the others.
+// Run makes one pass and returns how many meeting instances it enqueued.
+// For every matched user of every org with a Salesforce connection it lists
+// the user's previous meetings (every page), then each meeting's ended
+// instances, and enqueues a LogMeeting job for each instance that started
+// within the window and has no activity log. Instances are what Zoom logs
+// per occurrence: the UUID in the meeting listing is not reliably the one of
+// the instance that ran (after a meeting ends Zoom issues a new UUID for the
+// next instance). A user whose Zoom cannot be listed, or a meeting whose
+// instances cannot be, is skipped (and logged), so one broken mapping does
+// not stop the others.
 func (r *Reconciler) Run(ctx context.Context) (int, error) {
 	p := r.Pipeline
 	window := r.Window
@@ -97,31 +104,78 @@ func (r *Reconciler) Run(ctx context.Context) (int, error) {
 			if u.ZoomUserID == "" {
 				continue
 			}
-			zc, err := r.Zoom(ctx, c.OrgID, u.SFUserID)
+			k, err := r.reconcileUser(ctx, c.OrgID, u, since)
+			n += k
 			if err != nil {
-				p.log.WarnContext(ctx, "activity: reconcile: no zoom client", "org", c.OrgID, "user", u.SFUserID, "err", err.Error())
-				continue
-			}
-			page, err := zc.ListMeetingsPage(ctx, u.ZoomUserID, &zoom.ListMeetingsOptions{Type: "previous_meetings", PageSize: 300,
-				From: since.Format("2006-01-02")}, "")
-			if err != nil {
-				p.log.WarnContext(ctx, "activity: reconcile: list meetings", "org", c.OrgID, "user", u.SFUserID, "err", err.Error())
-				continue
-			}
-			for _, m := range page.Meetings {
-				if m.UUID == "" || m.StartTime.Before(since) {
-					continue
-				}
-				if _, err := p.opts.Store.FindActivityLog(ctx, c.OrgID, m.UUID); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
-					continue
-				}
-				if _, err := r.Enqueue.Insert(ctx, jobs.LogMeetingArgs{OrgID: c.OrgID, ZoomMeetingID: int64(m.ID), MeetingUUID: m.UUID, Trigger: TriggerReconcile},
-					&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}); err != nil {
-					return n, fmt.Errorf("activity: reconcile: enqueue: %w", err)
-				}
-				n++
+				return n, err
 			}
 		}
 	}
 	return n, nil
+}
+
+// reconcileUser enqueues the user's unlogged instances since since. Only an
+// enqueue failure (the database) is returned; Zoom failures are logged.
+func (r *Reconciler) reconcileUser(ctx context.Context, orgID string, u *sfzoom.UserMapping, since time.Time) (int, error) {
+	p := r.Pipeline
+	warn := func(msg string, err error, args ...any) {
+		p.log.WarnContext(ctx, "activity: reconcile: "+msg, append([]any{"org", orgID, "user", u.SFUserID, "err", err.Error()}, args...)...)
+	}
+	zc, err := r.Zoom(ctx, orgID, u.SFUserID)
+	if err != nil {
+		warn("no zoom client", err)
+		return 0, nil
+	}
+	meetings, err := listPrevious(ctx, zc, u.ZoomUserID, since)
+	if err != nil {
+		warn("list meetings", err)
+		return 0, nil
+	}
+	n := 0
+	for _, m := range meetings {
+		instances, err := zc.PastMeetingInstances(ctx, m.ID.String())
+		if err != nil {
+			warn("list instances", err, "zoom_meeting_id", int64(m.ID))
+			continue
+		}
+		for _, in := range instances {
+			if in.UUID == "" || in.StartTime.Before(since) {
+				continue
+			}
+			if _, err := p.opts.Store.FindActivityLog(ctx, orgID, in.UUID); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+				continue // logged, or the store cannot tell: the next pass retries
+			}
+			if _, err := r.Enqueue.Insert(ctx, jobs.LogMeetingArgs{OrgID: orgID, ZoomMeetingID: int64(m.ID), MeetingUUID: in.UUID, Trigger: TriggerReconcile},
+				&river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Hour}}); err != nil {
+				return n, fmt.Errorf("activity: reconcile: enqueue: %w", err)
+			}
+			n++
+		}
+	}
+	return n, nil
+}
+
+// listPrevious returns the user's previous meetings from since's day on,
+// following next_page_token across pages, each meeting id once.
+func listPrevious(ctx context.Context, zc MeetingLister, zoomUserID string, since time.Time) ([]*zoom.Meeting, error) {
+	opts := &zoom.ListMeetingsOptions{Type: "previous_meetings", PageSize: 300, From: since.UTC().Format(time.DateOnly)}
+	var out []*zoom.Meeting
+	seen := map[zoom.FlexInt64]bool{}
+	token := ""
+	for {
+		page, err := zc.ListMeetingsPage(ctx, zoomUserID, opts, token)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range page.Meetings {
+			if m.ID != 0 && !seen[m.ID] {
+				seen[m.ID] = true
+				out = append(out, m)
+			}
+		}
+		if page.NextPageToken == "" || page.NextPageToken == token {
+			return out, nil
+		}
+		token = page.NextPageToken
+	}
 }

@@ -318,6 +318,47 @@ func TestPastMeetingParticipants(t *testing.T) {
 	}
 }
 
+// TestPastMeetingInstances: GET /past_meetings/{meetingId}/instances (Zoom
+// Meeting API "List past meeting instances"; Zoom's rivet SDK type
+// MeetingsListPastMeetingInstancesResponse has exactly meetings[].uuid and
+// meetings[].start_time) lists each ended instance with its own UUID, oldest
+// first, none of them the UUID the meeting listing shows.
+func TestPastMeetingInstances(t *testing.T) {
+	e := setup(t)
+	m, first := mustEndedMeeting(t, e, "/ajXp112QmuoKj4854875==", 2)
+	e.clock.Add(24 * time.Hour)
+	second, err := e.srv.EndMeeting(t.Context(), m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := e.client.AllMeetings(t.Context(), e.host.ID, &zoom.ListMeetingsOptions{Type: "previous_meetings"})
+	if err != nil || len(listed) != 1 {
+		t.Fatalf("AllMeetings(previous_meetings) = %v, %v; want 1 meeting", listed, err)
+	}
+	got, err := e.client.PastMeetingInstances(t.Context(), zoom.FlexInt64(m.ID).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].UUID != first || got[1].UUID != second || !got[0].StartTime.Before(got[1].StartTime.Time) {
+		t.Fatalf("PastMeetingInstances = %+v %+v, want %s then %s, oldest first", got[0], got[1], first, second)
+	}
+	for _, in := range got {
+		if in.UUID == listed[0].UUID {
+			t.Errorf("instance %s has the listing's uuid", in.UUID)
+		}
+	}
+	// An instance UUID is escaped like the other past_meetings calls.
+	if _, err := e.client.PastMeetingInstances(t.Context(), first); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := e.srv.RequestLog()[len(e.srv.RequestLog())-1].RawPath, "/v2/past_meetings/%252FajXp112QmuoKj4854875==/instances"; got != want {
+		t.Errorf("path = %q, want %q", got, want)
+	}
+	if _, err := e.client.PastMeetingInstances(t.Context(), "123"); !errors.Is(err, zoom.ErrNotFound) {
+		t.Errorf("PastMeetingInstances(unknown) = %v, want ErrNotFound", err)
+	}
+}
+
 func TestRecordingsAndSummary(t *testing.T) {
 	e := setup(t)
 	_, uuid := mustEndedMeeting(t, e, "", 2)

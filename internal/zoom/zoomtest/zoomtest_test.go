@@ -322,6 +322,23 @@ func TestQuirks(t *testing.T) {
 			t.Errorf("body = %s, want no participants (zoom-api.md §3.4)", b)
 		}
 	})
+	t.Run("PastInstancesOnlyEnded", func(t *testing.T) {
+		// Only ended instances, with the start EndMeeting gave the
+		// never-started instance (its end minus the 60-minute duration).
+		_, _, b := call(t, "GET", api+"past_meetings/"+fmt.Sprint(s.m.ID)+"/instances", s.token, nil)
+		want := `{"meetings":[{"start_time":"` + t0.Add(-time.Hour).Format(time.RFC3339) + `","uuid":"` + s.uuid + `"}]}`
+		if string(b) != want {
+			t.Errorf("instances = %s, want %s", b, want)
+		}
+		next, _ := s.srv.CurrentUUID(s.m.ID)
+		if bytes.Contains(b, []byte(next)) {
+			t.Errorf("instances list the next instance %s", next)
+		}
+		status, _, b := call(t, "GET", api+"past_meetings/123/instances", s.token, nil)
+		if status != 404 || !bytes.Contains(b, []byte(`"code":3001`)) {
+			t.Errorf("unknown meeting = %d %s, want 404/3001", status, b)
+		}
+	})
 	t.Run("MeetingNeedsNumericID", func(t *testing.T) {
 		status, _, b := call(t, "GET", api+"meetings/"+url.PathEscape(s.uuid), s.token, nil)
 		if status != 404 || !bytes.Contains(b, []byte(`"code":3001`)) {

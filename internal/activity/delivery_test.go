@@ -1,0 +1,315 @@
+package activity_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
+	"github.com/riverqueue/river"
+
+	"github.com/sfzoom/sfzoom/internal/activity"
+	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
+	"github.com/sfzoom/sfzoom/web"
+)
+
+// captureEnd ends the meeting in the fake Zoom with its webhooks going to a
+// sink that answers 200, and returns what Zoom sent (meeting.ended, then
+// recording.completed and meeting.summary_completed when seeded), so a
+// test can deliver those exact bytes as it likes.
+func captureEnd(t testing.TB, z *zoomtest.Server, meetingID int64) (string, []zoomtest.Delivery) {
+	t.Helper()
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.Copy(io.Discard, r.Body) }))
+	defer sink.Close()
+	before := len(z.Deliveries())
+	z.SetWebhook(sink.URL, secret)
+	uuid, err := z.EndMeeting(context.Background(), meetingID)
+	z.SetWebhook("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uuid, z.Deliveries()[before:]
+}
+
+// deliver POSTs one signed delivery as Zoom does: the signature header is
+// "v0=" + hex(HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)) and the
+// timestamp travels in x-zm-request-timestamp (zoom-api.md §1). It returns
+// the status and the handler's "status" answer ("ok" or "duplicate").
+func deliver(target string, d zoomtest.Delivery) (int, string, error) {
+	req, err := http.NewRequest(http.MethodPost, target+web.ZoomWebhookPath, bytes.NewReader(d.Body))
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set(zoom.HeaderTimestamp, d.Timestamp)
+	req.Header.Set(zoom.HeaderSignature, zoom.SignWebhook(secret, d.Timestamp, d.Body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	var ans struct {
+		Status string `json:"status"`
+	}
+	b, _ := io.ReadAll(resp.Body)
+	json.Unmarshal(b, &ans)
+	return resp.StatusCode, ans.Status, nil
+}
+
+// countRows runs a COUNT query.
+func countRows(t testing.TB, db *sql.DB, query string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), query).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// checkLoggedOnce checks the org holds one Event for uuid, the Opportunity
+// counted it once and each follow-up Task exists once.
+func checkLoggedOnce(t testing.TB, sf *salesforcetest.Server, oppID, uuid string, wantTasks int) {
+	t.Helper()
+	evs := sf.Records("Event")
+	if len(evs) != 1 || evs[0]["Zoom_Meeting_ID__c"] != uuid {
+		t.Errorf("Events = %v, want one for %s", evs, uuid)
+	}
+	opp, _ := sf.Record(oppID)
+	if opp["Meeting_Count__c"] != 1.0 {
+		t.Errorf("Meeting_Count__c = %v, want 1", opp["Meeting_Count__c"])
+	}
+	tasks := sf.Records("Task")
+	subjects := map[string]int{}
+	for _, tk := range tasks {
+		subjects[fmt.Sprint(tk["Subject"])]++
+	}
+	if len(tasks) != wantTasks || len(subjects) != wantTasks {
+		t.Errorf("%d Tasks with %d distinct subjects, want %d: %v", len(tasks), len(subjects), wantTasks, subjects)
+	}
+}
+
+// TestTenDuplicateDeliveries sends the same signed meeting.ended ten times
+// at once to the real webhook handler with River workers running: one
+// delivery is stored and enqueued, nine are answered 200 "duplicate", and
+// the meeting is logged once (one Event, Meeting_Count__c 1, the Tasks once).
+func TestTenDuplicateDeliveries(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, true)
+	uuid, ds := captureEnd(t, e.zoom, e.meeting.ID)
+	if len(ds) == 0 || ds[0].Event != zoom.EventMeetingEnded {
+		t.Fatalf("captured %v, want meeting.ended first", ds)
+	}
+	ended := ds[0]
+
+	const n = 10
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	statuses := make([]int, n)
+	answers := make([]string, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			statuses[i], answers[i], errs[i] = deliver(e.hook.URL, ended)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[string]int{}
+	for i := range n {
+		if errs[i] != nil || statuses[i] != http.StatusOK {
+			t.Fatalf("delivery %d: status %d, err %v; want 200", i, statuses[i], errs[i])
+		}
+		count[answers[i]]++
+	}
+	if count["ok"] != 1 || count["duplicate"] != n-1 {
+		t.Fatalf("answers = %v, want 1 ok and %d duplicate", count, n-1)
+	}
+	e.waitLogged(t, uuid)
+	if got := countRows(t, e.be.DB(), `SELECT COUNT(*) FROM river_job WHERE kind = 'log_meeting'`); got != 1 {
+		t.Errorf("%d log_meeting jobs, want 1", got)
+	}
+	checkLoggedOnce(t, e.sf, e.seed.OpportunityIDs[0], uuid, 2)
+}
+
+// postgresSchemaURL returns TEST_DATABASE_URL with search_path set to a
+// fresh schema dropped when the test ends. Without TEST_DATABASE_URL the
+// test is skipped, except in CI, where it fails.
+func postgresSchemaURL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TEST_DATABASE_URL")
+	if base == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("TEST_DATABASE_URL is not set; Postgres tests cannot be skipped in CI")
+		}
+		t.Skip("TEST_DATABASE_URL is not set")
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "a_" + hex.EncodeToString(b)
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		db, err := sql.Open("pgx", base)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer db.Close()
+		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
+			t.Error(err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// replica is one sfzoom process: its backend with its worker pool, its own
+// clients and pipeline, and its own webhook endpoint.
+type replica struct {
+	be   *backend.Backend
+	hook *httptest.Server
+}
+
+func startReplica(t *testing.T, dbURL, name string, z *zoomtest.Server, zoomToken string, sf *salesforcetest.Server, sfToken string) *replica {
+	t.Helper()
+	ctx := context.Background()
+	cl := realClients(t, z.APIURL(), zoomToken, sf.URL(), sfToken)
+	var pipeline jobs.MeetingLogger
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	be, err := backend.Open(ctx, backend.Options{DatabaseURL: dbURL, Workers: workers, FetchPollInterval: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close() })
+	pipeline = activity.New(activity.Options{Store: be.Store, Clients: cl, PublicURL: publicURL, Holder: name})
+	// Production wiring: no settle or follow-up delay, so both replicas'
+	// jobs for the same occurrence run at the same time.
+	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: be.Store}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &replica{be: be, hook: httptest.NewServer(srv.Handler())}
+	t.Cleanup(r.hook.Close)
+	if err := be.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		be.Stop(sctx)
+	})
+	return r
+}
+
+// TestTwoReplicasLogOnce runs two sfzoom replicas on one PostgreSQL
+// database, each with its own River worker pool, pipeline and webhook
+// endpoint. The same signed meeting.ended and recording.completed reach
+// both endpoints concurrently, three times each: the meeting is logged once
+// (one Event, Meeting_Count__c 1, Tasks not duplicated).
+func TestTwoReplicasLogOnce(t *testing.T) {
+	dbURL := postgresSchemaURL(t)
+	ctx := context.Background()
+	z := zoomtest.NewServer()
+	t.Cleanup(z.Close)
+	sf := salesforcetest.NewServer()
+	t.Cleanup(sf.Close)
+	seed := sf.SeedDemo()
+	host := z.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
+	m := seedMeeting(t, z, host.ID, "Globex renewal")
+	uuid, ds := captureEnd(t, z, m.ID)
+	var toSend []zoomtest.Delivery
+	for _, d := range ds {
+		if d.Event == zoom.EventMeetingEnded || d.Event == zoom.EventRecordingCompleted {
+			toSend = append(toSend, d)
+		}
+	}
+	if len(toSend) != 2 {
+		t.Fatalf("captured %d meeting.ended/recording.completed deliveries, want 2", len(toSend))
+	}
+	zoomToken, sfToken := z.IssueAccessToken(host.ID), sf.IssueToken(seed.AdminID)
+
+	// Replicas open one after the other (the first migrates the schema).
+	a := startReplica(t, dbURL, "replica-a", z, zoomToken, sf, sfToken)
+	seedOrg(t, a.be, seed, m, host.ID)
+	b := startReplica(t, dbURL, "replica-b", z, zoomToken, sf, sfToken)
+
+	const rounds = 3
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failures []string
+	start := make(chan struct{})
+	for range rounds {
+		for _, r := range []*replica{a, b} {
+			for _, d := range toSend {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					<-start
+					status, _, err := deliver(r.hook.URL, d)
+					if err != nil || status != http.StatusOK {
+						mu.Lock()
+						failures = append(failures, fmt.Sprintf("%s: status %d, err %v", d.Event, status, err))
+						mu.Unlock()
+					}
+				}()
+			}
+		}
+	}
+	close(start)
+	wg.Wait()
+	if len(failures) > 0 {
+		t.Fatalf("deliveries failed: %v", failures)
+	}
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		_, err := a.be.Store.FindActivityLog(ctx, seed.OrgID, uuid)
+		depth, _ := a.be.QueueDepth(ctx)
+		if err == nil && depth["available"]+depth["running"]+depth["scheduled"]+depth["retryable"] == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not logged in time: log err %v, queue %v", err, depth)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := countRows(t, a.be.DB(), `SELECT COUNT(*) FROM webhook_events`); got != 2 {
+		t.Errorf("%d stored webhook events, want 2 (one per distinct event)", got)
+	}
+	if got := countRows(t, a.be.DB(), `SELECT COUNT(*) FROM river_job WHERE kind = 'log_meeting' AND state = 'completed'`); got != 2 {
+		t.Errorf("%d completed log_meeting jobs, want 2", got)
+	}
+	checkLoggedOnce(t, sf, seed.OpportunityIDs[0], uuid, 2)
+}
