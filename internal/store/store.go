@@ -1,7 +1,8 @@
 // Package store defines the persistence contract of sfzoom. It has two
 // implementations, internal/store/sqlite (the embedded default) and
 // internal/store/postgres (several replicas), and one conformance suite,
-// internal/store/storetest, that both must pass.
+// internal/store/storetest, that both must pass. Both are thin dialects over
+// internal/store/sqlstore, which holds the SQL they share.
 //
 // Every method that touches business data takes the Salesforce org id and
 // never returns another org's rows. Methods that accept jobs insert them in

@@ -5,16 +5,12 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"strconv"
 	"testing"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
@@ -101,20 +97,7 @@ func MustOpenStore(tb testing.TB) *postgres.Store {
 	if err := s.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	driver := riverdatabasesql.New(db)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		tb.Fatal(err)
-	}
-	client, err := river.NewClient(driver, &river.Config{Logger: logger})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.SetJobInserter(client)
+	s.SetJobInserter(storetest.MustRiverClient(tb, riverdatabasesql.New(db)))
 	return s
 }
 

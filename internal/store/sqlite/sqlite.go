@@ -2,10 +2,12 @@
 // modernc.org/sqlite driver. It is sfzoom's embedded default: one file, one
 // process, with River's SQLite driver sharing the same database so that rows
 // and their jobs commit together.
+//
+// The store methods live in internal/store/sqlstore; this package opens the
+// database, embeds the SQLite migrations and describes the dialect.
 package sqlite
 
 import (
-	"context"
 	"database/sql"
 	"embed"
 	"errors"
@@ -16,28 +18,21 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 )
 
 //go:embed migrations/*.sql
 var migrationsFS embed.FS
 
-// timeLayout is fixed-width so that stored times sort lexically, with the
-// microsecond precision Postgres keeps so both stores behave the same.
-const timeLayout = "2006-01-02T15:04:05.000000Z"
-
 // JobInserter inserts River jobs inside a caller's transaction. It is
 // satisfied by *river.Client[*sql.Tx] built on riversqlite over the same
 // *sql.DB as the store.
-type JobInserter interface {
-	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
-}
+type JobInserter = sqlstore.JobInserter
 
 // DSN returns the data source name sfzoom uses for the SQLite file at path:
 // WAL, a busy timeout, foreign keys, NORMAL sync and IMMEDIATE transactions
@@ -68,9 +63,7 @@ func OpenDB(path string) (*sql.DB, error) {
 
 // Store implements store.Store on SQLite.
 type Store struct {
-	db   *sql.DB
-	jobs JobInserter
-	now  func() time.Time
+	*sqlstore.Store
 }
 
 var _ store.Store = (*Store)(nil)
@@ -78,169 +71,42 @@ var _ store.Store = (*Store)(nil)
 // New returns a store over db. jobs may be nil when no method will be given
 // jobs; now defaults to time.Now.
 func New(db *sql.DB, jobs JobInserter, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
-	return &Store{db: db, jobs: jobs, now: now}
+	return &Store{sqlstore.New(db, dialect(), jobs, now)}
 }
 
-// DB returns the underlying database, for River's driver and admin queries.
-func (s *Store) DB() *sql.DB { return s.db }
-
-// SetJobInserter attaches the River client once it is built; call it before
-// the store is used concurrently.
-func (s *Store) SetJobInserter(j JobInserter) { s.jobs = j }
-
-// Migrate applies the embedded app migrations, each in its own transaction.
-func (s *Store) Migrate(ctx context.Context) error {
-	p, err := s.provider()
+// dialect describes SQLite: "?" placeholders, times as TEXT in
+// sqlstore.TimeLayout, and modernc's extended result codes.
+func dialect() sqlstore.Dialect {
+	migrations, err := fs.Sub(migrationsFS, "migrations")
 	if err != nil {
-		return err
+		// The directory is embedded above, so this cannot happen.
+		panic(fmt.Sprintf("sqlite: migrations: %v", err))
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("sqlite: migrate: %w", err)
+	return sqlstore.Dialect{
+		Name:       "sqlite",
+		TimeArg:    func(t time.Time) any { return t.Format(sqlstore.TimeLayout) },
+		ErrorCode:  errorCode,
+		NoLimit:    "-1",
+		Goose:      goose.DialectSQLite3,
+		Migrations: migrations,
 	}
-	return nil
 }
 
-func (s *Store) provider() (*goose.Provider, error) {
-	sub, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, s.db, sub, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: migrations: %w", err)
-	}
-	return p, nil
-}
-
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	if err := s.db.PingContext(ctx); err != nil {
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("sqlite: ping: %w", err), "The database is unavailable.")
-	}
-	return nil
-}
-
-// CheckMigrations returns EUNAVAILABLE when an embedded migration is pending.
-func (s *Store) CheckMigrations(ctx context.Context) error {
-	p, err := s.provider()
-	if err != nil {
-		return err
-	}
-	pending, err := p.HasPending(ctx)
-	if err != nil {
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("sqlite: check migrations: %w", err), "The database schema cannot be checked.")
-	}
-	if pending {
-		return sfzoom.Errorf(sfzoom.EUNAVAILABLE, "The database schema is out of date; run sfzoom migrate.")
-	}
-	return nil
-}
-
-// Close releases the database.
-func (s *Store) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("sqlite: close: %w", err)
-	}
-	return nil
-}
-
-// nowUTC returns the store clock in UTC at the precision times are stored.
-func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
-
-// insertJobs inserts jobs in tx, the transaction that wrote their rows.
-func (s *Store) insertJobs(ctx context.Context, tx *sql.Tx, jobs []store.Job) error {
-	if len(jobs) == 0 {
-		return nil
-	}
-	if s.jobs == nil {
-		return sfzoom.Errorf(sfzoom.EINTERNAL, "No job queue is configured.")
-	}
-	if _, err := s.jobs.InsertManyTx(ctx, tx, jobs); err != nil {
-		return fmt.Errorf("sqlite: insert jobs: %w", err)
-	}
-	return nil
-}
-
-// formatTime formats t for storage.
-func formatTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(timeLayout) }
-
-// formatNullTime formats t, storing the zero time as NULL.
-func formatNullTime(t time.Time) sql.NullString {
-	if t.IsZero() {
-		return sql.NullString{}
-	}
-	return sql.NullString{String: formatTime(t), Valid: true}
-}
-
-// parseTime parses a stored time.
-func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(timeLayout, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("sqlite: parse time %q: %w", s, err)
-	}
-	return t, nil
-}
-
-// parseNullTime parses a nullable stored time; NULL is the zero time.
-func parseNullTime(s sql.NullString) (time.Time, error) {
-	if !s.Valid {
-		return time.Time{}, nil
-	}
-	return parseTime(s.String)
-}
-
-// formatError translates driver errors into application errors: unique
-// violations become ECONFLICT and foreign key violations ENOTFOUND. Errors
-// that are already *sfzoom.Error pass through.
-func formatError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var se *sfzoom.Error
-	if errors.As(err, &se) {
-		return err
-	}
+// errorCode classifies modernc errors for sqlstore: unique violations become
+// ECONFLICT, foreign key violations ENOTFOUND and a busy database
+// EUNAVAILABLE.
+func errorCode(err error) string {
 	var e *sqlite.Error
-	if errors.As(err, &e) {
-		switch e.Code() {
-		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
-			return sfzoom.WrapError(sfzoom.ECONFLICT, err, "It already exists.")
-		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
-			return sfzoom.WrapError(sfzoom.ENOTFOUND, err, "A row it refers to does not exist.")
-		case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
-			return sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "The database is busy; try again.")
-		}
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	return sfzoom.WrapError(sfzoom.EINTERNAL, err, "Internal database error.")
-}
-
-// limitClause returns a LIMIT/OFFSET clause; a zero limit means no limit.
-func limitClause(limit, offset int) string {
-	if limit <= 0 && offset <= 0 {
+	if !errors.As(err, &e) {
 		return ""
 	}
-	if limit <= 0 {
-		limit = -1
+	switch e.Code() {
+	case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+		return sfzoom.ECONFLICT
+	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+		return sfzoom.ENOTFOUND
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+		return sfzoom.EUNAVAILABLE
 	}
-	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
-}
-
-// wrapErr prefixes err with the package and operation after translating it.
-func wrapErr(op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, formatError(err))
-}
-
-// queryer is what the find functions need: a *sql.Tx.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	return ""
 }

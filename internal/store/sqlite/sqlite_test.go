@@ -2,15 +2,11 @@ package sqlite_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strconv"
 	"testing"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
@@ -43,20 +39,7 @@ func MustOpenStore(tb testing.TB) *sqlite.Store {
 	if err := s.Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	driver := riversqlite.New(db)
-	migrator, err := rivermigrate.New(driver, &rivermigrate.Config{Logger: logger})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
-		tb.Fatal(err)
-	}
-	client, err := river.NewClient(driver, &river.Config{Logger: logger})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s.SetJobInserter(client)
+	s.SetJobInserter(storetest.MustRiverClient(tb, riversqlite.New(db)))
 	return s
 }
 

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -16,9 +16,9 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 	if name == "" || holder == "" || ttl <= 0 {
 		return false, sfzoom.Errorf(sfzoom.EINVALID, "A lease needs a name, a holder and a positive duration.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return false, wrapErr("acquire lease", err)
+		return false, s.wrapErr("acquire lease", err)
 	}
 	defer tx.Rollback()
 	now := s.nowUTC()
@@ -30,27 +30,27 @@ func (s *Store) AcquireLease(ctx context.Context, name, holder string, ttl time.
 		ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
 		WHERE leases.holder = excluded.holder OR leases.expires_at <= ?
 		RETURNING holder`,
-		name, holder, formatTime(now.Add(ttl)), formatTime(now)).Scan(&got)
+		name, holder, s.formatTime(now.Add(ttl)), s.formatTime(now)).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	} else if err != nil {
-		return false, wrapErr("acquire lease", err)
+		return false, s.wrapErr("acquire lease", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, wrapErr("acquire lease", err)
+		return false, s.wrapErr("acquire lease", err)
 	}
 	return got == holder, nil
 }
 
 // ReleaseLease gives the lease up if holder owns it.
 func (s *Store) ReleaseLease(ctx context.Context, name, holder string) error {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("release lease", err)
+		return s.wrapErr("release lease", err)
 	}
 	defer tx.Rollback()
 	if _, err := tx.ExecContext(ctx, `DELETE FROM leases WHERE name = ? AND holder = ?`, name, holder); err != nil {
-		return wrapErr("release lease", err)
+		return s.wrapErr("release lease", err)
 	}
-	return wrapErr("release lease", tx.Commit())
+	return s.wrapErr("release lease", tx.Commit())
 }

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -10,9 +10,6 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
-
-// The activity methods are written once and shared, byte for byte, by the
-// SQLite and Postgres stores; activity_db.go holds the few differences.
 
 // personKey identifies a person within an occurrence: the email, or the
 // display name for participants without one (dial-ins, guests).
@@ -28,9 +25,9 @@ func (s *Store) SaveAttendance(ctx context.Context, orgID, meetingUUID string, m
 	if orgID == "" || meetingUUID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Attendance needs an org and a meeting UUID.")
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("save attendance", err)
+		return s.wrapErr("save attendance", err)
 	}
 	defer tx.Rollback()
 	now := s.nowUTC()
@@ -48,14 +45,14 @@ func (s *Store) SaveAttendance(ctx context.Context, orgID, meetingUUID string, m
 				updated_at = excluded.updated_at
 			RETURNING id`,
 			orgID, meetingID, meetingUUID, personKey(p), p.Name, strings.ToLower(strings.TrimSpace(p.Email)),
-			formatNullTime(p.JoinTime), formatNullTime(p.LeaveTime), p.Duration, p.Match, p.SFRecordID, formatTime(now),
+			s.formatNullTime(p.JoinTime), s.formatNullTime(p.LeaveTime), p.Duration, p.Match, p.SFRecordID, s.formatTime(now),
 		).Scan(&id)
 		if err != nil {
-			return wrapErr("save attendance", err)
+			return s.wrapErr("save attendance", err)
 		}
 		p.ID, p.OrgID, p.MeetingID = id, orgID, meetingID
 	}
-	return wrapErr("save attendance", tx.Commit())
+	return s.wrapErr("save attendance", tx.Commit())
 }
 
 const attendeeColumns = `p.id, p.org_id, p.meeting_id, p.meeting_uuid, p.name, p.email, p.join_time, p.leave_time,
@@ -77,13 +74,8 @@ func scanAttendees(rows *sql.Rows) ([]*sfzoom.Attendee, error) {
 			&a.Duration, &a.Match, &a.SFRecordID, &linked, &a.Topic); err != nil {
 			return nil, err
 		}
-		var err error
-		if a.JoinTime, err = parseNullTime(join); err != nil {
-			return nil, err
-		}
-		if a.LeaveTime, err = parseNullTime(leave); err != nil {
-			return nil, err
-		}
+		a.JoinTime = join.Time
+		a.LeaveTime = leave.Time
 		a.Linked = linked == 1
 		out = append(out, &a)
 	}
@@ -92,34 +84,34 @@ func scanAttendees(rows *sql.Rows) ([]*sfzoom.Attendee, error) {
 
 // FindAttendance returns an occurrence's participants by join time.
 func (s *Store) FindAttendance(ctx context.Context, orgID, meetingUUID string) ([]*sfzoom.Attendee, error) {
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find attendance", err)
+		return nil, s.wrapErr("find attendance", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
 		WHERE p.org_id = ? AND p.meeting_uuid = ? ORDER BY p.join_time, p.id`, orgID, meetingUUID)
 	if err != nil {
-		return nil, wrapErr("find attendance", err)
+		return nil, s.wrapErr("find attendance", err)
 	}
 	out, err := scanAttendees(rows)
-	return out, wrapErr("find attendance", err)
+	return out, s.wrapErr("find attendance", err)
 }
 
 // FindUnmatched returns the org's review queue, newest first.
 func (s *Store) FindUnmatched(ctx context.Context, orgID string, limit int) ([]*sfzoom.Attendee, error) {
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find unmatched", err)
+		return nil, s.wrapErr("find unmatched", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
-		WHERE p.org_id = ? AND p.match = ? ORDER BY p.id DESC`+limitClause(limit, 0), orgID, sfzoom.MatchUnmatched)
+		WHERE p.org_id = ? AND p.match = ? ORDER BY p.id DESC`+s.limitClause(limit, 0), orgID, sfzoom.MatchUnmatched)
 	if err != nil {
-		return nil, wrapErr("find unmatched", err)
+		return nil, s.wrapErr("find unmatched", err)
 	}
 	out, err := scanAttendees(rows)
-	return out, wrapErr("find unmatched", err)
+	return out, s.wrapErr("find unmatched", err)
 }
 
 // LinkParticipant links a participant to a Contact or Lead by hand and teaches the cache.
@@ -130,36 +122,36 @@ func (s *Store) LinkParticipant(ctx context.Context, orgID string, participantID
 	if l := len(sfRecordID); (l != 15 && l != 18) || strings.Trim(sfRecordID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "%q is not a Salesforce record id; paste the 15- or 18-character id.", sfRecordID)
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("link participant", err)
+		return nil, s.wrapErr("link participant", err)
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE participants SET match = ?, sf_record_id = ?, linked = 1, updated_at = ?
-		WHERE org_id = ? AND id = ?`, kind, sfRecordID, formatTime(s.nowUTC()), orgID, participantID)
+		WHERE org_id = ? AND id = ?`, kind, sfRecordID, s.formatTime(s.nowUTC()), orgID, participantID)
 	if err != nil {
-		return nil, wrapErr("link participant", err)
+		return nil, s.wrapErr("link participant", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return nil, wrapErr("link participant", err)
+		return nil, s.wrapErr("link participant", err)
 	} else if n == 0 {
 		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "That participant is not in the review queue any more; reload the page.")
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`WHERE p.org_id = ? AND p.id = ?`, orgID, participantID)
 	if err != nil {
-		return nil, wrapErr("link participant", err)
+		return nil, s.wrapErr("link participant", err)
 	}
 	as, err := scanAttendees(rows)
 	if err != nil || len(as) != 1 {
-		return nil, wrapErr("link participant", errors.Join(err, errors.New("participant vanished")))
+		return nil, s.wrapErr("link participant", errors.Join(err, errors.New("participant vanished")))
 	}
 	a := as[0]
 	if a.Email != "" {
 		if err := saveMatch(ctx, tx, &sfzoom.Match{OrgID: orgID, Email: a.Email, Kind: kind, SFRecordID: sfRecordID, ExpiresAt: cacheUntil}); err != nil {
-			return nil, wrapErr("link participant", err)
+			return nil, s.wrapErr("link participant", err)
 		}
 	}
-	return a, wrapErr("link participant", tx.Commit())
+	return a, s.wrapErr("link participant", tx.Commit())
 }
 
 // SaveRecordingFiles upserts an occurrence's recording files (ids and metadata only).
@@ -167,9 +159,9 @@ func (s *Store) SaveRecordingFiles(ctx context.Context, orgID, meetingUUID strin
 	if orgID == "" || meetingUUID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Recording files need an org and a meeting UUID.")
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("save recording files", err)
+		return s.wrapErr("save recording files", err)
 	}
 	defer tx.Rollback()
 	now := s.nowUTC()
@@ -189,14 +181,14 @@ func (s *Store) SaveRecordingFiles(ctx context.Context, orgID, meetingUUID strin
 				recording_start = excluded.recording_start, recording_end = excluded.recording_end, updated_at = excluded.updated_at
 			RETURNING id`,
 			orgID, meetingID, meetingUUID, key, f.ZoomFileID, f.FileType, f.FileExtension, f.RecordingType, f.FileSize, f.Status,
-			formatNullTime(f.RecordingStart), formatNullTime(f.RecordingEnd), formatTime(now),
+			s.formatNullTime(f.RecordingStart), s.formatNullTime(f.RecordingEnd), s.formatTime(now),
 		).Scan(&id)
 		if err != nil {
-			return wrapErr("save recording files", err)
+			return s.wrapErr("save recording files", err)
 		}
 		f.ID, f.OrgID, f.MeetingID = id, orgID, meetingID
 	}
-	return wrapErr("save recording files", tx.Commit())
+	return s.wrapErr("save recording files", tx.Commit())
 }
 
 // FindRecordingFiles returns the matching recording files.
@@ -214,9 +206,9 @@ func (s *Store) FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFi
 	if f.ZoomFileID != nil {
 		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find recording files", err)
+		return nil, s.wrapErr("find recording files", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `
@@ -224,7 +216,7 @@ func (s *Store) FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFi
 			recording_start, recording_end
 		FROM recording_files WHERE `+strings.Join(where, " AND ")+` ORDER BY recording_start, id`, args...)
 	if err != nil {
-		return nil, wrapErr("find recording files", err)
+		return nil, s.wrapErr("find recording files", err)
 	}
 	defer rows.Close()
 	var out []*sfzoom.RecordingFile
@@ -235,17 +227,13 @@ func (s *Store) FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFi
 		)
 		if err := rows.Scan(&r.ID, &r.OrgID, &r.MeetingID, &r.ZoomFileID, &r.FileType, &r.FileExtension, &r.RecordingType,
 			&r.FileSize, &r.Status, &start, &end); err != nil {
-			return nil, wrapErr("find recording files", err)
+			return nil, s.wrapErr("find recording files", err)
 		}
-		if r.RecordingStart, err = parseNullTime(start); err != nil {
-			return nil, wrapErr("find recording files", err)
-		}
-		if r.RecordingEnd, err = parseNullTime(end); err != nil {
-			return nil, wrapErr("find recording files", err)
-		}
+		r.RecordingStart = start.Time
+		r.RecordingEnd = end.Time
 		out = append(out, &r)
 	}
-	return out, wrapErr("find recording files", rows.Err())
+	return out, s.wrapErr("find recording files", rows.Err())
 }
 
 // SaveSummary creates or replaces an occurrence's summary.
@@ -257,11 +245,11 @@ func (s *Store) SaveSummary(ctx context.Context, meetingUUID string, sum *sfzoom
 	steps, err2 := json.Marshal(emptyIfNil(sum.NextSteps))
 	items, err3 := json.Marshal(emptyIfNil(sum.ActionItems))
 	if err := errors.Join(err1, err2, err3); err != nil {
-		return wrapErr("save summary", err)
+		return s.wrapErr("save summary", err)
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("save summary", err)
+		return s.wrapErr("save summary", err)
 	}
 	defer tx.Rollback()
 	now := s.nowUTC()
@@ -271,12 +259,12 @@ func (s *Store) SaveSummary(ctx context.Context, meetingUUID string, sum *sfzoom
 		ON CONFLICT (org_id, meeting_uuid) DO UPDATE SET meeting_id = excluded.meeting_id, overview = excluded.overview,
 			details = excluded.details, next_steps = excluded.next_steps, action_items = excluded.action_items,
 			markdown = excluded.markdown, updated_at = excluded.updated_at`,
-		sum.OrgID, meetingUUID, sum.MeetingID, sum.Overview, string(details), string(steps), string(items), sum.Markdown, formatTime(now))
+		sum.OrgID, meetingUUID, sum.MeetingID, sum.Overview, string(details), string(steps), string(items), sum.Markdown, s.formatTime(now))
 	if err != nil {
-		return wrapErr("save summary", err)
+		return s.wrapErr("save summary", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrapErr("save summary", err)
+		return s.wrapErr("save summary", err)
 	}
 	sum.UpdatedAt = now
 	return nil
@@ -291,9 +279,9 @@ func emptyIfNil[T any](s []T) []T {
 
 // FindSummary returns an occurrence's summary (ENOTFOUND).
 func (s *Store) FindSummary(ctx context.Context, orgID, meetingUUID string) (*sfzoom.Summary, error) {
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find summary", err)
+		return nil, s.wrapErr("find summary", err)
 	}
 	defer tx.Rollback()
 	var (
@@ -307,15 +295,13 @@ func (s *Store) FindSummary(ctx context.Context, orgID, meetingUUID string) (*sf
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has no summary yet.")
 	} else if err != nil {
-		return nil, wrapErr("find summary", err)
+		return nil, s.wrapErr("find summary", err)
 	}
 	if err := errors.Join(json.Unmarshal([]byte(details), &sum.Details), json.Unmarshal([]byte(steps), &sum.NextSteps),
 		json.Unmarshal([]byte(items), &sum.ActionItems)); err != nil {
-		return nil, wrapErr("find summary", err)
+		return nil, s.wrapErr("find summary", err)
 	}
-	if sum.UpdatedAt, err = parseTime(updated); err != nil {
-		return nil, wrapErr("find summary", err)
-	}
+	sum.UpdatedAt = updated.Time
 	return &sum, nil
 }
 
@@ -325,33 +311,31 @@ func (s *Store) FindCachedMatches(ctx context.Context, orgID string, emails []st
 	if len(emails) == 0 {
 		return out, nil
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find cached matches", err)
+		return nil, s.wrapErr("find cached matches", err)
 	}
 	defer tx.Rollback()
-	args := []any{orgID, formatTime(now)}
+	args := []any{orgID, s.formatTime(now)}
 	for _, e := range emails {
 		args = append(args, strings.ToLower(e))
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT email, kind, sf_record_id, account_id, expires_at FROM match_cache
 		WHERE org_id = ? AND expires_at > ? AND email IN (?`+strings.Repeat(", ?", len(emails)-1)+`)`, args...)
 	if err != nil {
-		return nil, wrapErr("find cached matches", err)
+		return nil, s.wrapErr("find cached matches", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		m := sfzoom.Match{OrgID: orgID}
 		var exp dbTime
 		if err := rows.Scan(&m.Email, &m.Kind, &m.SFRecordID, &m.AccountID, &exp); err != nil {
-			return nil, wrapErr("find cached matches", err)
+			return nil, s.wrapErr("find cached matches", err)
 		}
-		if m.ExpiresAt, err = parseTime(exp); err != nil {
-			return nil, wrapErr("find cached matches", err)
-		}
+		m.ExpiresAt = exp.Time
 		out[m.Email] = &m
 	}
-	return out, wrapErr("find cached matches", rows.Err())
+	return out, s.wrapErr("find cached matches", rows.Err())
 }
 
 // SaveCachedMatches creates or replaces cache entries.
@@ -359,20 +343,20 @@ func (s *Store) SaveCachedMatches(ctx context.Context, ms []*sfzoom.Match) error
 	if len(ms) == 0 {
 		return nil
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("save cached matches", err)
+		return s.wrapErr("save cached matches", err)
 	}
 	defer tx.Rollback()
 	for _, m := range ms {
 		if err := saveMatch(ctx, tx, m); err != nil {
-			return wrapErr("save cached matches", err)
+			return s.wrapErr("save cached matches", err)
 		}
 	}
-	return wrapErr("save cached matches", tx.Commit())
+	return s.wrapErr("save cached matches", tx.Commit())
 }
 
-func saveMatch(ctx context.Context, tx execer, m *sfzoom.Match) error {
+func saveMatch(ctx context.Context, tx *sqlTx, m *sfzoom.Match) error {
 	if m.OrgID == "" || m.Email == "" || m.SFRecordID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "A cached match needs an org, an email and a record id.")
 	}
@@ -381,7 +365,7 @@ func saveMatch(ctx context.Context, tx execer, m *sfzoom.Match) error {
 		INSERT INTO match_cache (org_id, email, kind, sf_record_id, account_id, expires_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, email) DO UPDATE SET kind = excluded.kind, sf_record_id = excluded.sf_record_id,
 			account_id = excluded.account_id, expires_at = excluded.expires_at`,
-		m.OrgID, m.Email, m.Kind, m.SFRecordID, m.AccountID, formatTime(m.ExpiresAt))
+		m.OrgID, m.Email, m.Kind, m.SFRecordID, m.AccountID, tx.formatTime(m.ExpiresAt))
 	return err
 }
 
@@ -390,9 +374,9 @@ func (s *Store) SaveActivityLog(ctx context.Context, l *sfzoom.ActivityLog) erro
 	if l.OrgID == "" || l.MeetingUUID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "An activity log needs an org and a meeting UUID.")
 	}
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("save activity log", err)
+		return s.wrapErr("save activity log", err)
 	}
 	defer tx.Rollback()
 	if l.LoggedAt.IsZero() {
@@ -409,11 +393,11 @@ func (s *Store) SaveActivityLog(ctx context.Context, l *sfzoom.ActivityLog) erro
 			sf_event_id = excluded.sf_event_id, related_record_id = excluded.related_record_id,
 			fingerprint = excluded.fingerprint, start_time = excluded.start_time, logged_at = excluded.logged_at`,
 		l.OrgID, l.MeetingUUID, l.MeetingID, l.ZoomMeetingID, l.Topic, l.Mode, l.SFEventID, l.RelatedRecordID,
-		l.Fingerprint, formatNullTime(l.StartTime), formatTime(l.LoggedAt))
+		l.Fingerprint, s.formatNullTime(l.StartTime), s.formatTime(l.LoggedAt))
 	if err != nil {
-		return wrapErr("save activity log", err)
+		return s.wrapErr("save activity log", err)
 	}
-	return wrapErr("save activity log", tx.Commit())
+	return s.wrapErr("save activity log", tx.Commit())
 }
 
 const activityLogColumns = `org_id, meeting_uuid, meeting_id, zoom_meeting_id, topic, mode, sf_event_id,
@@ -429,21 +413,16 @@ func scanActivityLog(sc interface{ Scan(...any) error }) (*sfzoom.ActivityLog, e
 		&l.RelatedRecordID, &l.Fingerprint, &start, &logged); err != nil {
 		return nil, err
 	}
-	var err error
-	if l.StartTime, err = parseNullTime(start); err != nil {
-		return nil, err
-	}
-	if l.LoggedAt, err = parseTime(logged); err != nil {
-		return nil, err
-	}
+	l.StartTime = start.Time
+	l.LoggedAt = logged.Time
 	return &l, nil
 }
 
 // FindActivityLog returns an occurrence's log (ENOTFOUND).
 func (s *Store) FindActivityLog(ctx context.Context, orgID, meetingUUID string) (*sfzoom.ActivityLog, error) {
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find activity log", err)
+		return nil, s.wrapErr("find activity log", err)
 	}
 	defer tx.Rollback()
 	l, err := scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
@@ -451,38 +430,38 @@ func (s *Store) FindActivityLog(ctx context.Context, orgID, meetingUUID string) 
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has not been logged in Salesforce yet.")
 	}
-	return l, wrapErr("find activity log", err)
+	return l, s.wrapErr("find activity log", err)
 }
 
 // FindActivityLogs returns a Zoom meeting's logged occurrences, newest first.
 func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingID int64) ([]*sfzoom.ActivityLog, error) {
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find activity logs", err)
+		return nil, s.wrapErr("find activity logs", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
 		WHERE org_id = ? AND zoom_meeting_id = ? ORDER BY start_time DESC, logged_at DESC`, orgID, zoomMeetingID)
 	if err != nil {
-		return nil, wrapErr("find activity logs", err)
+		return nil, s.wrapErr("find activity logs", err)
 	}
 	defer rows.Close()
 	var out []*sfzoom.ActivityLog
 	for rows.Next() {
 		l, err := scanActivityLog(rows)
 		if err != nil {
-			return nil, wrapErr("find activity logs", err)
+			return nil, s.wrapErr("find activity logs", err)
 		}
 		out = append(out, l)
 	}
-	return out, wrapErr("find activity logs", rows.Err())
+	return out, s.wrapErr("find activity logs", rows.Err())
 }
 
 // FindOrgForZoom returns the org of a Zoom meeting or host (ENOTFOUND).
 func (s *Store) FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID string) (string, error) {
-	tx, err := s.beginTx(ctx)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return "", wrapErr("find org for zoom", err)
+		return "", s.wrapErr("find org for zoom", err)
 	}
 	defer tx.Rollback()
 	var org string
@@ -491,7 +470,7 @@ func (s *Store) FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoo
 		if err == nil {
 			return org, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
-			return "", wrapErr("find org for zoom", err)
+			return "", s.wrapErr("find org for zoom", err)
 		}
 	}
 	if hostZoomUserID != "" {
@@ -499,7 +478,7 @@ func (s *Store) FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoo
 		if err == nil {
 			return org, nil
 		} else if !errors.Is(err, sql.ErrNoRows) {
-			return "", wrapErr("find org for zoom", err)
+			return "", s.wrapErr("find org for zoom", err)
 		}
 	}
 	return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org knows this Zoom meeting or host.")

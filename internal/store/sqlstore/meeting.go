@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -23,11 +23,11 @@ func (s *Store) CreateMeeting(ctx context.Context, m *sfzoom.Meeting, jobs ...st
 	}
 	settings, err := json.Marshal(m.Settings)
 	if err != nil {
-		return wrapErr("create meeting", err)
+		return s.wrapErr("create meeting", err)
 	}
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("create meeting", err)
+		return s.wrapErr("create meeting", err)
 	}
 	defer tx.Rollback()
 
@@ -40,21 +40,21 @@ func (s *Store) CreateMeeting(ctx context.Context, m *sfzoom.Meeting, jobs ...st
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
 		m.OrgID, m.ZoomMeetingID, m.ZoomUUID, m.HostSFUserID, m.HostZoomUserID,
-		m.RecordObject, m.RecordID, m.Topic, m.Agenda, formatTime(m.StartTime), m.Duration, m.Timezone, m.JoinURL, m.Status,
-		m.SFEventID, m.IdempotencyKey, string(settings), formatTime(now), formatTime(now),
+		m.RecordObject, m.RecordID, m.Topic, m.Agenda, s.formatTime(m.StartTime), m.Duration, m.Timezone, m.JoinURL, m.Status,
+		m.SFEventID, m.IdempotencyKey, string(settings), s.formatTime(now), s.formatTime(now),
 	).Scan(&id)
 	if err != nil {
-		if sfzoom.ErrorCode(formatError(err)) == sfzoom.ECONFLICT {
-			return fmt.Errorf("postgres: create meeting: %w", sfzoom.WrapError(sfzoom.ECONFLICT, err,
+		if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ECONFLICT {
+			return fmt.Errorf("%s: create meeting: %w", s.d.Name, sfzoom.WrapError(sfzoom.ECONFLICT, err,
 				"This org already has a meeting with that idempotency key or Zoom meeting id."))
 		}
-		return wrapErr("create meeting", err)
+		return s.wrapErr("create meeting", err)
 	}
-	if err := s.insertJobs(ctx, tx.Tx, jobs); err != nil {
-		return wrapErr("create meeting", err)
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return s.wrapErr("create meeting", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrapErr("create meeting", err)
+		return s.wrapErr("create meeting", err)
 	}
 	m.ID = id
 	m.StartTime = m.StartTime.UTC().Truncate(time.Microsecond)
@@ -66,35 +66,35 @@ func (s *Store) CreateMeeting(ctx context.Context, m *sfzoom.Meeting, jobs ...st
 func (s *Store) FindMeetingByID(ctx context.Context, orgID string, id int64) (*sfzoom.Meeting, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find meeting", err)
+		return nil, s.wrapErr("find meeting", err)
 	}
 	defer tx.Rollback()
 	m, err := findMeetingByID(ctx, tx, orgID, id)
-	return m, wrapErr("find meeting", err)
+	return m, s.wrapErr("find meeting", err)
 }
 
 // FindMeetings returns the matching meetings by start time and the total count.
 func (s *Store) FindMeetings(ctx context.Context, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, 0, wrapErr("find meetings", err)
+		return nil, 0, s.wrapErr("find meetings", err)
 	}
 	defer tx.Rollback()
 	ms, n, err := findMeetings(ctx, tx, f)
-	return ms, n, wrapErr("find meetings", err)
+	return ms, n, s.wrapErr("find meetings", err)
 }
 
 // UpdateMeeting applies upd and inserts jobs in the same transaction (ENOTFOUND).
 func (s *Store) UpdateMeeting(ctx context.Context, orgID string, id int64, upd sfzoom.MeetingUpdate, jobs ...store.Job) (*sfzoom.Meeting, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("update meeting", err)
+		return nil, s.wrapErr("update meeting", err)
 	}
 	defer tx.Rollback()
 
 	m, err := findMeetingByID(ctx, tx, orgID, id)
 	if err != nil {
-		return nil, wrapErr("update meeting", err)
+		return nil, s.wrapErr("update meeting", err)
 	}
 	if v := upd.ZoomUUID; v != nil {
 		m.ZoomUUID = *v
@@ -125,21 +125,21 @@ func (s *Store) UpdateMeeting(ctx context.Context, orgID string, id int64, upd s
 		UPDATE meetings SET zoom_uuid = ?, topic = ?, agenda = ?, start_time = ?, duration = ?,
 			join_url = ?, status = ?, sf_event_id = ?, updated_at = ?
 		WHERE org_id = ? AND id = ?`,
-		m.ZoomUUID, m.Topic, m.Agenda, formatTime(m.StartTime), m.Duration,
-		m.JoinURL, m.Status, m.SFEventID, formatTime(m.UpdatedAt), orgID, id); err != nil {
-		return nil, wrapErr("update meeting", err)
+		m.ZoomUUID, m.Topic, m.Agenda, s.formatTime(m.StartTime), m.Duration,
+		m.JoinURL, m.Status, m.SFEventID, s.formatTime(m.UpdatedAt), orgID, id); err != nil {
+		return nil, s.wrapErr("update meeting", err)
 	}
-	if err := s.insertJobs(ctx, tx.Tx, jobs); err != nil {
-		return nil, wrapErr("update meeting", err)
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return nil, s.wrapErr("update meeting", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, wrapErr("update meeting", err)
+		return nil, s.wrapErr("update meeting", err)
 	}
 	return m, nil
 }
 
-func findMeetingByID(ctx context.Context, q queryer, orgID string, id int64) (*sfzoom.Meeting, error) {
-	ms, _, err := findMeetings(ctx, q, sfzoom.MeetingFilter{OrgID: orgID, ID: &id})
+func findMeetingByID(ctx context.Context, tx *sqlTx, orgID string, id int64) (*sfzoom.Meeting, error) {
+	ms, _, err := findMeetings(ctx, tx, sfzoom.MeetingFilter{OrgID: orgID, ID: &id})
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +149,7 @@ func findMeetingByID(ctx context.Context, q queryer, orgID string, id int64) (*s
 	return ms[0], nil
 }
 
-func findMeetings(ctx context.Context, q queryer, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error) {
+func findMeetings(ctx context.Context, tx *sqlTx, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error) {
 	if f.OrgID == "" {
 		return nil, 0, sfzoom.Errorf(sfzoom.EINVALID, "Meeting filter needs an org.")
 	}
@@ -173,17 +173,17 @@ func findMeetings(ctx context.Context, q queryer, f sfzoom.MeetingFilter) ([]*sf
 		where, args = append(where, "status = ?"), append(args, *v)
 	}
 	if v := f.StartsAfter; v != nil {
-		where, args = append(where, "start_time > ?"), append(args, formatTime(*v))
+		where, args = append(where, "start_time > ?"), append(args, tx.formatTime(*v))
 	}
 	if v := f.IdempotencyKey; v != nil {
 		where, args = append(where, "idempotency_key = ?"), append(args, *v)
 	}
 
-	rows, err := q.QueryContext(ctx, `
+	rows, err := tx.QueryContext(ctx, `
 		SELECT `+meetingColumns+`, COUNT(*) OVER ()
 		FROM meetings
 		WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY start_time ASC, id ASC`+limitClause(f.Limit, f.Offset),
+		ORDER BY start_time ASC, id ASC`+tx.limitClause(f.Limit, f.Offset),
 		args...)
 	if err != nil {
 		return nil, 0, err
@@ -197,7 +197,7 @@ func findMeetings(ctx context.Context, q queryer, f sfzoom.MeetingFilter) ([]*sf
 	for rows.Next() {
 		var (
 			m                   sfzoom.Meeting
-			start, created, upd time.Time
+			start, created, upd dbTime
 			settings            string
 		)
 		if err := rows.Scan(&m.ID, &m.OrgID, &m.ZoomMeetingID, &m.ZoomUUID, &m.HostSFUserID, &m.HostZoomUserID,
@@ -208,15 +208,9 @@ func findMeetings(ctx context.Context, q queryer, f sfzoom.MeetingFilter) ([]*sf
 		if err := json.Unmarshal([]byte(settings), &m.Settings); err != nil {
 			return nil, 0, fmt.Errorf("decode meeting settings: %w", err)
 		}
-		if m.StartTime, err = parseTime(start); err != nil {
-			return nil, 0, err
-		}
-		if m.CreatedAt, err = parseTime(created); err != nil {
-			return nil, 0, err
-		}
-		if m.UpdatedAt, err = parseTime(upd); err != nil {
-			return nil, 0, err
-		}
+		m.StartTime = start.Time
+		m.CreatedAt = created.Time
+		m.UpdatedAt = upd.Time
 		ms = append(ms, &m)
 	}
 	if err := rows.Err(); err != nil {
@@ -225,7 +219,7 @@ func findMeetings(ctx context.Context, q queryer, f sfzoom.MeetingFilter) ([]*sf
 	// COUNT(*) OVER () is computed before LIMIT/OFFSET, but a page past the
 	// end has no row to carry it.
 	if len(ms) == 0 && f.Offset > 0 {
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM meetings WHERE `+strings.Join(where, " AND "), args...).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM meetings WHERE `+strings.Join(where, " AND "), args...).Scan(&n); err != nil {
 			return nil, 0, err
 		}
 	}

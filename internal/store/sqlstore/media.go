@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -19,13 +19,13 @@ func (s *Store) AppendMediaAudit(ctx context.Context, a *sfzoom.MediaAudit) erro
 		at = a.At.UTC().Truncate(time.Microsecond)
 	}
 	var id int64
-	err := s.db.QueryRowContext(ctx, rebind(`
+	err := s.db.QueryRowContext(ctx, s.d.rebind(`
 		INSERT INTO media_audit (org_id, sf_user_id, meeting_id, zoom_file_id, range_header, status, bytes, result, detail, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-		a.OrgID, a.SFUserID, a.MeetingID, a.ZoomFileID, a.Range, a.Status, a.Bytes, a.Result, a.Detail, formatTime(at),
+		a.OrgID, a.SFUserID, a.MeetingID, a.ZoomFileID, a.Range, a.Status, a.Bytes, a.Result, a.Detail, s.formatTime(at),
 	).Scan(&id)
 	if err != nil {
-		return wrapErr("append media audit", err)
+		return s.wrapErr("append media audit", err)
 	}
 	a.ID, a.At = id, at
 	return nil
@@ -46,29 +46,27 @@ func (s *Store) FindMediaAudit(ctx context.Context, f sfzoom.MediaAuditFilter) (
 	if f.ZoomFileID != nil {
 		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
 	}
-	tx, err := s.begin(ctx)
+	tx, err := s.beginReadOnly(ctx)
 	if err != nil {
-		return nil, wrapErr("find media audit", err)
+		return nil, s.wrapErr("find media audit", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `
 		SELECT id, org_id, sf_user_id, meeting_id, zoom_file_id, range_header, status, bytes, result, detail, at
-		FROM media_audit WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC`+limitClause(f.Limit, 0), args...)
+		FROM media_audit WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC`+s.limitClause(f.Limit, 0), args...)
 	if err != nil {
-		return nil, wrapErr("find media audit", err)
+		return nil, s.wrapErr("find media audit", err)
 	}
 	defer rows.Close()
 	var out []*sfzoom.MediaAudit
 	for rows.Next() {
 		var a sfzoom.MediaAudit
-		var at time.Time
+		var at dbTime
 		if err := rows.Scan(&a.ID, &a.OrgID, &a.SFUserID, &a.MeetingID, &a.ZoomFileID, &a.Range, &a.Status, &a.Bytes, &a.Result, &a.Detail, &at); err != nil {
-			return nil, wrapErr("find media audit", err)
+			return nil, s.wrapErr("find media audit", err)
 		}
-		if a.At, err = parseTime(at); err != nil {
-			return nil, wrapErr("find media audit", err)
-		}
+		a.At = at.Time
 		out = append(out, &a)
 	}
-	return out, wrapErr("find media audit", rows.Err())
+	return out, s.wrapErr("find media audit", rows.Err())
 }

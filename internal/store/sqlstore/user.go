@@ -1,8 +1,7 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"time"
 
@@ -16,7 +15,7 @@ func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) er
 	}
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("upsert user mapping", err)
+		return s.wrapErr("upsert user mapping", err)
 	}
 	defer tx.Rollback()
 
@@ -29,11 +28,11 @@ func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) er
 			zoom_user_id = excluded.zoom_user_id, source = excluded.source, status = excluded.status,
 			detail = excluded.detail, verified_at = excluded.verified_at, updated_at = excluded.updated_at`,
 		m.OrgID, m.SFUserID, m.SFEmail, m.SFName, m.ZoomEmail, m.ZoomUserID, m.Source, m.Status, m.Detail,
-		formatNullTime(m.VerifiedAt), formatTime(now)); err != nil {
-		return wrapErr("upsert user mapping", err)
+		s.formatNullTime(m.VerifiedAt), s.formatTime(now)); err != nil {
+		return s.wrapErr("upsert user mapping", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrapErr("upsert user mapping", err)
+		return s.wrapErr("upsert user mapping", err)
 	}
 	if !m.VerifiedAt.IsZero() {
 		m.VerifiedAt = m.VerifiedAt.UTC().Truncate(time.Microsecond)
@@ -46,12 +45,12 @@ func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) er
 func (s *Store) FindUserMapping(ctx context.Context, orgID, sfUserID string) (*sfzoom.UserMapping, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find user mapping", err)
+		return nil, s.wrapErr("find user mapping", err)
 	}
 	defer tx.Rollback()
 	ms, _, err := findUserMappings(ctx, tx, sfzoom.UserMappingFilter{OrgID: orgID, SFUserID: &sfUserID})
 	if err != nil {
-		return nil, wrapErr("find user mapping", err)
+		return nil, s.wrapErr("find user mapping", err)
 	}
 	if len(ms) == 0 {
 		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "User mapping not found.")
@@ -63,14 +62,14 @@ func (s *Store) FindUserMapping(ctx context.Context, orgID, sfUserID string) (*s
 func (s *Store) FindUserMappings(ctx context.Context, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, 0, wrapErr("find user mappings", err)
+		return nil, 0, s.wrapErr("find user mappings", err)
 	}
 	defer tx.Rollback()
 	ms, n, err := findUserMappings(ctx, tx, f)
-	return ms, n, wrapErr("find user mappings", err)
+	return ms, n, s.wrapErr("find user mappings", err)
 }
 
-func findUserMappings(ctx context.Context, q queryer, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error) {
+func findUserMappings(ctx context.Context, tx *sqlTx, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error) {
 	if f.OrgID == "" {
 		return nil, 0, sfzoom.Errorf(sfzoom.EINVALID, "User mapping filter needs an org.")
 	}
@@ -86,17 +85,17 @@ func findUserMappings(ctx context.Context, q queryer, f sfzoom.UserMappingFilter
 	}
 	if v := f.VerifiedBefore; v != nil {
 		// Never-verified mappings are the most overdue.
-		where, args = append(where, "(verified_at IS NULL OR verified_at < ?)"), append(args, formatTime(*v))
+		where, args = append(where, "(verified_at IS NULL OR verified_at < ?)"), append(args, tx.formatTime(*v))
 	}
 	cond := strings.Join(where, " AND ")
 	var n int
-	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_mappings WHERE `+cond, args...).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_mappings WHERE `+cond, args...).Scan(&n); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.QueryContext(ctx, `
+	rows, err := tx.QueryContext(ctx, `
 		SELECT org_id, sf_user_id, sf_email, sf_name, zoom_email, zoom_user_id, source, status, detail, verified_at, updated_at
 		FROM user_mappings WHERE `+cond+`
-		ORDER BY sf_name ASC, sf_user_id ASC`+limitClause(f.Limit, f.Offset), args...)
+		ORDER BY sf_name ASC, sf_user_id ASC`+tx.limitClause(f.Limit, f.Offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -105,19 +104,15 @@ func findUserMappings(ctx context.Context, q queryer, f sfzoom.UserMappingFilter
 	for rows.Next() {
 		var (
 			m        sfzoom.UserMapping
-			verified sql.NullTime
-			updated  time.Time
+			verified dbNullTime
+			updated  dbTime
 		)
 		if err := rows.Scan(&m.OrgID, &m.SFUserID, &m.SFEmail, &m.SFName, &m.ZoomEmail, &m.ZoomUserID,
 			&m.Source, &m.Status, &m.Detail, &verified, &updated); err != nil {
 			return nil, 0, err
 		}
-		if m.VerifiedAt, err = parseNullTime(verified); err != nil {
-			return nil, 0, err
-		}
-		if m.UpdatedAt, err = parseTime(updated); err != nil {
-			return nil, 0, err
-		}
+		m.VerifiedAt = verified.Time
+		m.UpdatedAt = updated.Time
 		ms = append(ms, &m)
 	}
 	return ms, n, rows.Err()

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -16,30 +16,30 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 	if org.ID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Org id is required.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("upsert org", err)
+		return s.wrapErr("upsert org", err)
 	}
 	defer tx.Rollback()
 
-	now := formatTime(s.nowUTC())
+	now := s.formatTime(s.nowUTC())
 	settings, err := json.Marshal(sfzoom.DefaultOrgSettings())
 	if err != nil {
-		return wrapErr("upsert org", err)
+		return s.wrapErr("upsert org", err)
 	}
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO orgs (id, name, instance_url, settings, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, instance_url = excluded.instance_url, updated_at = excluded.updated_at`,
 		org.ID, org.Name, org.InstanceURL, string(settings), now, now); err != nil {
-		return wrapErr("upsert org", err)
+		return s.wrapErr("upsert org", err)
 	}
 	stored, err := findOrgByID(ctx, tx, org.ID)
 	if err != nil {
-		return wrapErr("upsert org", err)
+		return s.wrapErr("upsert org", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrapErr("upsert org", err)
+		return s.wrapErr("upsert org", err)
 	}
 	*org = *stored
 	return nil
@@ -47,14 +47,14 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 
 // FindOrgByID returns the org (ENOTFOUND).
 func (s *Store) FindOrgByID(ctx context.Context, orgID string) (*sfzoom.Org, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find org", err)
+		return nil, s.wrapErr("find org", err)
 	}
 	defer tx.Rollback()
 	o, err := findOrgByID(ctx, tx, orgID)
 	if err != nil {
-		return nil, wrapErr("find org", err)
+		return nil, s.wrapErr("find org", err)
 	}
 	return o, nil
 }
@@ -66,33 +66,33 @@ func (s *Store) UpdateOrgSettings(ctx context.Context, orgID string, settings sf
 	}
 	b, err := json.Marshal(settings)
 	if err != nil {
-		return wrapErr("update org settings", err)
+		return s.wrapErr("update org settings", err)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("update org settings", err)
+		return s.wrapErr("update org settings", err)
 	}
 	defer tx.Rollback()
 	res, err := tx.ExecContext(ctx, `UPDATE orgs SET settings = ?, updated_at = ? WHERE id = ?`,
-		string(b), formatTime(s.nowUTC()), orgID)
+		string(b), s.formatTime(s.nowUTC()), orgID)
 	if err != nil {
-		return wrapErr("update org settings", err)
+		return s.wrapErr("update org settings", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return wrapErr("update org settings", err)
+		return s.wrapErr("update org settings", err)
 	} else if n == 0 {
 		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Org not found.")
 	}
-	return wrapErr("update org settings", tx.Commit())
+	return s.wrapErr("update org settings", tx.Commit())
 }
 
-func findOrgByID(ctx context.Context, q queryer, id string) (*sfzoom.Org, error) {
+func findOrgByID(ctx context.Context, tx *sqlTx, id string) (*sfzoom.Org, error) {
 	var (
 		o                    sfzoom.Org
 		settings             string
-		createdAt, updatedAt string
+		createdAt, updatedAt dbTime
 	)
-	err := q.QueryRowContext(ctx, `SELECT id, name, instance_url, settings, created_at, updated_at FROM orgs WHERE id = ?`, id).
+	err := tx.QueryRowContext(ctx, `SELECT id, name, instance_url, settings, created_at, updated_at FROM orgs WHERE id = ?`, id).
 		Scan(&o.ID, &o.Name, &o.InstanceURL, &settings, &createdAt, &updatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Org not found.")
@@ -102,11 +102,7 @@ func findOrgByID(ctx context.Context, q queryer, id string) (*sfzoom.Org, error)
 	if err := json.Unmarshal([]byte(settings), &o.Settings); err != nil {
 		return nil, fmt.Errorf("decode org settings: %w", err)
 	}
-	if o.CreatedAt, err = parseTime(createdAt); err != nil {
-		return nil, err
-	}
-	if o.UpdatedAt, err = parseTime(updatedAt); err != nil {
-		return nil, err
-	}
+	o.CreatedAt = createdAt.Time
+	o.UpdatedAt = updatedAt.Time
 	return &o, nil
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -15,9 +15,9 @@ func (s *Store) ClaimScheduleRequest(ctx context.Context, r *sfzoom.ScheduleRequ
 	if r.OrgID == "" || r.IdempotencyKey == "" {
 		return false, sfzoom.Errorf(sfzoom.EINVALID, "A schedule request needs an org and an idempotency key.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return false, wrapErr("claim schedule request", err)
+		return false, s.wrapErr("claim schedule request", err)
 	}
 	defer tx.Rollback()
 
@@ -26,9 +26,9 @@ func (s *Store) ClaimScheduleRequest(ctx context.Context, r *sfzoom.ScheduleRequ
 		INSERT INTO schedule_requests (org_id, idempotency_key, sf_user_id, status, meeting_id, detail, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 0, '', ?, ?)
 		ON CONFLICT (org_id, idempotency_key) DO NOTHING`,
-		r.OrgID, r.IdempotencyKey, r.SFUserID, sfzoom.ScheduleRequestPending, formatTime(now), formatTime(now))
+		r.OrgID, r.IdempotencyKey, r.SFUserID, sfzoom.ScheduleRequestPending, s.formatTime(now), s.formatTime(now))
 	if err != nil {
-		return false, wrapErr("claim schedule request", err)
+		return false, s.wrapErr("claim schedule request", err)
 	}
 	claimed := rowsAffected(res) == 1
 	if !claimed {
@@ -36,18 +36,18 @@ func (s *Store) ClaimScheduleRequest(ctx context.Context, r *sfzoom.ScheduleRequ
 		res, err = tx.ExecContext(ctx, `
 			UPDATE schedule_requests SET status = ?, sf_user_id = ?, detail = '', updated_at = ?
 			WHERE org_id = ? AND idempotency_key = ? AND status = ?`,
-			sfzoom.ScheduleRequestPending, r.SFUserID, formatTime(now), r.OrgID, r.IdempotencyKey, sfzoom.ScheduleRequestFailed)
+			sfzoom.ScheduleRequestPending, r.SFUserID, s.formatTime(now), r.OrgID, r.IdempotencyKey, sfzoom.ScheduleRequestFailed)
 		if err != nil {
-			return false, wrapErr("claim schedule request", err)
+			return false, s.wrapErr("claim schedule request", err)
 		}
 		claimed = rowsAffected(res) == 1
 	}
 	got, err := findScheduleRequest(ctx, tx, r.OrgID, r.IdempotencyKey)
 	if err != nil {
-		return false, wrapErr("claim schedule request", err)
+		return false, s.wrapErr("claim schedule request", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return false, wrapErr("claim schedule request", err)
+		return false, s.wrapErr("claim schedule request", err)
 	}
 	*r = *got
 	return claimed, nil
@@ -55,13 +55,13 @@ func (s *Store) ClaimScheduleRequest(ctx context.Context, r *sfzoom.ScheduleRequ
 
 // FindScheduleRequest returns the request with the key (ENOTFOUND).
 func (s *Store) FindScheduleRequest(ctx context.Context, orgID, key string) (*sfzoom.ScheduleRequest, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find schedule request", err)
+		return nil, s.wrapErr("find schedule request", err)
 	}
 	defer tx.Rollback()
 	r, err := findScheduleRequest(ctx, tx, orgID, key)
-	return r, wrapErr("find schedule request", err)
+	return r, s.wrapErr("find schedule request", err)
 }
 
 // FinishScheduleRequest marks a pending request done (with the meeting) or
@@ -70,12 +70,12 @@ func (s *Store) FinishScheduleRequest(ctx context.Context, orgID, key, status st
 	if status != sfzoom.ScheduleRequestDone && status != sfzoom.ScheduleRequestFailed {
 		return sfzoom.Errorf(sfzoom.EINVALID, "A schedule request can only finish as done or failed.")
 	}
-	res, err := s.db.ExecContext(ctx, `
+	res, err := s.db.ExecContext(ctx, s.d.rebind(`
 		UPDATE schedule_requests SET status = ?, meeting_id = ?, detail = ?, updated_at = ?
-		WHERE org_id = ? AND idempotency_key = ?`,
-		status, meetingID, detail, formatTime(s.nowUTC()), orgID, key)
+		WHERE org_id = ? AND idempotency_key = ?`),
+		status, meetingID, detail, s.formatTime(s.nowUTC()), orgID, key)
 	if err != nil {
-		return wrapErr("finish schedule request", err)
+		return s.wrapErr("finish schedule request", err)
 	}
 	if rowsAffected(res) == 0 {
 		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Schedule request not found.")
@@ -88,12 +88,12 @@ func rowsAffected(res sql.Result) int64 {
 	return n
 }
 
-func findScheduleRequest(ctx context.Context, q queryer, orgID, key string) (*sfzoom.ScheduleRequest, error) {
+func findScheduleRequest(ctx context.Context, tx *sqlTx, orgID, key string) (*sfzoom.ScheduleRequest, error) {
 	var (
 		r                sfzoom.ScheduleRequest
-		created, updated string
+		created, updated dbTime
 	)
-	err := q.QueryRowContext(ctx, `
+	err := tx.QueryRowContext(ctx, `
 		SELECT org_id, idempotency_key, sf_user_id, status, meeting_id, detail, created_at, updated_at
 		FROM schedule_requests WHERE org_id = ? AND idempotency_key = ?`, orgID, key).
 		Scan(&r.OrgID, &r.IdempotencyKey, &r.SFUserID, &r.Status, &r.MeetingID, &r.Detail, &created, &updated)
@@ -102,11 +102,7 @@ func findScheduleRequest(ctx context.Context, q queryer, orgID, key string) (*sf
 	} else if err != nil {
 		return nil, err
 	}
-	if r.CreatedAt, err = parseTime(created); err != nil {
-		return nil, err
-	}
-	if r.UpdatedAt, err = parseTime(updated); err != nil {
-		return nil, err
-	}
+	r.CreatedAt = created.Time
+	r.UpdatedAt = updated.Time
 	return &r, nil
 }

@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 import (
 	"context"
@@ -22,7 +22,7 @@ func (s *Store) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 	}
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("create webhook event", err)
+		return s.wrapErr("create webhook event", err)
 	}
 	defer tx.Rollback()
 
@@ -30,9 +30,9 @@ func (s *Store) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 	if ev.ReceivedAt.IsZero() {
 		received = s.nowUTC()
 	}
-	var processed sql.NullTime
+	var processed any
 	if ev.ProcessedAt != nil {
-		processed = formatNullTime(*ev.ProcessedAt)
+		processed = s.formatNullTime(*ev.ProcessedAt)
 	}
 	payload := ev.Payload
 	if payload == nil {
@@ -47,19 +47,19 @@ func (s *Store) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dedupe_key) DO NOTHING
 		RETURNING id`,
-		ev.OrgID, ev.DedupeKey, ev.EventType, ev.MeetingUUID, ev.EventTS, payload, formatTime(received), processed,
+		ev.OrgID, ev.DedupeKey, ev.EventType, ev.MeetingUUID, ev.EventTS, payload, s.formatTime(received), processed,
 	).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("postgres: create webhook event: %w",
+		return fmt.Errorf("%s: create webhook event: %w", s.d.Name,
 			sfzoom.Errorf(sfzoom.ECONFLICT, "This webhook delivery was already received."))
 	} else if err != nil {
-		return wrapErr("create webhook event", err)
+		return s.wrapErr("create webhook event", err)
 	}
-	if err := s.insertJobs(ctx, tx.Tx, jobs); err != nil {
-		return wrapErr("create webhook event", err)
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return s.wrapErr("create webhook event", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrapErr("create webhook event", err)
+		return s.wrapErr("create webhook event", err)
 	}
 	ev.ID = id
 	ev.ReceivedAt = received
@@ -70,50 +70,50 @@ func (s *Store) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 func (s *Store) FindWebhookEventByID(ctx context.Context, id int64) (*sfzoom.WebhookEvent, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find webhook event", err)
+		return nil, s.wrapErr("find webhook event", err)
 	}
 	defer tx.Rollback()
 	ev, err := findWebhookEvent(ctx, tx, `WHERE id = ?`, id)
-	return ev, wrapErr("find webhook event", err)
+	return ev, s.wrapErr("find webhook event", err)
 }
 
 // MarkWebhookEventProcessed records when the event was handled (ENOTFOUND).
 func (s *Store) MarkWebhookEventProcessed(ctx context.Context, id int64, at time.Time) error {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("mark webhook event processed", err)
+		return s.wrapErr("mark webhook event processed", err)
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE webhook_events SET processed_at = ? WHERE id = ?`, formatTime(at), id)
+	res, err := tx.ExecContext(ctx, `UPDATE webhook_events SET processed_at = ? WHERE id = ?`, s.formatTime(at), id)
 	if err != nil {
-		return wrapErr("mark webhook event processed", err)
+		return s.wrapErr("mark webhook event processed", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return wrapErr("mark webhook event processed", err)
+		return s.wrapErr("mark webhook event processed", err)
 	} else if n == 0 {
 		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Webhook event not found.")
 	}
-	return wrapErr("mark webhook event processed", tx.Commit())
+	return s.wrapErr("mark webhook event processed", tx.Commit())
 }
 
 // LastWebhookEvent returns the most recently received event (ENOTFOUND).
 func (s *Store) LastWebhookEvent(ctx context.Context) (*sfzoom.WebhookEvent, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("last webhook event", err)
+		return nil, s.wrapErr("last webhook event", err)
 	}
 	defer tx.Rollback()
 	ev, err := findWebhookEvent(ctx, tx, `ORDER BY received_at DESC, id DESC LIMIT 1`)
-	return ev, wrapErr("last webhook event", err)
+	return ev, s.wrapErr("last webhook event", err)
 }
 
-func findWebhookEvent(ctx context.Context, q queryer, tail string, args ...any) (*sfzoom.WebhookEvent, error) {
+func findWebhookEvent(ctx context.Context, tx *sqlTx, tail string, args ...any) (*sfzoom.WebhookEvent, error) {
 	var (
 		ev        sfzoom.WebhookEvent
-		received  time.Time
-		processed sql.NullTime
+		received  dbTime
+		processed dbNullTime
 	)
-	err := q.QueryRowContext(ctx, `
+	err := tx.QueryRowContext(ctx, `
 		SELECT id, org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at, processed_at
 		FROM webhook_events `+tail, args...).
 		Scan(&ev.ID, &ev.OrgID, &ev.DedupeKey, &ev.EventType, &ev.MeetingUUID, &ev.EventTS, &ev.Payload, &received, &processed)
@@ -122,14 +122,9 @@ func findWebhookEvent(ctx context.Context, q queryer, tail string, args ...any) 
 	} else if err != nil {
 		return nil, err
 	}
-	if ev.ReceivedAt, err = parseTime(received); err != nil {
-		return nil, err
-	}
+	ev.ReceivedAt = received.Time
 	if processed.Valid {
-		t, err := parseTime(processed.Time)
-		if err != nil {
-			return nil, err
-		}
+		t := processed.Time
 		ev.ProcessedAt = &t
 	}
 	return &ev, nil

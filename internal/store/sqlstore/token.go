@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 
 // LoadToken returns the encrypted token of a connection (ENOTFOUND).
 func (s *Store) LoadToken(ctx context.Context, connectionID int64) (*sfzoom.TokenRecord, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("load token", err)
+		return nil, s.wrapErr("load token", err)
 	}
 	defer tx.Rollback()
 	recs, err := findTokens(ctx, tx, `WHERE connection_id = ?`, connectionID)
 	if err != nil {
-		return nil, wrapErr("load token", err)
+		return nil, s.wrapErr("load token", err)
 	}
 	if len(recs) == 0 {
 		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Token not found.")
@@ -32,9 +32,9 @@ func (s *Store) SaveToken(ctx context.Context, rec *sfzoom.TokenRecord, expectVe
 	if expectVersion < 0 {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Token version cannot be negative.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("save token", err)
+		return s.wrapErr("save token", err)
 	}
 	defer tx.Rollback()
 
@@ -45,30 +45,30 @@ func (s *Store) SaveToken(ctx context.Context, rec *sfzoom.TokenRecord, expectVe
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO tokens (connection_id, key_id, nonce, ciphertext, version, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
-			rec.ConnectionID, rec.KeyID, nonce, ct, next, formatTime(now))
+			rec.ConnectionID, rec.KeyID, nonce, ct, next, s.formatTime(now))
 		if err != nil {
-			if sfzoom.ErrorCode(formatError(err)) == sfzoom.ECONFLICT {
-				return fmt.Errorf("sqlite: save token: %w", sfzoom.WrapError(sfzoom.ECONFLICT, err, "The token was changed by another writer."))
+			if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ECONFLICT {
+				return fmt.Errorf("%s: save token: %w", s.d.Name, sfzoom.WrapError(sfzoom.ECONFLICT, err, "The token was changed by another writer."))
 			}
-			if sfzoom.ErrorCode(formatError(err)) == sfzoom.ENOTFOUND {
-				return fmt.Errorf("sqlite: save token: %w", sfzoom.WrapError(sfzoom.ENOTFOUND, err, "Connection not found."))
+			if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ENOTFOUND {
+				return fmt.Errorf("%s: save token: %w", s.d.Name, sfzoom.WrapError(sfzoom.ENOTFOUND, err, "Connection not found."))
 			}
-			return wrapErr("save token", err)
+			return s.wrapErr("save token", err)
 		}
 	} else {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE tokens SET key_id = ?, nonce = ?, ciphertext = ?, version = ?, updated_at = ?
 			WHERE connection_id = ? AND version = ?`,
-			rec.KeyID, nonce, ct, next, formatTime(now), rec.ConnectionID, expectVersion)
+			rec.KeyID, nonce, ct, next, s.formatTime(now), rec.ConnectionID, expectVersion)
 		if err := mustAffect(res, err, ""); err != nil {
 			if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-				return fmt.Errorf("sqlite: save token: %w", sfzoom.Errorf(sfzoom.ECONFLICT, "The token was changed by another writer."))
+				return fmt.Errorf("%s: save token: %w", s.d.Name, sfzoom.Errorf(sfzoom.ECONFLICT, "The token was changed by another writer."))
 			}
-			return wrapErr("save token", err)
+			return s.wrapErr("save token", err)
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return wrapErr("save token", err)
+		return s.wrapErr("save token", err)
 	}
 	rec.Version, rec.UpdatedAt = next, now
 	return nil
@@ -76,17 +76,17 @@ func (s *Store) SaveToken(ctx context.Context, rec *sfzoom.TokenRecord, expectVe
 
 // ListTokens returns every stored token (for key rotation).
 func (s *Store) ListTokens(ctx context.Context) ([]*sfzoom.TokenRecord, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("list tokens", err)
+		return nil, s.wrapErr("list tokens", err)
 	}
 	defer tx.Rollback()
 	recs, err := findTokens(ctx, tx, `ORDER BY connection_id`)
-	return recs, wrapErr("list tokens", err)
+	return recs, s.wrapErr("list tokens", err)
 }
 
-func findTokens(ctx context.Context, q queryer, tail string, args ...any) ([]*sfzoom.TokenRecord, error) {
-	rows, err := q.QueryContext(ctx, `SELECT connection_id, key_id, nonce, ciphertext, version, updated_at FROM tokens `+tail, args...)
+func findTokens(ctx context.Context, tx *sqlTx, tail string, args ...any) ([]*sfzoom.TokenRecord, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT connection_id, key_id, nonce, ciphertext, version, updated_at FROM tokens `+tail, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -95,14 +95,12 @@ func findTokens(ctx context.Context, q queryer, tail string, args ...any) ([]*sf
 	for rows.Next() {
 		var (
 			r       sfzoom.TokenRecord
-			updated string
+			updated dbTime
 		)
 		if err := rows.Scan(&r.ConnectionID, &r.KeyID, &r.Nonce, &r.Ciphertext, &r.Version, &updated); err != nil {
 			return nil, err
 		}
-		if r.UpdatedAt, err = parseTime(updated); err != nil {
-			return nil, err
-		}
+		r.UpdatedAt = updated.Time
 		recs = append(recs, &r)
 	}
 	return recs, rows.Err()
@@ -113,9 +111,9 @@ func (s *Store) AppendTokenAudit(ctx context.Context, a *sfzoom.TokenAudit) erro
 	if a.Actor == "" || a.Action == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Token audit needs an actor and an action.")
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return wrapErr("append token audit", err)
+		return s.wrapErr("append token audit", err)
 	}
 	defer tx.Rollback()
 	at := a.At.UTC().Truncate(time.Microsecond)
@@ -125,11 +123,11 @@ func (s *Store) AppendTokenAudit(ctx context.Context, a *sfzoom.TokenAudit) erro
 	var id int64
 	if err := tx.QueryRowContext(ctx, `
 		INSERT INTO token_audit (connection_id, actor, action, reason, at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		a.ConnectionID, a.Actor, a.Action, a.Reason, formatTime(at)).Scan(&id); err != nil {
-		return wrapErr("append token audit", err)
+		a.ConnectionID, a.Actor, a.Action, a.Reason, s.formatTime(at)).Scan(&id); err != nil {
+		return s.wrapErr("append token audit", err)
 	}
 	if err := tx.Commit(); err != nil {
-		return wrapErr("append token audit", err)
+		return s.wrapErr("append token audit", err)
 	}
 	a.ID, a.At = id, at
 	return nil
@@ -138,33 +136,31 @@ func (s *Store) AppendTokenAudit(ctx context.Context, a *sfzoom.TokenAudit) erro
 // FindTokenAudit returns a connection's audit trail, newest first; limit <= 0
 // means no limit.
 func (s *Store) FindTokenAudit(ctx context.Context, connectionID int64, limit int) ([]*sfzoom.TokenAudit, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.begin(ctx)
 	if err != nil {
-		return nil, wrapErr("find token audit", err)
+		return nil, s.wrapErr("find token audit", err)
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `
 		SELECT id, connection_id, actor, action, reason, at FROM token_audit
-		WHERE connection_id = ? ORDER BY at DESC, id DESC`+limitClause(limit, 0), connectionID)
+		WHERE connection_id = ? ORDER BY at DESC, id DESC`+s.limitClause(limit, 0), connectionID)
 	if err != nil {
-		return nil, wrapErr("find token audit", err)
+		return nil, s.wrapErr("find token audit", err)
 	}
 	defer rows.Close()
 	var as []*sfzoom.TokenAudit
 	for rows.Next() {
 		var (
 			a  sfzoom.TokenAudit
-			at string
+			at dbTime
 		)
 		if err := rows.Scan(&a.ID, &a.ConnectionID, &a.Actor, &a.Action, &a.Reason, &at); err != nil {
-			return nil, wrapErr("find token audit", err)
+			return nil, s.wrapErr("find token audit", err)
 		}
-		if a.At, err = parseTime(at); err != nil {
-			return nil, wrapErr("find token audit", err)
-		}
+		a.At = at.Time
 		as = append(as, &a)
 	}
-	return as, wrapErr("find token audit", rows.Err())
+	return as, s.wrapErr("find token audit", rows.Err())
 }
 
 // nonNil returns b, or an empty slice for nil, because the columns are NOT NULL.

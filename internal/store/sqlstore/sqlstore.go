@@ -1,0 +1,331 @@
+// Package sqlstore implements store.Store once, in SQL that SQLite and
+// PostgreSQL both accept. The packages internal/store/sqlite and
+// internal/store/postgres open the database, hold the migrations and describe
+// the few differences in a Dialect; everything else lives here.
+//
+// Queries are written with "?" placeholders, which the Dialect rebinds to the
+// database's own form. Times are UTC with microsecond precision (what
+// Postgres keeps); the Dialect encodes them as parameters, and dbTime and
+// dbNullTime scan them back from either representation.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+)
+
+// TimeLayout is how SQLite stores times as TEXT: fixed-width so that stored
+// times sort lexically, with the microsecond precision Postgres keeps so both
+// stores behave the same.
+const TimeLayout = "2006-01-02T15:04:05.000000Z"
+
+// Dialect describes what differs between the databases a Store runs on.
+type Dialect struct {
+	// Name prefixes error messages: "sqlite" or "postgres".
+	Name string
+	// Rebind rewrites a query written with "?" placeholders into the
+	// database's placeholder form; nil leaves queries as written.
+	Rebind func(query string) string
+	// TimeArg encodes a time, already in UTC and truncated to microseconds,
+	// as a query parameter.
+	TimeArg func(t time.Time) any
+	// ErrorCode classifies a driver error: ECONFLICT for a unique violation,
+	// ENOTFOUND for a foreign key violation, EUNAVAILABLE when the database
+	// is busy, and "" for anything else.
+	ErrorCode func(err error) string
+	// NoLimit is the LIMIT that means no limit, for a query with an offset
+	// but no limit ("-1" on SQLite, "ALL" on Postgres).
+	NoLimit string
+	// Goose is the goose dialect the migrations are applied with.
+	Goose goose.Dialect
+	// Migrations holds the dialect's *.sql migrations at its root.
+	Migrations fs.FS
+}
+
+// JobInserter inserts River jobs inside a caller's transaction. It is
+// satisfied by *river.Client[*sql.Tx] built over the same *sql.DB as the
+// store.
+type JobInserter interface {
+	InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
+}
+
+// Store implements store.Store on the database a Dialect describes.
+type Store struct {
+	db   *sql.DB
+	d    *Dialect
+	jobs JobInserter
+	now  func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// New returns a store over db speaking d. jobs may be nil when no method will
+// be given jobs; now defaults to time.Now.
+func New(db *sql.DB, d Dialect, jobs JobInserter, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, d: &d, jobs: jobs, now: now}
+}
+
+// DB returns the underlying database, for River's driver and admin queries.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// SetJobInserter attaches the River client once it is built; call it before
+// the store is used concurrently.
+func (s *Store) SetJobInserter(j JobInserter) { s.jobs = j }
+
+// Migrate applies the embedded app migrations, each in its own transaction.
+// On Postgres goose takes an advisory lock, so concurrent replicas migrate one
+// at a time.
+func (s *Store) Migrate(ctx context.Context) error {
+	p, err := s.provider()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("%s: migrate: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+func (s *Store) provider() (*goose.Provider, error) {
+	p, err := goose.NewProvider(s.d.Goose, s.db, s.d.Migrations, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("%s: migrations: %w", s.d.Name, err)
+	}
+	return p, nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("%s: ping: %w", s.d.Name, err), "The database is unavailable.")
+	}
+	return nil
+}
+
+// CheckMigrations returns EUNAVAILABLE when an embedded migration is pending.
+func (s *Store) CheckMigrations(ctx context.Context) error {
+	p, err := s.provider()
+	if err != nil {
+		return err
+	}
+	pending, err := p.HasPending(ctx)
+	if err != nil {
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("%s: check migrations: %w", s.d.Name, err), "The database schema cannot be checked.")
+	}
+	if pending {
+		return sfzoom.Errorf(sfzoom.EUNAVAILABLE, "The database schema is out of date; run sfzoom migrate.")
+	}
+	return nil
+}
+
+// Close releases the database.
+func (s *Store) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("%s: close: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// sqlTx is a transaction whose queries are written with "?" placeholders and
+// rebound for the dialect. It carries the dialect so that the package-level
+// find functions can encode times and limits.
+type sqlTx struct {
+	tx *sql.Tx
+	*Dialect
+}
+
+func (s *Store) begin(ctx context.Context) (*sqlTx, error) {
+	return s.beginTx(ctx, nil)
+}
+
+// beginReadOnly starts a read-only transaction; on SQLite it does not take
+// the write lock that the DSN's IMMEDIATE transactions take at BEGIN.
+func (s *Store) beginReadOnly(ctx context.Context) (*sqlTx, error) {
+	return s.beginTx(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+func (s *Store) beginTx(ctx context.Context, opts *sql.TxOptions) (*sqlTx, error) {
+	tx, err := s.db.BeginTx(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	return &sqlTx{tx: tx, Dialect: s.d}, nil
+}
+
+// ExecContext runs a statement.
+func (tx *sqlTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(ctx, tx.rebind(query), args...)
+}
+
+// QueryContext runs a query.
+func (tx *sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(ctx, tx.rebind(query), args...)
+}
+
+// QueryRowContext runs a query returning at most one row.
+func (tx *sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.rebind(query), args...)
+}
+
+// Commit commits the transaction.
+func (tx *sqlTx) Commit() error { return tx.tx.Commit() }
+
+// Rollback aborts the transaction; after Commit it is a no-op.
+func (tx *sqlTx) Rollback() error { return tx.tx.Rollback() }
+
+// nowUTC returns the store clock in UTC at the precision times are stored.
+func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// insertJobs inserts jobs in tx, the transaction that wrote their rows.
+func (s *Store) insertJobs(ctx context.Context, tx *sqlTx, jobs []store.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	if s.jobs == nil {
+		return sfzoom.Errorf(sfzoom.EINTERNAL, "No job queue is configured.")
+	}
+	if _, err := s.jobs.InsertManyTx(ctx, tx.tx, jobs); err != nil {
+		return fmt.Errorf("%s: insert jobs: %w", s.d.Name, err)
+	}
+	return nil
+}
+
+// rebind rewrites query for the dialect's placeholders.
+func (d *Dialect) rebind(query string) string {
+	if d.Rebind == nil {
+		return query
+	}
+	return d.Rebind(query)
+}
+
+// formatTime encodes t for storage: UTC, truncated to microseconds so that
+// what the caller holds equals what is stored.
+func (d *Dialect) formatTime(t time.Time) any { return d.TimeArg(t.UTC().Truncate(time.Microsecond)) }
+
+// formatNullTime encodes t, storing the zero time as NULL.
+func (d *Dialect) formatNullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return d.formatTime(t)
+}
+
+// limitClause returns a LIMIT/OFFSET clause; a zero limit means no limit.
+func (d *Dialect) limitClause(limit, offset int) string {
+	if limit <= 0 && offset <= 0 {
+		return ""
+	}
+	if limit <= 0 {
+		return fmt.Sprintf(" LIMIT %s OFFSET %d", d.NoLimit, offset)
+	}
+	return fmt.Sprintf(" LIMIT %d OFFSET %d", limit, offset)
+}
+
+// formatError translates driver errors into application errors: unique
+// violations become ECONFLICT and foreign key violations ENOTFOUND. Errors
+// that are already *sfzoom.Error pass through.
+func (d *Dialect) formatError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sfzoom.Error
+	if errors.As(err, &se) {
+		return err
+	}
+	switch d.ErrorCode(err) {
+	case sfzoom.ECONFLICT:
+		return sfzoom.WrapError(sfzoom.ECONFLICT, err, "It already exists.")
+	case sfzoom.ENOTFOUND:
+		return sfzoom.WrapError(sfzoom.ENOTFOUND, err, "A row it refers to does not exist.")
+	case sfzoom.EUNAVAILABLE:
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "The database is busy; try again.")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return sfzoom.WrapError(sfzoom.EINTERNAL, err, "Internal database error.")
+}
+
+// wrapErr prefixes err with the dialect and operation after translating it.
+func (d *Dialect) wrapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("%s: %s: %w", d.Name, op, d.formatError(err))
+}
+
+// The Store reaches the dialect's helpers through these.
+func (s *Store) formatTime(t time.Time) any           { return s.d.formatTime(t) }
+func (s *Store) formatNullTime(t time.Time) any       { return s.d.formatNullTime(t) }
+func (s *Store) limitClause(limit, offset int) string { return s.d.limitClause(limit, offset) }
+func (s *Store) formatError(err error) error          { return s.d.formatError(err) }
+func (s *Store) wrapErr(op string, err error) error   { return s.d.wrapErr(op, err) }
+
+// dbTime scans a NOT NULL time column: TEXT in TimeLayout (SQLite) or a
+// TIMESTAMPTZ (Postgres). The result is in UTC.
+type dbTime struct{ Time time.Time }
+
+// Scan implements sql.Scanner.
+func (t *dbTime) Scan(src any) error {
+	if src == nil {
+		return errors.New("sqlstore: scan time: NULL in a NOT NULL time column")
+	}
+	var err error
+	t.Time, err = scanTime(src)
+	return err
+}
+
+// dbNullTime scans a nullable time column like dbTime; NULL leaves Valid
+// false and Time zero.
+type dbNullTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+// Scan implements sql.Scanner.
+func (t *dbNullTime) Scan(src any) error {
+	if src == nil {
+		*t = dbNullTime{}
+		return nil
+	}
+	tm, err := scanTime(src)
+	if err != nil {
+		return err
+	}
+	*t = dbNullTime{Time: tm, Valid: true}
+	return nil
+}
+
+func scanTime(src any) (time.Time, error) {
+	switch v := src.(type) {
+	case time.Time:
+		return v.UTC(), nil
+	case string:
+		return parseTime(v)
+	case []byte:
+		return parseTime(string(v))
+	}
+	return time.Time{}, fmt.Errorf("sqlstore: scan time: unsupported type %T", src)
+}
+
+func parseTime(s string) (time.Time, error) {
+	t, err := time.Parse(TimeLayout, s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlstore: parse time %q: %w", s, err)
+	}
+	return t, nil
+}

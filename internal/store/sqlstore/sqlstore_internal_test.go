@@ -1,0 +1,116 @@
+package sqlstore
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// The store methods are exercised on real databases by storetest (through
+// internal/store/sqlite and internal/store/postgres); these tests cover the
+// dialect plumbing on inputs those databases never produce.
+
+func TestTimeScan(t *testing.T) {
+	want := time.Date(2025, 3, 4, 5, 6, 7, 123456000, time.UTC)
+	paris := time.FixedZone("CET", 3600)
+	tests := []struct {
+		name      string
+		src       any
+		want      time.Time
+		wantValid bool
+		wantErr   bool // for dbNullTime; dbTime also fails on nil
+	}{
+		{name: "String", src: "2025-03-04T05:06:07.123456Z", want: want, wantValid: true},
+		{name: "Bytes", src: []byte("2025-03-04T05:06:07.123456Z"), want: want, wantValid: true},
+		{name: "TimeInUTC", src: want.In(paris), want: want, wantValid: true},
+		{name: "Null"},
+		{name: "ErrLayout", src: "2025-03-04 05:06:07", wantErr: true},
+		{name: "ErrType", src: int64(1), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n dbNullTime
+			err := n.Scan(tt.src)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("dbNullTime.Scan(%v) error = %v, want error %v", tt.src, err, tt.wantErr)
+			}
+			if err == nil && (!n.Time.Equal(tt.want) || n.Time.Location() != time.UTC || n.Valid != tt.wantValid) {
+				t.Fatalf("dbNullTime.Scan(%v) = %v (valid %v), want %v in UTC (valid %v)", tt.src, n.Time, n.Valid, tt.want, tt.wantValid)
+			}
+
+			var d dbTime
+			err = d.Scan(tt.src)
+			if wantErr := tt.wantErr || tt.src == nil; (err != nil) != wantErr {
+				t.Fatalf("dbTime.Scan(%v) error = %v, want error %v", tt.src, err, wantErr)
+			}
+			if err == nil && (!d.Time.Equal(tt.want) || d.Time.Location() != time.UTC) {
+				t.Fatalf("dbTime.Scan(%v) = %v, want %v in UTC", tt.src, d.Time, tt.want)
+			}
+		})
+	}
+}
+
+func TestDialectHelpers(t *testing.T) {
+	d := &Dialect{
+		Name:    "test",
+		TimeArg: func(t time.Time) any { return t.Format(TimeLayout) },
+		NoLimit: "ALL",
+		ErrorCode: func(err error) string {
+			if err.Error() == "dup" {
+				return sfzoom.ECONFLICT
+			}
+			return ""
+		},
+	}
+	t.Run("FormatTime", func(t *testing.T) {
+		in := time.Date(2025, 3, 4, 6, 6, 7, 123456789, time.FixedZone("CET", 3600))
+		if got, want := d.formatTime(in), "2025-03-04T05:06:07.123456Z"; got != want {
+			t.Errorf("formatTime(%v) = %v, want %v", in, got, want)
+		}
+		if got := d.formatNullTime(time.Time{}); got != nil {
+			t.Errorf("formatNullTime(zero) = %v, want nil", got)
+		}
+	})
+	t.Run("LimitClause", func(t *testing.T) {
+		for _, tt := range []struct {
+			limit, offset int
+			want          string
+		}{
+			{0, 0, ""},
+			{10, 0, " LIMIT 10 OFFSET 0"},
+			{0, 5, " LIMIT ALL OFFSET 5"},
+			{10, 5, " LIMIT 10 OFFSET 5"},
+		} {
+			if got := d.limitClause(tt.limit, tt.offset); got != tt.want {
+				t.Errorf("limitClause(%d, %d) = %q, want %q", tt.limit, tt.offset, got, tt.want)
+			}
+		}
+	})
+	t.Run("Rebind", func(t *testing.T) {
+		if got := d.rebind("SELECT ?"); got != "SELECT ?" {
+			t.Errorf("rebind without Rebind = %q, want the query unchanged", got)
+		}
+	})
+	t.Run("WrapErr", func(t *testing.T) {
+		err := d.wrapErr("create thing", errors.New("dup"))
+		if got, want := err.Error(), "test: create thing: "; !strings.HasPrefix(got, want) {
+			t.Errorf("wrapErr = %q, want prefix %q", got, want)
+		}
+		if got, want := sfzoom.ErrorMessage(err), "It already exists."; got != want {
+			t.Errorf("wrapErr message = %q, want %q", got, want)
+		}
+		if code := sfzoom.ErrorCode(err); code != sfzoom.ECONFLICT {
+			t.Errorf("wrapErr code = %q, want %q", code, sfzoom.ECONFLICT)
+		}
+		if code := sfzoom.ErrorCode(d.wrapErr("x", fmt.Errorf("boom"))); code != sfzoom.EINTERNAL {
+			t.Errorf("wrapErr(other) code = %q, want %q", code, sfzoom.EINTERNAL)
+		}
+		if d.wrapErr("x", nil) != nil {
+			t.Error("wrapErr(nil) != nil")
+		}
+	})
+}
