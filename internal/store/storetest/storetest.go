@@ -306,6 +306,7 @@ func testMeeting(t *testing.T, newStore func(*testing.T) store.Store) {
 			{"Limit", sfzoom.MeetingFilter{OrgID: "orgA", Limit: 2}, []*sfzoom.Meeting{m1, m2}, 3},
 			{"Offset", sfzoom.MeetingFilter{OrgID: "orgA", Offset: 1, Limit: 1}, []*sfzoom.Meeting{m2}, 3},
 			{"OffsetPastEnd", sfzoom.MeetingFilter{OrgID: "orgA", Offset: 10, Limit: 5}, nil, 3},
+			{"OffsetWithoutLimit", sfzoom.MeetingFilter{OrgID: "orgA", Offset: 1}, []*sfzoom.Meeting{m2, m3}, 3},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
