@@ -43,30 +43,44 @@ const markerFetched = "FETCHED"
 // at the given URLs (in this process or the parent's).
 func realClients(t testing.TB, zoomURL, zoomToken, sfURL, sfToken string) *clients {
 	t.Helper()
-	cl := &clients{}
-	cl.zc = zoom.NewClient(&http.Client{Transport: bearer{zoomToken}}, zoom.WithBaseURL(zoomURL))
-	var err error
-	cl.sc, err = salesforce.NewClient(&http.Client{Transport: bearer{sfToken}}, sfURL)
+	cl, err := newClients(zoomURL, zoomToken, sfURL, sfToken)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return cl
 }
 
-// TestCrashHelperProcess is not a test: TestCrashAfterZoomFetch runs the
-// test binary again with envCrashHelper set. The helper works the queued
-// job against the parent's fakes, prints markerFetched right after the
-// Zoom fetch and blocks there until it is SIGKILLed.
-func TestCrashHelperProcess(t *testing.T) {
-	if os.Getenv(envCrashHelper) == "" {
-		t.Skip("helper process for TestCrashAfterZoomFetch")
+func newClients(zoomURL, zoomToken, sfURL, sfToken string) (*clients, error) {
+	cl := &clients{}
+	cl.zc = zoom.NewClient(&http.Client{Transport: bearer{zoomToken}}, zoom.WithBaseURL(zoomURL))
+	var err error
+	cl.sc, err = salesforce.NewClient(&http.Client{Transport: bearer{sfToken}}, sfURL)
+	return cl, err
+}
+
+// TestMain runs the crash helper when TestCrashAfterZoomFetch starts the
+// test binary again with envCrashHelper set, and the tests otherwise.
+func TestMain(m *testing.M) {
+	if os.Getenv(envCrashHelper) != "" {
+		crashHelperProcess()
+		return
 	}
+	os.Exit(m.Run())
+}
+
+// crashHelperProcess works the queued job against the parent's fakes,
+// prints markerFetched right after the Zoom fetch and blocks there until it
+// is SIGKILLed.
+func crashHelperProcess() {
 	ctx := context.Background()
 	fail := func(err error) {
 		fmt.Println("ERROR", err)
 		os.Exit(2)
 	}
-	cl := realClients(t, os.Getenv(envZoomURL), os.Getenv(envZoomToken), os.Getenv(envSFURL), os.Getenv(envSFToken))
+	cl, err := newClients(os.Getenv(envZoomURL), os.Getenv(envZoomToken), os.Getenv(envSFURL), os.Getenv(envSFToken))
+	if err != nil {
+		fail(err)
+	}
 	var pipeline jobs.MeetingLogger
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
@@ -217,11 +231,11 @@ func waitJob(t testing.TB, be *backend.Backend, id int64, state rivertype.JobSta
 	t.Fatalf("job %d: %v", id, err)
 }
 
-// runUntilKilled runs TestCrashHelperProcess with env and SIGKILLs it once it
+// runUntilKilled runs the crash helper with env and SIGKILLs it once it
 // prints marker.
 func runUntilKilled(t *testing.T, env []string, marker string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelperProcess$", "-test.count=1")
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
