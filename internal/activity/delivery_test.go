@@ -3,16 +3,12 @@ package activity_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -25,6 +21,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store/storetest"
 	"github.com/sfzoom/sfzoom/internal/zoom"
 	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 	"github.com/sfzoom/sfzoom/web"
@@ -150,50 +147,6 @@ func TestTenDuplicateDeliveries(t *testing.T) {
 	checkLoggedOnce(t, e.sf, e.seed.OpportunityIDs[0], uuid, 2)
 }
 
-// postgresSchemaURL returns TEST_DATABASE_URL with search_path set to a
-// fresh schema dropped when the test ends. Without TEST_DATABASE_URL the
-// test is skipped, except in CI, where it fails.
-func postgresSchemaURL(t testing.TB) string {
-	t.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("TEST_DATABASE_URL is not set; Postgres tests cannot be skipped in CI")
-		}
-		t.Skip("TEST_DATABASE_URL is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "a_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // replica is one sfzoom process: its backend with its worker pool, its own
 // clients and pipeline, and its own webhook endpoint.
 type replica struct {
@@ -239,7 +192,7 @@ func startReplica(t *testing.T, dbURL, name string, z *zoomtest.Server, zoomToke
 // both endpoints concurrently, three times each: the meeting is logged once
 // (one Event, Meeting_Count__c 1, Tasks not duplicated).
 func TestTwoReplicasLogOnce(t *testing.T) {
-	dbURL := postgresSchemaURL(t)
+	dbURL := storetest.PostgresSchemaURL(t)
 	ctx := context.Background()
 	z := zoomtest.NewServer()
 	t.Cleanup(z.Close)

@@ -3,14 +3,11 @@ package backend_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +24,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/store/postgres"
 	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+	"github.com/sfzoom/sfzoom/internal/store/storetest"
 )
 
 // recordArgs is a job that appends its Ref to RunsFile each time it runs, so
@@ -94,49 +92,6 @@ func MustOpen(tb testing.TB, opts backend.Options) *backend.Backend {
 		b.Close()
 	})
 	return b
-}
-
-// MustPostgresURL returns a URL whose search_path is a fresh schema dropped at
-// the end of the test. It skips without TEST_DATABASE_URL, except in CI.
-func MustPostgresURL(tb testing.TB) string {
-	tb.Helper()
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("TEST_DATABASE_URL is not set; Postgres tests cannot be skipped in CI")
-		}
-		tb.Skip("TEST_DATABASE_URL is not set")
-	}
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "b_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			tb.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			tb.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func sqliteURL(tb testing.TB) string {
@@ -257,7 +212,7 @@ func testWorkAndAdmin(t *testing.T, dbURL string) {
 
 func TestSQLite(t *testing.T) { testWorkAndAdmin(t, sqliteURL(t)) }
 
-func TestPostgres(t *testing.T) { testWorkAndAdmin(t, MustPostgresURL(t)) }
+func TestPostgres(t *testing.T) { testWorkAndAdmin(t, storetest.PostgresSchemaURL(t)) }
 
 func TestInsertOnlyStart(t *testing.T) {
 	b := MustOpen(t, backend.Options{DatabaseURL: sqliteURL(t)})
@@ -448,4 +403,4 @@ func testDurability(t *testing.T, newURL func(testing.TB) string) {
 
 func TestDurabilitySQLite(t *testing.T) { testDurability(t, sqliteURL) }
 
-func TestDurabilityPostgres(t *testing.T) { testDurability(t, MustPostgresURL) }
+func TestDurabilityPostgres(t *testing.T) { testDurability(t, storetest.PostgresSchemaURL) }

@@ -2,16 +2,12 @@ package tokens_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strconv"
 	"testing"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/postgres"
+	"github.com/sfzoom/sfzoom/internal/store/storetest"
 	"github.com/sfzoom/sfzoom/internal/tokens"
 )
 
@@ -35,45 +31,12 @@ func mustOpenPostgres(t testing.TB, u string) *postgres.Store {
 
 func (s *postgresStore) Replica(t testing.TB) tokens.Store { return mustOpenPostgres(t, s.url) }
 
-// newPostgres runs only with TEST_DATABASE_URL (always in CI, where a missing
-// URL fails the test).
+// newPostgres runs with TEST_DATABASE_URL; without it the test skips on a
+// developer machine and fails in CI.
 func newPostgres(t *testing.T, providers ...string) (testStore, []int64) {
-	base := os.Getenv("TEST_DATABASE_URL")
-	if base == "" {
-		t.Fatal("TEST_DATABASE_URL is not set; Postgres tests cannot be skipped in CI")
-	}
 	ctx := context.Background()
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "tokens_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			t.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-
-	s := mustOpenPostgres(t, u.String())
+	u := storetest.PostgresSchemaURL(t)
+	s := mustOpenPostgres(t, u)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatalf("Migrate: %v", err)
 	}
@@ -85,5 +48,5 @@ func newPostgres(t *testing.T, providers ...string) (testStore, []int64) {
 		}
 		ids = append(ids, c.ID)
 	}
-	return &postgresStore{Store: s, url: u.String()}, ids
+	return &postgresStore{Store: s, url: u}, ids
 }

@@ -2,11 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"strconv"
 	"testing"
 
@@ -29,66 +24,12 @@ func (s testStore) CountJobs(ctx context.Context, kind string) (int, error) {
 	return n, err
 }
 
-// MustDatabaseURL returns TEST_DATABASE_URL, skipping the test when it is not
-// set, except in CI, where Postgres tests must never be skipped.
-func MustDatabaseURL(tb testing.TB) string {
-	tb.Helper()
-	u := os.Getenv("TEST_DATABASE_URL")
-	if u == "" {
-		if os.Getenv("CI") != "" {
-			tb.Fatal("TEST_DATABASE_URL is not set; Postgres tests cannot be skipped in CI")
-		}
-		tb.Skip("TEST_DATABASE_URL is not set")
-	}
-	return u
-}
-
-// MustSchemaURL creates a fresh schema, dropped when the test ends, and
-// returns the database URL with search_path set to it, so tests can run
-// repeatedly and side by side on one database.
-func MustSchemaURL(tb testing.TB) string {
-	tb.Helper()
-	base := MustDatabaseURL(tb)
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer admin.Close()
-	b := make([]byte, 6)
-	if _, err := rand.Read(b); err != nil {
-		tb.Fatal(err)
-	}
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			tb.Error(err)
-			return
-		}
-		defer db.Close()
-		if _, err := db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`); err != nil {
-			tb.Error(err)
-		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // MustOpenStore returns a migrated store in a fresh schema with an
 // insert-only River client attached.
 func MustOpenStore(tb testing.TB) *postgres.Store {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := postgres.OpenDB(MustSchemaURL(tb))
+	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -107,7 +48,7 @@ func TestStore(t *testing.T) {
 
 func TestCheckMigrations(t *testing.T) {
 	ctx := context.Background()
-	db, err := postgres.OpenDB(MustSchemaURL(t))
+	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(t))
 	if err != nil {
 		t.Fatal(err)
 	}
