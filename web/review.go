@@ -30,21 +30,10 @@ type ReviewPages struct {
 
 // Register adds the review routes to the /app group.
 func (p *ReviewPages) Register(g *echo.Group, h *Helpers) {
-	r := g.Group("/review", requireReviewAdmin(h))
+	r := g.Group("/review", requireAdmin(h, "review unmatched participants"))
 	r.GET("", p.handleQueue(h))
 	r.GET("/:id/candidates", p.handleCandidates(h))
 	r.POST("/:id/link", p.handleLink(h))
-}
-
-func requireReviewAdmin(h *Helpers) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			if s := h.Session(c); s == nil || !s.IsAdmin {
-				return sfzoom.Errorf(sfzoom.EFORBIDDEN, "Only sfzoom admins can review unmatched participants. Ask your Salesforce admin to assign you the sfzoom Admin permission set, then reload the page.")
-			}
-			return next(c)
-		}
-	}
 }
 
 // participantID parses the :id path parameter.

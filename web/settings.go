@@ -48,7 +48,7 @@ type SettingsPages struct {
 
 // Register adds the settings routes to the /app group.
 func (p *SettingsPages) Register(g *echo.Group, h *Helpers) {
-	s := g.Group("/settings", requireAdmin(h))
+	s := g.Group("/settings", requireAdmin(h, "open Settings"))
 	s.GET("", p.handleSettings(h))
 	s.POST("/users/verify", p.handleVerifyAll(h))
 	s.POST("/users/:id/override", p.handleOverride(h))
@@ -57,11 +57,13 @@ func (p *SettingsPages) Register(g *echo.Group, h *Helpers) {
 	s.POST("/jobs/:id/retry", p.handleRetry(h))
 }
 
-func requireAdmin(h *Helpers) echo.MiddlewareFunc {
+// requireAdmin refuses everyone but sfzoom admins; what completes "Only
+// sfzoom admins can …" in the message.
+func requireAdmin(h *Helpers, what string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if s := h.Session(c); s == nil || !s.IsAdmin {
-				return sfzoom.Errorf(sfzoom.EFORBIDDEN, "Only sfzoom admins can open Settings. Ask your Salesforce admin to assign you the sfzoom Admin permission set, then reload the page.")
+				return sfzoom.Errorf(sfzoom.EFORBIDDEN, "Only sfzoom admins can %s. Ask your Salesforce admin to assign you the sfzoom Admin permission set, then reload the page.", what)
 			}
 			return next(c)
 		}
