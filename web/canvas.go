@@ -106,7 +106,9 @@ func (h *canvasHandler) routes(e *echo.Echo) {
 // issues the app session and redirects to the page for the record context.
 func (h *canvasHandler) handleCanvas(c echo.Context) error {
 	ctx := c.Request().Context()
-	sr := c.FormValue("signed_request")
+	// The body only: a signed request in a query string would land in
+	// proxy and browser logs (canvas.md §3).
+	sr := c.Request().PostFormValue("signed_request")
 	if sr == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "This page needs a signed request from Salesforce. Open sfzoom from a Salesforce record page.")
 	}
@@ -241,10 +243,29 @@ func sessionToken(c echo.Context) string {
 	if t := c.QueryParam(sessionField); t != "" {
 		return t
 	}
+	// The cookie is a fallback for requests made from the app's own pages.
+	// A cross-site request (another page framing or posting to the app)
+	// must carry the session itself: force.com and salesforce.com are each
+	// one site, so the partitioned cookie is shared by every org's pages
+	// and would otherwise let any of them drive a rep's session.
+	if !cookieAllowed(c.Request()) {
+		return ""
+	}
 	if ck, err := c.Cookie(sessionCookie); err == nil {
 		return ck.Value
 	}
 	return ""
+}
+
+// cookieAllowed says whether the session cookie may authenticate r: only
+// same-origin requests, direct navigations ("none"), and clients that send
+// no Fetch Metadata.
+func cookieAllowed(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "none":
+		return true
+	}
+	return false
 }
 
 func isUnsafe(method string) bool {

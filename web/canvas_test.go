@@ -152,6 +152,21 @@ func TestCanvas_Errors(t *testing.T) {
 	}
 }
 
+// TestCanvas_QueryStringRefused: the signed request is read from the POST
+// body only; one in a query string (which proxies and browsers log) is
+// refused as missing (canvas.md §3).
+func TestCanvas_QueryStringRefused(t *testing.T) {
+	h := newHarness(t, nil)
+	sr := signedRequest(t, orgA, userA, oppID)
+	req := httptest.NewRequest(http.MethodPost, "/canvas?signed_request="+url.QueryEscape(sr), strings.NewReader(""))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	h.srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusBadRequest || rec.Header().Get("Set-Cookie") != "" {
+		t.Fatalf("POST /canvas?signed_request= = %d (Set-Cookie %q), want 400 and no session", rec.Code, rec.Header().Get("Set-Cookie"))
+	}
+}
+
 func TestCanvas_OKIssuesSessionAndRoutesToRecord(t *testing.T) {
 	h := newHarness(t, nil)
 	rec := postCanvas(h, signedRequest(t, orgA, userA, oppID))
@@ -239,6 +254,11 @@ func TestSession_CSRFAndIsolation(t *testing.T) {
 		{"OKHeader", tokenA, h.codec.CSRFToken(sessA), "header", http.StatusOK},
 		{"OKForm", tokenA, h.codec.CSRFToken(sessA), "form", http.StatusOK},
 		{"OKCookieOnly", tokenA, h.codec.CSRFToken(sessA), "cookie", http.StatusOK},
+		{"OKCookieSameOrigin", tokenA, h.codec.CSRFToken(sessA), "cookie-same-origin", http.StatusOK},
+		// force.com is one site for every org, so a page of another org
+		// framing the app must not ride on the partitioned cookie.
+		{"CookieCrossSite", tokenA, h.codec.CSRFToken(sessA), "cookie-cross-site", http.StatusUnauthorized},
+		{"CookieSameSiteOtherOrigin", tokenA, h.codec.CSRFToken(sessA), "cookie-same-site", http.StatusUnauthorized},
 		{"NoCSRF", tokenA, "", "header", http.StatusForbidden},
 		{"CSRFFromOtherOrgUser", tokenA, h.codec.CSRFToken(sessB), "form", http.StatusForbidden},
 		{"OtherSessionWithOwnCSRF", tokenB, h.codec.CSRFToken(sessA), "header", http.StatusForbidden},
@@ -256,9 +276,12 @@ func TestSession_CSRFAndIsolation(t *testing.T) {
 			case "form":
 				form.Set("_s", tt.session)
 				form.Set("_csrf", tt.csrf)
-			case "cookie":
+			case "cookie", "cookie-same-origin", "cookie-cross-site", "cookie-same-site":
 				req.AddCookie(&http.Cookie{Name: "sfzoom_session", Value: tt.session})
 				form.Set("_csrf", tt.csrf)
+				if site, ok := strings.CutPrefix(tt.carrier, "cookie-"); ok {
+					req.Header.Set("Sec-Fetch-Site", site)
+				}
 			}
 			req.Body = ioNopCloser(form.Encode())
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

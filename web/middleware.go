@@ -66,7 +66,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route != "/healthz" && route != "/metrics" {
 			s.log.InfoContext(c.Request().Context(), "http request",
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID),
-				"method", c.Request().Method, "route", route, "path", c.Request().URL.Path,
+				"method", c.Request().Method, "route", route, "path", logPath(c.Request().URL.Path),
 				"status", status, "bytes", c.Response().Size,
 				"duration_ms", float64(s.now().Sub(start).Microseconds())/1000)
 		}
@@ -183,4 +183,13 @@ func randomToken(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// logPath is the request path as logged: a signed media URL's path is its
+// credential, so only its route is kept.
+func logPath(p string) string {
+	if strings.HasPrefix(p, "/media/") {
+		return "/media/[redacted]"
+	}
+	return p
 }

@@ -122,10 +122,24 @@ func (o *OAuth) Register(e *echo.Echo, h *Helpers) {
 }
 
 // denyFraming: the popup pages run scripts (postMessage to the opener), so
-// they use the app CSP, but nothing may frame them.
+// they use the app CSP (its nonce), but with frame-ancestors 'none': browsers
+// ignore X-Frame-Options when a CSP names frame-ancestors, so the CSP itself
+// must forbid framing. Registered after AppPage, its hook runs after the one
+// that sets the app CSP.
 func denyFraming(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		c.Response().Header().Set("X-Frame-Options", "DENY")
+		h := c.Response().Header()
+		h.Set("X-Frame-Options", "DENY")
+		c.Response().Before(func() {
+			parts := strings.Split(h.Get("Content-Security-Policy"), "; ")
+			out := parts[:0]
+			for _, p := range parts {
+				if p != "" && !strings.HasPrefix(p, "frame-ancestors ") {
+					out = append(out, p)
+				}
+			}
+			h.Set("Content-Security-Policy", strings.Join(append(out, "frame-ancestors 'none'"), "; "))
+		})
 		return next(c)
 	}
 }

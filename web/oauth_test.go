@@ -85,8 +85,12 @@ func TestOAuth_SalesforceFlow(t *testing.T) {
 			if tt.ok && (h.conn.org != tOrg || h.conn.code != "good-code" || h.conn.verifier != verifier) {
 				t.Fatalf("ConnectSalesforce got org %q code %q verifier match %v", h.conn.org, h.conn.code, h.conn.verifier == verifier)
 			}
-			if rec.Header().Get("X-Frame-Options") != "DENY" {
-				t.Fatalf("popup page is frameable")
+			// Browsers ignore X-Frame-Options when the CSP names
+			// frame-ancestors, so the CSP must forbid framing too.
+			csp := rec.Header().Get("Content-Security-Policy")
+			if rec.Header().Get("X-Frame-Options") != "DENY" || !strings.Contains(csp, "frame-ancestors 'none'") ||
+				strings.Count(csp, "frame-ancestors") != 1 || !strings.Contains(csp, "'nonce-") {
+				t.Fatalf("popup page is frameable or lost its nonce: CSP %q", csp)
 			}
 		})
 	}

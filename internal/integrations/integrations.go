@@ -263,7 +263,7 @@ func (i *Integrations) ConnectSalesforce(ctx context.Context, orgID, code, verif
 	if err != nil {
 		return nil, err
 	}
-	if _, err := i.salesforceSource(c.ID).Exchange(ctx, code, verifier); err != nil {
+	if _, err := i.salesforceSource(c.ID).Exchange(ctx, code, verifier, orgID); err != nil {
 		return nil, err
 	}
 	if err := i.opts.Store.UpdateConnectionStatus(ctx, c.ID, sfzoom.ConnectionActive, ""); err != nil {

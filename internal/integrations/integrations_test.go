@@ -124,6 +124,38 @@ func TestSalesforceConnectUseDisconnect(t *testing.T) {
 	}
 }
 
+// TestSalesforceConnectOtherOrgRefused: an admin of one org completing the
+// connect flow signed in to another org (a forwarded Connect link, or a
+// browser logged in to a sandbox) connects nothing: the grant is revoked at
+// Salesforce and never stored, and the message says what to do.
+func TestSalesforceConnectOtherOrgRefused(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	other := "00Dxx0000009ZZZEA2"
+	verifier := tokens.GenerateVerifier()
+	_, err := e.in.ConnectSalesforce(ctx, other, e.approve(t, e.in.SalesforceAuthURL("state-1", verifier)), verifier)
+	if sfzoom.ErrorCode(err) != sfzoom.EFORBIDDEN || !strings.Contains(sfzoom.ErrorMessage(err), "different Salesforce org") {
+		t.Fatalf("ConnectSalesforce for another org = %v, want EFORBIDDEN naming the org mix-up", err)
+	}
+	revoked := 0
+	for _, r := range e.sf.Requests() {
+		if r.Method == http.MethodPost && r.Path == "/services/oauth2/revoke" {
+			revoked++
+		}
+	}
+	if revoked != 1 {
+		t.Errorf("revoke calls at Salesforce = %d, want 1 (the refused grant)", revoked)
+	}
+	if _, err := e.in.Salesforce(ctx, other); sfzoom.ErrorCode(err) != sfzoom.EUNAUTHORIZED {
+		t.Errorf("Salesforce for the other org after the refused connect = %v, want EUNAUTHORIZED", err)
+	}
+	// The 15-character form of the right org id is the same org.
+	verifier = tokens.GenerateVerifier()
+	if _, err := e.in.ConnectSalesforce(ctx, e.demo.OrgID[:15], e.approve(t, e.in.SalesforceAuthURL("state-2", verifier)), verifier); err != nil {
+		t.Fatalf("ConnectSalesforce with the 15-character org id: %v", err)
+	}
+}
+
 func TestZoomAccountServerToServer(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 // nameRE is the shape of an API name or relationship path. Anything else is
@@ -268,7 +270,8 @@ func escapeString(s string) (string, error) {
 			b.WriteString(`\f`)
 		default:
 			if r < 0x20 || r == 0x7f {
-				return "", fmt.Errorf("salesforce: control character %U in SOQL value", r)
+				return "", sfzoom.WrapError(sfzoom.EINVALID, fmt.Errorf("salesforce: control character %U in SOQL value", r),
+					"The text contains a control character Salesforce can't search for. Remove special characters and try again.")
 			}
 			b.WriteRune(r)
 		}

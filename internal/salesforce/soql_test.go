@@ -7,6 +7,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 func TestEscapeString(t *testing.T) {
@@ -76,6 +77,10 @@ func FuzzQueryBuilder(f *testing.F) {
 			// Only control characters SOQL cannot express are refused.
 			if !hasControl(a + b + c + d) {
 				t.Fatalf("SOQL() error %v for printable input", err)
+			}
+			// A user typed it: a 400 that says what to do, not a 500.
+			if sfzoom.ErrorCode(err) != sfzoom.EINVALID {
+				t.Fatalf("SOQL() error code = %q for a control character, want EINVALID", sfzoom.ErrorCode(err))
 			}
 			return
 		}

@@ -82,7 +82,12 @@ func (s *Salesforce) AuthCodeURL(state, verifier string) string {
 // Exchange trades an authorization code for tokens, stores them with the
 // instance URL and marks the connection active. Errors: EUNAUTHORIZED when
 // Salesforce refuses the code.
-func (s *Salesforce) Exchange(ctx context.Context, code, verifier string) (*oauth2.Token, error) {
+//
+// When wantOrgID is set, the grant must belong to that org (the org id in
+// the token response's identity URL, /id/{orgId}/{userId}); a grant from
+// another org (a forwarded Connect link, or a browser signed in to a
+// sandbox) is revoked at once and never stored.
+func (s *Salesforce) Exchange(ctx context.Context, code, verifier, wantOrgID string) (*oauth2.Token, error) {
 	t, err := s.cfg.Exchange(s.v.withHTTP(ctx), code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		err = sanitize(err)
@@ -90,6 +95,17 @@ func (s *Salesforce) Exchange(ctx context.Context, code, verifier string) (*oaut
 			return nil, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, err, "Salesforce refused the authorization. Please connect Salesforce again.")
 		}
 		return nil, sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("tokens: salesforce code exchange: %w", err), "Salesforce could not be reached. Try again in a moment.")
+	}
+	if wantOrgID != "" {
+		idURL, _ := t.Extra("id").(string)
+		if got := identityOrg(idURL); got == "" || !sameSalesforceID(got, wantOrgID) {
+			if t.RefreshToken != "" {
+				_ = s.revoke(context.WithoutCancel(ctx), t.RefreshToken)
+			} else if t.AccessToken != "" {
+				_ = s.revoke(context.WithoutCancel(ctx), t.AccessToken)
+			}
+			return nil, sfzoom.Errorf(sfzoom.EFORBIDDEN, "You signed in to a different Salesforce org than the one sfzoom is open in, so nothing was connected. Sign in to this org (log out of the other one first, or use a private window) and click Connect again.")
+		}
 	}
 	return s.v.put(ctx, s.id, s.withExpiry(blobFromToken(t, s.v.now())), "authorization code exchange")
 }
@@ -231,4 +247,27 @@ func (s *Salesforce) revoke(ctx context.Context, token string) error {
 		s.v.log.WarnContext(ctx, "tokens: salesforce revoke refused; deleting locally", "status", resp.StatusCode)
 		return nil
 	}
+}
+
+// identityOrg returns the org id of a Salesforce identity URL
+// (https://login.salesforce.com/id/{orgId}/{userId}), "" if it has none.
+func identityOrg(idURL string) string {
+	u, err := url.Parse(idURL)
+	if err != nil {
+		return ""
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) != 3 || parts[0] != "id" {
+		return ""
+	}
+	return parts[1]
+}
+
+// sameSalesforceID compares 15- or 18-character ids: the first 15
+// characters are the case-sensitive id itself.
+func sameSalesforceID(a, b string) bool {
+	if len(a) < 15 || len(b) < 15 {
+		return false
+	}
+	return a[:15] == b[:15]
 }

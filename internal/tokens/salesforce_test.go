@@ -16,7 +16,7 @@ func connectSalesforce(t *testing.T, e *env, s *tokens.Salesforce) *oauth2.Token
 	t.Helper()
 	verifier := tokens.GenerateVerifier()
 	e.srv.addCode("sf-code", verifier)
-	tok, err := s.Exchange(context.Background(), "sf-code", verifier)
+	tok, err := s.Exchange(context.Background(), "sf-code", verifier, "00D000000000001")
 	if err != nil {
 		t.Fatalf("Exchange() error = %v", err)
 	}
