@@ -133,7 +133,11 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 		if delay > 0 {
 			opts.ScheduledAt = t.Add(delay)
 		}
-		js = append(js, store.Job{Args: jobs.LogMeetingArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID, MeetingUUID: ev.MeetingUUID, Trigger: ev.Event}, InsertOpts: opts})
+		args := jobs.LogMeetingArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID, MeetingUUID: ev.MeetingUUID, Trigger: ev.Event}
+		if ev.Event == zoom.EventMeetingEnded && ev.Meeting != nil {
+			args.StartedAt, args.EndedAt = ev.Meeting.StartTime.Time.UTC(), ev.Meeting.EndTime.Time.UTC()
+		}
+		js = append(js, store.Job{Args: args, InsertOpts: opts})
 	}
 	err = w.Store.CreateWebhookEvent(ctx, stored, js...)
 	switch {

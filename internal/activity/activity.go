@@ -68,6 +68,7 @@ type Clients interface {
 type Store interface {
 	FindOrgByID(ctx context.Context, orgID string) (*sfzoom.Org, error)
 	FindMeetings(ctx context.Context, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error)
+	UpdateMeeting(ctx context.Context, orgID string, id int64, upd sfzoom.MeetingUpdate, jobs ...store.Job) (*sfzoom.Meeting, error)
 	FindUserMappings(ctx context.Context, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error)
 	FindWebhookEventByID(ctx context.Context, id int64) (*sfzoom.WebhookEvent, error)
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)

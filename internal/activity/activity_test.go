@@ -270,6 +270,17 @@ func TestFullFlow(t *testing.T) {
 	if strings.Contains(desc, "zoom.us") || ev["Zoom_Recording_URL__c"] != link {
 		t.Errorf("recording link = %v, want sfzoom's proxy %s", ev["Zoom_Recording_URL__c"], link)
 	}
+	// meeting.ended carries when the occurrence really ran: the scheduled
+	// meeting is marked ended with those times (the record page lists it as
+	// past), and the Event has them too.
+	zid := e.meeting.ID
+	ms, _, err := e.be.Store.FindMeetings(ctx, sfzoom.MeetingFilter{OrgID: e.orgID, ZoomMeetingID: &zid})
+	if err != nil || len(ms) != 1 {
+		t.Fatalf("FindMeetings = %v, %v", ms, err)
+	}
+	if ms[0].Status != sfzoom.MeetingEnded || ms[0].StartTime.After(time.Now()) || ms[0].Duration < 1 {
+		t.Errorf("meeting after meeting.ended = status %q start %v duration %d, want ended with the real times", ms[0].Status, ms[0].StartTime, ms[0].Duration)
+	}
 	o := e.opp(t)
 	if o["Meeting_Count__c"] != 1.0 || o["Last_Meeting_Summary__c"] != "Globex agreed to renew for two years." || o["Last_Meeting_Date__c"] == nil {
 		t.Fatalf("Opportunity roll-ups = %v", o)

@@ -81,6 +81,9 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) err
 	}
 	defer p.opts.Store.ReleaseLease(context.WithoutCancel(ctx), lease, holder)
 
+	if meeting, err = p.markEnded(ctx, meeting, args); err != nil {
+		return err
+	}
 	if done, err := p.alreadyCovered(ctx, orgID, uuid, args.Trigger); err != nil || done {
 		return err
 	}
@@ -332,4 +335,30 @@ func (p *Pipeline) alreadyCovered(ctx context.Context, orgID, uuid, trigger stri
 		return false, nil
 	}
 	return err == nil, err
+}
+
+// markEnded records on the scheduled meeting that it has ended and when it
+// really ran (meeting.ended carries the times): the record page then lists
+// it as past and offers no reschedule, and the Event gets the real times
+// even when Zoom has no recording or attendance to tell them.
+func (p *Pipeline) markEnded(ctx context.Context, m *sfzoom.Meeting, args jobs.LogMeetingArgs) (*sfzoom.Meeting, error) {
+	if m == nil || args.EndedAt.IsZero() || m.Status == sfzoom.MeetingCancelled {
+		return m, nil
+	}
+	status := sfzoom.MeetingEnded
+	upd := sfzoom.MeetingUpdate{Status: &status}
+	if !args.StartedAt.IsZero() && args.EndedAt.After(args.StartedAt) {
+		start := args.StartedAt.UTC().Truncate(time.Second)
+		minutes := int(args.EndedAt.Sub(args.StartedAt).Round(time.Minute) / time.Minute)
+		minutes = max(minutes, 1)
+		upd.StartTime, upd.Duration = &start, &minutes
+	}
+	if m.Status == status && (upd.StartTime == nil || (m.StartTime.Equal(*upd.StartTime) && m.Duration == *upd.Duration)) {
+		return m, nil
+	}
+	updated, err := p.opts.Store.UpdateMeeting(ctx, m.OrgID, m.ID, upd)
+	if err != nil {
+		return m, fmt.Errorf("activity: mark meeting ended: %w", err)
+	}
+	return updated, nil
 }

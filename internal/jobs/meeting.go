@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"time"
 
 	"github.com/riverqueue/river"
 )
@@ -19,6 +20,10 @@ type LogMeetingArgs struct {
 	Trigger string `json:"trigger"`
 	// WebhookEventID is the stored delivery, when a webhook caused it.
 	WebhookEventID int64 `json:"webhook_event_id,omitempty"`
+	// StartedAt and EndedAt are when the occurrence really ran, from
+	// meeting.ended (zero for other triggers).
+	StartedAt time.Time `json:"started_at,omitzero"`
+	EndedAt   time.Time `json:"ended_at,omitzero"`
 }
 
 // Kind implements river.JobArgs.
