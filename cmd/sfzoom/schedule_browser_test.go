@@ -221,7 +221,7 @@ func (b bearerRT) RoundTrip(r *http.Request) (*http.Response, error) {
 const fitsJS = `(() => {
 	const w = document.documentElement.clientWidth;
 	if (document.documentElement.scrollWidth > w + 1) return false;
-	return [...document.querySelectorAll('button, input, select, textarea, a.slds-button')]
+	return [...document.querySelectorAll('button, input, select, textarea, a.slds-button, a.slds-tabs_default__link')]
 		.filter(el => el.offsetParent !== null)
 		.every(el => { const r = el.getBoundingClientRect(); return r.left >= -1 && r.right <= w + 1; });
 })()`
@@ -253,4 +253,15 @@ func TestBrowser_NarrowSidebar(t *testing.T) {
 	click(t, frame, `[data-testid="schedule-submit"]`)
 	waitJS(t, frame, `!!document.querySelector('[data-testid="join-url"]')`, "the join link")
 	waitJS(t, frame, fitsJS, "the scheduled result to fit 300 px")
+
+	// The admin's Settings, every tab reachable, in the same sidebar.
+	aframe := frameFor(t, ctx, d, d.Info.Users["admin"], "Opportunity", opp)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.querySelector('iframe').style.width = "300px", true)`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(aframe, chromedp.Evaluate[bool](`(window.location.href = [...document.querySelectorAll('[data-testid="nav-item"]')].find(a => a.textContent.trim() === "Settings").href, true)`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, aframe, `document.readyState === "complete" && !!document.querySelector('[data-testid="tab-review"]')`, "the Settings page")
+	waitJS(t, aframe, fitsJS, "Settings and all its tabs to fit 300 px")
 }
