@@ -265,7 +265,13 @@ func (s *Server) handleSimRecord(w http.ResponseWriter, r *http.Request) {
 		if v == nil || f.Name == "Id" {
 			continue
 		}
-		text := strings.TrimSpace(strings.Trim(string(mustJSON(renderValue(v))), `"`))
+		// Strings as they are (an Event's multi-line description must not
+		// show JSON escapes); other values in their wire form.
+		rv := renderValue(v)
+		text, isString := rv.(string)
+		if !isString {
+			text = strings.TrimSpace(string(mustJSON(rv)))
+		}
 		if f.Type == "reference" {
 			if target, ok := s.records[v.(string)]; ok {
 				n, _ := target.fields["Name"].(string)
@@ -361,7 +367,7 @@ header form{display:flex;gap:.5rem;align-items:center}main{padding:1rem;max-widt
 .card{background:#fff;border:1px solid #ddd;border-radius:.25rem;padding:1rem;margin-bottom:1rem}
 table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eee}
 a{color:#0176d3}h1{font-size:1.3rem;margin:.2rem 0 1rem}h2{font-size:1.05rem;margin:0 0 .5rem}
-.grid{display:grid;grid-template-columns:1fr 2fr;gap:1rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0}dt{color:#555}
+.grid{display:grid;grid-template-columns:1fr 2fr;gap:1rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0}dt{color:#555}dd{margin:0;white-space:pre-wrap}
 iframe.canvas{width:100%;height:400px;border:0;display:block;background:#fff}.error{color:#ba0517}
 .login{display:flex;justify-content:center;padding-top:4rem}.login .card{max-width:420px}button{padding:.35rem .9rem}
 @media (max-width:800px){.grid{grid-template-columns:1fr}}
