@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -346,6 +347,16 @@ func TestReadyz_DatabaseDown(t *testing.T) {
 	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), "database unreachable") {
 		t.Errorf("GET /readyz = %d %s, want 503 naming the database", rec.Code, rec.Body)
+	}
+	// A raw driver error (host, user, database name) stays in the log.
+	srv, err = web.NewServer(web.Options{Store: fakeStore{err: errors.New("dial tcp db.internal:5432: password authentication failed for user sfzoom")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec = httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "db.internal") || !strings.Contains(rec.Body.String(), `"name":"database"`) {
+		t.Errorf("GET /readyz with a driver error = %d %s, want 503 naming the check but not the driver error", rec.Code, rec.Body)
 	}
 }
 

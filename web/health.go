@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 // handleHealthz is the liveness probe: the process serves HTTP.
@@ -33,7 +35,15 @@ func (s *Server) handleReadyz(c echo.Context) error {
 	for _, ch := range checks {
 		r := readyCheck{Name: ch.Name, OK: true}
 		if err := ch.Check(ctx); err != nil {
-			r.OK, r.Error, status = false, errorText(err), http.StatusServiceUnavailable
+			// /readyz is reachable by anyone who can reach sfzoom: it says
+			// which check failed and why in words, while driver errors
+			// (hosts, users, database names) go only to the log.
+			r.OK, status = false, http.StatusServiceUnavailable
+			r.Error = sfzoom.ErrorMessage(err)
+			if sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
+				r.Error = "Not ready; the reason is in sfzoom's log."
+			}
+			s.log.WarnContext(ctx, "readiness check failed", "check", ch.Name, "err", err.Error())
 		}
 		results = append(results, r)
 	}
