@@ -137,6 +137,9 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	d.Zoom = zoomtest.NewServer(
 		zoomtest.WithoutListener(zoomURL),
 		zoomtest.WithCredentials(zoomClientID, zoomClientSecret, zoomAccountID),
+		// Meetings scheduled during the demo have nobody to join them or
+		// record them: let the control page fill that in.
+		zoomtest.WithDemoContent(),
 	)
 	d.Salesforce = salesforcetest.NewServer(
 		salesforcetest.WithoutListener(),

@@ -46,6 +46,15 @@ func (d *Demo) SeedRecordedMeeting(ctx context.Context) (RecordedMeeting, error)
 			return rm, fmt.Errorf("demo: recorded meeting: %w", err)
 		}
 	}
+	// The people of the transcript, so the fake does not invent others.
+	for _, p := range []zoomtest.Participant{
+		{ID: zm.HostID, Name: "Riley Chen", Email: rm.HostEmail, Internal: true},
+		{Name: "Hank Scorpio", Email: "hank@globex.example"},
+	} {
+		if err := d.Zoom.AddParticipant(zm.UUID, p); err != nil {
+			return rm, fmt.Errorf("demo: recorded meeting: %w", err)
+		}
+	}
 	if err := d.Zoom.AddSummary(zm.UUID, zoomtest.Summary{Overview: "Renewal review with Globex.", Content: recordedSummary,
 		NextSteps: []string{"Riley to send a proposal with SSO pricing by Friday", "Hank to loop in Mindy for the security review"}}); err != nil {
 		return rm, fmt.Errorf("demo: recorded meeting: %w", err)

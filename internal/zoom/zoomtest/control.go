@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"html/template"
 	"net/http"
 	"slices"
@@ -13,27 +14,64 @@ import (
 
 var controlPage = template.Must(template.New("control").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>zoomtest control</title>
-<style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem}
-form{display:inline}.msg{background:#eef;padding:.5rem}</style></head>
+<style>body{font-family:sans-serif;margin:2rem}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3rem .6rem;vertical-align:top}
+form{display:block;margin:.15rem 0}.msg{background:#eef;padding:.5rem}small{color:#555}dt{font-weight:bold}</style></head>
 <body data-testid="zoomtest-control"><h1>Fake Zoom control</h1>
 {{if .Msg}}<p class="msg" data-testid="control-message">{{.Msg}}</p>{{end}}
 <p>Webhook target: {{if .Webhook}}<code>{{.Webhook}}</code>{{else}}<em>none (state changes only)</em>{{end}}</p>
-<table data-testid="control-meetings"><tr><th>Id</th><th>Topic</th><th>Host</th><th>Status</th><th>Next UUID</th><th>Past instances</th><th>Actions</th></tr>
-{{range $m := .Meetings}}<tr data-testid="meeting-{{.ID}}"><td>{{.ID}}</td><td>{{.Topic}}</td><td>{{.Host}}</td><td>{{.Status}}</td><td><code>{{.UUID}}</code></td>
-<td>{{range .Past}}<code>{{.}}</code><br>{{end}}</td><td>
+<dl data-testid="control-legend">{{range .Actions}}<dt>{{.Label}}</dt><dd>{{.Help}}</dd>{{end}}</dl>
+<table data-testid="control-meetings"><tr><th>Id</th><th>Topic</th><th>Host</th><th>Scheduled start</th><th>Duration</th><th>Status</th><th>Next UUID</th><th>Past instances</th><th>Actions</th></tr>
+{{range $m := .Meetings}}<tr data-testid="meeting-{{.ID}}"><td>{{.ID}}</td><td>{{.Topic}}</td><td>{{.Host}}</td>
+<td data-testid="start-time">{{.Start}}</td><td data-testid="duration">{{.Duration}}</td><td>{{.Status}}</td><td><code>{{.UUID}}</code></td>
+<td>{{range .Past}}<code>{{.UUID}}</code><br><small>ran {{.Ran}}</small><br>{{end}}</td><td>
 {{range $a := $.Actions}}<form method="post" action="_control"><input type="hidden" name="csrf" value="{{$.CSRF}}">
-<input type="hidden" name="meeting_id" value="{{$m.ID}}"><button name="action" value="{{$a}}" data-testid="{{$a}}">{{$a}}</button></form>
+<input type="hidden" name="meeting_id" value="{{$m.ID}}"><button name="action" value="{{$a.Value}}" data-testid="{{$a.Value}}" title="{{$a.Help}}"
+{{- if and $a.NeedsPast (not $m.Past)}} disabled{{end}}>{{$a.Label}}</button></form>
 {{end}}</td></tr>{{end}}
 </table></body></html>`))
 
 type controlRow struct {
 	ID                        int64
 	Topic, Host, Status, UUID string
-	Past                      []string
+	Start, Duration           string
+	Past                      []controlPast
+	start                     time.Time // rows sort by scheduled start
 }
 
-// handleControl serves GET /_control: a plain page listing meetings with
-// buttons that start, end, and complete recordings and summaries, sending
+type controlPast struct{ UUID, Ran string }
+
+// controlAction is a button of the control page: the label says what it
+// does, Help says which webhook it sends and what it fills in.
+type controlAction struct {
+	Value, Label, Help string
+	NeedsPast          bool // acts on the last ended instance
+}
+
+func (s *Server) controlActions() []controlAction {
+	end := "Ends the running or next instance (starting it if needed) and sends meeting.ended."
+	rec := "Sends recording.completed for the last ended instance with its recording files."
+	sum := "Sends meeting.summary_completed for the last ended instance; the app then reads its AI summary."
+	if s.demoContent {
+		end += " If nobody joined, the host, the invitees, a dial-in caller and an outside guest are added as participants."
+		rec += " A playable MP4 and a transcript are generated if none were seeded."
+		sum += " A summary is generated if none was seeded."
+	} else {
+		rec += " Fails unless files were seeded."
+		sum += " Fails unless a summary was seeded."
+	}
+	return []controlAction{
+		{Value: "start", Label: "Start meeting", Help: "Starts the next instance and sends meeting.started."},
+		{Value: "end", Label: "End meeting", Help: end},
+		{Value: "recording", Label: "Complete recording of last ended instance", Help: rec, NeedsPast: true},
+		{Value: "summary", Label: "Complete AI summary of last ended instance", Help: sum, NeedsPast: true},
+	}
+}
+
+// controlTime shows a time in UTC, with the date, for the control page.
+func controlTime(t time.Time) string { return t.UTC().Format("Mon 2 Jan 2006 15:04 UTC") }
+
+// handleControl serves GET /_control: a plain page listing meetings by
+// scheduled start, with buttons that start, end, and complete recordings and summaries, sending
 // the signed webhooks. Its forms carry a per-server CSRF token (random from
 // the seed at start-up) — enough for a fake that only runs locally.
 func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
@@ -47,12 +85,27 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 		if u := s.findUser(m.HostID); u != nil {
 			host = u.Email
 		}
-		rows = append(rows, controlRow{ID: m.ID, Topic: m.Topic, Host: host, Status: m.status, UUID: m.UUID, Past: append([]string(nil), m.instances...)})
+		row := controlRow{ID: m.ID, Topic: m.Topic, Host: host, Status: m.status, UUID: m.UUID,
+			Start: "not set", Duration: strconv.Itoa(m.Duration) + " min", start: m.StartTime}
+		if !m.StartTime.IsZero() {
+			row.Start = controlTime(m.StartTime)
+		}
+		for _, uuid := range m.instances {
+			in := s.instances[uuid]
+			row.Past = append(row.Past, controlPast{UUID: uuid,
+				Ran: controlTime(in.start) + " – " + in.end.UTC().Format("15:04") + fmt.Sprintf(" (%d participants)", len(in.participants))})
+		}
+		rows = append(rows, row)
 	}
-	view := &controlView{Meetings: rows, Actions: []string{"start", "end", "recording", "summary"}, CSRF: s.csrf,
+	view := &controlView{Meetings: rows, Actions: s.controlActions(), CSRF: s.csrf,
 		Webhook: s.webhookURL, Msg: r.URL.Query().Get("msg")}
 	s.mu.Unlock()
-	slices.SortFunc(view.Meetings, func(a, b controlRow) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(view.Meetings, func(a, b controlRow) int {
+		if c := a.start.Compare(b.start); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := controlPage.Execute(w, view); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -61,7 +114,7 @@ func (s *Server) handleControl(w http.ResponseWriter, r *http.Request) {
 
 type controlView struct {
 	Meetings []controlRow
-	Actions  []string
+	Actions  []controlAction
 	CSRF     string
 	Webhook  string
 	Msg      string

@@ -71,6 +71,7 @@ type Server struct {
 	noListen      bool
 	base          string
 	webhookClient *http.Client
+	demoContent   bool
 
 	ts      *httptest.Server
 	handler http.Handler

@@ -221,6 +221,11 @@ func (s *Server) AddRecording(uuid string, f RecordingFile) (RecordingFile, erro
 	if err != nil {
 		return RecordingFile{}, err
 	}
+	return s.addRecordingLocked(in, f), nil
+}
+
+// addRecordingLocked adds a recording file to the instance; callers hold s.mu.
+func (s *Server) addRecordingLocked(in *instance, f RecordingFile) RecordingFile {
 	f.FileType = strings.ToUpper(f.FileType)
 	ext, rtype := defaultsFor(f.FileType)
 	if f.FileExtension == "" {
@@ -243,10 +248,10 @@ func (s *Server) AddRecording(uuid string, f RecordingFile) (RecordingFile, erro
 	if f.Size <= 0 {
 		f.Size = 4096
 	}
-	rf := &recFile{RecordingFile: f, key: s.randHex(12), uuid: uuid, hasID: hasID, contents: byte(s.rng.IntN(256))}
+	rf := &recFile{RecordingFile: f, key: s.randHex(12), uuid: in.uuid, hasID: hasID, contents: byte(s.rng.IntN(256))}
 	in.files = append(in.files, rf)
 	s.files[rf.key] = rf
-	return f, nil
+	return f
 }
 
 // AddSummary seeds the AI summary of the instance with that UUID.
@@ -257,12 +262,17 @@ func (s *Server) AddSummary(uuid string, sum Summary) error {
 	if err != nil {
 		return err
 	}
+	s.setSummaryLocked(in, sum)
+	return nil
+}
+
+// setSummaryLocked sets the instance's summary; callers hold s.mu.
+func (s *Server) setSummaryLocked(in *instance, sum Summary) {
 	if sum.Title == "" {
 		sum.Title = "Meeting summary for " + s.meetings[in.meetingID].Topic
 	}
 	in.summary = &sum
 	in.summaryAt = s.now()
-	return nil
 }
 
 // CurrentUUID returns the UUID the meeting's next (or running) instance will

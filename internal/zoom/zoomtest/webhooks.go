@@ -230,7 +230,8 @@ func (s *Server) StartMeeting(ctx context.Context, meetingID int64) error {
 
 // EndMeeting ends the meeting's current instance (starting it implicitly),
 // sends meeting.ended and then, when seeded, recording.completed and
-// meeting.summary_completed. The meeting gets a fresh UUID for its next
+// meeting.summary_completed. With WithDemoContent an instance without
+// participants gets invented ones. The meeting gets a fresh UUID for its next
 // instance. It returns the ended instance's UUID.
 func (s *Server) EndMeeting(ctx context.Context, meetingID int64) (string, error) {
 	s.mu.Lock()
@@ -245,6 +246,9 @@ func (s *Server) EndMeeting(ctx context.Context, meetingID int64) (string, error
 		in.start = now.Add(-time.Duration(max(m.Duration, 1)) * time.Minute)
 	}
 	in.end, in.ended = now, true
+	if s.demoContent && len(in.participants) == 0 {
+		in.participants = s.demoParticipantsLocked(m, in)
+	}
 	for i := range in.participants {
 		p := &in.participants[i]
 		if p.JoinTime.IsZero() {
@@ -284,10 +288,14 @@ func (s *Server) summaryEventLocked(in *instance) outgoing {
 }
 
 // CompleteRecording (re)sends recording.completed for an ended instance,
-// as Zoom does, sometimes twice.
+// as Zoom does, sometimes twice. With WithDemoContent an instance without
+// files first gets a playable MP4 and a transcript.
 func (s *Server) CompleteRecording(ctx context.Context, uuid string) error {
 	s.mu.Lock()
 	in := s.instances[uuid]
+	if in != nil && in.ended && len(in.files) == 0 && s.demoContent {
+		s.addDemoRecordingLocked(in)
+	}
 	if in == nil || !in.ended || len(in.files) == 0 {
 		s.mu.Unlock()
 		return fmt.Errorf("zoomtest: complete recording %q: %w", uuid, ErrUnknown)
@@ -298,9 +306,13 @@ func (s *Server) CompleteRecording(ctx context.Context, uuid string) error {
 }
 
 // CompleteSummary (re)sends meeting.summary_completed for an ended instance.
+// With WithDemoContent an instance without a summary first gets one.
 func (s *Server) CompleteSummary(ctx context.Context, uuid string) error {
 	s.mu.Lock()
 	in := s.instances[uuid]
+	if in != nil && in.ended && in.summary == nil && s.demoContent {
+		s.setSummaryLocked(in, s.demoSummary(in))
+	}
 	if in == nil || !in.ended || in.summary == nil {
 		s.mu.Unlock()
 		return fmt.Errorf("zoomtest: complete summary %q: %w", uuid, ErrUnknown)
