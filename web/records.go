@@ -24,7 +24,8 @@ type Scheduler interface {
 	Schedule(ctx context.Context, u *sfzoom.User, in scheduling.Input) (*scheduling.Result, error)
 	Reschedule(ctx context.Context, u *sfzoom.User, id int64, start time.Time, duration int) (*scheduling.Result, error)
 	Cancel(ctx context.Context, u *sfzoom.User, id int64) (*scheduling.Result, error)
-	Meetings(ctx context.Context, orgID, object, id string) (upcoming, past []*sfzoom.Meeting, err error)
+	// Meetings checks u may read the record, like Record, before listing.
+	Meetings(ctx context.Context, u *sfzoom.User, object, id string) (upcoming, past []*sfzoom.Meeting, err error)
 	Upcoming(ctx context.Context, u *sfzoom.User) ([]*sfzoom.Meeting, error)
 }
 
@@ -154,7 +155,7 @@ func newIdempotencyKey() string { return strings.ReplaceAll(rand.Text(), "=", ""
 func (p *SchedulingPages) meetingsView(c echo.Context, h *Helpers, object, id string) (templates.MeetingsView, error) {
 	ctx := c.Request().Context()
 	sess := h.Session(c)
-	up, past, err := p.Scheduler.Meetings(ctx, sess.OrgID, object, id)
+	up, past, err := p.Scheduler.Meetings(ctx, sess.User(), object, id)
 	if err != nil {
 		return templates.MeetingsView{}, err
 	}

@@ -36,14 +36,28 @@ type fakeScheduler struct {
 	byKey    map[string]*sfzoom.Meeting
 	noZoom   bool
 	inputs   []scheduling.Input
+	// denied lists the users who may not read tOpp (record access revoked).
+	denied map[string]bool
+}
+
+// access is the fake's record-access check, shared by Record and Meetings
+// as in the real service.
+func (f *fakeScheduler) access(u *sfzoom.User, object, id string) error {
+	if !scheduling.Supported(object) {
+		return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records.", object)
+	}
+	f.mu.Lock()
+	denied := f.denied[u.UserID]
+	f.mu.Unlock()
+	if id != tOpp || denied {
+		return sfzoom.Errorf(sfzoom.ENOTFOUND, "We couldn't find this %s, or you don't have access to it.", object)
+	}
+	return nil
 }
 
 func (f *fakeScheduler) Record(_ context.Context, u *sfzoom.User, object, id string) (*scheduling.Record, error) {
-	if !scheduling.Supported(object) {
-		return nil, sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records.", object)
-	}
-	if id != tOpp {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "We couldn't find this %s, or you don't have access to it.", object)
+	if err := f.access(u, object, id); err != nil {
+		return nil, err
 	}
 	return &scheduling.Record{Object: object, ID: id, Name: "Globex - Renewal", Account: "Globex",
 		Facts:    []scheduling.Fact{{Label: "Stage", Value: "Negotiation"}},
@@ -108,7 +122,14 @@ func (f *fakeScheduler) Cancel(_ context.Context, u *sfzoom.User, id int64) (*sc
 	return &scheduling.Result{Meeting: m}, nil
 }
 
-func (f *fakeScheduler) Meetings(_ context.Context, orgID, object, id string) (up, past []*sfzoom.Meeting, err error) {
+func (f *fakeScheduler) Meetings(_ context.Context, u *sfzoom.User, object, id string) (up, past []*sfzoom.Meeting, err error) {
+	if err := f.access(u, object, id); err != nil {
+		return nil, nil, err
+	}
+	return f.all()
+}
+
+func (f *fakeScheduler) all() (up, past []*sfzoom.Meeting, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, m := range f.meetings {
@@ -122,7 +143,7 @@ func (f *fakeScheduler) Meetings(_ context.Context, orgID, object, id string) (u
 }
 
 func (f *fakeScheduler) Upcoming(_ context.Context, u *sfzoom.User) ([]*sfzoom.Meeting, error) {
-	up, _, _ := f.Meetings(context.Background(), u.OrgID, "", "")
+	up, _, _ := f.all()
 	return up, nil
 }
 
@@ -293,6 +314,44 @@ func TestRecordPage_Errors(t *testing.T) {
 				t.Fatalf("message = %q, want %q", got, tt.msg)
 			}
 		})
+	}
+}
+
+// TestRecordMeetings_NoAccess: the htmx meetings fragment checks record
+// access like the page does; a rep who can't read the record gets the
+// page's 404 and nothing of its meetings.
+func TestRecordMeetings_NoAccess(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	if rec, _ := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, "form-key-access"), tok, csrf, true); rec.Code != http.StatusOK {
+		t.Fatalf("schedule = %d\n%s", rec.Code, rec.Body)
+	}
+	target := "/app/records/Opportunity/" + tOpp + "/meetings"
+	rec, doc := h.do(t, http.MethodGet, target, nil, tok, csrf, true)
+	if rec.Code != http.StatusOK || doc.Find(`[data-testid="meeting-topic"]`).Text() != "Renewal call" {
+		t.Fatalf("fragment with access = %d\n%s", rec.Code, rec.Body)
+	}
+
+	h.sched.mu.Lock()
+	h.sched.denied = map[string]bool{tRep: true}
+	h.sched.mu.Unlock()
+	_, page := h.do(t, http.MethodGet, "/app/records/Opportunity/"+tOpp, nil, tok, csrf, true)
+	wantMsg := strings.TrimSpace(page.Find(`[data-testid="error-fragment"] h2`).Text())
+	if wantMsg != "We couldn't find this Opportunity, or you don't have access to it." {
+		t.Fatalf("page message = %q", wantMsg)
+	}
+	rec, doc = h.do(t, http.MethodGet, target, nil, tok, csrf, true)
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("GET %s without access = %d, want 404\n%s", target, rec.Code, rec.Body)
+	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()); got != wantMsg {
+		t.Fatalf("fragment message = %q, want the page's %q", got, wantMsg)
+	}
+	m := h.sched.meetings[0]
+	for _, leak := range []string{m.Topic, m.JoinURL} {
+		if strings.Contains(rec.Body.String(), leak) {
+			t.Errorf("fragment without access contains %q:\n%s", leak, rec.Body)
+		}
 	}
 }
 

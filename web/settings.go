@@ -28,10 +28,12 @@ type orgSettingsStore interface {
 	UpdateOrgSettings(ctx context.Context, orgID string, s sfzoom.OrgSettings) error
 }
 
-// HealthReporter gathers the Health tab and retries failed jobs.
+// HealthReporter gathers the Health tab and retries failed jobs, both for
+// the session's org only.
 type HealthReporter interface {
 	Health(ctx context.Context, orgID string) (templates.HealthView, error)
-	RetryJob(ctx context.Context, id int64) error
+	// RetryJob refuses a job of another org with ENOTFOUND.
+	RetryJob(ctx context.Context, orgID string, id int64) error
 }
 
 // SettingsPages serves the admin settings (admins only).
@@ -255,7 +257,7 @@ func (p *SettingsPages) handleRetry(h *Helpers) echo.HandlerFunc {
 		if err != nil || id <= 0 {
 			return sfzoom.Errorf(sfzoom.ENOTFOUND, "That job doesn't exist. Reload the Health tab.")
 		}
-		if err := p.Health.RetryJob(c.Request().Context(), id); err != nil {
+		if err := p.Health.RetryJob(c.Request().Context(), h.Session(c).OrgID, id); err != nil {
 			return err
 		}
 		return p.panel(c, h, "health", "Job "+strconv.FormatInt(id, 10)+" will run again shortly.")

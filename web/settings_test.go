@@ -52,9 +52,10 @@ func (fakeHealth) Health(context.Context, string) (templates.HealthView, error) 
 		MissingFields: []string{"Event.Zoom_Meeting_ID__c (Text)"}, DeployCommand: "sf project deploy start"}, nil
 }
 
-func (fakeHealth) RetryJob(_ context.Context, id int64) error {
-	if id != 7 {
-		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Job not found.")
+// RetryJob knows job 7, of the session's org (tOrg) only.
+func (fakeHealth) RetryJob(_ context.Context, orgID string, id int64) error {
+	if orgID != tOrg || id != 7 {
+		return sfzoom.Errorf(sfzoom.ENOTFOUND, "That job is not in this org's list. Reload the Health tab.")
 	}
 	return nil
 }
@@ -130,7 +131,7 @@ func TestSettings_Actions(t *testing.T) {
 		{"OrgBadMode", "/app/settings/org", url.Values{"activity_mode": {"carrier pigeon"}}, 400, "Activity mode must be \"direct\" or \"platform_event\"."},
 		{"Disconnect", "/app/settings/connections/salesforce/disconnect", url.Values{}, 200, "Salesforce is disconnected. Meetings are not logged until someone connects again."},
 		{"Retry", "/app/settings/jobs/7/retry", url.Values{}, 200, "Job 7 will run again shortly."},
-		{"RetryUnknown", "/app/settings/jobs/8/retry", url.Values{}, 404, "Job not found."},
+		{"RetryUnknown", "/app/settings/jobs/8/retry", url.Values{}, 404, "That job is not in this org's list. Reload the Health tab."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

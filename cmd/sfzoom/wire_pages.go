@@ -179,7 +179,7 @@ func (h *health) Health(ctx context.Context, orgID string) (templates.HealthView
 	} else {
 		v.Problems = append(v.Problems, "The job queue could not be read: "+sfzoom.ErrorMessage(err))
 	}
-	if rows, err := h.a.backend.FailedJobs(ctx, 20); err == nil {
+	if rows, err := h.a.backend.FailedJobs(ctx, orgID, 20); err == nil {
 		for _, r := range rows {
 			v.FailedJobs = append(v.FailedJobs, jobRow(r))
 		}
@@ -223,7 +223,7 @@ func jobRow(r *rivertype.JobRow) templates.JobRow {
 	return row
 }
 
-func (h *health) RetryJob(ctx context.Context, id int64) error {
-	_, err := h.a.backend.RetryJob(ctx, id)
+func (h *health) RetryJob(ctx context.Context, orgID string, id int64) error {
+	_, err := h.a.backend.RetryJob(ctx, orgID, id)
 	return err
 }

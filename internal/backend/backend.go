@@ -15,10 +15,12 @@ package backend
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -331,31 +333,98 @@ func (b *Backend) QueueDepth(ctx context.Context) (map[rivertype.JobState]int, e
 	return depth, nil
 }
 
-// FailedJobs lists up to limit jobs that failed: retryable (waiting for
-// another attempt), discarded (out of attempts) or cancelled, most recent first.
-func (b *Backend) FailedJobs(ctx context.Context, limit int) ([]*rivertype.JobRow, error) {
+// failedJobsScan is how many of the most recent failed jobs (of every org)
+// FailedJobs looks through for one org's.
+const failedJobsScan = 200
+
+// JobOrgID returns the org a job belongs to: the "org_id" of its args (every
+// per-org job carries one, e.g. jobs.UpsertEventArgs), or "" for a
+// deployment-wide job such as activity.ReconcileArgs.
+func JobOrgID(j *rivertype.JobRow) string {
+	var a struct {
+		OrgID string `json:"org_id"`
+	}
+	if err := json.Unmarshal(j.EncodedArgs, &a); err != nil {
+		return ""
+	}
+	return a.OrgID
+}
+
+// failedStates are the states of a failed job, the ones RetryJob accepts.
+var failedStates = []rivertype.JobState{rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled}
+
+// FailedJobs lists up to limit of orgID's jobs that failed: retryable
+// (waiting for another attempt), discarded (out of attempts) or cancelled,
+// most recent first. It looks through the failedJobsScan most recent failed
+// jobs of the deployment, so an org's older failures may be left out while
+// other orgs fail a lot. Jobs of no org are never listed.
+func (b *Backend) FailedJobs(ctx context.Context, orgID string, limit int) ([]*rivertype.JobRow, error) {
 	if limit <= 0 {
 		limit = 100
 	}
+	if orgID == "" {
+		return nil, nil
+	}
 	params := river.NewJobListParams().
-		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded, rivertype.JobStateCancelled).
+		States(failedStates...).
 		OrderBy(river.JobListOrderByID, river.SortOrderDesc).
-		First(limit)
+		First(max(limit, failedJobsScan))
 	res, err := b.client.JobList(ctx, params)
 	if err != nil {
 		return nil, fmt.Errorf("backend: failed jobs: %w", err)
 	}
-	return res.Jobs, nil
+	var out []*rivertype.JobRow
+	for _, j := range res.Jobs {
+		if JobOrgID(j) == orgID {
+			out = append(out, j)
+			if len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
-// RetryJob makes a job available to run again now, whatever its state
-// (ENOTFOUND for an unknown id). A running job is left alone by River.
-func (b *Backend) RetryJob(ctx context.Context, id int64) (*rivertype.JobRow, error) {
-	job, err := b.client.JobRetry(ctx, id)
+// RetryJob makes one of orgID's failed jobs (retryable, discarded or
+// cancelled) available to run again now.
+//
+// Errors: ENOTFOUND (unknown id, or a job of another org or of no org),
+// EINVALID (the job has not failed: it is waiting, running or completed).
+func (b *Backend) RetryJob(ctx context.Context, orgID string, id int64) (*rivertype.JobRow, error) {
+	notInOrg := sfzoom.Errorf(sfzoom.ENOTFOUND, "That job is not in this org's list. Reload the Health tab.")
+	job, err := b.client.JobGet(ctx, id)
 	if errors.Is(err, river.ErrNotFound) {
-		return nil, fmt.Errorf("backend: retry job: %w", sfzoom.Errorf(sfzoom.ENOTFOUND, "Job %d not found.", id))
+		return nil, fmt.Errorf("backend: retry job: %w", notInOrg)
+	} else if err != nil {
+		return nil, fmt.Errorf("backend: retry job: %w", err)
+	}
+	if orgID == "" || JobOrgID(job) != orgID {
+		return nil, fmt.Errorf("backend: retry job: %w", notInOrg)
+	}
+	if !slices.Contains(failedStates, job.State) {
+		return nil, fmt.Errorf("backend: retry job: %w", sfzoom.Errorf(sfzoom.EINVALID,
+			"Job %d %s, so there is nothing to retry: only failed jobs can be retried. Reload the Health tab.", id, stateWords(job.State)))
+	}
+	// River retries a job in any state; the state was checked above. A
+	// job that completes between the check and here runs once more, which
+	// every sfzoom job tolerates (they are idempotent).
+	job, err = b.client.JobRetry(ctx, id)
+	if errors.Is(err, river.ErrNotFound) {
+		return nil, fmt.Errorf("backend: retry job: %w", notInOrg)
 	} else if err != nil {
 		return nil, fmt.Errorf("backend: retry job: %w", err)
 	}
 	return job, nil
+}
+
+// stateWords describes a job that has not failed, for RetryJob's message.
+func stateWords(s rivertype.JobState) string {
+	switch s {
+	case rivertype.JobStateCompleted:
+		return "has completed"
+	case rivertype.JobStateRunning:
+		return "is running"
+	default:
+		return "is waiting to run"
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -30,6 +31,7 @@ import (
 // recordArgs is a job that appends its Ref to RunsFile each time it runs, so
 // a test can count executions across processes.
 type recordArgs struct {
+	OrgID    string `json:"org_id,omitempty"`
 	Ref      string `json:"ref"`
 	RunsFile string `json:"runs_file"`
 }
@@ -52,14 +54,22 @@ func (w *recordWorker) Work(ctx context.Context, job *river.Job[recordArgs]) err
 	return f.Close()
 }
 
-// failArgs always fails, to exercise the admin surface.
-type failArgs struct{}
+// failArgs always fails, to exercise the admin surface: the job is
+// cancelled, or with Discard it errors and (inserted with MaxAttempts 1) is
+// discarded.
+type failArgs struct {
+	OrgID   string `json:"org_id,omitempty"`
+	Discard bool   `json:"discard,omitempty"`
+}
 
 func (failArgs) Kind() string { return "backend_test_fail" }
 
 type failWorker struct{ river.WorkerDefaults[failArgs] }
 
-func (w *failWorker) Work(context.Context, *river.Job[failArgs]) error {
+func (w *failWorker) Work(_ context.Context, job *river.Job[failArgs]) error {
+	if job.Args.Discard {
+		return errors.New("always fails")
+	}
 	return river.JobCancel(errors.New("always fails"))
 }
 
@@ -169,8 +179,15 @@ func testWorkAndAdmin(t *testing.T, dbURL string) {
 	if err := b.Store.CheckMigrations(ctx); err != nil {
 		t.Fatalf("CheckMigrations after Open: %v", err)
 	}
+	const orgA, orgB = "00DA00000000001AAA", "00DB00000000001AAA"
 	ev := &sfzoom.WebhookEvent{DedupeKey: "k1", EventType: "meeting.ended", Payload: []byte("{}")}
-	jobs := []store.Job{{Args: recordArgs{Ref: "ev1", RunsFile: runsFile}}, {Args: failArgs{}}}
+	jobs := []store.Job{
+		{Args: recordArgs{OrgID: orgA, Ref: "ev1", RunsFile: runsFile}},
+		{Args: failArgs{OrgID: orgA}},
+		{Args: failArgs{OrgID: orgB}},
+		{Args: failArgs{OrgID: orgA, Discard: true}, InsertOpts: &river.InsertOpts{MaxAttempts: 1}},
+		{Args: failArgs{}}, // no org: a deployment-wide job
+	}
 	if err := b.Store.CreateWebhookEvent(ctx, ev, jobs...); err != nil {
 		t.Fatal(err)
 	}
@@ -178,30 +195,93 @@ func testWorkAndAdmin(t *testing.T, dbURL string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if depth[rivertype.JobStateAvailable] != 2 {
-		t.Fatalf("QueueDepth before Start = %v, want 2 available", depth)
+	if depth[rivertype.JobStateAvailable] != len(jobs) {
+		t.Fatalf("QueueDepth before Start = %v, want %d available", depth, len(jobs))
 	}
 	if err := b.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the record job", func() bool { return len(runs(t, runsFile)) == 1 })
-	var failed []*rivertype.JobRow
-	waitFor(t, 10*time.Second, "the failing job to be cancelled", func() bool {
-		failed, err = b.FailedJobs(ctx, 10)
-		return err == nil && len(failed) == 1
+	waitFor(t, 10*time.Second, "the failing jobs to fail", func() bool {
+		depth, err := b.QueueDepth(ctx)
+		return err == nil && depth[rivertype.JobStateCancelled] == 3 && depth[rivertype.JobStateDiscarded] == 1
 	})
-	if failed[0].Kind != (failArgs{}).Kind() || failed[0].State != rivertype.JobStateCancelled {
-		t.Fatalf("FailedJobs = %+v, want the cancelled fail job", failed[0])
+	all, err := b.Client().JobList(ctx, river.NewJobListParams().OrderBy(river.JobListOrderByID, river.SortOrderAsc))
+	if err != nil || len(all.Jobs) != len(jobs) {
+		t.Fatalf("JobList = %v, %v", all, err)
 	}
-	retried, err := b.RetryJob(ctx, failed[0].ID)
-	if err != nil {
-		t.Fatal(err)
+	completedA, cancelledA, cancelledB, discardedA, noOrg := all.Jobs[0], all.Jobs[1], all.Jobs[2], all.Jobs[3], all.Jobs[4]
+	if completedA.State != rivertype.JobStateCompleted || discardedA.State != rivertype.JobStateDiscarded {
+		t.Fatalf("job states = %s, %s; want completed, discarded", completedA.State, discardedA.State)
 	}
-	if retried.State != rivertype.JobStateAvailable {
-		t.Fatalf("RetryJob state = %s, want available", retried.State)
+
+	// Each org lists only its own failed jobs, most recent first.
+	listed := func(orgID string) []int64 {
+		t.Helper()
+		failed, err := b.FailedJobs(ctx, orgID, 10)
+		if err != nil {
+			t.Fatalf("FailedJobs(%s): %v", orgID, err)
+		}
+		var ids []int64
+		for _, j := range failed {
+			ids = append(ids, j.ID)
+		}
+		return ids
 	}
-	if _, err := b.RetryJob(ctx, 987654); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
-		t.Fatalf("RetryJob(unknown) = %v, want ENOTFOUND", err)
+	if got, want := listed(orgA), []int64{discardedA.ID, cancelledA.ID}; !slices.Equal(got, want) {
+		t.Fatalf("FailedJobs(org A) = %v, want %v", got, want)
+	}
+	if got, want := listed(orgB), []int64{cancelledB.ID}; !slices.Equal(got, want) {
+		t.Fatalf("FailedJobs(org B) = %v, want %v", got, want)
+	}
+	if got := listed(""); len(got) != 0 {
+		t.Fatalf("FailedJobs(no org) = %v, want none", got)
+	}
+	if failed, err := b.FailedJobs(ctx, orgA, 1); err != nil || len(failed) != 1 || failed[0].ID != discardedA.ID {
+		t.Fatalf("FailedJobs(org A, 1) = %v, %v; want the discarded job only", failed, err)
+	}
+
+	// Org A can't retry org B's job, a job of no org, an unknown job or a
+	// completed one; nothing about them changes.
+	refused := []struct {
+		name string
+		id   int64
+		code string
+		msg  string
+	}{
+		{"OtherOrg", cancelledB.ID, sfzoom.ENOTFOUND, "That job is not in this org's list. Reload the Health tab."},
+		{"NoOrg", noOrg.ID, sfzoom.ENOTFOUND, "That job is not in this org's list. Reload the Health tab."},
+		{"Unknown", 987654, sfzoom.ENOTFOUND, "That job is not in this org's list. Reload the Health tab."},
+		{"Completed", completedA.ID, sfzoom.EINVALID, fmt.Sprintf("Job %d has completed, so there is nothing to retry: only failed jobs can be retried. Reload the Health tab.", completedA.ID)},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := b.RetryJob(ctx, orgA, tt.id)
+			if sfzoom.ErrorCode(err) != tt.code || sfzoom.ErrorMessage(err) != tt.msg {
+				t.Fatalf("RetryJob(org A, %d) = %v; want %s %q", tt.id, err, tt.code, tt.msg)
+			}
+		})
+	}
+	for _, j := range []*rivertype.JobRow{cancelledB, noOrg, completedA} {
+		got, err := b.Client().JobGet(ctx, j.ID)
+		if err != nil || got.State != j.State {
+			t.Fatalf("job %d after refused retries = %v, %v; want %s", j.ID, got, err, j.State)
+		}
+	}
+
+	// Org A retries its discarded and its cancelled job.
+	for _, j := range []*rivertype.JobRow{discardedA, cancelledA} {
+		retried, err := b.RetryJob(ctx, orgA, j.ID)
+		if err != nil {
+			t.Fatalf("RetryJob(org A, %d): %v", j.ID, err)
+		}
+		if retried.ID != j.ID || retried.State != rivertype.JobStateAvailable {
+			t.Fatalf("RetryJob(org A, %d) = job %d in state %s, want available", j.ID, retried.ID, retried.State)
+		}
+	}
+	// Org B's job is retryable by org B.
+	if _, err := b.RetryJob(ctx, orgB, cancelledB.ID); err != nil {
+		t.Fatalf("RetryJob(org B, own job): %v", err)
 	}
 	stopCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -158,11 +158,12 @@ func notFound(object string) error {
 	return sfzoom.Errorf(sfzoom.ENOTFOUND, "We couldn't find this %s, or you don't have access to it. Go back to the record in Salesforce and reload the page.", object)
 }
 
-// Record reads the record u is on, after checking u may read it.
+// checkAccess refuses an unsupported object, a malformed id, or a record u
+// may not read, and returns the org's Salesforce client.
 //
 // Errors: EINVALID (unsupported object), ENOTFOUND (unknown or no access),
 // EUNAUTHORIZED (Salesforce not connected), API errors.
-func (s *Service) Record(ctx context.Context, u *sfzoom.User, object, id string) (*Record, error) {
+func (s *Service) checkAccess(ctx context.Context, u *sfzoom.User, object, id string) (Salesforce, error) {
 	if !Supported(object) {
 		return nil, unsupported(object)
 	}
@@ -179,6 +180,18 @@ func (s *Service) Record(ctx context.Context, u *sfzoom.User, object, id string)
 	}
 	if !ok {
 		return nil, notFound(object)
+	}
+	return sf, nil
+}
+
+// Record reads the record u is on, after checking u may read it.
+//
+// Errors: EINVALID (unsupported object), ENOTFOUND (unknown or no access),
+// EUNAUTHORIZED (Salesforce not connected), API errors.
+func (s *Service) Record(ctx context.Context, u *sfzoom.User, object, id string) (*Record, error) {
+	sf, err := s.checkAccess(ctx, u, object, id)
+	if err != nil {
+		return nil, err
 	}
 	r := &Record{Object: object, ID: salesforce.To18(id)}
 	switch object {
@@ -358,6 +371,11 @@ func (s *Service) Schedule(ctx context.Context, u *sfzoom.User, in Input) (*Resu
 func (s *Service) awaitDuplicate(ctx context.Context, u *sfzoom.User, req *sfzoom.ScheduleRequest) (*Result, error) {
 	deadline := s.opts.Now().Add(s.opts.WaitForDuplicate)
 	for {
+		// The key is a form's; a submission by anyone else (a leaked or
+		// replayed form) must not get the first rep's meeting back.
+		if req.SFUserID != u.UserID {
+			return nil, sfzoom.Errorf(sfzoom.EINVALID, "This form was already used by someone else. Reload the page and try again.")
+		}
 		switch req.Status {
 		case sfzoom.ScheduleRequestDone:
 			m, err := s.opts.Store.FindMeetingByID(ctx, u.OrgID, req.MeetingID)
@@ -605,11 +623,19 @@ func (s *Service) jobMeeting(ctx context.Context, args jobs.UpsertEventArgs) (*s
 	return ms[0], nil
 }
 
-// Meetings returns the record's meetings split into upcoming (not ended,
-// soonest first) and past (most recent first).
-func (s *Service) Meetings(ctx context.Context, orgID, object, id string) (upcoming, past []*sfzoom.Meeting, err error) {
+// Meetings returns the meetings of the record u is on, split into upcoming
+// (not ended, soonest first) and past (most recent first), after checking u
+// may read the record (the same check as Record), so a rep who can't see the
+// record sees none of its meetings.
+//
+// Errors: EINVALID (unsupported object), ENOTFOUND (unknown or no access),
+// EUNAUTHORIZED (Salesforce not connected), API errors.
+func (s *Service) Meetings(ctx context.Context, u *sfzoom.User, object, id string) (upcoming, past []*sfzoom.Meeting, err error) {
+	if _, err := s.checkAccess(ctx, u, object, id); err != nil {
+		return nil, nil, err
+	}
 	id = salesforce.To18(id)
-	ms, _, err := s.opts.Store.FindMeetings(ctx, sfzoom.MeetingFilter{OrgID: orgID, RecordObject: &object, RecordID: &id, Limit: 200})
+	ms, _, err := s.opts.Store.FindMeetings(ctx, sfzoom.MeetingFilter{OrgID: u.OrgID, RecordObject: &object, RecordID: &id, Limit: 200})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -657,6 +683,19 @@ func (s *Service) ownMeeting(ctx context.Context, u *sfzoom.User, id int64) (*sf
 	return m, nil
 }
 
+// hostZoom returns the Zoom client that acts for m's host: in user mode
+// only the host's own Zoom connection may change the meeting (an admin's
+// would act on the admin's account, where the meeting doesn't exist).
+func (s *Service) hostZoom(ctx context.Context, u *sfzoom.User, m *sfzoom.Meeting) (ZoomMeetings, error) {
+	zc, err := s.opts.Zoom(ctx, u.OrgID, m.HostSFUserID)
+	if err != nil && s.opts.UserMode && m.HostSFUserID != u.UserID && sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		// The message the integration gives ("connect your Zoom account")
+		// would send the admin to connect their own account, which can't help.
+		return nil, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, err, "The rep who scheduled this meeting must reconnect Zoom (Connect Zoom, on the sfzoom home page) before it can be changed here.")
+	}
+	return zc, err
+}
+
 // Reschedule moves a meeting in Zoom and in its Salesforce Event.
 func (s *Service) Reschedule(ctx context.Context, u *sfzoom.User, id int64, start time.Time, duration int) (*Result, error) {
 	if start.Before(s.opts.Now().Add(-PastGrace)) {
@@ -669,7 +708,7 @@ func (s *Service) Reschedule(ctx context.Context, u *sfzoom.User, id int64, star
 	if err != nil {
 		return nil, err
 	}
-	zc, err := s.opts.Zoom(ctx, u.OrgID, u.UserID)
+	zc, err := s.hostZoom(ctx, u, m)
 	if err != nil {
 		return nil, err
 	}
@@ -691,7 +730,7 @@ func (s *Service) Cancel(ctx context.Context, u *sfzoom.User, id int64) (*Result
 	if err != nil {
 		return nil, err
 	}
-	zc, err := s.opts.Zoom(ctx, u.OrgID, u.UserID)
+	zc, err := s.hostZoom(ctx, u, m)
 	if err != nil {
 		return nil, err
 	}

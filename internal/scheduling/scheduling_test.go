@@ -311,3 +311,133 @@ func TestRescheduleAndCancel(t *testing.T) {
 		t.Fatalf("Events = %d, want 1", n)
 	}
 }
+
+// TestMeetingsChecksAccess: a record's meetings are listed only to a user
+// who may read the record (UserRecordAccess), as Record is.
+func TestMeetingsChecksAccess(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	res, err := e.svc.Schedule(ctx, e.rep, e.input("key-meetings-acl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opp := e.seed.OpportunityIDs[0]
+	up, past, err := e.svc.Meetings(ctx, e.rep, sfzoom.ObjectOpportunity, opp)
+	if err != nil || len(up) != 1 || up[0].ID != res.Meeting.ID || len(past) != 0 {
+		t.Fatalf("Meetings with access = %v, %v, %v; want the scheduled meeting", up, past, err)
+	}
+
+	e.sf.SetRecordAccess(e.rep.UserID, opp, false)
+	notFound := "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page."
+	tests := []struct {
+		name, object, id, code, msg string
+	}{
+		{"NoAccess", sfzoom.ObjectOpportunity, opp, sfzoom.ENOTFOUND, notFound},
+		{"NoAccess15", sfzoom.ObjectOpportunity, opp[:15], sfzoom.ENOTFOUND, notFound},
+		{"BadID", sfzoom.ObjectOpportunity, "not-an-id", sfzoom.ENOTFOUND, notFound},
+		{"Unsupported", "Case", opp, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			up, past, err := e.svc.Meetings(ctx, e.rep, tt.object, tt.id)
+			if sfzoom.ErrorCode(err) != tt.code || sfzoom.ErrorMessage(err) != tt.msg {
+				t.Fatalf("Meetings = %v; want %s %q", err, tt.code, tt.msg)
+			}
+			if len(up)+len(past) != 0 {
+				t.Fatalf("Meetings refused but returned %d upcoming, %d past", len(up), len(past))
+			}
+		})
+	}
+	// Another user who can read the record still sees the meeting.
+	admin := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.AdminID, IsAdmin: true}
+	if up, _, err := e.svc.Meetings(ctx, admin, sfzoom.ObjectOpportunity, opp); err != nil || len(up) != 1 {
+		t.Fatalf("Meetings as admin = %d upcoming, %v; want 1", len(up), err)
+	}
+}
+
+// TestScheduleDuplicateOtherUser: a form key already used by one rep does
+// not hand that rep's meeting to anyone else.
+func TestScheduleDuplicateOtherUser(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if _, err := e.svc.Schedule(ctx, e.rep, e.input("key-shared-form")); err != nil {
+		t.Fatal(err)
+	}
+	sam := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.OverrideRepID, Email: "sam.oneil@acme-demo.com"}
+	res, err := e.svc.Schedule(ctx, sam, e.input("key-shared-form"))
+	const want = "This form was already used by someone else. Reload the page and try again."
+	if sfzoom.ErrorCode(err) != sfzoom.EINVALID || sfzoom.ErrorMessage(err) != want || res != nil {
+		t.Fatalf("Schedule by another user with the same key = %+v, %v; want EINVALID %q", res, err, want)
+	}
+	if n := e.zoomCreates(); n != 1 {
+		t.Fatalf("Zoom creates = %d, want 1", n)
+	}
+	// The owner's resubmission is still a duplicate of the first.
+	if res, err := e.svc.Schedule(ctx, e.rep, e.input("key-shared-form")); err != nil || !res.Duplicate {
+		t.Fatalf("owner resubmit = %+v, %v; want a duplicate", res, err)
+	}
+}
+
+// recordingZoom wraps a Zoom client factory and records which Salesforce
+// user each client was asked for.
+type recordingZoom struct {
+	mu    sync.Mutex
+	asked []string
+	zc    scheduling.ZoomMeetings
+	err   map[string]error // per user
+}
+
+func (r *recordingZoom) get(_ context.Context, _, sfUserID string) (scheduling.ZoomMeetings, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.asked = append(r.asked, sfUserID)
+	if err := r.err[sfUserID]; err != nil {
+		return nil, err
+	}
+	return r.zc, nil
+}
+
+// TestAdminChangeUsesHostZoom: in user mode, an admin's reschedule or
+// cancel of a rep's meeting goes through the rep's Zoom connection (the
+// meeting is in the rep's Zoom account), not the admin's.
+func TestAdminChangeUsesHostZoom(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	zc := zoom.NewClient(&http.Client{Transport: bearer{e.zm.IssueAccessToken("")}}, zoom.WithBaseURL(e.zm.APIURL()))
+	rz := &recordingZoom{zc: zc}
+	svc := scheduling.New(scheduling.Options{
+		Store: e.be.Store, Identity: e.ident, UserMode: true, Zoom: rz.get,
+		Salesforce: func(context.Context, string) (scheduling.Salesforce, error) { return e.sfc, nil },
+	})
+	admin := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.AdminID, IsAdmin: true}
+	m1, err := e.svc.Schedule(ctx, e.rep, e.input("key-host-zoom-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2, err := e.svc.Schedule(ctx, e.rep, e.input("key-host-zoom-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := svc.Reschedule(ctx, admin, m1.Meeting.ID, time.Now().Add(30*time.Hour).Truncate(time.Minute), 30); err != nil {
+		t.Fatalf("Reschedule as admin: %v", err)
+	}
+	if _, err := svc.Cancel(ctx, admin, m2.Meeting.ID); err != nil {
+		t.Fatalf("Cancel as admin: %v", err)
+	}
+	if want := []string{e.rep.UserID, e.rep.UserID}; fmt.Sprint(rz.asked) != fmt.Sprint(want) {
+		t.Fatalf("Zoom clients asked for %v, want the host's %v", rz.asked, want)
+	}
+	if n := e.zm.Requests()["PATCH /v2/meetings/{meetingId}"]; n != 1 {
+		t.Errorf("Zoom update calls = %d, want 1", n)
+	}
+
+	// The host's Zoom connection is gone: the admin is told the host must
+	// reconnect, not to connect their own account.
+	rz.err = map[string]error{e.rep.UserID: sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Connect your Zoom account first (Connect Zoom, on the sfzoom home page).")}
+	_, err = svc.Reschedule(ctx, admin, m1.Meeting.ID, time.Now().Add(32*time.Hour).Truncate(time.Minute), 30)
+	const want = "The rep who scheduled this meeting must reconnect Zoom (Connect Zoom, on the sfzoom home page) before it can be changed here."
+	if sfzoom.ErrorCode(err) != sfzoom.EUNAUTHORIZED || sfzoom.ErrorMessage(err) != want {
+		t.Fatalf("Reschedule without the host's Zoom = %v; want EUNAUTHORIZED %q", err, want)
+	}
+}
