@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -307,7 +308,7 @@ func (p *SchedulingPages) handleMeetingReschedule(h *Helpers) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return p.afterAction(c, h, res, "Meeting moved to "+start.Format("Mon 2 Jan 15:04")+".")
+		return p.afterAction(c, h, res, fmt.Sprintf("Meeting moved to %s, %d minutes.", start.Format("Mon 2 Jan 15:04 MST"), dur))
 	}
 }
 

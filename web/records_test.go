@@ -510,8 +510,13 @@ func TestRescheduleCancelAndHome(t *testing.T) {
 	loc, _ := time.LoadLocation("America/New_York")
 	newStart := h.now.Add(48 * time.Hour).In(loc).Format("2006-01-02T15:04")
 	rec, doc := h.do(t, http.MethodPost, "/app/meetings/1/reschedule", url.Values{"start": {newStart}, "duration": {"45"}}, tok, csrf, true)
-	if rec.Code != 200 || !strings.HasPrefix(doc.Find(`[data-testid="alert"] h2`).Text(), "Meeting moved to") {
+	if rec.Code != 200 || !strings.HasPrefix(doc.Find(`[data-testid="alert"] h2`).Text(), "Meeting moved to") ||
+		!strings.Contains(doc.Find(`[data-testid="alert"] h2`).Text(), "45 minutes") {
 		t.Fatalf("reschedule = %d %s", rec.Code, rec.Body)
+	}
+	// The earlier "meeting scheduled" result is cleared (out of band).
+	if r := doc.Find(`#sfzoom-schedule-result[hx-swap-oob]`); r.Length() != 1 || r.Children().Length() != 0 {
+		t.Errorf("reschedule does not clear the stale schedule result:\n%s", rec.Body)
 	}
 	if h.sched.meetings[0].Duration != 45 {
 		t.Fatalf("duration = %d, want 45", h.sched.meetings[0].Duration)

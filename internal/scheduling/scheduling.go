@@ -677,8 +677,11 @@ func (s *Service) ownMeeting(ctx context.Context, u *sfzoom.User, id int64) (*sf
 	if m.HostSFUserID != u.UserID && !u.IsAdmin {
 		return nil, sfzoom.Errorf(sfzoom.EFORBIDDEN, "Only the rep who scheduled this meeting (or an sfzoom admin) can change it.")
 	}
-	if m.Status == sfzoom.MeetingCancelled || m.Status == sfzoom.MeetingEnded {
-		return nil, sfzoom.Errorf(sfzoom.EINVALID, "This meeting has already %s and can't be changed.", m.Status)
+	switch m.Status {
+	case sfzoom.MeetingCancelled:
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "This meeting has already been cancelled, so it can't be changed. Schedule a new one instead.")
+	case sfzoom.MeetingEnded:
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "This meeting has already ended, so it can't be changed. Schedule a new one instead.")
 	}
 	return m, nil
 }

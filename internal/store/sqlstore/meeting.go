@@ -144,7 +144,7 @@ func findMeetingByID(ctx context.Context, tx *sqlTx, orgID string, id int64) (*s
 		return nil, err
 	}
 	if len(ms) == 0 {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Meeting not found.")
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "That meeting doesn't exist in sfzoom (it may have been removed). Reload the record page to see its current meetings.")
 	}
 	return ms[0], nil
 }
