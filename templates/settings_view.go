@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,6 +108,50 @@ func connStatusKind(s string) string {
 	default:
 		return BadgeError
 	}
+}
+
+// connStatusLabel is what an admin reads for a connection status.
+func connStatusLabel(s string) string {
+	switch s {
+	case sfzoom.ConnectionActive:
+		return "Connected"
+	case "not_connected":
+		return "Not connected"
+	case sfzoom.ConnectionReconnect:
+		return "Reconnect needed"
+	case sfzoom.ConnectionRevoked:
+		return "Revoked"
+	}
+	return s
+}
+
+// zoomModeLabel explains SFZOOM_ZOOM_AUTH_MODE to an admin.
+func zoomModeLabel(mode string) string {
+	switch mode {
+	case "s2s":
+		return "one Server-to-Server app for the whole Zoom account"
+	case "user":
+		return "each rep connects their own Zoom account"
+	}
+	return mode
+}
+
+// thousands formats n with thousands separators (5,000,000).
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
 }
 
 func domainsText(ds []string) string { return strings.Join(ds, "\n") }

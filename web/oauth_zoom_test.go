@@ -375,7 +375,7 @@ func TestZoomUserConnect_InvalidGrant(t *testing.T) {
 	_, doc = e.do(t, http.MethodGet, "/app/settings?tab=connections", tAdmin, true)
 	row := doc.Find(`[data-testid="connection-zoom"]`)
 	text := strings.Join(strings.Fields(row.Text()), " ")
-	for _, want := range []string{"reconnect_required", "Reconnect Zoom", "1 rep must reconnect Zoom"} {
+	for _, want := range []string{"Reconnect needed", "Reconnect Zoom", "1 rep must reconnect Zoom"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Connections tab Zoom row lacks %q: %q", want, text)
 		}

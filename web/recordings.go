@@ -60,7 +60,9 @@ func (p *RecordingsPages) RecordSection(c echo.Context, h *Helpers, object, id s
 		if m.Status == sfzoom.MeetingCancelled {
 			continue
 		}
-		if m.Status == sfzoom.MeetingEnded || m.StartTime.Before(now) {
+		// Ended (meeting.ended marks it), or past its scheduled end: a
+		// meeting still running has no recording yet.
+		if m.Status == sfzoom.MeetingEnded || m.EndTime().Before(now) {
 			past = append(past, m)
 		}
 	}

@@ -78,9 +78,9 @@ func TestSettings_Tabs(t *testing.T) {
 	tok, csrf := h.session(t, tAdmin, true)
 	tests := []struct{ tab, sel, want string }{
 		{"users", `[data-testid="user-row"] [data-testid="badge"]`, "matched"},
-		{"connections", `[data-testid="connection-salesforce"] [data-testid="badge"]`, "not_connected"},
+		{"connections", `[data-testid="connection-salesforce"] [data-testid="badge"]`, "Not connected"},
 		{"org", `input[name="activity_mode"][checked]`, ""},
-		{"health", `[data-testid="api-budget"]`, "12 of 15000"},
+		{"health", `[data-testid="api-budget"]`, "12 of 15,000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tab, func(t *testing.T) {
