@@ -196,11 +196,16 @@ func (p *SettingsPages) handleOverride(h *Helpers) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		msg := "Saved. " + m.SFName + " is matched to Zoom user " + m.ZoomEmail + "."
 		if m.Status != sfzoom.MappingMatched {
-			msg = "Saved, but " + m.SFName + " has no Zoom user yet: " + m.Detail
+			// Saved, but not done: a warning, not a success.
+			v, err := p.view(c, h, "users")
+			if err != nil {
+				return err
+			}
+			v.Error = "Saved, but " + m.SFName + " has no Zoom user yet: " + m.Detail
+			return h.Render(c, http.StatusOK, templates.SettingsPanel(v))
 		}
-		return p.panel(c, h, "users", msg)
+		return p.panel(c, h, "users", "Saved. "+m.SFName+" is matched to Zoom user "+m.ZoomEmail+".")
 	}
 }
 

@@ -26,6 +26,10 @@ func (f *fakeUserAdmin) Users(context.Context, string) ([]identity.UserStatus, e
 }
 
 func (f *fakeUserAdmin) SetOverride(_ context.Context, org, id, email string) (*sfzoom.UserMapping, error) {
+	if email == "ghost@zoom.example" {
+		return &sfzoom.UserMapping{SFName: "Riley Chen", Status: sfzoom.MappingUnmatched, ZoomEmail: email,
+			Detail: "No Zoom user has the email ghost@zoom.example. Check the spelling or add the user in Zoom."}, nil
+	}
 	if email == "bad" {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "\"bad\" is not an email address. Enter the Zoom login email, like name@example.com.")
 	}
@@ -143,6 +147,12 @@ func TestSettings_Actions(t *testing.T) {
 				t.Fatalf("message = %q, want %q", got, tt.msg)
 			}
 		})
+	}
+	// Saved but not matched is a warning, not a success.
+	_, doc := h.do(t, http.MethodPost, "/app/settings/users/"+tRep+"/override", url.Values{"zoom_email": {"ghost@zoom.example"}}, tok, csrf, true)
+	alert := doc.Find(`[data-testid="alert"]`).First()
+	if kind, _ := alert.Attr("data-kind"); kind != "warning" || !strings.HasPrefix(alert.Find("h2").Text(), "Saved, but Riley Chen has no Zoom user yet: No Zoom user has the email ghost@zoom.example.") {
+		t.Errorf("unmatched override alert = %s %q, want a warning saying what to do", kind, alert.Find("h2").Text())
 	}
 	if got := h.orgs.org.Settings; got.ActivityMode != "platform_event" || !got.MeetingDefaults.JoinBeforeHost ||
 		strings.Join(got.InternalDomains, ",") != "acme.example,acme.co.uk" {
