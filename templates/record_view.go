@@ -43,8 +43,10 @@ type MeetingFlags struct {
 type MeetingsView struct {
 	Upcoming []*sfzoom.Meeting
 	Past     []*sfzoom.Meeting
-	Loc      *time.Location
-	Flags    map[int64]MeetingFlags
+	// MoreUpcoming and MorePast count the meetings not listed.
+	MoreUpcoming, MorePast int
+	Loc                    *time.Location
+	Flags                  map[int64]MeetingFlags
 	// UserID is the viewer; only the host (or an admin) gets the actions.
 	UserID  string
 	IsAdmin bool
@@ -103,3 +105,11 @@ func localInput(t time.Time, loc *time.Location) string {
 }
 
 func durationOptions() []int { return []int{15, 30, 45, 60, 90, 120} }
+
+// moreMeetings is "1 later meeting" or "3 older meetings".
+func moreMeetings(n int, which string) string {
+	if n == 1 {
+		return "1 " + which + " meeting"
+	}
+	return strconv.Itoa(n) + " " + which + " meetings"
+}

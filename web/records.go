@@ -153,6 +153,10 @@ func NextHalfHour(now time.Time, loc *time.Location) time.Time {
 
 func newIdempotencyKey() string { return strings.ReplaceAll(rand.Text(), "=", "") }
 
+// maxListedMeetings is how many upcoming (the soonest) and past (the most
+// recent) meetings the record page lists.
+const maxListedMeetings = 5
+
 func (p *SchedulingPages) meetingsView(c echo.Context, h *Helpers, object, id string) (templates.MeetingsView, error) {
 	ctx := c.Request().Context()
 	sess := h.Session(c)
@@ -160,8 +164,18 @@ func (p *SchedulingPages) meetingsView(c echo.Context, h *Helpers, object, id st
 	if err != nil {
 		return templates.MeetingsView{}, err
 	}
+	// The record page grows with its content up to the canvas's height cap
+	// (2,000 px by default), so long histories are cut, with a count.
+	var moreUp, morePast int
+	if len(up) > maxListedMeetings {
+		up, moreUp = up[:maxListedMeetings], len(up)-maxListedMeetings
+	}
+	if len(past) > maxListedMeetings {
+		past, morePast = past[:maxListedMeetings], len(past)-maxListedMeetings
+	}
 	v := templates.MeetingsView{
-		Upcoming: up, Past: past, Loc: h.Location(c), UserID: sess.UserID, IsAdmin: sess.IsAdmin, Now: h.Now(),
+		Upcoming: up, Past: past, MoreUpcoming: moreUp, MorePast: morePast,
+		Loc: h.Location(c), UserID: sess.UserID, IsAdmin: sess.IsAdmin, Now: h.Now(),
 		RefreshURL: h.Link(c, recordPath(object, id)+"/meetings"),
 		ActionURL: func(mid int64, action string) string {
 			return h.Link(c, "/app/meetings/"+strconv.FormatInt(mid, 10)+"/"+action+"?record="+url.QueryEscape(object+"/"+id))

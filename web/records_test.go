@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -414,6 +415,26 @@ func TestSchedule_Instant(t *testing.T) {
 	}
 	if len(h.sched.inputs) != 1 || !h.sched.inputs[0].Instant || !h.sched.inputs[0].Start.IsZero() {
 		t.Fatalf("scheduler got %+v, want one instant meeting without a start", h.sched.inputs)
+	}
+}
+
+// TestRecordMeetings_LongListIsCut: the record page lists the five soonest
+// upcoming meetings and says how many more there are, so it stays within
+// the canvas's height cap.
+func TestRecordMeetings_LongListIsCut(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tRep, false)
+	for i := range 7 {
+		if rec, _ := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, fmt.Sprintf("list-key-%07d", i)), tok, csrf, true); rec.Code != http.StatusOK {
+			t.Fatalf("schedule %d = %d", i, rec.Code)
+		}
+	}
+	_, doc := h.do(t, http.MethodGet, "/app/records/Opportunity/"+tOpp+"/meetings", nil, tok, csrf, true)
+	if n := doc.Find(`[data-testid="meetings-upcoming"] [data-testid="meeting"]`).Length(); n != 5 {
+		t.Errorf("listed upcoming meetings = %d, want 5", n)
+	}
+	if got := doc.Find(`[data-testid="more-upcoming"]`).Text(); !strings.HasPrefix(got, "2 later meetings not shown here") {
+		t.Errorf("more-upcoming note = %q", got)
 	}
 }
 
