@@ -139,6 +139,9 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 		}
 		js = append(js, store.Job{Args: args, InsertOpts: opts})
 	}
+	if ev.Event == zoom.EventMeetingStarted && orgID != "" && ev.MeetingID != 0 {
+		js = append(js, store.Job{Args: jobs.MeetingStartedArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID}})
+	}
 	err = w.Store.CreateWebhookEvent(ctx, stored, js...)
 	switch {
 	case sfzoom.ErrorCode(err) == sfzoom.ECONFLICT:

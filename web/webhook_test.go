@@ -165,6 +165,23 @@ func TestZoomWebhookStoresOnceWithJob(t *testing.T) {
 	if !ok || args.OrgID != "00D000000000001AAA" || args.MeetingUUID != "4444AAAiAAAAAiAiAiiAii==" || args.ZoomMeetingID != 85746065432 {
 		t.Fatalf("job args = %#v", st.jobs[0].Args)
 	}
+	// meeting.ended says when the occurrence really ran.
+	if !args.StartedAt.Equal(time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)) || !args.EndedAt.Equal(time.Date(2026, 3, 2, 15, 30, 0, 0, time.UTC)) {
+		t.Errorf("job times = %v – %v, want the payload's start_time and end_time", args.StartedAt, args.EndedAt)
+	}
+
+	// meeting.started of a meeting of a known org: a job that marks it
+	// started (and no post-meeting job).
+	started := []byte(`{"event":"meeting.started","event_ts":` + strconv.FormatInt(now.Add(-2*time.Minute).UnixMilli(), 10) +
+		`,"payload":{"account_id":"acc","object":{"id":"85746065432","uuid":"4444AAAiAAAAAiAiAiiAii==","host_id":"z8yCxjabcdEFGHfp8uQ","topic":"Renewal","type":2,"start_time":"2026-03-02T15:00:00Z","duration":30,"timezone":"UTC"}}}`)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, signed(started, webhookSecret, now))
+	if rec.Code != http.StatusOK || len(st.jobs) != 2 {
+		t.Fatalf("meeting.started = %d with %d jobs in all, want 200 and one more job", rec.Code, len(st.jobs))
+	}
+	if sa, ok := st.jobs[1].Args.(jobs.MeetingStartedArgs); !ok || sa.OrgID != "00D000000000001AAA" || sa.ZoomMeetingID != 85746065432 {
+		t.Fatalf("meeting.started job = %#v", st.jobs[1].Args)
+	}
 }
 
 func TestZoomWebhookURLValidation(t *testing.T) {

@@ -74,6 +74,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	// Workers reach their dependencies through a, which is complete before
 	// the backend starts working jobs.
 	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateMeetingLogger{a}})
+	river.AddWorker(workers, &jobs.MeetingStartedWorker{Meetings: lateMeetings{a}})
 	events := addEventWorker(workers)
 	be, err := backend.Open(ctx, backend.Options{
 		DatabaseURL:  cfg.DatabaseURL,

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 // lateMeetingLogger forwards to the app's post-meeting pipeline, which is
@@ -24,3 +25,16 @@ func (unconfiguredPipeline) LogMeeting(context.Context, jobs.LogMeetingArgs) err
 }
 
 var errPipelineNotConfigured = errors.New("activity pipeline not configured")
+
+// lateMeetings gives the meeting_started worker the store, which exists
+// once the backend is open (before any job runs).
+type lateMeetings struct{ a *app }
+
+func (l lateMeetings) FindMeetings(ctx context.Context, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error) {
+	return l.a.backend.Store.FindMeetings(ctx, f)
+}
+
+func (l lateMeetings) SetMeetingStatus(ctx context.Context, orgID string, id int64, status string) error {
+	_, err := l.a.backend.Store.UpdateMeeting(ctx, orgID, id, sfzoom.MeetingUpdate{Status: &status})
+	return err
+}

@@ -23,6 +23,13 @@ import (
 // reachable so the test can look inside them.
 func startDemoApp(t *testing.T) *demo.Demo {
 	t.Helper()
+	d, _ := startDemoWithApp(t)
+	return d
+}
+
+// startDemoWithApp is startDemoApp that also returns the app.
+func startDemoWithApp(t *testing.T) (*demo.Demo, *app) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	d, err := demo.Start(ctx, demo.Options{DataDir: t.TempDir(), AppAddr: "127.0.0.1:0", SalesforceAddr: "127.0.0.1:0", ZoomAddr: "127.0.0.1:0"})
 	if err != nil {
@@ -53,13 +60,13 @@ func startDemoApp(t *testing.T) *demo.Demo {
 		if resp, err := http.Get(d.Info.AppURL + "/healthz"); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return d
+				return d, a
 			}
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatal("app did not become healthy")
-	return nil
+	return nil, nil
 }
 
 // frameFor opens the simulator's record page as user and returns the

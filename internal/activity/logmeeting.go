@@ -347,7 +347,7 @@ func (p *Pipeline) markEnded(ctx context.Context, m *sfzoom.Meeting, args jobs.L
 	}
 	status := sfzoom.MeetingEnded
 	upd := sfzoom.MeetingUpdate{Status: &status}
-	if !args.StartedAt.IsZero() && args.EndedAt.After(args.StartedAt) {
+	if !args.StartedAt.IsZero() && !args.EndedAt.Before(args.StartedAt) {
 		start := args.StartedAt.UTC().Truncate(time.Second)
 		minutes := int(args.EndedAt.Sub(args.StartedAt).Round(time.Minute) / time.Minute)
 		minutes = max(minutes, 1)
