@@ -168,7 +168,15 @@ func (h *canvasHandler) handleCanvasGet(c echo.Context) error {
 }
 
 func (h *canvasHandler) isAdmin(ctx context.Context, u *sfzoom.User, token string) bool {
-	if slices.ContainsFunc(h.opts.BootstrapAdmins, func(id string) bool { return sameSFID(id, u.UserID) }) {
+	if slices.ContainsFunc(h.opts.BootstrapAdmins, func(entry string) bool {
+		// ORGID:USERID binds the entry to one org (a sandbox copy keeps
+		// production's user ids); a bare user id matches in any org.
+		org, user, bound := strings.Cut(entry, ":")
+		if !bound {
+			return sameSFID(entry, u.UserID)
+		}
+		return sameSFID(org, u.OrgID) && sameSFID(user, u.UserID)
+	}) {
 		return true
 	}
 	if h.opts.Admins == nil {

@@ -62,6 +62,11 @@ type harness struct {
 
 func newHarness(t testing.TB, checker web.TokenChecker) *harness {
 	t.Helper()
+	return newHarnessAdmins(t, checker, []string{"005xx000001Svk1"})
+}
+
+func newHarnessAdmins(t testing.TB, checker web.TokenChecker, admins []string) *harness {
+	t.Helper()
 	key := testKey()
 	h := &harness{orgs: &fakeOrgs{}, now: time.Now()}
 	codec, err := appsession.NewCodec([][]byte{key})
@@ -78,7 +83,7 @@ func newHarness(t testing.TB, checker web.TokenChecker) *harness {
 			Sessions:        codec,
 			TokenChecker:    checker,
 			Orgs:            h.orgs,
-			BootstrapAdmins: []string{"005xx000001Svk1"},
+			BootstrapAdmins: admins,
 			Pages:           []web.Pages{shellPages{}},
 		},
 	})
@@ -446,4 +451,40 @@ func testKey() []byte {
 		key[i] = byte(i)
 	}
 	return key
+}
+
+// TestCanvas_BootstrapAdminBoundToOrg: an ORGID:USERID entry in
+// SFZOOM_ADMIN_USER_IDS makes that user an admin in that org only (a sandbox
+// copy of the org keeps the user's id); a bare user id matches in any org.
+func TestCanvas_BootstrapAdminBoundToOrg(t *testing.T) {
+	otherOrg := "00Dxx0000009ZZZEA2"
+	tests := []struct {
+		name   string
+		admins []string
+		org    string
+		want   bool
+	}{
+		{"BoundSameOrg", []string{orgA + ":" + userA}, orgA, true},
+		{"BoundSame15CharOrg", []string{orgA[:15] + ":" + userA[:15]}, orgA, true},
+		{"BoundOtherOrg", []string{orgA + ":" + userA}, otherOrg, false},
+		{"BareAnyOrg", []string{userA}, otherOrg, true},
+		{"NotListed", []string{"005xx000001Svk1"}, orgA, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarnessAdmins(t, nil, tt.admins)
+			rec := postCanvas(h, signedRequest(t, tt.org, userA, oppID))
+			loc, err := url.Parse(rec.Header().Get("Location"))
+			if rec.Code != http.StatusSeeOther || err != nil {
+				t.Fatalf("POST /canvas = %d %s", rec.Code, rec.Body)
+			}
+			sess, err := h.codec.Decode(loc.Query().Get("_s"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sess.IsAdmin != tt.want {
+				t.Errorf("IsAdmin = %v, want %v", sess.IsAdmin, tt.want)
+			}
+		})
+	}
 }

@@ -92,7 +92,7 @@ func Vars() []Var {
 		{"SFZOOM_SESSION_KEYS", "", true, true, "Comma-separated base64 keys (32 or 64 bytes) for app sessions; the first signs, all verify. `sfzoom keygen` makes one."},
 		{"SFZOOM_SESSION_TTL", "2h", false, false, "Longest app session; never longer than the Salesforce token's life."},
 		{"SFZOOM_FRAME_ANCESTORS", "", false, false, "Extra origins allowed to frame the app, space- or comma-separated (Salesforce domains are always allowed)."},
-		{"SFZOOM_ADMIN_USER_IDS", "", false, false, "Salesforce user ids that are sfzoom admins even without the sfzoom Admin permission set."},
+		{"SFZOOM_ADMIN_USER_IDS", "", false, false, "Salesforce users who are sfzoom admins even without the sfzoom Admin permission set, as ORGID:USERID (a bare user id matches in every org; sandbox copies keep user ids)."},
 		{"SFZOOM_ENCRYPTION_KEYS", "", true, true, "Token encryption keys, id:base64(32 bytes), comma-separated; the first encrypts, all decrypt. `sfzoom keygen` makes one."},
 		{"SFZOOM_ZOOM_WEBHOOK_SECRET", "", true, true, "The Secret Token of the Zoom app's event subscription."},
 		{"SFZOOM_ZOOM_AUTH_MODE", "s2s", false, false, "s2s (Server-to-Server app) or user (each rep connects their own Zoom)."},
@@ -170,8 +170,12 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 		c.FrameAncestors = l.origins("SFZOOM_FRAME_ANCESTORS")
 		c.AdminUserIDs = l.list("SFZOOM_ADMIN_USER_IDS")
 		for _, id := range c.AdminUserIDs {
-			if !sfIDPattern.MatchString(id) {
-				l.fail("SFZOOM_ADMIN_USER_IDS", fmt.Sprintf("%q is not a 15- or 18-character Salesforce user id (they start with 005)", id))
+			org, user, bound := strings.Cut(id, ":")
+			if !bound {
+				user = id
+			}
+			if (bound && !sfOrgIDPattern.MatchString(org)) || !sfIDPattern.MatchString(user) {
+				l.fail("SFZOOM_ADMIN_USER_IDS", fmt.Sprintf("%q is not a Salesforce user id (15 or 18 characters, starting with 005) or ORGID:USERID (the org id starts with 00D)", id))
 			}
 		}
 		c.ZoomWebhookSecret = l.str("SFZOOM_ZOOM_WEBHOOK_SECRET")
@@ -207,6 +211,7 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 
 var (
 	sfIDPattern    = regexp.MustCompile(`^[a-zA-Z0-9]{15}([a-zA-Z0-9]{3})?$`)
+	sfOrgIDPattern = regexp.MustCompile(`^00D[a-zA-Z0-9]{12}([a-zA-Z0-9]{3})?$`)
 	keyIDPattern   = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,32}$`)
 	errNotProvided = errors.New("not provided")
 )

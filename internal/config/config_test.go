@@ -86,6 +86,7 @@ func TestLoad_Malformed(t *testing.T) {
 		{"BadDuration", "SFZOOM_SHUTDOWN_TIMEOUT", "soon", "duration"},
 		{"BadBudget", "SFZOOM_SALESFORCE_BACKGROUND_BUDGET", "1.5", "from 0 to 1"},
 		{"BadAdminID", "SFZOOM_ADMIN_USER_IDS", "bob", "Salesforce user id"},
+		{"BadAdminOrg", "SFZOOM_ADMIN_USER_IDS", "bob:005xx000001Svk1AAC", "ORGID:USERID"},
 		{"BadOrigin", "SFZOOM_FRAME_ANCESTORS", "localhost:8080/path", "not an origin"},
 		{"BadMode", "SFZOOM_ZOOM_AUTH_MODE", "jwt", "s2s, user"},
 	}
@@ -135,5 +136,18 @@ func TestREADMEListsEveryVariable(t *testing.T) {
 		if !strings.Contains(string(b), row) {
 			t.Errorf("README.md has no table row for %s", v.Name)
 		}
+	}
+}
+
+// TestLoad_AdminUserIDs: bare user ids and org-bound ORGID:USERID entries.
+func TestLoad_AdminUserIDs(t *testing.T) {
+	m := validServeEnv()
+	m["SFZOOM_ADMIN_USER_IDS"] = "005xx000001Svk1AAC, 00Dxx0000001gPFEAY:005xx000001Svk2AAC"
+	c, err := config.Load(env(m), config.ModeServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"005xx000001Svk1AAC", "00Dxx0000001gPFEAY:005xx000001Svk2AAC"}; strings.Join(c.AdminUserIDs, ",") != strings.Join(want, ",") {
+		t.Fatalf("AdminUserIDs = %v, want %v", c.AdminUserIDs, want)
 	}
 }
