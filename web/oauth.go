@@ -250,7 +250,7 @@ func (z *ZoomUserConnection) view(c echo.Context, h *Helpers) (templates.ZoomCon
 	case err != nil:
 		return v, err
 	case conn.Status == sfzoom.ConnectionActive:
-		v.Connected = true
+		v.Connected, v.Detail = true, conn.Detail
 	default:
 		v.Detail = MsgReconnectZoom
 	}

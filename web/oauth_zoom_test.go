@@ -255,6 +255,11 @@ func TestZoomUserConnect_Flow(t *testing.T) {
 	if doc.Find(`[data-testid="zoom-disconnect"]`).Length() != 1 {
 		t.Fatalf("home page after connecting: no Disconnect Zoom\n%s", doc.Text())
 	}
+	// It says which Zoom account is connected, so a rep notices a Connect
+	// link that someone else completed with their own Zoom.
+	if got := doc.Find(`[data-testid="zoom-connected-as"]`).Text(); !strings.Contains(got, "Connected as "+e.zuser.Email+".") {
+		t.Errorf("home page connected-as = %q, want the Zoom account %s", got, e.zuser.Email)
+	}
 	rec, doc = e.do(t, http.MethodPost, "/app/zoom/disconnect", tRep, false)
 	if rec.Code != http.StatusOK || doc.Find(`[data-testid="zoom-connect"]`).Length() != 1 {
 		t.Fatalf("disconnect = %d\n%s", rec.Code, rec.Body)

@@ -303,6 +303,20 @@ func (i *Integrations) ConnectZoomUser(ctx context.Context, orgID, sfUserID, cod
 		return nil, err
 	}
 	i.forget(c.ID)
+	c.Status, c.Detail = sfzoom.ConnectionActive, ""
+	// Which Zoom account was connected, so the rep can see it (a Connect
+	// link opened by someone else would connect their Zoom, not the rep's).
+	// Best effort: the connection works without it.
+	if zc, err := i.Zoom(ctx, orgID, sfUserID); err == nil {
+		if me, err := zc.User(ctx, "me"); err == nil && me.Email != "" {
+			c.Detail = "Connected as " + me.Email + "."
+			if err := i.opts.Store.UpdateConnectionStatus(ctx, c.ID, sfzoom.ConnectionActive, c.Detail); err != nil {
+				return nil, err
+			}
+		} else if err != nil {
+			i.log.WarnContext(ctx, "integrations: zoom connect: read the connected user", "org_id", orgID, "err", err.Error())
+		}
+	}
 	return c, nil
 }
 
