@@ -127,7 +127,7 @@ func newMediaEnv(t *testing.T) *mediaEnv {
 		Meetings: be.Store, Audit: be.Store, Stored: be.Store,
 		Zoom: func(context.Context, string, string) (recordings.Zoom, error) { return zc, nil },
 	})
-	tasks := recordings.NewTaskWriter(func(context.Context, string) (recordings.TaskOrg, error) { return e.sfc, nil }, activity.TaskExternalID)
+	tasks := activity.NewTaskWriter(func(context.Context, string) (activity.TaskOrg, error) { return e.sfc, nil })
 	orgs := &fakeOrgStore{org: sfzoom.Org{ID: e.demo.OrgID}}
 	e.srv, err = web.NewServer(web.Options{
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},

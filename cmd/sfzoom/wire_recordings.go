@@ -36,9 +36,9 @@ func (a *app) wireRecordings(pages []web.Pages, routes []web.Routes) ([]web.Page
 	})
 	// Tasks are keyed like the post-meeting pipeline's, so the button and
 	// the pipeline never duplicate each other.
-	tasks := recordings.NewTaskWriter(func(ctx context.Context, orgID string) (recordings.TaskOrg, error) {
+	tasks := activity.NewTaskWriter(func(ctx context.Context, orgID string) (activity.TaskOrg, error) {
 		return in.Salesforce(ctx, orgID)
-	}, activity.TaskExternalID)
+	})
 	rp := &web.RecordingsPages{Media: proxy, Meetings: a.backend.Store, Tasks: tasks}
 	for _, p := range pages {
 		if sp, ok := p.(*web.SchedulingPages); ok {

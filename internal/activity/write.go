@@ -260,20 +260,7 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		if i >= maxTasks {
 			break
 		}
-		t := salesforce.Fields{
-			salesforce.FieldSubject:      truncate(item, 255),
-			salesforce.FieldDescription:  truncate(fmt.Sprintf("Follow-up from the Zoom meeting \"%s\" (%s UTC), from the AI Companion summary.", o.topic, o.start.Format("2006-01-02 15:04")), 32000),
-			salesforce.FieldActivityDate: salesforce.DateOf(o.end.AddDate(0, 0, 7)),
-		}
-		if o.whoID != "" {
-			t[salesforce.FieldWhoID] = o.whoID
-		}
-		if o.whatID != "" {
-			t[salesforce.FieldWhatID] = o.whatID
-		}
-		if o.ownerID != "" {
-			t[salesforce.FieldOwnerID] = o.ownerID
-		}
+		t := followUpTask(o.topic, o.start, o.end, item, o.ownerID, o.whoID, o.whatID)
 		steps = append(steps, salesforce.UpsertRequest(fmt.Sprintf("task%d", i+1), salesforce.ObjectTask, salesforce.FieldZoomMeetingID, TaskExternalID(o.uuid, i+1), t))
 	}
 	resps, err := sf.Composite(ctx, true, steps)

@@ -1,8 +1,9 @@
-package recordings
+package activity
 
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -15,21 +16,18 @@ type TaskOrg interface {
 	UpsertRecords(ctx context.Context, object salesforce.Object, extIDField salesforce.Field, allOrNone bool, records []salesforce.Fields) ([]salesforce.SaveResult, error)
 }
 
-// MaxTasks bounds the Tasks one meeting's action items create (the
-// post-meeting pipeline uses the same bound).
-const MaxTasks = 20
-
-// NewTaskWriter returns the TaskFunc behind "Create tasks from action
-// items". Task n (from 1) of a meeting is keyed Zoom_Meeting_ID__c =
-// key(uuid, n): pass activity.TaskExternalID, the post-meeting pipeline's
-// key, so the button and the pipeline never duplicate each other.
+// NewTaskWriter returns the writer behind "Create tasks from action items"
+// (a recordings.TaskFunc). Task n (from 1) of a meeting is keyed
+// Zoom_Meeting_ID__c = TaskExternalID(uuid, n) and built by followUpTask,
+// exactly as the post-meeting pipeline writes it, so the button and the
+// pipeline never duplicate each other.
 //
 // Tasks that already exist (made by the pipeline or an earlier click) are
 // left exactly as they are: the rep may have edited, reassigned or closed
 // them. Only the missing ones are written, by upsert, so two clicks racing
 // each other still make one Task per item. Two calls: one query, one upsert
 // (none when everything exists).
-func NewTaskWriter(org func(ctx context.Context, orgID string) (TaskOrg, error), key func(meetingUUID string, n int) string) TaskFunc {
+func NewTaskWriter(org func(ctx context.Context, orgID string) (TaskOrg, error)) func(ctx context.Context, m *sfzoom.Meeting, ownerID string, items []string) (int, error) {
 	return func(ctx context.Context, m *sfzoom.Meeting, ownerID string, items []string) (int, error) {
 		if m.ZoomUUID == "" {
 			return 0, sfzoom.Errorf(sfzoom.EINVALID, "This meeting has not ended yet, so it has no action items. Try again after the meeting.")
@@ -38,15 +36,15 @@ func NewTaskWriter(org func(ctx context.Context, orgID string) (TaskOrg, error),
 		if err != nil {
 			return 0, err
 		}
-		items = items[:min(len(items), MaxTasks)]
+		items = items[:min(len(items), maxTasks)]
 		keys := make([]string, len(items))
 		for i := range items {
-			keys[i] = key(m.ZoomUUID, i+1)
+			keys[i] = TaskExternalID(m.ZoomUUID, i+1)
 		}
 		existing, err := sf.QueryIn(ctx, salesforce.Select(salesforce.FieldID, salesforce.FieldZoomMeetingID).From(salesforce.ObjectTask),
 			salesforce.FieldZoomMeetingID, keys)
 		if err != nil {
-			return 0, fmt.Errorf("recordings: find tasks: %w", err)
+			return 0, fmt.Errorf("activity: find tasks: %w", err)
 		}
 		have := map[string]bool{}
 		for _, r := range existing {
@@ -57,20 +55,15 @@ func NewTaskWriter(org func(ctx context.Context, orgID string) (TaskOrg, error),
 			if have[keys[i]] {
 				continue
 			}
-			t := salesforce.Fields{
-				salesforce.FieldZoomMeetingID: keys[i],
-				salesforce.FieldSubject:       clip(item, 255),
-				salesforce.FieldDescription: clip(fmt.Sprintf("Follow-up from the Zoom meeting \"%s\" (%s UTC), from the AI Companion summary.",
-					m.Topic, m.StartTime.UTC().Format("2006-01-02 15:04")), 32000),
-				salesforce.FieldActivityDate: salesforce.DateOf(m.EndTime().AddDate(0, 0, 7)),
-				salesforce.FieldOwnerID:      ownerID,
-			}
+			var who, what string
 			switch m.RecordObject {
 			case sfzoom.ObjectContact, sfzoom.ObjectLead:
-				t[salesforce.FieldWhoID] = m.RecordID
+				who = m.RecordID
 			case sfzoom.ObjectOpportunity, sfzoom.ObjectAccount:
-				t[salesforce.FieldWhatID] = m.RecordID
+				what = m.RecordID
 			}
+			t := followUpTask(m.Topic, m.StartTime, m.EndTime(), item, ownerID, who, what)
+			t[salesforce.FieldZoomMeetingID] = keys[i]
 			recs = append(recs, t)
 		}
 		if len(recs) == 0 {
@@ -78,7 +71,7 @@ func NewTaskWriter(org func(ctx context.Context, orgID string) (TaskOrg, error),
 		}
 		res, err := sf.UpsertRecords(ctx, salesforce.ObjectTask, salesforce.FieldZoomMeetingID, true, recs)
 		if err != nil {
-			return 0, fmt.Errorf("recordings: write tasks: %w", err)
+			return 0, fmt.Errorf("activity: write tasks: %w", err)
 		}
 		created := 0
 		for _, r := range res {
@@ -90,10 +83,24 @@ func NewTaskWriter(org func(ctx context.Context, orgID string) (TaskOrg, error),
 	}
 }
 
-func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// followUpTask is the Task for one AI action item of a meeting that ran
+// from start to end, due a week after it, owned by the rep; who and what
+// relate it ("" leaves them out).
+func followUpTask(topic string, start, end time.Time, item, ownerID, who, what string) salesforce.Fields {
+	t := salesforce.Fields{
+		salesforce.FieldSubject: truncate(item, 255),
+		salesforce.FieldDescription: truncate(fmt.Sprintf("Follow-up from the Zoom meeting \"%s\" (%s UTC), from the AI Companion summary.",
+			topic, start.UTC().Format("2006-01-02 15:04")), 32000),
+		salesforce.FieldActivityDate: salesforce.DateOf(end.AddDate(0, 0, 7)),
 	}
-	return string(r[:n])
+	if ownerID != "" {
+		t[salesforce.FieldOwnerID] = ownerID
+	}
+	if who != "" {
+		t[salesforce.FieldWhoID] = who
+	}
+	if what != "" {
+		t[salesforce.FieldWhatID] = what
+	}
+	return t
 }
