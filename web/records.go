@@ -66,13 +66,23 @@ type SchedulingPages struct {
 // Register adds the pages to the /app group.
 func (p *SchedulingPages) Register(g *echo.Group, h *Helpers) {
 	g.GET("/home", p.handleHome(h))
-	g.GET("/records/:object/:id", p.handleRecordShow(h))
-	g.GET("/records/:object/:id/meetings", p.handleRecordMeetings(h))
-	g.POST("/records/:object/:id/meetings", p.handleMeetingCreate(h))
-	g.POST("/meetings/:id/reschedule", p.handleMeetingReschedule(h))
-	g.POST("/meetings/:id/cancel", p.handleMeetingCancel(h))
+	g.GET("/records/:object/:id", p.handleRecordShow(h), accessMemo)
+	g.GET("/records/:object/:id/meetings", p.handleRecordMeetings(h), accessMemo)
+	g.POST("/records/:object/:id/meetings", p.handleMeetingCreate(h), accessMemo)
+	g.POST("/meetings/:id/reschedule", p.handleMeetingReschedule(h), accessMemo)
+	g.POST("/meetings/:id/cancel", p.handleMeetingCancel(h), accessMemo)
 	if p.Zoom != nil {
 		g.POST("/zoom/disconnect", p.Zoom.handleDisconnect(h))
+	}
+}
+
+// accessMemo lets one request reuse a record-access check that passed: the
+// record page reads the record and then its meetings, and an action redraws
+// the meeting list after checking the record.
+func accessMemo(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.SetRequest(c.Request().WithContext(scheduling.WithAccessMemo(c.Request().Context())))
+		return next(c)
 	}
 }
 

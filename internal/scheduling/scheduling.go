@@ -24,6 +24,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -174,6 +175,11 @@ func (s *Service) checkAccess(ctx context.Context, u *sfzoom.User, object, id st
 	if err != nil {
 		return nil, err
 	}
+	memo, _ := ctx.Value(accessMemoKey{}).(*accessMemo)
+	key := u.OrgID + "/" + u.UserID + "/" + salesforce.To18(id)
+	if memo.passed(key) {
+		return sf, nil
+	}
 	ok, err := sf.CanRead(ctx, u.UserID, id)
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: record access: %w", err)
@@ -181,7 +187,43 @@ func (s *Service) checkAccess(ctx context.Context, u *sfzoom.User, object, id st
 	if !ok {
 		return nil, notFound(object)
 	}
+	memo.pass(key)
 	return sf, nil
+}
+
+type accessMemoKey struct{}
+
+// accessMemo remembers the record-access checks that passed during one
+// request; nil remembers nothing.
+type accessMemo struct {
+	mu     sync.Mutex
+	passes map[string]bool
+}
+
+func (m *accessMemo) passed(key string) bool {
+	if m == nil {
+		return false
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.passes[key]
+}
+
+func (m *accessMemo) pass(key string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.passes[key] = true
+}
+
+// WithAccessMemo returns a context for one request in which a record-access
+// check that passed is not asked of Salesforce again (a page that reads the
+// record and then its meetings costs one UserRecordAccess query, not two).
+// Use it per request only: access can be revoked at any time.
+func WithAccessMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, accessMemoKey{}, &accessMemo{passes: map[string]bool{}})
 }
 
 // Record reads the record u is on, after checking u may read it.

@@ -441,3 +441,33 @@ func TestAdminChangeUsesHostZoom(t *testing.T) {
 		t.Fatalf("Reschedule without the host's Zoom = %v; want EUNAUTHORIZED %q", err, want)
 	}
 }
+
+// TestAccessMemo: within one request (WithAccessMemo) the record page's
+// Record and Meetings cost one access check, not two; a new request checks
+// again, so a revocation takes effect at once.
+func TestAccessMemo(t *testing.T) {
+	e := newEnv(t)
+	opp := e.seed.OpportunityIDs[0]
+	req := scheduling.WithAccessMemo(context.Background())
+	if _, err := e.svc.Record(req, e.rep, sfzoom.ObjectOpportunity, opp); err != nil {
+		t.Fatal(err)
+	}
+	e.sf.ResetRequests()
+	if _, _, err := e.svc.Meetings(req, e.rep, sfzoom.ObjectOpportunity, opp[:15]); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sf.APICalls(); n != 0 {
+		t.Errorf("Meetings after Record in one request made %d Salesforce calls, want 0", n)
+	}
+	// Without the memo (another request) the check is made again.
+	e.sf.SetRecordAccess(e.rep.UserID, opp, false)
+	if _, _, err := e.svc.Meetings(context.Background(), e.rep, sfzoom.ObjectOpportunity, opp); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		t.Fatalf("Meetings in a new request after revocation = %v, want ENOTFOUND", err)
+	}
+	// A memo never remembers a refusal or another user's pass.
+	other := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.AdminID}
+	e.sf.SetRecordAccess(other.UserID, opp, false)
+	if _, _, err := e.svc.Meetings(req, other, sfzoom.ObjectOpportunity, opp); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		t.Fatalf("Meetings for another user with the rep's memo = %v, want ENOTFOUND", err)
+	}
+}
