@@ -105,13 +105,7 @@ func crashHelperProcess() {
 // logged once (one Event, Meeting_Count__c 1) and the job completes.
 func TestCrashAfterZoomFetch(t *testing.T) {
 	ctx := context.Background()
-	z := zoomtest.NewServer()
-	t.Cleanup(z.Close)
-	sf := salesforcetest.NewServer()
-	t.Cleanup(sf.Close)
-	seed := sf.SeedDemo()
-	host := z.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
-	m := seedMeeting(t, z, host.ID, "Globex renewal")
+	z, sf, seed, host, m := newFakes(t)
 	uuid, err := z.EndMeeting(ctx, m.ID) // no webhook URL: nothing delivered
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +185,19 @@ func TestCrashAfterZoomFetch(t *testing.T) {
 	if _, err := be.Store.FindActivityLog(ctx, seed.OrgID, uuid); err != nil {
 		t.Fatalf("no activity log after the restart: %v", err)
 	}
+}
+
+// newFakes starts a fake Zoom and a seeded fake org, with Riley's Zoom user
+// hosting the "Globex renewal" meeting of seedMeeting.
+func newFakes(t testing.TB) (*zoomtest.Server, *salesforcetest.Server, salesforcetest.Demo, zoomtest.User, zoomtest.Meeting) {
+	t.Helper()
+	z := zoomtest.NewServer()
+	t.Cleanup(z.Close)
+	sf := salesforcetest.NewServer()
+	t.Cleanup(sf.Close)
+	seed := sf.SeedDemo()
+	host := z.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
+	return z, sf, seed, host, seedMeeting(t, z, host.ID, "Globex renewal")
 }
 
 // seedOrg stores the org (internal domain acme-demo.com, direct mode) and

@@ -194,13 +194,7 @@ func startReplica(t *testing.T, dbURL, name string, z *zoomtest.Server, zoomToke
 func TestTwoReplicasLogOnce(t *testing.T) {
 	dbURL := storetest.PostgresSchemaURL(t)
 	ctx := context.Background()
-	z := zoomtest.NewServer()
-	t.Cleanup(z.Close)
-	sf := salesforcetest.NewServer()
-	t.Cleanup(sf.Close)
-	seed := sf.SeedDemo()
-	host := z.AddUser(zoomtest.User{Email: "riley.chen@acme-demo.com", FirstName: "Riley", LastName: "Chen", Type: 2})
-	m := seedMeeting(t, z, host.ID, "Globex renewal")
+	z, sf, seed, host, m := newFakes(t)
 	uuid, ds := captureEnd(t, z, m.ID)
 	var toSend []zoomtest.Delivery
 	for _, d := range ds {
