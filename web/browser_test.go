@@ -86,11 +86,13 @@ func TestBrowser_CanvasIframe(t *testing.T) {
 				Store:          fakeStore{},
 				FrameAncestors: []string{simURL},
 				Canvas: &web.CanvasOptions{
-					ConsumerSecrets: [][]byte{[]byte(testSecret)},
-					Sessions:        codec,
-					TokenChecker:    canvas.NewTokenChecker(http.DefaultClient),
-					Orgs:            &fakeOrgs{},
-					Pages:           []web.Pages{spy, shellPages{}},
+					ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)),
+					// The fake org runs on localhost, as under the demo.
+					Instances:    canvas.InstancePolicy{DevOrigins: []string{simURL}},
+					Sessions:     codec,
+					TokenChecker: canvas.NewTokenChecker(http.DefaultClient, canvas.WithInstancePolicy(canvas.InstancePolicy{DevOrigins: []string{simURL}})),
+					Orgs:         &fakeOrgs{},
+					Pages:        []web.Pages{spy, shellPages{}},
 				},
 			})
 			if err != nil {

@@ -49,7 +49,14 @@ type AdminChecker interface {
 
 // CanvasOptions wires the Canvas entry point and the app session.
 type CanvasOptions struct {
-	ConsumerSecrets [][]byte
+	// ConsumerSecrets verify signed requests; each verifies only its own
+	// org's requests unless it is unbound (canvas.Secret).
+	ConsumerSecrets []canvas.Secret
+	// Instances decides which instance URLs may vouch for a request (the
+	// replay guard and the admin check call it; the org's stored instance
+	// URL comes from it). The zero value is Salesforce's https hosts only,
+	// as `sfzoom serve` uses; only the demo's wiring adds its fake org.
+	Instances       canvas.InstancePolicy
 	Sessions        *appsession.Codec
 	SessionTTL      time.Duration
 	TokenChecker    TokenChecker // nil disables the replay guard
@@ -121,16 +128,33 @@ func (h *canvasHandler) handleCanvas(c echo.Context) error {
 		}
 		return err
 	}
-	if h.opts.TokenChecker != nil {
-		if _, err := h.opts.TokenChecker.Check(ctx, req); err != nil {
-			return err
-		}
-	}
 	u := req.User()
 	if u.OrgID == "" || u.UserID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "The request from Salesforce has no organization or user. Open sfzoom from a Salesforce record page.")
 	}
-	if err := h.opts.Orgs.UpsertOrg(ctx, &sfzoom.Org{ID: u.OrgID, Name: req.Context.Organization.Name, InstanceURL: u.InstanceURL}); err != nil {
+	// The payload is the caller's text: its instance URL must be one of
+	// Salesforce's hosts before anything is sent there or stored.
+	instance, err := h.opts.Instances.Check(req.Client.InstanceURL)
+	if err != nil {
+		h.s.log.WarnContext(ctx, "canvas signed request rejected", "reason", "untrusted instance url",
+			"org_id", u.OrgID, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "remote", c.RealIP())
+		return err
+	}
+	// The org's stored instance URL (recording links redirect there) is
+	// written only once Salesforce at that host has vouched for the token.
+	verified := ""
+	if h.opts.TokenChecker != nil {
+		id, err := h.opts.TokenChecker.Check(ctx, req)
+		if err != nil {
+			return err
+		}
+		if id.InstanceURL != "" {
+			instance = id.InstanceURL // the host that answered
+		}
+		verified = instance
+	}
+	u.InstanceURL = instance
+	if err := h.opts.Orgs.UpsertOrg(ctx, &sfzoom.Org{ID: u.OrgID, Name: req.Context.Organization.Name, InstanceURL: verified}); err != nil {
 		return err
 	}
 	u.IsAdmin = h.isAdmin(ctx, u, req.Client.OAuthToken)

@@ -79,7 +79,7 @@ func newHarnessAdmins(t testing.TB, checker web.TokenChecker, admins []string) *
 		PublicURL:      &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
 		FrameAncestors: []string{"http://localhost:9999"},
 		Canvas: &web.CanvasOptions{
-			ConsumerSecrets: [][]byte{[]byte("old-secret"), []byte(testSecret)},
+			ConsumerSecrets: canvas.UnboundSecrets([]byte("old-secret"), []byte(testSecret)),
 			Sessions:        codec,
 			TokenChecker:    checker,
 			Orgs:            h.orgs,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
 )
@@ -42,6 +43,7 @@ var errorTitles = map[int]string{
 	http.StatusConflict:              "Already done",
 	http.StatusTooManyRequests:       "Too many requests",
 	http.StatusServiceUnavailable:    "sfzoom is temporarily unavailable",
+	http.StatusBadGateway:            "Salesforce could not be reached",
 	http.StatusInternalServerError:   "Something went wrong",
 	http.StatusRequestEntityTooLarge: "Request too large",
 }
@@ -54,6 +56,7 @@ var errorActions = map[int]string{
 	http.StatusNotFound:            "Go back to the record in Salesforce and try again.",
 	http.StatusTooManyRequests:     "Wait a minute and try again.",
 	http.StatusServiceUnavailable:  "Try again in a few minutes.",
+	http.StatusBadGateway:          "Reload the record page in a moment; if it keeps happening, check https://status.salesforce.com or tell your Salesforce admin.",
 	http.StatusInternalServerError: "Try again; if it keeps happening, tell your Salesforce admin.",
 }
 
@@ -86,6 +89,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		}
 	} else {
 		status = ErrorStatusCode(code)
+	}
+	if errors.Is(err, canvas.ErrSalesforceUnreachable) {
+		// Salesforce, not sfzoom, is down or slow: say so plainly.
+		status = http.StatusBadGateway
 	}
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {

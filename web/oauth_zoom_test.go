@@ -18,6 +18,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/tokens"
@@ -123,7 +124,7 @@ func newZoomUserEnv(t *testing.T) *zoomUserEnv {
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"}, Now: e.clock.Now,
 		Routes: []web.Routes{oauth},
 		Canvas: &web.CanvasOptions{
-			ConsumerSecrets: [][]byte{[]byte(testSecret)}, Sessions: e.codec, Orgs: orgs,
+			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: e.codec, Orgs: orgs,
 			Pages: []web.Pages{
 				&web.SchedulingPages{Scheduler: sched, Orgs: orgs,
 					Zoom: &web.ZoomUserConnection{OAuth: oauth, Connections: be.Store, Disconnect: e.in.DisconnectZoomUser}},

@@ -17,6 +17,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/recordings"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
@@ -133,7 +134,7 @@ func newMediaEnv(t *testing.T) *mediaEnv {
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
 		Routes: []web.Routes{web.MediaRoutes{Proxy: proxy}},
 		Canvas: &web.CanvasOptions{
-			ConsumerSecrets: [][]byte{[]byte(testSecret)}, Sessions: e.codec, Orgs: orgs,
+			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: e.codec, Orgs: orgs,
 			Pages: []web.Pages{&web.RecordingsPages{Media: proxy, Meetings: be.Store, Tasks: tasks}},
 		},
 	})

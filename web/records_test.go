@@ -14,6 +14,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/sfzoom/sfzoom/internal/appsession"
+	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/identity"
 	"github.com/sfzoom/sfzoom/internal/scheduling"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -196,7 +197,7 @@ func newAppHarness(t *testing.T) *appHarness {
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
 		Routes: []web.Routes{oauth},
 		Canvas: &web.CanvasOptions{
-			ConsumerSecrets: [][]byte{[]byte(testSecret)}, Sessions: codec, Orgs: h.orgs,
+			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: codec, Orgs: h.orgs,
 			Pages: []web.Pages{
 				&web.SchedulingPages{Scheduler: h.sched, Orgs: h.orgs},
 				&web.SettingsPages{Users: h.users, Orgs: h.orgs, Connections: noConnections{}, OAuth: oauth,

@@ -15,6 +15,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -89,7 +90,7 @@ func newReviewHarness(t *testing.T) *reviewHarness {
 	srv, err := web.NewServer(web.Options{
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
 		Canvas: &web.CanvasOptions{
-			ConsumerSecrets: [][]byte{[]byte(testSecret)}, Sessions: codec, Orgs: &fakeOrgStore{org: sfzoom.Org{ID: tOrg}},
+			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: codec, Orgs: &fakeOrgStore{org: sfzoom.Org{ID: tOrg}},
 			Pages: []web.Pages{&web.ReviewPages{Review: rv}},
 		},
 	})

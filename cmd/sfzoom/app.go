@@ -44,6 +44,11 @@ type app struct {
 // to reach Salesforce and Zoom) and the frame ancestors it adds.
 type appDeps struct {
 	httpClient *http.Client
+	// devSalesforceOrigins are the demo's fake org origins
+	// (http://localhost:PORT), accepted as Canvas instance URLs in addition
+	// to Salesforce's https hosts. Only runDemo sets it; no configuration
+	// variable reaches it, so `sfzoom serve` never trusts a local host.
+	devSalesforceOrigins []string
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {
@@ -110,9 +115,16 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		be.Close()
 		return nil, err
 	}
+	secrets, err := consumerSecrets(cfg.CanvasConsumerSecrets)
+	if err != nil {
+		be.Close()
+		return nil, err
+	}
+	instances := canvas.InstancePolicy{DevOrigins: deps.devSalesforceOrigins}
 	var checker web.TokenChecker
 	if cfg.CanvasTokenCheck {
-		checker = canvas.NewTokenChecker(deps.httpClient, canvas.WithCacheTTL(cfg.CanvasTokenCheckTTL, cfg.CanvasTokenCheckTTL/4), canvas.WithLogger(logger))
+		checker = canvas.NewTokenChecker(deps.httpClient, canvas.WithCacheTTL(cfg.CanvasTokenCheckTTL, cfg.CanvasTokenCheckTTL/4),
+			canvas.WithLogger(logger), canvas.WithInstancePolicy(instances))
 	}
 	pages, routes, admins := a.wirePages(cfg, events)
 	pages, routes = a.wireRecordings(pages, routes)
@@ -129,7 +141,8 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 			store: be.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
 		Routes: append(a.wireActivity(), routes...),
 		Canvas: &web.CanvasOptions{
-			ConsumerSecrets: cfg.CanvasConsumerSecrets,
+			ConsumerSecrets: secrets,
+			Instances:       instances,
 			Sessions:        sessions,
 			SessionTTL:      cfg.SessionTTL,
 			TokenChecker:    checker,
@@ -182,6 +195,20 @@ func (a *app) serve(ctx context.Context, ln net.Listener) error {
 	}
 	a.log.Info("stopped")
 	return nil
+}
+
+// consumerSecrets binds each configured Canvas consumer secret to its org
+// (15-character ids become 18).
+func consumerSecrets(in []config.ConsumerSecret) ([]canvas.Secret, error) {
+	out := make([]canvas.Secret, 0, len(in))
+	for i, cs := range in {
+		s, err := canvas.BindSecret(cs.OrgID, cs.Secret)
+		if err != nil {
+			return nil, fmt.Errorf("SFZOOM_CANVAS_CONSUMER_SECRET: entry #%d: %w", i+1, err)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // newVault builds the token vault from the configured keys.

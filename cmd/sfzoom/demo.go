@@ -35,7 +35,7 @@ func runDemo(ctx context.Context, args []string, getenv func(string) string, std
 		d.AppListener.Close()
 		return fmt.Errorf("demo: %w", err)
 	}
-	a, err := newApp(ctx, cfg, logger, appDeps{})
+	a, err := newApp(ctx, cfg, logger, demoDeps(d))
 	if err != nil {
 		d.AppListener.Close()
 		return err
@@ -55,4 +55,11 @@ sfzoom demo is running.
 Press Ctrl+C to stop.
 `, d.Info.OpenURL, d.Info.ZoomControlURL, d.Info.AppURL, opts.DataDir)
 	return a.serve(ctx, d.AppListener)
+}
+
+// demoDeps are the app's dependencies under the demo: the fake org runs on
+// http://localhost:PORT, so it (and only it) is trusted as a Canvas instance
+// URL. `sfzoom serve` never builds these.
+func demoDeps(d *demo.Demo) appDeps {
+	return appDeps{devSalesforceOrigins: []string{d.Info.SalesforceURL}}
 }

@@ -4,13 +4,18 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/config"
 )
 
@@ -89,27 +94,7 @@ func TestRun_KeygenOutputIsAcceptedByConfig(t *testing.T) {
 // SQLite database, waits for /healthz and /readyz, then cancels the context
 // (as SIGTERM does) and expects a clean exit.
 func TestRun_ServeStartsAndShutsDownGracefully(t *testing.T) {
-	env := serveEnv(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, envFrom(env), io.Discard, pw)
-		pw.Close()
-	}()
-	addrRE := regexp.MustCompile(`"addr":"([^"]+)"`)
-	addr := ""
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil && strings.Contains(sc.Text(), "sfzoom listening") {
-			addr = m[1]
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if addr == "" {
-		t.Fatalf("server did not report its address; run returned %v", <-done)
-	}
+	addr, stop := startServe(t, serveEnv(t))
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
@@ -120,14 +105,83 @@ func TestRun_ServeStartsAndShutsDownGracefully(t *testing.T) {
 			t.Errorf("GET %s = %d, want 200", path, resp.StatusCode)
 		}
 	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run returned %v after shutdown, want nil", err)
+	if err := stop(); err != nil {
+		t.Errorf("run returned %v after shutdown, want nil", err)
+	}
+}
+
+// startServe runs `sfzoom serve` with env and returns its address and a
+// function that cancels it (as SIGTERM does) and returns run's result.
+func startServe(t *testing.T, env map[string]string) (addr string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, envFrom(env), io.Discard, pw)
+		pw.Close()
+	}()
+	addrRE := regexp.MustCompile(`"addr":"([^"]+)"`)
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil && strings.Contains(sc.Text(), "sfzoom listening") {
+			addr = m[1]
+			break
 		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("serve did not shut down within 15s")
+	}
+	go io.Copy(io.Discard, pr)
+	if addr == "" {
+		cancel()
+		t.Fatalf("server did not report its address; run returned %v", <-done)
+	}
+	stopped := false
+	stop = func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not shut down within 15s")
+			return nil
+		}
+	}
+	t.Cleanup(func() { _ = stop() })
+	return addr, stop
+}
+
+// TestRun_ServeRefusesLocalInstanceURL: `sfzoom serve` never trusts a local
+// "Salesforce", whatever the environment says: a correctly signed request
+// naming one is refused (403) and the host gets no request. Only the demo's
+// wiring can add its fake org.
+func TestRun_ServeRefusesLocalInstanceURL(t *testing.T) {
+	var calls atomic.Int64
+	yes := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
+		fmt.Fprint(w, `{"asserted_user":true,"user_id":"005xx000001SwiUAAS","organization_id":"00Dxx0000001gPFEAY"}`)
+	}))
+	t.Cleanup(yes.Close)
+	env := serveEnv(t)
+	env["SFZOOM_CANVAS_CONSUMER_SECRET"] = "00Dxx0000001gPFEAY:s"
+	env["SFZOOM_FRAME_ANCESTORS"] = yes.URL // frame ancestors never widen who may vouch
+	addr, _ := startServe(t, env)
+	for _, instance := range []string{yes.URL, strings.Replace(yes.URL, "127.0.0.1", "localhost", 1)} {
+		payload := fmt.Sprintf(`{"algorithm":"HMACSHA256","client":{"oauthToken":"00Dxx!t","instanceUrl":%q},
+			"context":{"user":{"userId":"005xx000001SwiUAAS"},"organization":{"organizationId":"00Dxx0000001gPFEAY"}}}`, instance)
+		resp, err := http.PostForm("http://"+addr+"/canvas", url.Values{"signed_request": {canvas.Sign([]byte(payload), []byte("s"))}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("POST /canvas naming %s = %d, want 403", instance, resp.StatusCode)
+		}
+	}
+	if n := calls.Load(); n != 0 {
+		t.Errorf("the local host got %d requests, want 0", n)
 	}
 }
 

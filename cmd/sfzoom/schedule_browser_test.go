@@ -41,7 +41,7 @@ func startDemoWithApp(t *testing.T) (*demo.Demo, *app) {
 		t.Fatal(err)
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := newApp(ctx, cfg, logger, appDeps{})
+	a, err := newApp(ctx, cfg, logger, demoDeps(d))
 	if err != nil {
 		t.Fatal(err)
 	}

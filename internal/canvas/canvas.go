@@ -5,7 +5,7 @@
 // signed_request = "<signature>.<payload>". Both parts are standard base64
 // with padding; the signature is HMAC-SHA256 over the payload's base64 TEXT as
 // received, keyed with the raw bytes of the connected app's consumer secret
-// (see /work/shared/docs/canvas.md §1). Verify checks the signature before it
+// (see https://developer.salesforce.com/docs/platform/canvas-framework/guide/canvas-app-unsigning-code-example.html). Verify checks the signature before it
 // looks at the JSON, then requires algorithm "HMACSHA256"; the payload never
 // chooses the algorithm.
 //
@@ -22,6 +22,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -48,7 +49,44 @@ var (
 	// ErrBadSignature means the signature does not match any configured
 	// consumer secret. It maps to sfzoom.EUNAUTHORIZED (HTTP 401).
 	ErrBadSignature = errors.New("canvas: signed request signature mismatch")
+
+	// ErrWrongOrg means the signature matches a consumer secret that is
+	// configured for other orgs than the one the payload names. It maps to
+	// sfzoom.EUNAUTHORIZED (HTTP 401).
+	ErrWrongOrg = errors.New("canvas: consumer secret is not configured for this org")
 )
+
+// Secret is a consumer secret and the org whose signed requests it verifies.
+// A secret bound to an org verifies only requests whose
+// context.organization.organizationId is that org, so the holder of one org's
+// secret cannot sign requests for another. An unbound secret (OrgID "")
+// verifies any org and is meant for single-org deployments only.
+type Secret struct {
+	OrgID string // 18-character org id, or "" for any org
+	Key   []byte
+}
+
+// BindSecret returns key bound to orgID (15 or 18 characters; normalised to
+// 18). An empty orgID gives an unbound secret.
+func BindSecret(orgID string, key []byte) (Secret, error) {
+	if orgID == "" {
+		return Secret{Key: key}, nil
+	}
+	id, err := ID18(orgID)
+	if err != nil || !strings.HasPrefix(id, "00D") {
+		return Secret{}, fmt.Errorf("canvas: %q is not a Salesforce org id (15 or 18 characters starting with 00D)", orgID)
+	}
+	return Secret{OrgID: id, Key: key}, nil
+}
+
+// UnboundSecrets returns keys as secrets that verify any org.
+func UnboundSecrets(keys ...[]byte) []Secret {
+	out := make([]Secret, len(keys))
+	for i, k := range keys {
+		out[i] = Secret{Key: k}
+	}
+	return out
+}
 
 // User-facing messages. They never contain the payload, a token or a secret.
 const (
@@ -64,7 +102,8 @@ func malformed(detail string) error {
 
 // Verify checks signedRequest against each consumer secret in secrets (several
 // secrets allow rotation: the request is accepted if any secret matches) and
-// returns the decoded CanvasRequest.
+// returns the decoded CanvasRequest. A matching secret bound to an org
+// verifies only that org's requests (Secret).
 //
 // The steps follow canvas.md §1.3: split on the first '.', decode the
 // signature with standard base64 (padding required, base64url rejected),
@@ -74,9 +113,10 @@ func malformed(detail string) error {
 // Java's Mac.getInstance in Salesforce's SDK is).
 //
 // Errors: EINVALID wrapping ErrMalformed, EUNAUTHORIZED wrapping
-// ErrBadSignature, and EINTERNAL when no usable secret is configured.
-func Verify(signedRequest string, secrets [][]byte) (*Request, error) {
-	payloadJSON, err := verifySignature(signedRequest, secrets)
+// ErrBadSignature or ErrWrongOrg, and EINTERNAL when no usable secret is
+// configured.
+func Verify(signedRequest string, secrets []Secret) (*Request, error) {
+	payloadJSON, orgs, anyOrg, err := verifySignature(signedRequest, secrets)
 	if err != nil {
 		return nil, err
 	}
@@ -100,58 +140,72 @@ func Verify(signedRequest string, secrets [][]byte) (*Request, error) {
 		}
 		return nil, malformed("unsupported algorithm (want " + Algorithm + ")")
 	}
+	if !anyOrg {
+		org := r.OrgID18()
+		if org == "" || !slices.Contains(orgs, org) {
+			return nil, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, ErrWrongOrg,
+				"This request was signed for a different Salesforce org than the one it names. Open sfzoom from a Salesforce record page in your org.")
+		}
+	}
 	return &r, nil
 }
 
 // verifySignature performs every check up to and including the HMAC and
-// returns the decoded payload bytes.
-func verifySignature(signedRequest string, secrets [][]byte) ([]byte, error) {
+// returns the decoded payload bytes, the orgs the matching secrets are bound
+// to, and whether an unbound secret matched (any org).
+func verifySignature(signedRequest string, secrets []Secret) (payload []byte, orgs []string, anyOrg bool, err error) {
 	if len(signedRequest) > MaxSignedRequestSize {
-		return nil, malformed(fmt.Sprintf("signed request larger than %d KiB", MaxSignedRequestSize>>10))
+		return nil, nil, false, malformed(fmt.Sprintf("signed request larger than %d KiB", MaxSignedRequestSize>>10))
 	}
 	sigB64, payloadB64, ok := strings.Cut(signedRequest, ".")
 	if !ok || sigB64 == "" || payloadB64 == "" {
-		return nil, malformed("want <signature>.<payload>")
+		return nil, nil, false, malformed("want <signature>.<payload>")
 	}
 	if strings.ContainsAny(signedRequest, " \t\r\n") {
 		// The usual cause is a signed request forwarded in a query string
 		// without escaping, where every '+' becomes a space.
-		return nil, malformed("contains whitespace (was it URL-decoded from a query string?)")
+		return nil, nil, false, malformed("contains whitespace (was it URL-decoded from a query string?)")
 	}
 	sig, err := base64.StdEncoding.Strict().DecodeString(sigB64)
 	if err != nil || len(sig) != sha256.Size {
-		return nil, malformed("signature is not standard base64 of 32 bytes")
+		return nil, nil, false, malformed("signature is not standard base64 of 32 bytes")
 	}
 
 	matched, usable := false, false
+	// Every secret is tried (no early exit): the same key may be listed for
+	// several orgs (one app installed in production and a sandbox).
 	for _, secret := range secrets {
 		// An empty key would let anyone forge a signature.
-		if len(secret) == 0 {
+		if len(secret.Key) == 0 {
 			continue
 		}
 		usable = true
-		mac := hmac.New(sha256.New, secret)
+		mac := hmac.New(sha256.New, secret.Key)
 		mac.Write([]byte(payloadB64))
 		if hmac.Equal(sig, mac.Sum(nil)) {
 			matched = true
-			break
+			if secret.OrgID == "" {
+				anyOrg = true
+			} else {
+				orgs = append(orgs, secret.OrgID)
+			}
 		}
 	}
 	if !usable {
-		return nil, sfzoom.Errorf(sfzoom.EINTERNAL, "sfzoom is not configured with a Salesforce consumer secret. Tell your Salesforce admin.")
+		return nil, nil, false, sfzoom.Errorf(sfzoom.EINTERNAL, "sfzoom is not configured with a Salesforce consumer secret. Tell your Salesforce admin.")
 	}
 	if !matched {
-		return nil, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, ErrBadSignature, msgBadSignature)
+		return nil, nil, false, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, ErrBadSignature, msgBadSignature)
 	}
 
-	payload, err := base64.StdEncoding.DecodeString(payloadB64)
+	payload, err = base64.StdEncoding.DecodeString(payloadB64)
 	if err != nil {
-		return nil, malformed("payload is not standard base64")
+		return nil, nil, false, malformed("payload is not standard base64")
 	}
 	if len(bytes.TrimSpace(payload)) == 0 || bytes.TrimSpace(payload)[0] != '{' {
-		return nil, malformed("payload is not a JSON object")
+		return nil, nil, false, malformed("payload is not a JSON object")
 	}
-	return payload, nil
+	return payload, orgs, anyOrg, nil
 }
 
 // Sign returns the signed request Salesforce would send for payload (the

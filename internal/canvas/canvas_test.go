@@ -21,10 +21,10 @@ const (
 	vectorJSON   = `{"algorithm":"HMACSHA256","issuedAt":null,"userId":"005xx000001SwiUAAS","client":{"oauthToken":"00Dxx!tok","instanceUrl":"https://acme.my.salesforce.com","targetOrigin":"https://acme.lightning.force.com","instanceId":"09Hxx0000000001:"},"context":{"user":{"fullName":"Jürgen Ödegaard"},"environment":{"displayLocation":"PageLayout","record":{"attributes":{"type":"Opportunity","url":"/services/data/v62.0/sobjects/Opportunity/006xx000004TmiQAAS"},"Id":"006xx000004TmiQAAS"},"parameters":{}}}}`
 )
 
-func secrets(s ...string) [][]byte {
-	out := make([][]byte, len(s))
+func secrets(s ...string) []canvas.Secret {
+	out := make([]canvas.Secret, len(s))
 	for i, v := range s {
-		out[i] = []byte(v)
+		out[i] = canvas.Secret{Key: []byte(v)}
 	}
 	return out
 }
@@ -99,7 +99,7 @@ func TestVerify(t *testing.T) {
 	tests := []struct {
 		name    string
 		input   string
-		secrets [][]byte
+		secrets []canvas.Secret
 		wantErr error  // sentinel, nil for success
 		code    string // sfzoom code when wantErr != nil
 		detail  string // substring of err.Error()

@@ -20,11 +20,11 @@ func FuzzVerify(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, signedRequest string, payloadJSON []byte) {
 		checkVerify(t, signedRequest, keys)
-		checkVerify(t, canvas.Sign(payloadJSON, keys[0]), keys)
+		checkVerify(t, canvas.Sign(payloadJSON, keys[0].Key), keys)
 	})
 }
 
-func checkVerify(t *testing.T, signedRequest string, keys [][]byte) {
+func checkVerify(t *testing.T, signedRequest string, keys []canvas.Secret) {
 	r, err := canvas.Verify(signedRequest, keys)
 	if err != nil {
 		if r != nil {
@@ -34,7 +34,7 @@ func checkVerify(t *testing.T, signedRequest string, keys [][]byte) {
 			t.Fatalf("Verify() = %v, want code invalid or unauthorized", err)
 		}
 		for _, k := range keys {
-			if strings.Contains(err.Error(), string(k)) {
+			if strings.Contains(err.Error(), string(k.Key)) {
 				t.Fatalf("Verify() error %q leaks the secret", err)
 			}
 		}
@@ -45,7 +45,7 @@ func checkVerify(t *testing.T, signedRequest string, keys [][]byte) {
 	sig, payload, _ := strings.Cut(signedRequest, ".")
 	valid := false
 	for _, k := range keys {
-		if hmac.Equal([]byte(sig), []byte(hmacB64(string(k), payload))) {
+		if hmac.Equal([]byte(sig), []byte(hmacB64(string(k.Key), payload))) {
 			valid = true
 		}
 	}

@@ -9,19 +9,31 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
-// UserInfoPath is the identity endpoint TokenChecker calls, relative to the
-// request's client.instanceUrl. It answers 200 with user_id and
-// organization_id for a live token and 403 "Bad_OAuth_Token" (sometimes 401)
-// for a dead one (salesforce-api.md §3).
-const UserInfoPath = "/services/oauth2/userinfo"
+// IdentityPathPrefix is where TokenChecker calls the identity URL,
+// /id/ORGID/USERID on the verified instance host. It answers 200 with
+// user_id, organization_id and asserted_user for a live token of that user,
+// and 403 "Bad_OAuth_Token" (sometimes 401) for a dead one.
+// https://developer.salesforce.com/docs/atlas.en-us.mobile_sdk.meta/mobile_sdk/oauth_using_identity_urls.htm
+const IdentityPathPrefix = "/id/"
+
+// RequiredScope is the OAuth scope the identity URL needs: "id — Allows
+// access to the identity URL service" (OAuth Tokens and Scopes,
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_tokens_scopes.htm).
+// The canvas app's External Client App must grant it (sfdx/: "Basic" in
+// commaSeparatedOauthScopes); a token without it is refused with 403, which
+// would make every open read as an expired session.
+const RequiredScope = "id"
+
+// ErrSalesforceUnreachable means the org's (verified) Salesforce host did not
+// answer the replay guard in time or answered with a server error. It maps to
+// sfzoom.EUNAVAILABLE; the web layer shows "Salesforce could not be reached".
+var ErrSalesforceUnreachable = errors.New("canvas: salesforce could not be reached")
 
 // Defaults for NewTokenChecker.
 const (
@@ -37,15 +49,18 @@ const (
 	// MsgSessionExpired is the message of the EUNAUTHORIZED error returned
 	// when the embedded OAuth token is dead.
 	MsgSessionExpired = "This Salesforce session has expired; reload the page in Salesforce."
-	msgUnavailable    = "Salesforce could not be reached to confirm your session; try again in a moment."
+	msgUnavailable    = "Salesforce could not be reached to confirm your session. Reload the record page in a moment; if it keeps happening, check https://status.salesforce.com."
 	msgMismatch       = "This Salesforce session belongs to a different user; reload the page in Salesforce."
 )
 
 // Identity is the user an OAuth token belongs to, as the org's identity
-// endpoint reports it. Ids are 18 characters.
+// endpoint reports it. Ids are 18 characters. InstanceURL is the verified
+// host that answered (scheme://host): the only instance URL sfzoom may use or
+// store for the org.
 type Identity struct {
-	UserID string
-	OrgID  string
+	UserID      string
+	OrgID       string
+	InstanceURL string
 }
 
 // TokenChecker is the replay guard for signed requests: it proves that the
@@ -65,6 +80,7 @@ type TokenChecker struct {
 	now         func() time.Time
 	logger      *slog.Logger
 	maxEntries  int
+	policy      InstancePolicy
 
 	mu    sync.Mutex
 	cache map[[sha256.Size]byte]cacheEntry
@@ -101,6 +117,12 @@ func WithLogger(l *slog.Logger) TokenCheckerOption {
 	return func(c *TokenChecker) { c.logger = l }
 }
 
+// WithInstancePolicy sets which instance URLs may be called (default: https
+// on Salesforce's domains only). Only the demo and tests widen it.
+func WithInstancePolicy(p InstancePolicy) TokenCheckerOption {
+	return func(c *TokenChecker) { c.policy = p }
+}
+
 // WithMaxCacheEntries bounds the cache size (default 10000).
 func WithMaxCacheEntries(n int) TokenCheckerOption {
 	return func(c *TokenChecker) { c.maxEntries = n }
@@ -131,17 +153,22 @@ func NewTokenChecker(client *http.Client, opts ...TokenCheckerOption) *TokenChec
 // Check confirms that r's OAuth token is alive and belongs to r's user and
 // org, and returns the identity.
 //
-// Errors: EUNAUTHORIZED with MsgSessionExpired when the token is dead (or
-// missing); EUNAUTHORIZED when the token belongs to another user or org;
-// EINVALID when the payload lacks a user id, org id or a usable instance URL;
-// EUNAVAILABLE when the identity endpoint cannot be reached, times out or
-// answers unexpectedly.
+// The instance URL is checked against the InstancePolicy before anything is
+// sent: a signed request never chooses who vouches for it.
+//
+// Errors: EUNAUTHORIZED with MsgSessionExpired when Salesforce refuses the
+// token (or it is missing); EUNAUTHORIZED when the token belongs to another
+// user or org; EINVALID when the payload lacks a user id or org id;
+// EFORBIDDEN wrapping ErrUntrustedInstance when the instance URL is not a
+// Salesforce host (no request made); EUNAVAILABLE wrapping
+// ErrSalesforceUnreachable when the identity URL cannot be reached, times out
+// or answers with a server error.
 func (c *TokenChecker) Check(ctx context.Context, r *Request) (Identity, error) {
 	userID, orgID := r.UserID18(), r.OrgID18()
 	if userID == "" || orgID == "" {
 		return Identity{}, malformed("payload has no valid user or organization id")
 	}
-	base, err := instanceBase(r.Client.InstanceURL)
+	base, err := c.policy.Check(r.Client.InstanceURL)
 	if err != nil {
 		return Identity{}, err
 	}
@@ -153,7 +180,7 @@ func (c *TokenChecker) Check(ctx context.Context, r *Request) (Identity, error) 
 	key := sha256.Sum256([]byte(base + "\x00" + token))
 	id, dead, hit := c.lookup(key)
 	if !hit {
-		id, dead, err = c.fetch(ctx, base, token)
+		id, dead, err = c.fetch(ctx, base, orgID, userID, token)
 		if err != nil {
 			return Identity{}, err
 		}
@@ -168,19 +195,8 @@ func (c *TokenChecker) Check(ctx context.Context, r *Request) (Identity, error) 
 			slog.String("token_org_id", id.OrgID), slog.String("token_user_id", id.UserID))
 		return Identity{}, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, msgMismatch)
 	}
+	id.InstanceURL = base
 	return id, nil
-}
-
-// instanceBase validates the instance URL and returns it without a trailing
-// slash. The URL comes from a payload whose signature has been verified, so
-// only its shape is checked here.
-func instanceBase(raw string) (string, error) {
-	u, err := url.Parse(strings.TrimRight(raw, "/"))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil ||
-		u.RawQuery != "" || u.Fragment != "" {
-		return "", malformed("client.instanceUrl is not an http(s) URL")
-	}
-	return u.String(), nil
 }
 
 func (c *TokenChecker) lookup(key [sha256.Size]byte) (Identity, bool, bool) {
@@ -225,16 +241,18 @@ func (c *TokenChecker) store(key [sha256.Size]byte, id Identity, dead bool) {
 	c.cache[key] = cacheEntry{identity: id, dead: dead, expires: now.Add(ttl)}
 }
 
-// fetch calls the identity endpoint. dead reports a 401/403 answer.
-func (c *TokenChecker) fetch(ctx context.Context, base, token string) (id Identity, dead bool, err error) {
+// fetch calls the identity URL for the payload's org and user. dead reports
+// that Salesforce refused the token (400, 401 or 403).
+func (c *TokenChecker) fetch(ctx context.Context, base, orgID, userID, token string) (id Identity, dead bool, err error) {
 	if c.timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+UserInfoPath, nil)
+	// orgID and userID are validated 18-character alphanumeric ids.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+IdentityPathPrefix+orgID+"/"+userID, nil)
 	if err != nil {
-		return Identity{}, false, malformed("client.instanceUrl is not an http(s) URL")
+		return Identity{}, false, untrusted("not an absolute URL")
 	}
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "application/json")
@@ -242,36 +260,46 @@ func (c *TokenChecker) fetch(ctx context.Context, base, token string) (id Identi
 	resp, err := c.client.Do(req)
 	if err != nil {
 		// *url.Error names the URL (instance + path), never the header.
-		return Identity{}, false, sfzoom.WrapError(sfzoom.EUNAVAILABLE,
-			fmt.Errorf("canvas: check token: %w", err), msgUnavailable)
+		return Identity{}, false, unreachable(fmt.Errorf("check token: %w", err))
 	}
 	defer resp.Body.Close()
 	body := io.LimitReader(resp.Body, maxUserInfoBody)
 
 	switch {
-	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden ||
+		resp.StatusCode == http.StatusBadRequest:
 		_, _ = io.Copy(io.Discard, body)
-		c.logger.InfoContext(ctx, "canvas: embedded oauth token is dead",
+		c.logger.InfoContext(ctx, "canvas: salesforce refused the embedded oauth token",
 			slog.String("instance_url", base), slog.Int("status", resp.StatusCode))
 		return Identity{}, true, nil
+	case resp.StatusCode == http.StatusNotFound:
+		_, _ = io.Copy(io.Discard, body)
+		return Identity{}, false, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, msgMismatch)
 	case resp.StatusCode != http.StatusOK:
 		_, _ = io.Copy(io.Discard, body)
-		return Identity{}, false, sfzoom.WrapError(sfzoom.EUNAVAILABLE,
-			fmt.Errorf("canvas: check token: identity endpoint answered HTTP %d", resp.StatusCode), msgUnavailable)
+		return Identity{}, false, unreachable(fmt.Errorf("check token: identity URL answered HTTP %d", resp.StatusCode))
 	}
 
 	var info struct {
 		UserID         string `json:"user_id"`
 		OrganizationID string `json:"organization_id"`
+		AssertedUser   *bool  `json:"asserted_user"`
 	}
 	if err := json.NewDecoder(body).Decode(&info); err != nil {
-		return Identity{}, false, sfzoom.WrapError(sfzoom.EUNAVAILABLE,
-			fmt.Errorf("canvas: check token: decode identity: %w", err), msgUnavailable)
+		return Identity{}, false, unreachable(fmt.Errorf("check token: decode identity: %w", err))
 	}
 	id = Identity{UserID: normalizeID(info.UserID), OrgID: normalizeID(info.OrganizationID)}
 	if id.UserID == "" || id.OrgID == "" {
-		return Identity{}, false, sfzoom.WrapError(sfzoom.EUNAVAILABLE,
-			errors.New("canvas: check token: identity has no valid user_id or organization_id"), msgUnavailable)
+		return Identity{}, false, unreachable(errors.New("check token: identity has no valid user_id or organization_id"))
+	}
+	if info.AssertedUser != nil && !*info.AssertedUser {
+		// The token is alive but belongs to someone other than the user
+		// the payload names.
+		id.UserID = ""
 	}
 	return id, false, nil
+}
+
+func unreachable(err error) error {
+	return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("canvas: %w: %w", ErrSalesforceUnreachable, err), msgUnavailable)
 }

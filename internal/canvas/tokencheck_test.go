@@ -24,17 +24,26 @@ const (
 	testUser  = "005x0000001SyyEAAS"
 )
 
-// userInfo is a reply of GET /services/oauth2/userinfo, shaped like
-// Salesforce's (OpenID Connect claims plus user_id and organization_id; see
-// salesforce-api.md §3 and the sample reply quoted in
-// https://npmjs.com/package/@solarmosaic/sf-idp-client).
+// userInfo is a reply of GET /id/ORGID/USERID, shaped like Salesforce's
+// identity URL answer
+// (https://developer.salesforce.com/docs/atlas.en-us.mobile_sdk.meta/mobile_sdk/oauth_using_identity_urls.htm).
 func userInfo(userID, orgID string) string {
-	return fmt.Sprintf(`{"sub":"https://login.salesforce.com/id/%[2]s/%[1]s","user_id":%[1]q,"organization_id":%[2]q,
-"preferred_username":"rep@example.com","nickname":"User1674","name":"Sean Forbes","email":"rep@example.com",
-"email_verified":true,"given_name":"Sean","family_name":"Forbes","zoneinfo":"America/Los_Angeles",
+	return identityReply(userID, orgID, true)
+}
+
+func identityReply(userID, orgID string, asserted bool) string {
+	return fmt.Sprintf(`{"id":"https://login.salesforce.com/id/%[2]s/%[1]s","asserted_user":%[3]t,"user_id":%[1]q,"organization_id":%[2]q,
+"username":"rep@example.com","nick_name":"User1674","display_name":"Sean Forbes","email":"rep@example.com",
+"email_verified":true,"first_name":"Sean","last_name":"Forbes","timezone":"America/Los_Angeles",
 "photos":{"picture":"https://acme.file.force.com/p","thumbnail":"https://acme.file.force.com/t"},
 "active":true,"user_type":"STANDARD","language":"en_US","locale":"en_US","utcOffset":-28800000,
-"updated_at":"2021-04-28T20:54:09Z","is_app_installed":true}`, userID, orgID)
+"last_modified_date":"2021-04-28T20:54:09.000+0000","is_app_installed":true}`, userID, orgID, asserted)
+}
+
+// devPolicy lets a TokenChecker call the local test servers, as only the
+// demo and tests may.
+func devPolicy(urls ...string) canvas.TokenCheckerOption {
+	return canvas.WithInstancePolicy(canvas.InstancePolicy{DevOrigins: urls})
 }
 
 // identityServer fakes the org's identity endpoint. replies maps a token to
@@ -57,7 +66,7 @@ func newIdentityServer(t *testing.T) *identityServer {
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.calls.Add(1)
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || r.URL.Path != canvas.UserInfoPath || r.Method != http.MethodGet {
+		if !ok || !strings.HasPrefix(r.URL.Path, canvas.IdentityPathPrefix) || r.Method != http.MethodGet {
 			s.badAuth.Add(1)
 		}
 		s.mu.Lock()
@@ -122,6 +131,9 @@ func TestTokenChecker_Check(t *testing.T) {
 	srv.set("tok-otheruser", http.StatusOK, userInfo("005xx000001SwiUAAS", testOrg))
 	srv.set("tok-otherorg", http.StatusOK, userInfo(testUser, "00Do0000000YsLjEAK"))
 	srv.set("tok-15", http.StatusOK, userInfo("005x0000001SyyE", "00Dx00000001hxy"))
+	srv.set("tok-notasserted", http.StatusOK, identityReply(testUser, testOrg, false))
+	srv.set("tok-400", http.StatusBadRequest, `Bad_OAuth_Token`)
+	srv.set("tok-404", http.StatusNotFound, `Not found`)
 
 	closed := httptest.NewServer(http.NotFoundHandler())
 	closed.Close()
@@ -136,11 +148,14 @@ func TestTokenChecker_Check(t *testing.T) {
 		message   string
 		noCall    bool
 	}{
-		{name: "OK", base: srv.URL, token: liveToken, user: testUser, org: testOrg, want: canvas.Identity{UserID: testUser, OrgID: testOrg}},
-		{name: "OK/15CharIDsInPayload", base: srv.URL, token: liveToken, user: "005x0000001SyyE", org: "00Dx00000001hxy", want: canvas.Identity{UserID: testUser, OrgID: testOrg}},
-		{name: "OK/15CharIDsFromIdentity", base: srv.URL + "/", token: "tok-15", user: testUser, org: testOrg, want: canvas.Identity{UserID: testUser, OrgID: testOrg}},
+		{name: "OK", base: srv.URL, token: liveToken, user: testUser, org: testOrg, want: canvas.Identity{UserID: testUser, OrgID: testOrg, InstanceURL: srv.URL}},
+		{name: "OK/15CharIDsInPayload", base: srv.URL, token: liveToken, user: "005x0000001SyyE", org: "00Dx00000001hxy", want: canvas.Identity{UserID: testUser, OrgID: testOrg, InstanceURL: srv.URL}},
+		{name: "OK/15CharIDsFromIdentity", base: srv.URL + "/", token: "tok-15", user: testUser, org: testOrg, want: canvas.Identity{UserID: testUser, OrgID: testOrg, InstanceURL: srv.URL}},
 		{name: "ErrExpired/403BadOAuthToken", base: srv.URL, token: deadToken, user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED, message: canvas.MsgSessionExpired},
 		{name: "ErrExpired/401", base: srv.URL, token: "tok-401", user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED, message: canvas.MsgSessionExpired},
+		{name: "ErrExpired/400", base: srv.URL, token: "tok-400", user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED, message: canvas.MsgSessionExpired},
+		{name: "ErrMismatch/NotAssertedUser", base: srv.URL, token: "tok-notasserted", user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED},
+		{name: "ErrMismatch/404", base: srv.URL, token: "tok-404", user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED},
 		{name: "ErrExpired/NoToken", base: srv.URL, token: "", user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED, message: canvas.MsgSessionExpired, noCall: true},
 		{name: "ErrMismatch/User", base: srv.URL, token: "tok-otheruser", user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED},
 		{name: "ErrMismatch/Org", base: srv.URL, token: "tok-otherorg", user: testUser, org: testOrg, code: sfzoom.EUNAUTHORIZED},
@@ -151,14 +166,19 @@ func TestTokenChecker_Check(t *testing.T) {
 		{name: "ErrUnavailable/NetworkDown", base: closed.URL, token: liveToken, user: testUser, org: testOrg, code: sfzoom.EUNAVAILABLE, noCall: true},
 		{name: "ErrInvalid/NoOrg", base: srv.URL, token: liveToken, user: testUser, org: "", code: sfzoom.EINVALID, noCall: true},
 		{name: "ErrInvalid/NoUser", base: srv.URL, token: liveToken, user: "", org: testOrg, code: sfzoom.EINVALID, noCall: true},
-		{name: "ErrInvalid/InstanceURLScheme", base: "javascript:alert(1)", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EINVALID, noCall: true},
-		{name: "ErrInvalid/InstanceURLEmpty", base: "", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EINVALID, noCall: true},
-		{name: "ErrInvalid/InstanceURLUserinfo", base: "https://evil@acme.my.salesforce.com", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EINVALID, noCall: true},
+		{name: "ErrForbidden/InstanceURLScheme", base: "javascript:alert(1)", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EFORBIDDEN, noCall: true},
+		{name: "ErrForbidden/InstanceURLEmpty", base: "", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EFORBIDDEN, noCall: true},
+		{name: "ErrForbidden/InstanceURLUserinfo", base: "https://evil@acme.my.salesforce.com", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EFORBIDDEN, noCall: true},
+		{name: "ErrForbidden/NotSalesforce", base: "https://evil.example.com", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EFORBIDDEN, noCall: true},
+		{name: "ErrForbidden/LookalikeHost", base: "https://acme.my.salesforce.com.evil.example", token: liveToken, user: testUser, org: testOrg, code: sfzoom.EFORBIDDEN, noCall: true},
+		// The same local server the other cases use, under another origin
+		// spelling: the dev allowance is exact.
+		{name: "ErrForbidden/LocalhostNotListed", base: strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), token: liveToken, user: testUser, org: testOrg, code: sfzoom.EFORBIDDEN, noCall: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// A fresh checker per case, so the cache never hides a call.
-			c := canvas.NewTokenChecker(srv.Client())
+			c := canvas.NewTokenChecker(srv.Client(), devPolicy(srv.URL, closed.URL))
 			before := srv.calls.Load()
 			got, err := c.Check(context.Background(), canvasRequest(t, tt.base, tt.token, tt.user, tt.org))
 			calls := srv.calls.Load() - before
@@ -187,7 +207,7 @@ func TestTokenChecker_Check(t *testing.T) {
 		})
 	}
 	if n := srv.badAuth.Load(); n != 0 {
-		t.Errorf("%d identity requests lacked GET %s with a Bearer token", n, canvas.UserInfoPath)
+		t.Errorf("%d identity requests lacked GET %s… with a Bearer token", n, canvas.IdentityPathPrefix)
 	}
 }
 
@@ -195,7 +215,7 @@ func TestTokenChecker_Cache(t *testing.T) {
 	srv := newIdentityServer(t)
 	srv.set("tok-500", http.StatusInternalServerError, `oops`)
 	clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
-	c := canvas.NewTokenChecker(srv.Client(), canvas.WithClock(clock.Now), canvas.WithCacheTTL(time.Minute, 5*time.Minute))
+	c := canvas.NewTokenChecker(srv.Client(), devPolicy(srv.URL), canvas.WithClock(clock.Now), canvas.WithCacheTTL(time.Minute, 5*time.Minute))
 	ctx := context.Background()
 
 	check := func(token string) string {
@@ -269,7 +289,7 @@ func TestTokenChecker_Timeout(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := canvas.NewTokenChecker(slow.Client(), tt.opt)
+			c := canvas.NewTokenChecker(slow.Client(), tt.opt, devPolicy(slow.URL))
 			ctx, cancel := tt.ctx()
 			defer cancel()
 			start := time.Now()
@@ -286,7 +306,7 @@ func TestTokenChecker_Timeout(t *testing.T) {
 
 func TestTokenChecker_Concurrent(t *testing.T) {
 	srv := newIdentityServer(t)
-	c := canvas.NewTokenChecker(srv.Client(), canvas.WithMaxCacheEntries(4))
+	c := canvas.NewTokenChecker(srv.Client(), devPolicy(srv.URL), canvas.WithMaxCacheEntries(4))
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {

@@ -29,6 +29,14 @@ type EncryptionKey struct {
 	Secret []byte // 32 bytes
 }
 
+// ConsumerSecret is one Canvas consumer secret and the org whose signed
+// requests it verifies. OrgID is "" for a bare secret (single-org
+// deployments only: it verifies every org).
+type ConsumerSecret struct {
+	OrgID  string // 15 or 18 characters as configured, starting with 00D
+	Secret []byte
+}
+
 // Config is the whole configuration of a sfzoom process.
 type Config struct {
 	Addr            string        // SFZOOM_ADDR
@@ -39,7 +47,7 @@ type Config struct {
 	ShutdownTimeout time.Duration // SFZOOM_SHUTDOWN_TIMEOUT
 	Workers         int           // SFZOOM_WORKERS
 
-	CanvasConsumerSecrets [][]byte      // SFZOOM_CANVAS_CONSUMER_SECRET (comma-separated for rotation)
+	CanvasConsumerSecrets []ConsumerSecret // SFZOOM_CANVAS_CONSUMER_SECRET: ORGID:secret entries (several per org for rotation)
 	CanvasTokenCheck      bool          // SFZOOM_CANVAS_TOKEN_CHECK
 	CanvasTokenCheckTTL   time.Duration // SFZOOM_CANVAS_TOKEN_CHECK_TTL
 	SessionKeys           [][]byte      // SFZOOM_SESSION_KEYS
@@ -86,7 +94,7 @@ func Vars() []Var {
 		{"SFZOOM_LOG_LEVEL", "info", false, false, "debug, info, warn or error."},
 		{"SFZOOM_SHUTDOWN_TIMEOUT", "30s", false, false, "How long a graceful shutdown waits for requests and jobs."},
 		{"SFZOOM_WORKERS", "10", false, false, "Concurrent background jobs per process."},
-		{"SFZOOM_CANVAS_CONSUMER_SECRET", "", true, true, "Consumer secret of the Salesforce canvas app; comma-separate several during rotation."},
+		{"SFZOOM_CANVAS_CONSUMER_SECRET", "", true, true, "Consumer secret of the Salesforce canvas app, bound to its org as ORGID:secret (15- or 18-character org id); comma-separate several orgs, and two entries for one org during rotation. A bare secret (no ORGID:) verifies every org and is accepted only when it is the only kind listed: use it for a single-org deployment."},
 		{"SFZOOM_CANVAS_TOKEN_CHECK", "true", false, false, "Check the signed request's OAuth token against Salesforce before accepting it (replay guard)."},
 		{"SFZOOM_CANVAS_TOKEN_CHECK_TTL", "2m", false, false, "How long a token check result is cached."},
 		{"SFZOOM_SESSION_KEYS", "", true, true, "Comma-separated base64 keys (32 or 64 bytes) for app sessions; the first signs, all verify. `sfzoom keygen` makes one."},
@@ -159,9 +167,7 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 	c.Workers = l.int("SFZOOM_WORKERS", 1, 1000)
 
 	if mode == ModeServe || mode == ModeDemo {
-		for _, s := range l.list("SFZOOM_CANVAS_CONSUMER_SECRET") {
-			c.CanvasConsumerSecrets = append(c.CanvasConsumerSecrets, []byte(s))
-		}
+		c.CanvasConsumerSecrets = l.consumerSecrets("SFZOOM_CANVAS_CONSUMER_SECRET")
 		l.require("SFZOOM_CANVAS_CONSUMER_SECRET", len(c.CanvasConsumerSecrets) > 0, "the consumer secret of the Salesforce canvas app (Setup → External Client App Manager)")
 		c.CanvasTokenCheck = l.bool("SFZOOM_CANVAS_TOKEN_CHECK")
 		c.CanvasTokenCheckTTL = l.duration("SFZOOM_CANVAS_TOKEN_CHECK_TTL")
@@ -354,6 +360,36 @@ func (l *loader) base64Keys(name string) [][]byte {
 	}
 	l.require(name, len(keys) > 0, "one or more base64 keys; generate with `sfzoom keygen`")
 	return keys
+}
+
+// consumerSecrets parses ORGID:secret entries (or bare secrets, all of one
+// kind). Errors never echo a secret.
+func (l *loader) consumerSecrets(name string) []ConsumerSecret {
+	var out []ConsumerSecret
+	bound, bare := 0, 0
+	for i, entry := range l.list(name) {
+		org, secret, hasOrg := strings.Cut(entry, ":")
+		if !hasOrg {
+			out = append(out, ConsumerSecret{Secret: []byte(entry)})
+			bare++
+			continue
+		}
+		if !sfOrgIDPattern.MatchString(org) {
+			l.fail(name, fmt.Sprintf("entry #%d must look like ORGID:secret, where ORGID is the 15- or 18-character Salesforce org id starting with 00D (Setup → Company Information)", i+1))
+			return nil
+		}
+		if secret == "" {
+			l.fail(name, fmt.Sprintf("entry #%d (org %s) has no secret after the colon; write ORGID:secret", i+1, org))
+			return nil
+		}
+		out = append(out, ConsumerSecret{OrgID: org, Secret: []byte(secret)})
+		bound++
+	}
+	if bound > 0 && bare > 0 {
+		l.fail(name, "mixes ORGID:secret entries with bare secrets; a bare secret verifies requests of every org, so write every entry as ORGID:secret")
+		return nil
+	}
+	return out
 }
 
 func (l *loader) encryptionKeys(name string) []EncryptionKey {

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/sfzoom/sfzoom/internal/config"
 )
 
@@ -149,5 +151,50 @@ func TestLoad_AdminUserIDs(t *testing.T) {
 	}
 	if want := []string{"005xx000001Svk1AAC", "00Dxx0000001gPFEAY:005xx000001Svk2AAC"}; strings.Join(c.AdminUserIDs, ",") != strings.Join(want, ",") {
 		t.Fatalf("AdminUserIDs = %v, want %v", c.AdminUserIDs, want)
+	}
+}
+
+// TestLoad_ConsumerSecrets pins the ORGID:secret format of
+// SFZOOM_CANVAS_CONSUMER_SECRET: secrets are bound to their org, several per
+// org for rotation, and a malformed entry stops start-up without echoing it.
+func TestLoad_ConsumerSecrets(t *testing.T) {
+	tests := []struct {
+		name    string
+		value   string
+		want    []config.ConsumerSecret
+		problem string // substring of the error; "" for success
+	}{
+		{name: "Bound", value: "00Dx00000001hxyEAA:s1, 00Do0000000YsLj:s2", want: []config.ConsumerSecret{
+			{OrgID: "00Dx00000001hxyEAA", Secret: []byte("s1")}, {OrgID: "00Do0000000YsLj", Secret: []byte("s2")}}},
+		{name: "Rotation", value: "00Dx00000001hxyEAA:new,00Dx00000001hxyEAA:old", want: []config.ConsumerSecret{
+			{OrgID: "00Dx00000001hxyEAA", Secret: []byte("new")}, {OrgID: "00Dx00000001hxyEAA", Secret: []byte("old")}}},
+		{name: "SecretWithColon", value: "00Dx00000001hxyEAA:a:b", want: []config.ConsumerSecret{{OrgID: "00Dx00000001hxyEAA", Secret: []byte("a:b")}}},
+		{name: "BareSingleOrg", value: "bare-one,bare-two", want: []config.ConsumerSecret{{Secret: []byte("bare-one")}, {Secret: []byte("bare-two")}}},
+		{name: "NotAnOrgID", value: "005x0000001SyyEAAS:hunter2", problem: "entry #1 must look like ORGID:secret"},
+		{name: "ShortOrgID", value: "00Dx:hunter2", problem: "entry #1 must look like ORGID:secret"},
+		{name: "EmptySecret", value: "00Dx00000001hxyEAA:", problem: "has no secret after the colon"},
+		{name: "Mixed", value: "00Dx00000001hxyEAA:hunter2,hunter3", problem: "mixes ORGID:secret entries with bare secrets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := validServeEnv()
+			e["SFZOOM_CANVAS_CONSUMER_SECRET"] = tt.value
+			c, err := config.Load(env(e), config.ModeServe)
+			if tt.problem != "" {
+				if err == nil || !strings.Contains(err.Error(), "SFZOOM_CANVAS_CONSUMER_SECRET: ") || !strings.Contains(err.Error(), tt.problem) {
+					t.Fatalf("Load() = %v, want a SFZOOM_CANVAS_CONSUMER_SECRET problem %q", err, tt.problem)
+				}
+				if strings.Contains(err.Error(), "hunter") {
+					t.Errorf("Load() error echoes the secret: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Load() = %v", err)
+			}
+			if diff := cmp.Diff(tt.want, c.CanvasConsumerSecrets); diff != "" {
+				t.Errorf("CanvasConsumerSecrets (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

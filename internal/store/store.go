@@ -42,7 +42,9 @@ type Store interface {
 	Close() error
 
 	// UpsertOrg creates the org or updates its name and instance URL; settings
-	// of an existing org are kept. New orgs get sfzoom.DefaultOrgSettings.
+	// of an existing org are kept, and so is its instance URL when
+	// org.InstanceURL is empty (callers pass only a verified one). New orgs
+	// get sfzoom.DefaultOrgSettings.
 	UpsertOrg(ctx context.Context, org *sfzoom.Org) error
 	// FindOrgByID returns ENOTFOUND for an unknown org.
 	FindOrgByID(ctx context.Context, orgID string) (*sfzoom.Org, error)

@@ -30,7 +30,9 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 	if _, err := tx.ExecContext(ctx, `
 		INSERT INTO orgs (id, name, instance_url, settings, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, instance_url = excluded.instance_url, updated_at = excluded.updated_at`,
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name,
+			instance_url = CASE WHEN excluded.instance_url = '' THEN orgs.instance_url ELSE excluded.instance_url END,
+			updated_at = excluded.updated_at`,
 		org.ID, org.Name, org.InstanceURL, string(settings), now, now); err != nil {
 		return s.wrapErr("upsert org", err)
 	}

@@ -139,6 +139,12 @@ func testOrg(t *testing.T, newStore func(*testing.T) store.Store) {
 		if diff := cmp.Diff(settings, got.Settings); diff != "" {
 			t.Fatalf("settings after upsert (-want +got):\n%s", diff)
 		}
+		// An upsert without an instance URL (nothing verified it) keeps
+		// the stored one.
+		mustNoErr(t, "UpsertOrg", s.UpsertOrg(ctx, &sfzoom.Org{ID: o.ID, Name: "Acme Corp"}))
+		if got, err := s.FindOrgByID(ctx, o.ID); err != nil || got.InstanceURL != "https://new" {
+			t.Fatalf("FindOrgByID after upsert without URL = %+v, %v; want the URL kept", got, err)
+		}
 	})
 
 	t.Run("ErrNotFound", func(t *testing.T) {
