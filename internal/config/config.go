@@ -48,12 +48,12 @@ type Config struct {
 	Workers         int           // SFZOOM_WORKERS
 
 	CanvasConsumerSecrets []ConsumerSecret // SFZOOM_CANVAS_CONSUMER_SECRET: ORGID:secret entries (several per org for rotation)
-	CanvasTokenCheck      bool          // SFZOOM_CANVAS_TOKEN_CHECK
-	CanvasTokenCheckTTL   time.Duration // SFZOOM_CANVAS_TOKEN_CHECK_TTL
-	SessionKeys           [][]byte      // SFZOOM_SESSION_KEYS
-	SessionTTL            time.Duration // SFZOOM_SESSION_TTL
-	FrameAncestors        []string      // SFZOOM_FRAME_ANCESTORS: extra origins allowed to frame the app
-	AdminUserIDs          []string      // SFZOOM_ADMIN_USER_IDS: bootstrap admins (Salesforce user ids)
+	CanvasTokenCheck      bool             // SFZOOM_CANVAS_TOKEN_CHECK
+	CanvasTokenCheckTTL   time.Duration    // SFZOOM_CANVAS_TOKEN_CHECK_TTL
+	SessionKeys           [][]byte         // SFZOOM_SESSION_KEYS
+	SessionTTL            time.Duration    // SFZOOM_SESSION_TTL
+	FrameAncestors        []string         // SFZOOM_FRAME_ANCESTORS: extra origins allowed to frame the app
+	AdminUserIDs          []string         // SFZOOM_ADMIN_USER_IDS: bootstrap admins (Salesforce user ids)
 
 	EncryptionKeys []EncryptionKey // SFZOOM_ENCRYPTION_KEYS
 
