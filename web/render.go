@@ -18,11 +18,3 @@ func render(c echo.Context, status int, t templ.Component) error {
 	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
-
-// errorText is the message of an error that is safe to show an operator.
-func errorText(err error) string {
-	if sfzoom.ErrorCode(err) != sfzoom.EINTERNAL {
-		return sfzoom.ErrorMessage(err)
-	}
-	return err.Error()
-}

@@ -249,16 +249,6 @@ func (s *oauthServer) secret(prefix string) string {
 	return v
 }
 
-// issueRefreshToken seeds a live refresh token, as if a user had authorised.
-func (s *oauthServer) issueRefreshToken() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.seq++
-	rt := s.secret("rt")
-	s.refresh[rt] = true
-	return rt
-}
-
 // addCode registers an authorization code bound to a PKCE verifier.
 func (s *oauthServer) addCode(code, verifier string) {
 	s.mu.Lock()

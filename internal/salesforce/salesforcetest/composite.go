@@ -137,7 +137,7 @@ func substitute(text string, results map[string]any, inJSON bool) (string, error
 		sm := refRE.FindStringSubmatch(m)
 		v, ok := walk(results[sm[1]], sm[2])
 		if _, known := results[sm[1]]; !known || !ok {
-			failure = fmt.Errorf("Invalid reference specified. No value for %s.%s found in %s. Provided referenceId ('%s') must start with a letter or a number, and it can contain only letters, numbers and underscores ('_').", sm[1], sm[2], sm[1], sm[1])
+			failure = vendorMessage(fmt.Sprintf("Invalid reference specified. No value for %s.%s found in %s. Provided referenceId ('%s') must start with a letter or a number, and it can contain only letters, numbers and underscores ('_').", sm[1], sm[2], sm[1], sm[1]))
 			return m
 		}
 		str := fmt.Sprint(v)
@@ -291,3 +291,10 @@ func (s *Server) collections(sess *session, ver, method string, segs []string, b
 	}
 	return apiResp{status: http.StatusOK, body: mustJSON(out)}
 }
+
+// vendorMessage is an error whose text is a message Salesforce returns
+// verbatim (capitalised, ending in a full stop), kept exactly as the vendor
+// writes it rather than in Go's error-string style.
+type vendorMessage string
+
+func (m vendorMessage) Error() string { return string(m) }

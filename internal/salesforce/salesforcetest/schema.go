@@ -158,15 +158,6 @@ func (s Schema) object(name string) (*ObjectSchema, bool) {
 	return nil, false
 }
 
-func (s Schema) objectByPrefix(prefix string) (*ObjectSchema, bool) {
-	for i := range s.Objects {
-		if s.Objects[i].KeyPrefix != "" && s.Objects[i].KeyPrefix == prefix {
-			return &s.Objects[i], true
-		}
-	}
-	return nil, false
-}
-
 func (o *ObjectSchema) field(name string) (*FieldSchema, bool) {
 	for i := range o.Fields {
 		if strings.EqualFold(o.Fields[i].Name, name) {

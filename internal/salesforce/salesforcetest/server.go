@@ -142,7 +142,6 @@ type Server struct {
 	secret    string
 	canvasURL string
 	canvasKey []byte
-	loginHost string
 }
 
 // Option configures a Server.

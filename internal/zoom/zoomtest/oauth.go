@@ -31,13 +31,12 @@ type refreshToken struct {
 }
 
 type authCode struct {
-	redirectURI   string
-	challenge     string
-	method        string
-	userID        string
-	expires       time.Time
-	used          bool
-	requestedUser string
+	redirectURI string
+	challenge   string
+	method      string
+	userID      string
+	expires     time.Time
+	used        bool
 }
 
 // TokenRequests returns how many /oauth/token requests used a grant type

@@ -104,8 +104,6 @@ type recFile struct {
 	RecordingFile
 	key      string // storage key used in download URLs
 	uuid     string
-	start    time.Time
-	end      time.Time
 	hasID    bool
 	contents byte
 }
