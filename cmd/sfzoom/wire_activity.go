@@ -74,6 +74,11 @@ type lateReconcileWorker struct {
 	a *app
 }
 
+// Timeout implements river.Worker (see activity.ReconcileTimeout).
+func (w *lateReconcileWorker) Timeout(*river.Job[activity.ReconcileArgs]) time.Duration {
+	return activity.ReconcileTimeout
+}
+
 func (w *lateReconcileWorker) Work(ctx context.Context, job *river.Job[activity.ReconcileArgs]) error {
 	p, ok := w.a.pipeline.(*activity.Pipeline)
 	if !ok {

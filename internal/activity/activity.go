@@ -87,6 +87,9 @@ type Options struct {
 	CacheTTL time.Duration
 	// Holder names this process for the per-occurrence lease (default host/pid).
 	Holder string
+	// LeaseTTL is how long an occurrence's lease outlives its holder's last
+	// heartbeat (DefaultLeaseTTL if 0).
+	LeaseTTL time.Duration
 	Logger *slog.Logger
 	Now    func() time.Time
 	// AfterFetch, when set, runs after the Zoom fetch and before anything is
@@ -109,6 +112,9 @@ func New(opts Options) *Pipeline {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.LeaseTTL <= 0 {
+		opts.LeaseTTL = DefaultLeaseTTL
 	}
 	if opts.CacheTTL <= 0 {
 		opts.CacheTTL = 7 * 24 * time.Hour

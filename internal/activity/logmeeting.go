@@ -23,8 +23,73 @@ const (
 	TriggerWebhook   = "webhook"   // coalesced webhook deliveries
 )
 
-// leaseTTL bounds how long one job holds an occurrence.
-const leaseTTL = 5 * time.Minute
+// DefaultLeaseTTL is how long an occurrence's lease outlives its holder's
+// last heartbeat. The holder renews it every third of that while it works,
+// so a job holds the occurrence for as long as it runs, and a holder that
+// died (SIGKILL, a lost node) stops renewing: another worker may log the
+// meeting at most this long after. It is well under River's rescue window
+// (internal/backend.RescueStuckJobsAfter), so a rescued job finds it free.
+const DefaultLeaseTTL = 30 * time.Second
+
+// errLeaseLost is the cause of a job's cancellation when its holder could
+// not renew the occurrence's lease (the store failed, or another holder took
+// it after a pause longer than the TTL).
+var errLeaseLost = errors.New("activity: lost the meeting's lease")
+
+// holdLease takes the occurrence's lease for holder and renews it every
+// third of the TTL until release is called. It returns a context that is
+// cancelled (cause errLeaseLost) if a renewal fails, so the job stops before
+// it writes anything more. release stops the heartbeat and gives the lease
+// up; a failure to give it up is logged (the lease then frees itself after
+// the TTL). ECONFLICT, retried shortly, when another holder has it.
+func (p *Pipeline) holdLease(ctx context.Context, name, holder string) (context.Context, func(), error) {
+	ttl := p.opts.LeaseTTL
+	ok, err := p.opts.Store.AcquireLease(ctx, name, holder, ttl)
+	if err != nil {
+		return ctx, nil, fmt.Errorf("activity: lease: %w", err)
+	}
+	if !ok {
+		return ctx, nil, &retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Another worker is logging this meeting."), delay: 2 * time.Second}
+	}
+	jobCtx, cancel := context.WithCancelCause(ctx)
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-jobCtx.Done():
+				return
+			case <-t.C:
+			}
+			ok, err := p.opts.Store.AcquireLease(jobCtx, name, holder, ttl)
+			if err == nil && ok {
+				continue
+			}
+			if jobCtx.Err() != nil {
+				return
+			}
+			p.log.WarnContext(ctx, "activity: lost the meeting's lease; stopping this job", "lease", name, "holder", holder,
+				"taken_by_another", err == nil, "err", fmt.Sprint(err))
+			cancel(errLeaseLost)
+			return
+		}
+	}()
+	release := func() {
+		close(stop)
+		<-done
+		cancel(nil)
+		if err := p.opts.Store.ReleaseLease(context.WithoutCancel(ctx), name, holder); err != nil {
+			p.log.ErrorContext(ctx, "activity: release lease failed; it frees itself after its TTL", "lease", name, "holder", holder,
+				"ttl", ttl.String(), "err", err.Error())
+		}
+	}
+	return jobCtx, release, nil
+}
 
 // fetched is what Zoom told us about an occurrence.
 type fetched struct {
@@ -41,6 +106,9 @@ type fetched struct {
 func (p *Pipeline) LogMeeting(ctx context.Context, args jobs.LogMeetingArgs) error {
 	ctx = salesforce.WithPriority(ctx, salesforce.Background)
 	err := classify(p.logMeeting(ctx, args))
+	if errors.Is(err, errLeaseLost) {
+		err = &retryLater{err: err, delay: 2 * time.Second}
+	}
 	if err != nil {
 		p.log.WarnContext(ctx, "activity: log meeting failed", "org", args.OrgID, "zoom_meeting_id", args.ZoomMeetingID,
 			"trigger", args.Trigger, "code", sfzoom.ErrorCode(err), "err", err.Error())
@@ -48,7 +116,7 @@ func (p *Pipeline) LogMeeting(ctx context.Context, args jobs.LogMeetingArgs) err
 	return err
 }
 
-func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) error {
+func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (err error) {
 	orgID, uuid := args.OrgID, args.MeetingUUID
 	if uuid == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "The job names no meeting occurrence (UUID).")
@@ -72,14 +140,16 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) err
 	// existence check and the roll-up increment must not interleave.
 	lease := "log_meeting:" + orgID + ":" + uuid
 	holder := fmt.Sprintf("%s/%d", p.opts.Holder, p.seq.Add(1))
-	ok, err := p.opts.Store.AcquireLease(ctx, lease, holder, leaseTTL)
+	ctx, release, err := p.holdLease(ctx, lease, holder)
 	if err != nil {
-		return fmt.Errorf("activity: lease: %w", err)
+		return err
 	}
-	if !ok {
-		return &retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Another worker is logging this meeting."), delay: 2 * time.Second}
-	}
-	defer p.opts.Store.ReleaseLease(context.WithoutCancel(ctx), lease, holder)
+	defer func() {
+		release()
+		if err != nil && errors.Is(context.Cause(ctx), errLeaseLost) {
+			err = fmt.Errorf("%w: %w", errLeaseLost, err)
+		}
+	}()
 
 	if meeting, err = p.markEnded(ctx, meeting, args); err != nil {
 		return err

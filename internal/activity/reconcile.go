@@ -54,6 +54,16 @@ type ReconcileWorker struct {
 	Reconciler *Reconciler
 }
 
+// ReconcileTimeout bounds one reconciliation pass, which lists every mapped
+// user's meetings and may take minutes in a large org (the default job
+// timeout is internal/backend.JobTimeout, 40 s). River's rescuer honours it,
+// so a pass still running is not rescued; a pass whose process died is
+// rescued after it, and the next periodic pass would find the same meetings.
+const ReconcileTimeout = 10 * time.Minute
+
+// Timeout implements river.Worker.
+func (w *ReconcileWorker) Timeout(*river.Job[ReconcileArgs]) time.Duration { return ReconcileTimeout }
+
 // Work runs one pass.
 func (w *ReconcileWorker) Work(ctx context.Context, job *river.Job[ReconcileArgs]) error {
 	_, err := w.Reconciler.Run(ctx)

@@ -13,6 +13,7 @@
 package backend
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -49,6 +50,33 @@ const (
 // DefaultMaxWorkers is the number of jobs worked at once when Options.MaxWorkers is 0.
 const DefaultMaxWorkers = 10
 
+// Recovery after a crash. A job whose process dies (SIGKILL, OOM, a lost
+// node) stays "running" in River's table until River's rescuer, run every
+// 30 s by the elected leader, finds it running for longer than
+// RescueStuckJobsAfter and schedules it again (River's default is an hour).
+// The two numbers below bound how long a meeting waits after a crash, and
+// keep a job that is still working on another replica from being rescued:
+//
+//   - JobTimeout cancels a job's context after 40 s (a worker may set a longer
+//     Timeout of its own, which the rescuer honours too). A meeting is logged
+//     with a handful of Zoom and Salesforce calls, each bounded by the HTTP
+//     client's 30 s timeout and cut short by the context, so a healthy job
+//     finishes in seconds and a stuck one is cancelled and retried with backoff.
+//   - RescueStuckJobsAfter is 60 s: 20 s more than JobTimeout, so by the time a
+//     job is eligible its worker's context has been cancelled for 20 s and its
+//     outcome written (a worker that ignores its context is the only way to
+//     run past it; sfzoom's workers pass it to every call).
+//
+// Worst case after a restart: the dead process's leadership expires within
+// 15 s (River's elector TTL) plus an election interval (≤ 6 s); the job
+// becomes eligible at most 60 s after it started; the rescuer's next pass
+// comes at most 30 s later; the retry runs after about a second. That is
+// about 95 s, under the 2 minutes sfzoom promises (docs/reliability.md).
+const (
+	JobTimeout           = 40 * time.Second
+	RescueStuckJobsAfter = 60 * time.Second
+)
+
 // Options configure Open.
 type Options struct {
 	// DatabaseURL is "sqlite:PATH" (the parent directory is created) or
@@ -74,6 +102,11 @@ type Options struct {
 	// is one second); SQLite has no notifications for inserts made by other
 	// processes, so this bounds their latency there.
 	FetchPollInterval time.Duration
+	// JobTimeout and RescueStuckJobsAfter override the package's constants
+	// (tests shorten them to exercise a rescue quickly). RescueStuckJobsAfter
+	// must exceed JobTimeout.
+	JobTimeout           time.Duration
+	RescueStuckJobsAfter time.Duration
 }
 
 // worker is the working River client, whatever its transaction type.
@@ -131,6 +164,11 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	if logger == nil {
 		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	timeout, rescue := cmp.Or(opts.JobTimeout, JobTimeout), cmp.Or(opts.RescueStuckJobsAfter, RescueStuckJobsAfter)
+	if timeout <= 0 || rescue <= timeout {
+		return nil, fmt.Errorf("backend: %w", sfzoom.Errorf(sfzoom.EINVALID,
+			"The job rescue window (%v) must be longer than the job timeout (%v), or a job still running would be run twice.", rescue, timeout))
+	}
 	b := &Backend{kind: kind, logger: logger}
 	switch kind {
 	case KindSQLite:
@@ -152,7 +190,9 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 }
 
 func riverConfig(opts Options, logger *slog.Logger, work bool) *river.Config {
-	cfg := &river.Config{Logger: logger, FetchPollInterval: opts.FetchPollInterval}
+	cfg := &river.Config{Logger: logger, FetchPollInterval: opts.FetchPollInterval,
+		JobTimeout:           cmp.Or(opts.JobTimeout, JobTimeout),
+		RescueStuckJobsAfter: cmp.Or(opts.RescueStuckJobsAfter, RescueStuckJobsAfter)}
 	if work && opts.Workers != nil {
 		n := opts.MaxWorkers
 		if n <= 0 {
@@ -270,11 +310,11 @@ func (b *Backend) Start(ctx context.Context) error {
 // Stop shuts the job queue down gracefully: no new job is fetched, and jobs
 // already running may finish until ctx is done. Then their contexts are
 // cancelled (River's StopAndCancel) and Stop waits briefly for them to return.
-// A job that returns a cancellation error is retried later with backoff
-// (workers should return river.JobSnooze(0) on ctx.Done to be re-run at once);
-// a job still "running" when the process dies (SIGKILL, crash) is rescued by
-// River after RescueStuckJobsAfter (an hour past the job timeout by default)
-// and run again, so every worker must be idempotent.
+// A job that returns its context's cancellation error then is handed back:
+// River makes it available again without using up an attempt, so the next
+// process (or another replica) runs it at once. A job still "running" when
+// the process dies (SIGKILL, crash) is rescued by River after
+// RescueStuckJobsAfter and run again, so every worker must be idempotent.
 func (b *Backend) Stop(ctx context.Context) error {
 	if b.worker == nil {
 		return nil
