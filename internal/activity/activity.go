@@ -90,8 +90,8 @@ type Options struct {
 	// LeaseTTL is how long an occurrence's lease outlives its holder's last
 	// heartbeat (DefaultLeaseTTL if 0).
 	LeaseTTL time.Duration
-	Logger *slog.Logger
-	Now    func() time.Time
+	Logger   *slog.Logger
+	Now      func() time.Time
 	// AfterFetch, when set, runs after the Zoom fetch and before anything is
 	// written to Salesforce. Tests use it to simulate a crash in between.
 	AfterFetch func(ctx context.Context, orgID, meetingUUID string) error

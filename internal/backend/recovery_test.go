@@ -259,4 +259,3 @@ func testGracefulStop(t *testing.T, newURL func(testing.TB) string) {
 func TestGracefulStopSQLite(t *testing.T) { testGracefulStop(t, sqliteURL) }
 
 func TestGracefulStopPostgres(t *testing.T) { testGracefulStop(t, storetest.PostgresSchemaURL) }
-
