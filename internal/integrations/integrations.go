@@ -219,6 +219,11 @@ func (i *Integrations) Salesforce(ctx context.Context, orgID string) (*salesforc
 	return client, nil
 }
 
+// SalesforceScopes are the OAuth scopes the integration connection asks
+// for: the REST API and a refresh token. The External Client App in sfdx/
+// must grant them (a consistency test in internal/sfdxmeta checks).
+var SalesforceScopes = []string{"api", "refresh_token"}
+
 // SalesforceAsUser returns a client that acts as the rep with the rep's own
 // Canvas OAuth token (what the rep may see). It is not cached.
 func (i *Integrations) SalesforceAsUser(ctx context.Context, instanceURL, accessToken string) (*salesforce.Client, error) {
@@ -229,7 +234,7 @@ func (i *Integrations) SalesforceAsUser(ctx context.Context, instanceURL, access
 func (i *Integrations) salesforceSource(connID int64) *tokens.Salesforce {
 	return tokens.NewSalesforce(i.opts.Vault, tokens.SalesforceConfig{
 		ConnectionID: connID, ClientID: i.opts.SalesforceClientID, ClientSecret: i.opts.SalesforceClientSecret,
-		RedirectURL: i.opts.PublicURL + SalesforceCallbackPath, Scopes: []string{"api", "refresh_token"},
+		RedirectURL: i.opts.PublicURL + SalesforceCallbackPath, Scopes: SalesforceScopes,
 		LoginURL: i.opts.SalesforceLoginURL,
 	})
 }

@@ -183,16 +183,17 @@ func TestValidateURL(t *testing.T) {
 	}
 }
 
-// TestOAuthScopes pins the scopes to api and refresh_token, spelled as the metadata enums want them
-// (sfdx.md §2: "Api" / "RefreshToken", not "api" / "refresh_token").
+// TestOAuthScopes pins the scopes to api, id and refresh_token, spelled as the metadata enums want them
+// (ConnectedAppOauthAccessScope, https://developer.salesforce.com/docs/atlas.en-us.api_meta.meta/api_meta/meta_connectedapp.htm:
+// "Api" / "Basic" / "RefreshToken", not "api" / "id" / "refresh_token").
 func TestOAuthScopes(t *testing.T) {
 	dir := sfdxDir(t)
-	if got := mustRead(t, dir, oauthScopeFile); !strings.Contains(got, "<commaSeparatedOauthScopes>Api,RefreshToken</commaSeparatedOauthScopes>") {
-		t.Errorf("%s: scopes are not exactly Api,RefreshToken:\n%s", oauthScopeFile, got)
+	if got := mustRead(t, dir, oauthScopeFile); !strings.Contains(got, "<commaSeparatedOauthScopes>Api,Basic,RefreshToken</commaSeparatedOauthScopes>") {
+		t.Errorf("%s: scopes are not exactly Api,Basic,RefreshToken:\n%s", oauthScopeFile, got)
 	}
 	got := mustRead(t, dir, connectedFile)
-	if n := strings.Count(got, "<scopes>"); n != 2 || !strings.Contains(got, "<scopes>Api</scopes>") || !strings.Contains(got, "<scopes>RefreshToken</scopes>") {
-		t.Errorf("%s: scopes are not exactly Api and RefreshToken:\n%s", connectedFile, got)
+	if n := strings.Count(got, "<scopes>"); n != 3 || !strings.Contains(got, "<scopes>Api</scopes>") || !strings.Contains(got, "<scopes>Basic</scopes>") || !strings.Contains(got, "<scopes>RefreshToken</scopes>") {
+		t.Errorf("%s: scopes are not exactly Api, Basic and RefreshToken:\n%s", connectedFile, got)
 	}
 	for _, f := range []string{ecaGlobalFile, connectedFile} {
 		if s := mustRead(t, dir, f); strings.Contains(s, "<consumerKey>") || strings.Contains(s, "<consumerSecret>") {

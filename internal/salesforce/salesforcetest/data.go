@@ -65,6 +65,12 @@ func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, restError("INVALID_SESSION_ID", "Session expired or invalid"))
 		return
 	}
+	if !hasScope(sess.scopes, "api") {
+		// A token without the api scope (for example one granted only id
+		// or web) cannot call the REST API.
+		writeJSON(w, http.StatusUnauthorized, restError("INVALID_SESSION_ID", "This session is not valid for use with the REST API"))
+		return
+	}
 	if s.apiUsed >= s.apiMax {
 		s.limitHeader(w)
 		writeJSON(w, http.StatusForbidden, restError("REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded."))

@@ -11,22 +11,68 @@ import (
 	"strings"
 )
 
+// DefaultAppScopes are the OAuth scopes the sfzoom External Client App in
+// sfdx/ grants (commaSeparatedOauthScopes "Api,Basic,RefreshToken"), by
+// their protocol names. A consistency test in internal/sfdxmeta keeps the
+// two in step.
+var DefaultAppScopes = []string{"api", "id", "refresh_token"}
+
+// Scopes that stand for others, as Salesforce documents them: "full" allows
+// everything; profile, email, address and phone are synonyms of id.
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_tokens_scopes.htm
+var scopeSynonyms = map[string][]string{
+	"id":     {"id", "profile", "email", "address", "phone", "full"},
+	"api":    {"api", "full"},
+	"openid": {"openid"},
+}
+
+// hasScope reports whether a token's scopes allow need.
+func hasScope(scopes []string, need string) bool {
+	for _, s := range scopes {
+		for _, ok := range scopeSynonyms[need] {
+			if s == ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// grantScopes returns the scopes a token gets for a request: the app's
+// scopes when none were asked for, else those asked for that the app has.
+func (s *Server) grantScopes(requested string) []string {
+	if strings.TrimSpace(requested) == "" {
+		return append([]string(nil), s.appScopes...)
+	}
+	var out []string
+	for _, r := range strings.Fields(requested) {
+		for _, a := range s.appScopes {
+			if r == a || (a == "full" && r != "refresh_token" && r != "offline_access") {
+				out = append(out, r)
+				break
+			}
+		}
+	}
+	return out
+}
+
 // IssueToken returns a fresh access token for userID, as if the user had
-// just logged in. The canvas simulator uses it for client.oauthToken.
+// just logged in. The canvas simulator uses it for client.oauthToken; like
+// Salesforce's signed request it carries every scope the app grants.
 func (s *Server) IssueToken(userID string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.issueAccess(to18(userID), "")
+	return s.issueAccess(to18(userID), "", s.appScopes)
 }
 
-func (s *Server) issueAccess(userID, refresh string) string {
+func (s *Server) issueAccess(userID, refresh string, scopes []string) string {
 	org := s.orgs[0].id
 	if u, ok := s.users[userID]; ok {
 		org = u.org
 	}
 	// Real access tokens start with the 15-character org id and "!".
 	tok := org[:15] + "!AQ" + s.token("access")
-	s.sessions[tok] = &session{user: userID, org: org, refresh: refresh}
+	s.sessions[tok] = &session{user: userID, org: org, refresh: refresh, scopes: scopes}
 	return tok
 }
 
@@ -35,7 +81,7 @@ func (s *Server) identityURL(org, user string) string { return s.publicURL + "/i
 // tokenResponse renders Salesforce's token response: no expires_in,
 // issued_at as epoch milliseconds in a string, and signature =
 // Base64(HMAC-SHA256(client_secret, id + issued_at)) (salesforce-api.md §2.1).
-func (s *Server) tokenResponse(access, refresh, user, org string) []byte {
+func (s *Server) tokenResponse(access, refresh, user, org string, scopes []string) []byte {
 	id := s.identityURL(org, user)
 	issued := strconv.FormatInt(s.now().UnixMilli(), 10)
 	mac := hmac.New(sha256.New, []byte(s.secret))
@@ -46,7 +92,7 @@ func (s *Server) tokenResponse(access, refresh, user, org string) []byte {
 	}
 	o = append(o,
 		kv{"signature", base64.StdEncoding.EncodeToString(mac.Sum(nil))},
-		kv{"scope", "refresh_token api web id"},
+		kv{"scope", strings.Join(scopes, " ")},
 		kv{"instance_url", s.publicURL},
 		kv{"id", id},
 		kv{"token_type", "Bearer"},
@@ -97,10 +143,13 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		code.used = true
-		refresh := code.org[:15] + "!" + s.token("refresh")
-		s.refreshes[refresh] = &refreshGrant{user: code.user, org: code.org, clientID: clientID}
-		access := s.issueAccess(code.user, refresh)
-		writeJSON(w, http.StatusOK, s.tokenResponse(access, refresh, code.user, code.org))
+		refresh := ""
+		if hasRefreshScope(code.scopes) {
+			refresh = code.org[:15] + "!" + s.token("refresh")
+			s.refreshes[refresh] = &refreshGrant{user: code.user, org: code.org, clientID: clientID, scopes: code.scopes}
+		}
+		access := s.issueAccess(code.user, refresh, code.scopes)
+		writeJSON(w, http.StatusOK, s.tokenResponse(access, refresh, code.user, code.org, code.scopes))
 	case "refresh_token":
 		rt := r.PostForm.Get("refresh_token")
 		g, found := s.refreshes[rt]
@@ -112,12 +161,12 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		if s.rotate {
 			g.revoked = true
 			newRefresh = g.org[:15] + "!" + s.token("refresh")
-			s.refreshes[newRefresh] = &refreshGrant{user: g.user, org: g.org, clientID: g.clientID}
+			s.refreshes[newRefresh] = &refreshGrant{user: g.user, org: g.org, clientID: g.clientID, scopes: g.scopes}
 			rt = newRefresh
 		}
-		access := s.issueAccess(g.user, rt)
+		access := s.issueAccess(g.user, rt, g.scopes)
 		// Without rotation the response carries no refresh_token.
-		writeJSON(w, http.StatusOK, s.tokenResponse(access, newRefresh, g.user, g.org))
+		writeJSON(w, http.StatusOK, s.tokenResponse(access, newRefresh, g.user, g.org, g.scopes))
 	default:
 		writeJSON(w, http.StatusBadRequest, oauthError("unsupported_grant_type", "grant type not supported"))
 	}
@@ -150,13 +199,19 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 }
 
 // identitySession authenticates identity requests; failures are HTTP 403
-// with the plain-text body Bad_OAuth_Token.
-func (s *Server) identitySession(w http.ResponseWriter, r *http.Request) *session {
+// with the plain-text body Bad_OAuth_Token. The identity URL and userinfo
+// need the id scope ("Allows access to the identity URL service",
+// https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_tokens_scopes.htm;
+// userinfo also takes openid); a token without it is refused like a dead one.
+func (s *Server) identitySession(w http.ResponseWriter, r *http.Request, alsoOK string) *session {
 	if s.down {
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 		return nil
 	}
 	se := s.authenticate(r)
+	if se != nil && !hasScope(se.scopes, "id") && (alsoOK == "" || !hasScope(se.scopes, alsoOK)) {
+		se = nil
+	}
 	if se == nil {
 		w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
 		w.WriteHeader(http.StatusForbidden)
@@ -170,7 +225,7 @@ func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.record(r, false)
-	se := s.identitySession(w, r)
+	se := s.identitySession(w, r, "")
 	if se == nil {
 		return
 	}
@@ -207,7 +262,7 @@ func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.record(r, false)
-	se := s.identitySession(w, r)
+	se := s.identitySession(w, r, "openid")
 	if se == nil {
 		return
 	}
@@ -293,9 +348,21 @@ func (s *Server) handleApprove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	code := "aPrx" + s.token("code")
-	s.codes[code] = &authCode{user: user, org: meta.org, clientID: f.Get("client_id"), redirectURI: f.Get("redirect_uri"), challenge: f.Get("code_challenge")}
+	s.codes[code] = &authCode{user: user, org: meta.org, clientID: f.Get("client_id"), redirectURI: f.Get("redirect_uri"),
+		challenge: f.Get("code_challenge"), scopes: s.grantScopes(f.Get("scope"))}
 	s.mu.Unlock()
 	q.Set("code", code)
 	redirect.RawQuery = q.Encode()
 	http.Redirect(w, r, redirect.String(), http.StatusFound)
+}
+
+// hasRefreshScope reports whether a grant may get a refresh token
+// (refresh_token or its synonym offline_access).
+func hasRefreshScope(scopes []string) bool {
+	for _, s := range scopes {
+		if s == "refresh_token" || s == "offline_access" {
+			return true
+		}
+	}
+	return false
 }

@@ -87,16 +87,19 @@ type session struct {
 	user, org string
 	refresh   string // the refresh token it came from, if any
 	expired   bool
+	scopes    []string // OAuth scopes the token carries
 }
 
 type refreshGrant struct {
 	user, org, clientID string
 	revoked             bool
+	scopes              []string
 }
 
 type authCode struct {
 	user, org, clientID, redirectURI, challenge string
 	used                                        bool
+	scopes                                      []string
 }
 
 type cursor struct {
@@ -142,6 +145,7 @@ type Server struct {
 	secret    string
 	canvasURL string
 	canvasKey []byte
+	appScopes []string
 }
 
 // Option configures a Server.
@@ -162,6 +166,13 @@ func WithSeed(seed string) Option { return func(s *Server) { s.seedName = seed }
 // accepted and the secret "secret" is assumed.
 func WithConnectedApp(clientID, secret string) Option {
 	return func(s *Server) { s.clientID, s.secret = clientID, secret }
+}
+
+// WithAppScopes sets the OAuth scopes the connected app grants (default
+// DefaultAppScopes, what sfdx/ deploys). Tokens carry only these, and
+// Salesforce's endpoints check them.
+func WithAppScopes(scopes ...string) Option {
+	return func(s *Server) { s.appScopes = scopes }
 }
 
 // WithoutListener skips starting an httptest listener; serve Handler()
@@ -186,6 +197,7 @@ func NewServer(opts ...Option) *Server {
 		apiMax:    5000000,
 		batchSize: DefaultBatchSize,
 		secret:    "secret",
+		appScopes: DefaultAppScopes,
 	}
 	for _, o := range opts {
 		o(s)

@@ -66,7 +66,7 @@ func (s *Server) canvasRequest(userID, object, recordID, origin string, params m
 	if meta != nil {
 		org = meta.org
 	}
-	token := s.issueAccess(userID, "")
+	token := s.issueAccess(userID, "", s.appScopes)
 	str := func(k string) any {
 		if u == nil {
 			return nil
