@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -62,6 +61,13 @@ type CanvasOptions struct {
 	TokenChecker    TokenChecker // nil disables the replay guard
 	Orgs            OrgStore
 	Admins          AdminChecker // nil: only BootstrapAdmins are admins
+	// AdminRecheck re-confirms an admin session on each request (through a
+	// cache of at most AdminMaxAge/2); nil keeps the open-time answer for
+	// AdminMaxAge only.
+	AdminRecheck AdminRechecker
+	// AdminCacheTTL is how long an admin answer is cached (default and
+	// maximum AdminMaxAge/2).
+	AdminCacheTTL time.Duration
 	BootstrapAdmins []string
 	// Pages register the app's own pages (record, home, settings) on the
 	// session-protected /app group; none serves built-in placeholders.
@@ -83,8 +89,9 @@ type Routes interface {
 }
 
 type canvasHandler struct {
-	s    *Server
-	opts CanvasOptions
+	s      *Server
+	opts   CanvasOptions
+	admins *adminCache
 }
 
 func newCanvasHandler(s *Server, opts CanvasOptions) (*canvasHandler, error) {
@@ -94,7 +101,7 @@ func newCanvasHandler(s *Server, opts CanvasOptions) (*canvasHandler, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 2 * time.Hour
 	}
-	return &canvasHandler{s: s, opts: opts}, nil
+	return &canvasHandler{s: s, opts: opts, admins: newAdminCache(opts.AdminCacheTTL, 0, s.now)}, nil
 }
 
 func (h *canvasHandler) routes(e *echo.Echo) {
@@ -191,30 +198,6 @@ func (h *canvasHandler) handleCanvasGet(c echo.Context) error {
 	return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom runs inside Salesforce. Open it from an Opportunity or Contact record page.")
 }
 
-func (h *canvasHandler) isAdmin(ctx context.Context, u *sfzoom.User, token string) bool {
-	if slices.ContainsFunc(h.opts.BootstrapAdmins, func(entry string) bool {
-		// ORGID:USERID binds the entry to one org (a sandbox copy keeps
-		// production's user ids); a bare user id matches in any org.
-		org, user, bound := strings.Cut(entry, ":")
-		if !bound {
-			return sameSFID(entry, u.UserID)
-		}
-		return sameSFID(org, u.OrgID) && sameSFID(user, u.UserID)
-	}) {
-		return true
-	}
-	if h.opts.Admins == nil {
-		return false
-	}
-	ok, err := h.opts.Admins.IsAdmin(ctx, u, token)
-	if err != nil {
-		// Fail closed: the user still gets the rep's pages.
-		h.s.log.WarnContext(ctx, "admin check failed", "org_id", u.OrgID, "user_id", u.UserID, "err", err.Error())
-		return false
-	}
-	return ok
-}
-
 // sameSFID compares a 15- or 18-character id with an 18-character one.
 func sameSFID(a, b string) bool {
 	if len(a) == 15 && len(b) == 18 {
@@ -254,6 +237,15 @@ func (h *canvasHandler) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if err := h.opts.Sessions.CheckCSRF(s, csrf); err != nil {
 				return err
+			}
+		}
+		if s.IsAdmin {
+			// Admin rights are re-confirmed on every request (through a
+			// short cache), not trusted for the session's two hours.
+			admin, err := h.stillAdmin(c.Request().Context(), s.User(), s.IssuedAt)
+			s.IsAdmin = admin
+			if errors.Is(err, errAdminUnconfirmed) {
+				c.Set(ctxKeyAdminUnconfirmed, true)
 			}
 		}
 		c.Set(ctxKeySession, &s)

@@ -65,6 +65,9 @@ func requireAdmin(h *Helpers, what string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			if s := h.Session(c); s == nil || !s.IsAdmin {
+				if unconfirmed, _ := c.Get(ctxKeyAdminUnconfirmed).(bool); unconfirmed {
+					return sfzoom.Errorf(sfzoom.EFORBIDDEN, "sfzoom could not re-confirm your sfzoom Admin permission with Salesforce (Salesforce is not connected yet or did not answer). Reload the record page in Salesforce to check again.")
+				}
 				return sfzoom.Errorf(sfzoom.EFORBIDDEN, "Only sfzoom admins can %s. Ask your Salesforce admin to assign you the sfzoom Admin permission set, then reload the page.", what)
 			}
 			return next(c)

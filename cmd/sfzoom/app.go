@@ -150,6 +150,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 			BootstrapAdmins: cfg.AdminUserIDs,
 			Pages:           pages,
 			Admins:          admins,
+			AdminRecheck:    admins,
 		},
 	})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -56,7 +55,7 @@ func addEventWorker(workers *river.Workers) *lateEventWriter {
 
 // wirePages builds the record, home and settings pages, the OAuth popups
 // and the admin checker from the app's parts.
-func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []web.Pages, routes []web.Routes, admins web.AdminChecker) {
+func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []web.Pages, routes []web.Routes, admins adminChecker) {
 	st := a.backend.Store
 	in := a.integrations
 	ident := identity.New(identity.Options{
@@ -91,7 +90,7 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 		Users: ident, Orgs: st, Connections: st, DisconnectSalesforce: in.DisconnectSalesforce,
 		Health: &health{a: a}, OAuth: oauth, ZoomMode: in.ZoomMode(),
 	}
-	return []web.Pages{sp, settings, a.reviewPages()}, []web.Routes{oauth}, newAdminChecker(in, 5*time.Minute)
+	return []web.Pages{sp, settings, a.reviewPages()}, []web.Routes{oauth}, adminChecker{in: in}
 }
 
 // meetingFlags reads the post-meeting pipeline's recordings and summaries.
@@ -125,44 +124,28 @@ func (f meetingFlags) MeetingFlags(ctx context.Context, orgID string, ms []*sfzo
 	return out, nil
 }
 
-// adminChecker asks Salesforce (with the user's own canvas token) whether
-// the user holds the sfzoom_Admin permission set, caching answers briefly.
+// adminChecker asks Salesforce whether a user holds the sfzoom_Admin
+// permission set: at Canvas open with the user's own token on the verified
+// instance host, and on later requests of an admin session through the org's
+// integration connection. web caches the answers briefly (web.AdminMaxAge).
 type adminChecker struct {
-	in  *integrations.Integrations
-	ttl time.Duration
-	mu  sync.Mutex
-	c   map[string]adminEntry
+	in *integrations.Integrations
 }
 
-type adminEntry struct {
-	admin bool
-	until time.Time
-}
-
-func newAdminChecker(in *integrations.Integrations, ttl time.Duration) *adminChecker {
-	return &adminChecker{in: in, ttl: ttl, c: map[string]adminEntry{}}
-}
-
-func (a *adminChecker) IsAdmin(ctx context.Context, u *sfzoom.User, accessToken string) (bool, error) {
-	k := u.OrgID + "/" + u.UserID
-	a.mu.Lock()
-	e, ok := a.c[k]
-	a.mu.Unlock()
-	if ok && time.Now().Before(e.until) {
-		return e.admin, nil
-	}
+func (a adminChecker) IsAdmin(ctx context.Context, u *sfzoom.User, accessToken string) (bool, error) {
 	sf, err := a.in.SalesforceAsUser(ctx, u.InstanceURL, accessToken)
 	if err != nil {
 		return false, err
 	}
-	admin, err := sf.HasPermissionSet(ctx, u.UserID, salesforce.PermissionSetAdmin)
+	return sf.HasPermissionSet(ctx, u.UserID, salesforce.PermissionSetAdmin)
+}
+
+func (a adminChecker) RecheckAdmin(ctx context.Context, u *sfzoom.User) (bool, error) {
+	sf, err := a.in.Salesforce(ctx, u.OrgID)
 	if err != nil {
 		return false, err
 	}
-	a.mu.Lock()
-	a.c[k] = adminEntry{admin: admin, until: time.Now().Add(a.ttl)}
-	a.mu.Unlock()
-	return admin, nil
+	return sf.HasPermissionSet(ctx, u.UserID, salesforce.PermissionSetAdmin)
 }
 
 // health gathers the Health tab.
