@@ -55,19 +55,19 @@ type CanvasOptions struct {
 	// replay guard and the admin check call it; the org's stored instance
 	// URL comes from it). The zero value is Salesforce's https hosts only,
 	// as `sfzoom serve` uses; only the demo's wiring adds its fake org.
-	Instances       canvas.InstancePolicy
-	Sessions        *appsession.Codec
-	SessionTTL      time.Duration
-	TokenChecker    TokenChecker // nil disables the replay guard
-	Orgs            OrgStore
-	Admins          AdminChecker // nil: only BootstrapAdmins are admins
+	Instances    canvas.InstancePolicy
+	Sessions     *appsession.Codec
+	SessionTTL   time.Duration
+	TokenChecker TokenChecker // nil disables the replay guard
+	Orgs         OrgStore
+	Admins       AdminChecker // nil: only BootstrapAdmins are admins
 	// AdminRecheck re-confirms an admin session on each request (through a
 	// cache of at most AdminMaxAge/2); nil keeps the open-time answer for
 	// AdminMaxAge only.
 	AdminRecheck AdminRechecker
 	// AdminCacheTTL is how long an admin answer is cached (default and
 	// maximum AdminMaxAge/2).
-	AdminCacheTTL time.Duration
+	AdminCacheTTL   time.Duration
 	BootstrapAdmins []string
 	// Pages register the app's own pages (record, home, settings) on the
 	// session-protected /app group; none serves built-in placeholders.
