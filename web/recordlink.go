@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,6 +25,11 @@ type RecordLinkStore interface {
 // recording.
 type RecordLink struct {
 	Store RecordLinkStore
+	// Instances is the policy the org's stored instance URL must pass
+	// before a link redirects there (the zero value: Salesforce's https
+	// hosts only), so a stored value from before it was verified cannot
+	// send users elsewhere.
+	Instances canvas.InstancePolicy
 }
 
 // RecordLinkPrefix is the path prefix of recording links.
@@ -56,8 +60,8 @@ func (rl *RecordLink) handle(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	base, err := url.Parse(org.InstanceURL)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+	base, err := rl.Instances.Check(org.InstanceURL)
+	if err != nil {
 		return notFound
 	}
 	id := log.RelatedRecordID
@@ -68,6 +72,6 @@ func (rl *RecordLink) handle(c echo.Context) error {
 	if id == "" {
 		return notFound
 	}
-	target := strings.TrimSuffix(base.Scheme+"://"+base.Host, "/") + "/lightning/r/" + url.PathEscape(object) + "/" + url.PathEscape(id) + "/view"
+	target := base + "/lightning/r/" + url.PathEscape(object) + "/" + url.PathEscape(id) + "/view"
 	return c.Redirect(http.StatusFound, target)
 }

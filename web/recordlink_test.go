@@ -44,6 +44,18 @@ func TestRecordLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// An instance URL written before it was verified (issue 12: a forged
+	// signed request could store any host) is never a redirect target.
+	poisoned := linkStore{org: &sfzoom.Org{ID: org, InstanceURL: "https://evil.example"}, logs: st.logs}
+	evil, err := web.NewServer(web.Options{Store: fakeStore{}, Routes: []web.Routes{&web.RecordLink{Store: poisoned}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	evil.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/r/"+org+"/"+url.PathEscape(uuid), nil))
+	if rec.Code != http.StatusNotFound || rec.Header().Get("Location") != "" {
+		t.Errorf("link of an org with a non-Salesforce instance URL = %d %q, want 404 and no redirect", rec.Code, rec.Header().Get("Location"))
+	}
 	tests := []struct {
 		name     string
 		path     string

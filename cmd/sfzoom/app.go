@@ -128,7 +128,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	}
 	pages, routes, admins := a.wirePages(cfg, events)
 	pages, routes = a.wireRecordings(pages, routes)
-	routes = append(routes, &web.RecordLink{Store: be.Store})
+	routes = append(routes, &web.RecordLink{Store: be.Store, Instances: instances})
 	srv, err := web.NewServer(web.Options{
 		Logger:         logger,
 		Store:          be.Store,
