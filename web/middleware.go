@@ -62,7 +62,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		s.metrics.duration.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Observe(s.now().Sub(start).Seconds())
+		s.metrics.duration.WithLabelValues(route, metricMethod(c.Request().Method), strconv.Itoa(status)).Observe(s.now().Sub(start).Seconds())
 		if route != "/healthz" && route != "/metrics" {
 			s.log.InfoContext(c.Request().Context(), "http request",
 				"request_id", c.Response().Header().Get(echo.HeaderXRequestID),

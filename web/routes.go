@@ -11,7 +11,11 @@ import (
 // routes lists every route of the server in one place.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(requestID, s.observe, s.recoverPanic, s.commonHeaders)
+	// The client IP (rate limits, logs) comes from X-Forwarded-For only
+	// when the direct peer is a loopback or private-network proxy; a
+	// client on the internet cannot choose it.
+	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	e.Use(requestID, s.observe, s.recoverPanic, s.commonHeaders, s.limiter.middleware)
 	e.Use(middleware.BodyLimit("1M"))
 
 	// Operational routes: never framed.

@@ -6,6 +6,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -48,6 +49,9 @@ type Options struct {
 	// Routes are extra routes outside the app session (webhooks, OAuth
 	// callbacks, media).
 	Routes []Routes
+	// RateLimits limit POST /canvas and the Zoom webhook per client IP;
+	// zero values take the defaults.
+	RateLimits RateLimits
 }
 
 // Server is the HTTP server of sfzoom.
@@ -58,6 +62,7 @@ type Server struct {
 	log     *slog.Logger
 	now     func() time.Time
 	canvas  *canvasHandler
+	limiter *rateLimiter
 }
 
 // NewServer builds the server and its routes.
@@ -78,6 +83,9 @@ func NewServer(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	if s.limiter, err = newRateLimiter(opts.RateLimits, opts.Now, opts.Registry); err != nil {
+		return nil, fmt.Errorf("web: register metrics: %w", err)
+	}
 	if opts.Canvas != nil {
 		ch, err := newCanvasHandler(s, *opts.Canvas)
 		if err != nil {
