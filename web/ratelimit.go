@@ -121,7 +121,7 @@ type rateLimiter struct {
 func newRateLimiter(opts RateLimits, now func() time.Time, reg prometheus.Registerer) (*rateLimiter, error) {
 	rl := &rateLimiter{
 		routes: map[string]*ipLimiter{
-			http.MethodPost + " /canvas":             newIPLimiter(opts.Canvas, defaultCanvasLimit, now),
+			http.MethodPost + " /canvas":            newIPLimiter(opts.Canvas, defaultCanvasLimit, now),
 			http.MethodPost + " " + ZoomWebhookPath: newIPLimiter(opts.ZoomWebhook, defaultWebhookLimit, now),
 		},
 		limited: prometheus.NewCounterVec(prometheus.CounterOpts{
