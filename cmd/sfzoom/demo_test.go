@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -97,4 +100,31 @@ func getBody(t *testing.T, url string) string {
 		t.Fatalf("GET %s = %d: %s", url, resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+// TestDemo_CanvasOpenWorks: the legitimate demo flow still works with the
+// trust rules on: the simulator's signed request (pointing at the fake org
+// on http://localhost) opens a session in the app, because the demo's wiring
+// (and only it) trusts that origin.
+func TestDemo_CanvasOpenWorks(t *testing.T) {
+	info := startDemo(t, nil)
+	opp := info.SampleRecords["Opportunity"][0]
+	page := getBody(t, info.SalesforceURL+"/lightning/r/Opportunity/"+opp+"/view")
+	m := regexp.MustCompile(`name="signed_request" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the simulator page has no signed request")
+	}
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.PostForm(info.AppURL+"/canvas", url.Values{"signed_request": {html.UnescapeString(m[1])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc := resp.Header.Get("Location")
+	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/app/records/Opportunity/"+opp) {
+		t.Fatalf("POST /canvas = %d %q, want 303 to the record page", resp.StatusCode, loc)
+	}
+	if body := getBody(t, info.AppURL+loc); !strings.Contains(body, opp) {
+		t.Error("the record page does not show the record")
+	}
 }

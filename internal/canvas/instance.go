@@ -81,7 +81,7 @@ func (p InstancePolicy) Check(raw string) (string, error) {
 	if u.Port() != "" && u.Port() != "443" {
 		return "", untrusted("non-standard port")
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if !IsSalesforceHost(host) {
 		return "", untrusted("host is not on a Salesforce domain")
 	}
