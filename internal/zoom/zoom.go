@@ -684,11 +684,52 @@ func redact(err error) error {
 	return err
 }
 
-// escapeID escapes an id or UUID for a path segment. UUIDs that begin with
-// '/' or contain "//" must be encoded twice (zoom-api.md §8).
+// escapeID escapes an id, UUID or email for one path segment exactly as
+// Zoom's own clients do: with JavaScript's encodeURIComponent, applied twice
+// to a UUID that begins with '/' or contains "//". Zoom's reference says "If
+// a UUID starts with "/" or contains "//" (example: "/ajXp112QmuoKj4854875=="),
+// you must double encode the UUID before making an API request"
+// (https://developers.zoom.us/docs/api/meetings/#tag/cloud-recording/GET/meetings/{meetingId}/recordings),
+// and Zoom's SDK does the double encoding with
+// encodeURIComponent(encodeURIComponent(url)) (zoom/rivet-javascript,
+// WebEndpoints.makeRequest, option doubleEncodeUrl). Every other value is
+// encoded once, which escapes the '+', '/' and '=' of base64 UUIDs too. RFC
+// 3986 §3.3 allows a raw '+' in a path, but a hop that decodes the path as
+// application/x-www-form-urlencoded (https://url.spec.whatwg.org/#urlencoded-parsing)
+// reads it as a space, while "%2B" means '+' to every decoder.
 func escapeID(id string) string {
 	if strings.HasPrefix(id, "/") || strings.Contains(id, "//") {
-		return url.PathEscape(url.PathEscape(id))
+		return encodeURIComponent(encodeURIComponent(id))
 	}
-	return url.PathEscape(id)
+	return encodeURIComponent(id)
+}
+
+// encodeURIComponent percent-encodes s as ECMAScript's encodeURIComponent
+// does: every UTF-8 byte except A-Z a-z 0-9 - _ . ! ~ * ' ( ) becomes %XX
+// with upper-case hex (ECMA-262 §19.2.6.5,
+// https://tc39.es/ecma262/#sec-encodeuricomponent-uricomponent).
+func encodeURIComponent(s string) string {
+	const hexdigits = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) * 3)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if uriUnreserved(c) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexdigits[c>>4])
+		b.WriteByte(hexdigits[c&0xF])
+	}
+	return b.String()
+}
+
+// uriUnreserved reports whether encodeURIComponent leaves c as is.
+func uriUnreserved(c byte) bool {
+	switch {
+	case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-_.!~*'()", c) >= 0
 }

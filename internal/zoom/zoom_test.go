@@ -3,6 +3,7 @@ package zoom_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -284,10 +285,11 @@ func TestPastMeetingParticipants(t *testing.T) {
 		uuid     string
 		wantPath string // the exact escaped path sent; "" to skip
 	}{
-		// A UUID starting with '/' or containing "//" is double-encoded (zoom-api.md §8).
-		{"LeadingSlash", "/ajXp112QmuoKj4854875==", "/v2/past_meetings/%252FajXp112QmuoKj4854875==/participants"},
-		{"DoubleSlash", "ab//Xp112QmuoKj4854875==", "/v2/past_meetings/ab%252F%252FXp112QmuoKj4854875==/participants"},
-		{"PlusAndSlash", "aDYlo+sHRt/d4ii1uC2+hA==", "/v2/past_meetings/aDYlo+sHRt%2Fd4ii1uC2+hA==/participants"},
+		// A UUID starting with '/' or containing "//" is double-encoded;
+		// TestUUIDPathEncoding covers the encoding in full.
+		{"LeadingSlash", "/ajXp112QmuoKj4854875==", "/v2/past_meetings/%252FajXp112QmuoKj4854875%253D%253D/participants"},
+		{"DoubleSlash", "ab//Xp112QmuoKj4854875==", "/v2/past_meetings/ab%252F%252FXp112QmuoKj4854875%253D%253D/participants"},
+		{"PlusAndSlash", "aDYlo+sHRt/d4ii1uC2+hA==", "/v2/past_meetings/aDYlo%2BsHRt%2Fd4ii1uC2%2BhA%3D%3D/participants"},
 		{"Plain", "", ""},
 	}
 	for _, tt := range tests {
@@ -315,6 +317,92 @@ func TestPastMeetingParticipants(t *testing.T) {
 				t.Errorf("by id: %d, %v", len(byID), err)
 			}
 		})
+	}
+}
+
+// TestUUIDPathEncoding: every endpoint that takes a meeting UUID in its path
+// sends it exactly as Zoom's own SDK does, and the fake Zoom finds the
+// meeting both behind an RFC 3986 router ('+' is '+') and behind one that
+// form-decodes paths ('+' is a space).
+//
+// Zoom's reference: "If a UUID starts with "/" or contains "//" (example:
+// "/ajXp112QmuoKj4854875=="), you must double encode the UUID before making
+// an API request"
+// (https://developers.zoom.us/docs/api/meetings/#tag/cloud-recording/GET/meetings/{meetingId}/recordings,
+// the same note on past_meetings/{meetingId}/participants and
+// meeting_summary). Zoom's SDK double-encodes with
+// encodeURIComponent(encodeURIComponent(…)) (zoom/rivet-javascript
+// meetings/meetings.cjs, WebEndpoints.makeRequest, option doubleEncodeUrl),
+// and integrations encode the other UUIDs with encodeURIComponent once (for
+// example transloadit/uppy's Zoom provider, getRequestPath). The
+// expected paths below are written out by hand from ECMAScript's
+// encodeURIComponent (https://tc39.es/ecma262/#sec-encodeuricomponent-uricomponent).
+// Before this fix '+' and '=' went raw ("%252Fab+cd%252F%252Fef=="), which
+// the form-decoding router reads as "/ab cd//ef==" and answers 404.
+func TestUUIDPathEncoding(t *testing.T) {
+	uuids := []struct {
+		name, uuid, escaped string
+	}{
+		{"LeadingSlashPlusEquals", "/ab+cd//ef==", "%252Fab%252Bcd%252F%252Fef%253D%253D"},
+		{"InnerDoubleSlash", "Xy9+Q//r2AbCdEfGhIjKlw==", "Xy9%252BQ%252F%252Fr2AbCdEfGhIjKlw%253D%253D"},
+		{"LeadingSlashOnly", "/ajXp112QmuoKj4854875==", "%252FajXp112QmuoKj4854875%253D%253D"},
+		{"PlusAndSlashOnce", "aDYlo+sHRt/d4ii1uC2+hA==", "aDYlo%2BsHRt%2Fd4ii1uC2%2BhA%3D%3D"},
+		{"PlusOnly", "WEz4RT2lSyKx2MD9Z+lYfA==", "WEz4RT2lSyKx2MD9Z%2BlYfA%3D%3D"},
+		{"EqualsOnly", "BOKXuumlTAGXuqwr3bLyuQ==", "BOKXuumlTAGXuqwr3bLyuQ%3D%3D"},
+	}
+	endpoints := []struct {
+		name, path string // path is "/v2/…/%s/…"
+		call       func(ctx context.Context, c *zoom.Client, uuid string) error
+	}{
+		{"PastParticipants", "/v2/past_meetings/%s/participants", func(ctx context.Context, c *zoom.Client, uuid string) error {
+			ps, err := c.PastMeetingParticipants(ctx, uuid)
+			if err == nil && len(ps) != 2 {
+				err = fmt.Errorf("%d participants, want 2", len(ps))
+			}
+			return err
+		}},
+		{"PastInstances", "/v2/past_meetings/%s/instances", func(ctx context.Context, c *zoom.Client, uuid string) error {
+			ins, err := c.PastMeetingInstances(ctx, uuid)
+			if err == nil && (len(ins) != 1 || ins[0].UUID != uuid) {
+				err = fmt.Errorf("instances %+v, want the one ended instance %s", ins, uuid)
+			}
+			return err
+		}},
+		{"Recordings", "/v2/meetings/%s/recordings", func(ctx context.Context, c *zoom.Client, uuid string) error {
+			rec, err := c.Recordings(ctx, uuid, nil)
+			if err == nil && rec.UUID != uuid {
+				err = fmt.Errorf("recording of %s, want %s", rec.UUID, uuid)
+			}
+			return err
+		}},
+		{"Summary", "/v2/meetings/%s/meeting_summary", func(ctx context.Context, c *zoom.Client, uuid string) error {
+			sum, err := c.MeetingSummary(ctx, uuid)
+			if err == nil && sum.MeetingUUID != uuid {
+				err = fmt.Errorf("summary of %s, want %s", sum.MeetingUUID, uuid)
+			}
+			return err
+		}},
+	}
+	for _, form := range []bool{false, true} {
+		for _, u := range uuids {
+			t.Run(fmt.Sprintf("form=%t/%s", form, u.name), func(t *testing.T) {
+				e := setup(t)
+				e.srv.SetFormDecodedPaths(form)
+				_, uuid := mustEndedMeeting(t, e, u.uuid, 2)
+				if uuid != u.uuid {
+					t.Fatalf("ended uuid = %q, want %q", uuid, u.uuid)
+				}
+				for _, ep := range endpoints {
+					if err := ep.call(t.Context(), e.client, uuid); err != nil {
+						t.Errorf("%s(%q): %v", ep.name, uuid, err)
+					}
+					log := e.srv.RequestLog()
+					if got, want := log[len(log)-1].RawPath, fmt.Sprintf(ep.path, u.escaped); got != want {
+						t.Errorf("%s path = %q, want %q", ep.name, got, want)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -351,7 +439,7 @@ func TestPastMeetingInstances(t *testing.T) {
 	if _, err := e.client.PastMeetingInstances(t.Context(), first); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := e.srv.RequestLog()[len(e.srv.RequestLog())-1].RawPath, "/v2/past_meetings/%252FajXp112QmuoKj4854875==/instances"; got != want {
+	if got, want := e.srv.RequestLog()[len(e.srv.RequestLog())-1].RawPath, "/v2/past_meetings/%252FajXp112QmuoKj4854875%253D%253D/instances"; got != want {
 		t.Errorf("path = %q, want %q", got, want)
 	}
 	if _, err := e.client.PastMeetingInstances(t.Context(), "123"); !errors.Is(err, zoom.ErrNotFound) {

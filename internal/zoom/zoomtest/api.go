@@ -19,23 +19,59 @@ type pageCursor struct {
 	expires time.Time
 }
 
-// pathID decodes a path parameter the way Zoom's edge does. The router
-// decoded it once; Zoom requires UUIDs that begin with '/' or contain "//"
-// to be encoded twice (zoom-api.md §8), so such a value arriving decoded
-// was encoded only once and is reported as not found.
-func pathID(r *http.Request, name string) (string, bool) {
-	v := r.PathValue(name)
+// pathID decodes a path parameter the way Zoom's gateway is documented to.
+//
+// The router decodes the segment once. By default that is RFC 3986
+// percent-decoding (https://www.rfc-editor.org/rfc/rfc3986#section-3.3): a
+// raw '+' is a '+'. With SetFormDecodedPaths(true) it is
+// application/x-www-form-urlencoded decoding
+// (https://url.spec.whatwg.org/#urlencoded-parsing), where a raw '+' is a
+// space, to stand for any hop that form-decodes paths: a client must then
+// send '+' as "%2B" (or "%252B") to be understood.
+//
+// Zoom requires a UUID that begins with '/' or contains "//" to be encoded
+// twice ("If a UUID starts with "/" or contains "//" … you must double
+// encode the UUID before making an API request",
+// https://developers.zoom.us/docs/api/meetings/#tag/cloud-recording/GET/meetings/{meetingId}/recordings),
+// so a value that still holds '%' after the router's decode is decoded a
+// second time, the same way, and a value that decodes to a leading '/' or a
+// "//" after one decode only was encoded once and is not found.
+func (s *Server) pathID(r *http.Request, name string) (string, bool) {
+	raw, ok := rawPathValue(r, name)
+	if !ok {
+		return "", false
+	}
+	unescape := url.PathUnescape
+	if s.formPaths.Load() {
+		unescape = url.QueryUnescape
+	}
+	v, err := unescape(raw)
+	if err != nil {
+		return "", false
+	}
 	if strings.HasPrefix(v, "/") || strings.Contains(v, "//") {
 		return "", false
 	}
 	if strings.Contains(v, "%") {
-		d, err := url.PathUnescape(v)
-		if err != nil {
+		if v, err = unescape(v); err != nil {
 			return "", false
 		}
-		v = d
 	}
 	return v, v != ""
+}
+
+// rawPathValue returns the path segment matched by the wildcard {name},
+// still escaped as the client sent it.
+func rawPathValue(r *http.Request, name string) (string, bool) {
+	_, pattern, _ := strings.Cut(r.Pattern, " ")
+	want := strings.Split(pattern, "/")
+	got := strings.Split(r.URL.EscapedPath(), "/")
+	for i, seg := range want {
+		if seg == "{"+name+"}" && i < len(got) {
+			return got[i], true
+		}
+	}
+	return "", false
 }
 
 // resolveUser maps "me", an id or an email; callers hold s.mu.
@@ -56,7 +92,7 @@ func (s *Server) resolveUser(r *http.Request, ref string) *user {
 // handleUser serves GET /v2/users/{userId} from the documented example
 // (fixtures/user.json, zoom-api.md §3.8) with the seeded values.
 func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
-	ref, _ := pathID(r, "userId")
+	ref, _ := s.pathID(r, "userId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	u := s.resolveUser(r, ref)
@@ -249,7 +285,7 @@ func (s *Server) meetingJSON(m *meeting, full bool) obj {
 
 // handleCreateMeeting serves POST /v2/users/{userId}/meetings → 201.
 func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
-	ref, _ := pathID(r, "userId")
+	ref, _ := s.pathID(r, "userId")
 	b, ok := decodeMeetingBody(w, r)
 	if !ok {
 		return
@@ -278,7 +314,7 @@ func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
 
 // liveMeeting finds an undeleted meeting by numeric id; callers hold s.mu.
 func (s *Server) liveMeeting(w http.ResponseWriter, r *http.Request) *meeting {
-	ref, _ := pathID(r, "meetingId")
+	ref, _ := s.pathID(r, "meetingId")
 	id, err := strconv.ParseInt(ref, 10, 64)
 	m := s.meetings[id]
 	if err != nil || m == nil || m.deleted {
@@ -353,7 +389,7 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, n int) (from, to i
 
 // handleListMeetings serves GET /v2/users/{userId}/meetings (§3.2).
 func (s *Server) handleListMeetings(w http.ResponseWriter, r *http.Request) {
-	ref, _ := pathID(r, "userId")
+	ref, _ := s.pathID(r, "userId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	host := s.resolveUser(r, ref)
@@ -427,7 +463,7 @@ func (s *Server) pastInstance(ref string, want func(*instance) bool) *instance {
 
 // handleParticipants serves GET /v2/past_meetings/{meetingId}/participants.
 func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
-	ref, ok := pathID(r, "meetingId")
+	ref, ok := s.pathID(r, "meetingId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.pastInstance(ref, func(in *instance) bool { return in.ended })
@@ -471,7 +507,7 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 // instance UUID names its meeting too. A meeting that never ended has an
 // empty list; an unknown one is 404/3001.
 func (s *Server) handlePastInstances(w http.ResponseWriter, r *http.Request) {
-	ref, ok := pathID(r, "meetingId")
+	ref, ok := s.pathID(r, "meetingId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var m *meeting
@@ -550,7 +586,7 @@ func (s *Server) recordingJSON(in *instance, webhook bool) obj {
 
 // handleRecordings serves GET /v2/meetings/{meetingId}/recordings.
 func (s *Server) handleRecordings(w http.ResponseWriter, r *http.Request) {
-	ref, ok := pathID(r, "meetingId")
+	ref, ok := s.pathID(r, "meetingId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.pastInstance(ref, func(in *instance) bool { return in.ended && len(in.files) > 0 })
@@ -603,7 +639,7 @@ func (s *Server) summaryJSON(in *instance) obj {
 
 // handleSummary serves GET /v2/meetings/{meetingId}/meeting_summary.
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) {
-	ref, ok := pathID(r, "meetingId")
+	ref, ok := s.pathID(r, "meetingId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.pastInstance(ref, func(in *instance) bool { return in.ended && in.summary != nil })

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -99,6 +100,7 @@ type Server struct {
 	dailyLimit   int
 	dailyWrites  map[string]int // host|day → count
 	downloadHTML bool
+	formPaths    atomic.Bool
 
 	webhookURL    string
 	webhookSecret []byte
@@ -255,6 +257,13 @@ func (s *Server) SetDailyMeetingLimit(n int) {
 	defer s.mu.Unlock()
 	s.dailyLimit = n
 }
+
+// SetFormDecodedPaths makes the API decode path parameters as
+// application/x-www-form-urlencoded, so that a raw '+' reads as a space, the
+// way a gateway or proxy that form-decodes paths would. The default is RFC
+// 3986 path decoding, where '+' is itself. A client that encodes ids as
+// Zoom's own SDK does (encodeURIComponent) is understood either way.
+func (s *Server) SetFormDecodedPaths(on bool) { s.formPaths.Store(on) }
 
 // SetDownloadHTML makes recording downloads answer 200 with an HTML error
 // page, as Zoom does when it refuses a download.

@@ -310,6 +310,50 @@ func TestDoubleEncodedUUIDs(t *testing.T) {
 	}
 }
 
+// TestPathDecoding: the router decodes a path parameter once, as RFC 3986
+// does ('+' is '+', https://www.rfc-editor.org/rfc/rfc3986#section-3.3) or,
+// with SetFormDecodedPaths, as a form-decoding hop does ('+' is a space,
+// https://url.spec.whatwg.org/#urlencoded-parsing); a double-encoded UUID is
+// decoded a second time the same way. Encoding as Zoom's SDK does
+// (encodeURIComponent, twice for a UUID with a leading '/' or a "//") works
+// behind both; a raw '+' works only behind the first.
+func TestPathDecoding(t *testing.T) {
+	tests := []struct {
+		name, uuid, path string
+		rfc, form        int // status behind each router
+	}{
+		{"RawPlus", "ab+cd/ef==", "ab+cd%2Fef==", 200, 404},
+		{"EncodedPlus", "ab+cd/ef==", "ab%2Bcd%2Fef%3D%3D", 200, 200},
+		{"DoubleEncodedRawPlus", "/ab+cd//ef==", "%252Fab+cd%252F%252Fef==", 200, 404},
+		{"DoubleEncodedAll", "/ab+cd//ef==", "%252Fab%252Bcd%252F%252Fef%253D%253D", 200, 200},
+		{"LeadingSlashEncodedOnce", "/ab+cd//ef==", "%2Fab%2Bcd%2F%2Fef%3D%3D", 404, 404},
+	}
+	for _, form := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("form=%t/%s", form, tt.name), func(t *testing.T) {
+				srv := newServer(t)
+				srv.SetFormDecodedPaths(form)
+				host := srv.AddUser(zoomtest.User{})
+				tok := srv.IssueAccessToken("")
+				m, _ := srv.AddMeeting(zoomtest.Meeting{HostID: host.ID, UUID: tt.uuid})
+				srv.AddParticipant(m.UUID, zoomtest.Participant{Name: "a"})
+				srv.AddParticipant(m.UUID, zoomtest.Participant{Name: "b"})
+				if _, err := srv.EndMeeting(t.Context(), m.ID); err != nil {
+					t.Fatal(err)
+				}
+				want := tt.rfc
+				if form {
+					want = tt.form
+				}
+				status, _, b := call(t, "GET", srv.APIURL()+"past_meetings/"+tt.path+"/participants", tok, nil)
+				if status != want {
+					t.Errorf("status = %d, want %d: %s", status, want, b)
+				}
+			})
+		}
+	}
+}
+
 func TestQuirks(t *testing.T) {
 	s := seed(t, "")
 	api := s.srv.APIURL()
