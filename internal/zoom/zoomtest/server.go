@@ -10,6 +10,7 @@
 package zoomtest
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -22,6 +23,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 )
 
 //go:embed fixtures/*
@@ -421,15 +423,47 @@ func writeError(w http.ResponseWriter, status, code int, msg string) {
 // obj is a JSON object built from literal keys.
 type obj = map[string]any
 
-// marshal encodes compactly without HTML escaping, as Zoom sends JSON.
+// marshal encodes v as Zoom's Node.js services do, with JSON.stringify:
+// compact, without HTML escaping, and with U+2028 and U+2029 written as
+// themselves. encoding/json escapes those two even with SetEscapeHTML(false);
+// JSON.stringify does not (ECMA-262 QuoteJSONString escapes only '"', '\\'
+// and code points below U+0020,
+// https://tc39.es/ecma262/#sec-quotejsonstring). The difference matters to a
+// receiver that verifies the signature over JSON.stringify(JSON.parse(body))
+// as Zoom's sample does (https://github.com/zoom/webhook-sample, index.js).
 func marshal(v any) ([]byte, error) {
-	var b strings.Builder
+	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, fmt.Errorf("zoomtest: encode: %w", err)
 	}
-	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+	return unescapeLineSeparators(bytes.TrimSuffix(b.Bytes(), []byte("\n"))), nil
+}
+
+// unescapeLineSeparators replaces the escapes \u2028 and \u2029 that
+// encoding/json writes inside strings with the raw characters. An escaped
+// backslash (the JSON text \\u2028, meaning the six characters \u2028) is
+// left alone.
+func unescapeLineSeparators(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u202`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] != '\\' || i+1 >= len(b) {
+			out = append(out, b[i])
+			continue
+		}
+		if esc := b[i:min(i+6, len(b))]; string(esc) == `\u2028` || string(esc) == `\u2029` {
+			out = utf8.AppendRune(out, rune(0x2028+int(esc[5]-'8')))
+			i += 5
+			continue
+		}
+		out = append(out, b[i], b[i+1]) // any other escape, kept whole
+		i++
+	}
+	return out
 }
 
 // fixture decodes an embedded fixture into a fresh map.
