@@ -96,6 +96,13 @@ func newMediaEnv(t *testing.T) *mediaEnv {
 	if _, err := e.zoom.AddRecording(zm.UUID, zoomtest.RecordingFile{FileType: "TRANSCRIPT", Content: []byte(testVTT)}); err != nil {
 		t.Fatal(err)
 	}
+	// Zoom also lists a TIMELINE and a CC file, with ids but no play_url;
+	// the page shows neither.
+	for _, ft := range []string{"TIMELINE", "CC"} {
+		if _, err := e.zoom.AddRecording(zm.UUID, zoomtest.RecordingFile{FileType: ft}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := e.zoom.AddSummary(zm.UUID, zoomtest.Summary{Title: "Globex renewal", Overview: "Globex wants a revised quote.",
 		NextSteps: testNextSteps}); err != nil {
 		t.Fatal(err)

@@ -68,7 +68,7 @@ func (p *Proxy) storedData(ctx context.Context, m *sfzoom.Meeting) (stored, erro
 // URL from Zoom when the file is played.
 func (p *Proxy) addStoredFiles(ctx context.Context, v *Media, userID string, files []*sfzoom.RecordingFile) error {
 	for _, sf := range files {
-		if sf.ZoomFileID == "" || (sf.Status != "" && sf.Status != "completed") {
+		if !listed(sf.FileType, sf.ZoomFileID, sf.Status) {
 			continue
 		}
 		f := File{ID: sf.ZoomFileID, FileType: strings.ToUpper(sf.FileType), Extension: strings.ToUpper(sf.FileExtension),

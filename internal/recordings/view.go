@@ -126,8 +126,8 @@ func (p *Proxy) Media(ctx context.Context, userID string, m *sfzoom.Meeting) (*M
 
 func (p *Proxy) addFiles(ctx context.Context, v *Media, userID string, rec *zoom.Recording) error {
 	for _, zf := range append(append([]zoom.RecordingFile(nil), rec.RecordingFiles...), rec.ParticipantAudioFiles...) {
-		if zf.ID == "" || (zf.Status != "" && zf.Status != "completed") {
-			continue // TIMELINE/CC entries have no id; processing files cannot be served yet
+		if !listed(zf.FileType, zf.ID, zf.Status) {
+			continue
 		}
 		f := File{ID: zf.ID, FileType: strings.ToUpper(zf.FileType), Extension: strings.ToUpper(zf.FileExtension),
 			RecordingType: zf.RecordingType, Size: int64(zf.FileSize), Start: zf.RecordingStart.Time, End: zf.RecordingEnd.Time}
@@ -142,6 +142,19 @@ func (p *Proxy) addFiles(ctx context.Context, v *Media, userID string, rec *zoom
 	}
 	p.finishFiles(ctx, v)
 	return nil
+}
+
+// listed reports whether a recording file is shown on the record page: a
+// completed file with an id, other than the TIMELINE (speaker timestamps
+// for machines) and CC (captions) entries, which Zoom sends with an id but
+// without a play_url; older Zoom docs say they have no id at all. Files
+// still processing cannot be served yet.
+func listed(fileType, id, status string) bool {
+	switch strings.ToUpper(fileType) {
+	case "TIMELINE", "CC":
+		return false
+	}
+	return id != "" && (status == "" || status == "completed")
 }
 
 // finishFiles picks the player's file (video, else audio) and loads the

@@ -16,8 +16,9 @@ import (
 )
 
 // RecordingFile is one entry of recording_files or participant_audio_files.
-// TIMELINE and CC entries have no ID, Status, FileSize, RecordingType or
-// PlayURL. FileType is never "VTT": transcripts are TRANSCRIPT with
+// TIMELINE and CC entries have no PlayURL; Zoom sends them with an ID,
+// Status, FileSize and RecordingType ("timeline", "closed_caption"), though
+// its reference says they lack those too, so none of them may be relied on. FileType is never "VTT": transcripts are TRANSCRIPT with
 // extension VTT, captions CC/VTT, chat CHAT/TXT.
 type RecordingFile struct {
 	ID             string    `json:"id"`

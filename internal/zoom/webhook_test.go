@@ -364,7 +364,8 @@ func TestWebhooksFromFake(t *testing.T) {
 		t.Errorf("meeting.summary_completed meeting_id is %s, want number", got)
 	}
 	rec := rc.events[5]
-	if rec.DownloadToken == "" || len(rec.Recording.RecordingFiles) != 2 || rec.Recording.RecordingFiles[1].ID != "" {
+	if rec.DownloadToken == "" || len(rec.Recording.RecordingFiles) != 2 || rec.Recording.RecordingFiles[1].ID == "" ||
+		rec.Recording.RecordingFiles[1].RecordingType != "timeline" || rec.Recording.RecordingFiles[1].PlayURL != "" {
 		t.Errorf("recording.completed = %+v", rec.Recording)
 	}
 	if rc.events[5].DedupeKey == "" || rc.events[6].Summary.Text() != "## Recap" {

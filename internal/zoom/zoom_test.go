@@ -455,13 +455,18 @@ func TestRecordingsAndSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	var types []string
-	withoutID := 0
+	unplayable := 0
 	for _, f := range rec.RecordingFiles {
 		types = append(types, f.FileType+"/"+f.FileExtension)
-		if f.ID == "" {
-			withoutID++
-			if f.FileSize != 0 || f.Status != "" || f.PlayURL != "" {
-				t.Errorf("%s entry has fields Zoom omits: %+v", f.FileType, f)
+		// Every entry has an id, status, size and recording type, TIMELINE
+		// and CC too; those two have no play_url (see zoomtest fileJSON).
+		if f.ID == "" || f.Status != "completed" || f.FileSize == 0 || f.RecordingType == "" {
+			t.Errorf("%s entry lacks id, status, file_size or recording_type: %+v", f.FileType, f)
+		}
+		if f.FileType == "TIMELINE" || f.FileType == "CC" {
+			unplayable++
+			if f.PlayURL != "" || f.RecordingType != map[string]string{"TIMELINE": "timeline", "CC": "closed_caption"}[f.FileType] {
+				t.Errorf("%s entry = %+v, want recording_type timeline/closed_caption and no play_url", f.FileType, f)
 			}
 		}
 		if f.MeetingID != uuid {
@@ -472,7 +477,7 @@ func TestRecordingsAndSummary(t *testing.T) {
 	if diff := cmp.Diff(wantTypes, types); diff != "" {
 		t.Errorf("file types (-want +got):\n%s", diff)
 	}
-	if withoutID != 2 || rec.Type != 2 || rec.DownloadAccessToken == "" || rec.UUID != uuid {
+	if unplayable != 2 || rec.Type != 2 || rec.DownloadAccessToken == "" || rec.UUID != uuid {
 		t.Errorf("Recordings = %+v", rec)
 	}
 	sum, err := e.client.MeetingSummary(t.Context(), uuid)

@@ -534,22 +534,27 @@ func (s *Server) handlePastInstances(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, obj{"meetings": items})
 }
 
-// fileJSON renders a recording file; TIMELINE and CC entries lack id,
-// status, file_size, recording_type and play_url (zoom-api.md §2.4).
+// fileJSON renders a recording file. Every entry carries id, status,
+// file_size and recording_type, TIMELINE ("timeline") and CC
+// ("closed_caption") included, as Zoom sends them: the recording_type enum
+// of GET /meetings/{meetingId}/recordings lists timeline and closed_caption
+// (https://developers.zoom.us/docs/api/meetings/#tag/cloud-recording/GET/meetings/{meetingId}/recordings),
+// and recorded recording.completed deliveries carry
+// {"id":…,"file_type":"TIMELINE","file_extension":"JSON","file_size":686420,
+// "status":"completed","recording_type":"timeline"} without a play_url. The
+// spec's prose still says TIMELINE and CC entries lack id, status,
+// file_size, recording_type and play_url; the client accepts both.
 func (s *Server) fileJSON(f *recFile, in *instance, webhook bool) obj {
 	path := "/rec/download/"
 	if webhook {
 		path = "/rec/webhook_download/"
 	}
 	o := obj{
-		"meeting_id": in.uuid, "recording_start": zoomTime(in.start), "recording_end": zoomTime(in.end),
-		"file_type": f.FileType, "file_extension": f.FileExtension, "download_url": s.base + path + f.key,
+		"id": f.ID, "meeting_id": in.uuid, "recording_start": zoomTime(in.start), "recording_end": zoomTime(in.end),
+		"file_type": f.FileType, "file_extension": f.FileExtension, "file_size": f.Size,
+		"download_url": s.base + path + f.key, "status": "completed", "recording_type": f.RecordingType,
 	}
-	if f.hasID {
-		o["id"] = f.ID
-		o["status"] = "completed"
-		o["file_size"] = f.Size
-		o["recording_type"] = f.RecordingType
+	if f.playable {
 		o["play_url"] = s.base + "/rec/play/" + f.key
 	}
 	return o

@@ -47,7 +47,7 @@ type Participant struct {
 // RecordingFile seeds one recording file. Media bytes are generated on the
 // fly, so Size may be hundreds of MB without using memory.
 type RecordingFile struct {
-	ID            string // generated unless FileType is TIMELINE or CC (which have no id)
+	ID            string // generated when empty
 	FileType      string // MP4, M4A, TRANSCRIPT, CHAT, CC, TIMELINE, …
 	FileExtension string // derived from FileType when empty
 	RecordingType string // derived from FileType when empty
@@ -104,7 +104,7 @@ type recFile struct {
 	RecordingFile
 	key      string // storage key used in download URLs
 	uuid     string
-	hasID    bool
+	playable bool // has a play_url (all but TIMELINE and CC)
 	contents byte
 }
 
@@ -232,21 +232,18 @@ func (s *Server) addRecordingLocked(in *instance, f RecordingFile) RecordingFile
 	if f.RecordingType == "" {
 		f.RecordingType = rtype
 	}
-	hasID := f.FileType != "TIMELINE" && f.FileType != "CC"
-	if hasID && f.ID == "" {
+	if f.ID == "" {
 		h := s.randHex(16)
 		f.ID = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 	}
-	if !hasID {
-		f.ID = ""
-	}
+	playable := f.FileType != "TIMELINE" && f.FileType != "CC"
 	if f.Content != nil {
 		f.Size = int64(len(f.Content))
 	}
 	if f.Size <= 0 {
 		f.Size = 4096
 	}
-	rf := &recFile{RecordingFile: f, key: s.randHex(12), uuid: in.uuid, hasID: hasID, contents: byte(s.rng.IntN(256))}
+	rf := &recFile{RecordingFile: f, key: s.randHex(12), uuid: in.uuid, playable: playable, contents: byte(s.rng.IntN(256))}
 	in.files = append(in.files, rf)
 	s.files[rf.key] = rf
 	return f
@@ -304,11 +301,11 @@ func defaultsFor(fileType string) (ext, recordingType string) {
 	case "TRANSCRIPT":
 		return "VTT", "audio_transcript"
 	case "CC":
-		return "VTT", ""
+		return "VTT", "closed_caption"
 	case "CHAT":
 		return "TXT", "chat_file"
 	case "TIMELINE":
-		return "JSON", ""
+		return "JSON", "timeline"
 	case "CSV":
 		return "CSV", "poll"
 	case "SUMMARY":
