@@ -158,13 +158,14 @@ func (s *Server) handleSCIMUsers(w http.ResponseWriter, r *http.Request) {
 		meta["created"], meta["lastModified"] = zoomTime(u.createdAt), zoomTime(u.createdAt)
 		resources = append(resources, m)
 	}
-	b, _ := marshal(obj{
+	// The SCIM2 OpenAPI declares the 200 answer as "application/json"
+	// (https://developers.zoom.us/docs/api/scim2/), though callers send
+	// Accept: application/scim+json.
+	writeJSON(w, http.StatusOK, obj{
 		"schemas":      []any{"urn:ietf:params:scim:api:messages:2.0:ListResponse"},
 		"totalResults": len(matches), "startIndex": start, "itemsPerPage": len(resources),
 		"Resources": resources,
 	})
-	w.Header().Set("Content-Type", "application/scim+json;charset=UTF-8")
-	w.Write(b)
 }
 
 // dailyWrite counts a meeting create/update against the host's daily limit;

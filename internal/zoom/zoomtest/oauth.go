@@ -13,6 +13,10 @@ import (
 
 const (
 	accessTokenTTL = time.Hour
+	// tokenExpiresIn is what /oauth/token says: Zoom answers 3599 for its
+	// one-hour tokens (recorded S2S responses; the device-authorization
+	// example of https://developers.zoom.us/docs/integrations/oauth/).
+	tokenExpiresIn = 3599
 	codeTTL        = 5 * time.Minute
 	userScopes     = "meeting:read:meeting meeting:write:meeting user:read:user cloud_recording:read:recording meeting:read:summary"
 	s2sScopes      = "meeting:read:meeting:admin meeting:write:meeting:admin user:read:user:admin cloud_recording:read:recording:admin meeting:read:summary:admin meeting:read:participant:admin"
@@ -139,7 +143,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		at := s.newToken()
 		s.accessTokens[at] = &accessToken{expires: now.Add(accessTokenTTL)}
 		// S2S tokens have no refresh token (developers.zoom.us/docs/internal-apps/s2s-oauth).
-		writeJSON(w, http.StatusOK, obj{"access_token": at, "token_type": "bearer", "expires_in": 3600, "scope": s2sScopes, "api_url": s.base})
+		writeJSON(w, http.StatusOK, obj{"access_token": at, "token_type": "bearer", "expires_in": tokenExpiresIn, "scope": s2sScopes, "api_url": s.base})
 	case "authorization_code":
 		c := s.codes[r.Form.Get("code")]
 		switch {
@@ -178,7 +182,7 @@ func (s *Server) issueUserTokens(w http.ResponseWriter, userID, scope string) {
 	at, rt := s.newToken(), s.newToken()
 	s.accessTokens[at] = &accessToken{userID: userID, expires: s.now().Add(accessTokenTTL)}
 	s.refreshTokens[rt] = &refreshToken{userID: userID, scope: scope}
-	writeJSON(w, http.StatusOK, obj{"access_token": at, "token_type": "bearer", "refresh_token": rt, "expires_in": 3600, "scope": scope, "api_url": s.base})
+	writeJSON(w, http.StatusOK, obj{"access_token": at, "token_type": "bearer", "refresh_token": rt, "expires_in": tokenExpiresIn, "scope": scope, "api_url": s.base})
 }
 
 func pkceOK(challenge, method, verifier string) bool {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -207,9 +208,16 @@ func TestFidelityREST(t *testing.T) {
 			if tt.body != nil {
 				body = tt.body
 			}
-			status, _, b := call(t, tt.method, tt.url, s.token, body)
+			status, h, b := call(t, tt.method, tt.url, s.token, body)
 			if status != tt.status {
 				t.Fatalf("status = %d, want %d: %s", status, tt.status, b)
+			}
+			// Every answer, SCIM2's included, is application/json: the SCIM2
+			// OpenAPI declares its 200 responses as content "application/json"
+			// (https://developers.zoom.us/docs/api/scim2/, GET /scim2/Users),
+			// even though it asks callers to send Accept: application/scim+json.
+			if ct, _, err := mime.ParseMediaType(h.Get("Content-Type")); err != nil || ct != "application/json" {
+				t.Errorf("Content-Type = %q, want application/json", h.Get("Content-Type"))
 			}
 			ignore := map[string]bool{}
 			for _, p := range tt.ignore {
@@ -449,6 +457,13 @@ func TestOAuthS2S(t *testing.T) {
 			if diff := shapeDiff("$", docExample(t, "testdata/token_s2s.json"), decode(t, b), nil); len(diff) > 0 || bytes.Contains(b, []byte("refresh_token")) {
 				t.Errorf("S2S token differs from §5.1 (and must lack refresh_token): %v %s", diff, b)
 			}
+			// Zoom's docs say the token lives "one hour (3600 seconds)"; the
+			// token endpoint itself answers "expires_in": 3599, as recorded
+			// S2S responses show, and as the device-authorization example of
+			// https://developers.zoom.us/docs/integrations/oauth/#using-device-authorization does.
+			if got := decode(t, b).(map[string]any)["expires_in"]; got != float64(3599) {
+				t.Errorf("expires_in = %v, want 3599", got)
+			}
 		})
 	}
 	if n := srv.TokenRequests("account_credentials"); n != 3 {
@@ -497,6 +512,9 @@ func TestOAuthAuthorizationCode(t *testing.T) {
 	tok, err := conf.Exchange(ctx, code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if got := tok.Extra("expires_in"); got != float64(3599) {
+		t.Errorf("expires_in = %v, want 3599 as Zoom answers", got)
 	}
 	if tok.RefreshToken == "" || tok.Extra("api_url") == nil || tok.Extra("scope") == nil {
 		t.Errorf("token = %+v", tok)
