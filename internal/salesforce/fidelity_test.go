@@ -116,6 +116,107 @@ func TestFidelityQuery(t *testing.T) {
 	}
 }
 
+// TestFidelityErrors compares the fake's error bodies with Salesforce's.
+//
+// A record id that names no record answers 404
+// [{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}]
+// (status per https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm;
+// the message as Salesforce sends it for a record that is gone, e.g.
+// https://github.com/MinnPost/object-sync-for-salesforce/issues/212 "Message: The requested
+// resource does not exist … Code: 404"), while a segment that is not an id
+// is read as an external id field ("Provided external ID field does not
+// exist or is not accessible: …").
+//
+// A SOQL syntax error is 400 MALFORMED_QUERY whose message echoes the query
+// line, puts a caret under the offending token and gives its 1-based row
+// and column, as Salesforce answers for example
+// "SELECT ,    FROM hed__Facility__c\n          ^\nERROR at Row:1:Column:11\nunexpected token: 'FROM'"
+// (a real answer kept as a test fixture by a public integration) or, for a
+// bad field (an observed response),
+// "\nSELECT Id, Dispenser__c, …\n           ^\nERROR at Row:1:Column:12\nNo such column 'Dispenser__c' …".
+func TestFidelityErrors(t *testing.T) {
+	srv := salesforcetest.NewServer()
+	defer srv.Close()
+	d := srv.SeedDemo()
+	tok := srv.IssueToken(d.AdminID)
+	type sfError struct {
+		ErrorCode string `json:"errorCode"`
+		Message   string `json:"message"`
+	}
+	notFound := []sfError{{"NOT_FOUND", "The requested resource does not exist"}}
+	do := func(t *testing.T, method, path string) (int, []sfError) {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL()+path, strings.NewReader(`{"Name":"x"}`))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		var errs []sfError
+		if resp.StatusCode == http.StatusNoContent {
+			return resp.StatusCode, nil
+		}
+		if err := json.Unmarshal(b, &errs); err != nil {
+			t.Fatalf("%s %s = %d %s: not an error array", method, path, resp.StatusCode, b)
+		}
+		return resp.StatusCode, errs
+	}
+	const v = "/services/data/v62.0"
+	t.Run("MissingRecord", func(t *testing.T) {
+		// A Contact's id under Account, and one deleted first: both well
+		// formed, neither an Account that exists.
+		gone := d.AccountIDs[len(d.AccountIDs)-1]
+		if status, errs := do(t, http.MethodDelete, v+"/sobjects/Account/"+gone); status != http.StatusNoContent {
+			t.Fatalf("DELETE = %d %v", status, errs)
+		}
+		for _, id := range []string{d.ContactIDs[0], gone} {
+			for _, method := range []string{http.MethodGet, http.MethodPatch, http.MethodDelete} {
+				status, errs := do(t, method, v+"/sobjects/Account/"+id)
+				if status != http.StatusNotFound || !cmp.Equal(errs, notFound) {
+					t.Errorf("%s Account/%s = %d %+v, want 404 %+v", method, id, status, errs, notFound)
+				}
+			}
+		}
+	})
+	t.Run("NotAnID", func(t *testing.T) {
+		status, errs := do(t, http.MethodGet, v+"/sobjects/Account/Website")
+		want := []sfError{{"NOT_FOUND", "Provided external ID field does not exist or is not accessible: Website"}}
+		if status != http.StatusNotFound || !cmp.Equal(errs, want) {
+			t.Errorf("GET Account/Website = %d %+v, want 404 %+v", status, errs, want)
+		}
+	})
+	tests := []struct {
+		name, q, code, want string
+	}{
+		{"MissingField", "SELECT Id, FROM Account", "MALFORMED_QUERY",
+			"\nSELECT Id, FROM Account\n           ^\nERROR at Row:1:Column:12\nunexpected token: 'FROM'"},
+		{"SecondRow", "SELECT Id, Name\nFROM Account\nWHERE Name = 'Globex' LIMIT",
+			"MALFORMED_QUERY", "\nWHERE Name = 'Globex' LIMIT\n                           ^\nERROR at Row:3:Column:28\nunexpected token: <EOF>"},
+		{"BadOperator", "SELECT Id FROM Account WHERE Name == 'x'", "MALFORMED_QUERY",
+			"\nSELECT Id FROM Account WHERE Name == 'x'\n                                   ^\nERROR at Row:1:Column:36\nunexpected token: '='"},
+		{"NoSuchColumn", "SELECT Id, Dispenser__c FROM Account", "INVALID_FIELD",
+			"\nSELECT Id, Dispenser__c FROM Account\n           ^\nERROR at Row:1:Column:12\nNo such column 'Dispenser__c' on entity 'Account'. " +
+				"If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. " +
+				"Please reference your WSDL or the describe call for the appropriate names."},
+		{"NoSuchObject", "SELECT Id FROM Widget__c", "INVALID_TYPE",
+			"\nSELECT Id FROM Widget__c\n               ^\nERROR at Row:1:Column:16\nsObject type 'Widget__c' is not supported. " +
+				"If you are attempting to use a custom object, be sure to append the '__c' after the entity name. " +
+				"Please reference your WSDL or the describe call for the appropriate names."},
+	}
+	for _, tt := range tests {
+		t.Run("Query/"+tt.name, func(t *testing.T) {
+			status, errs := do(t, http.MethodGet, v+"/query?"+url.Values{"q": {tt.q}}.Encode())
+			want := []sfError{{tt.code, tt.want}}
+			if status != http.StatusBadRequest || !cmp.Equal(errs, want) {
+				t.Errorf("query %q = %d\n%+v\nwant 400\n%+v", tt.q, status, errs, want)
+			}
+		})
+	}
+}
+
 // TestFidelityOAuth runs x/oauth2 against the fake: the token response has
 // the doc example's keys, no expires_in, and issued_at in epoch ms.
 func TestFidelityOAuth(t *testing.T) {

@@ -228,14 +228,21 @@ func decodeFields(body []byte) (map[string]any, *opErr) {
 	return m, nil
 }
 
-// find returns a record of obj by id, in the session's org.
+// find returns a record of obj by id, in the session's org. A segment that
+// is not a record id is read by Salesforce as an external id field name,
+// hence its message; a well-formed id with no record (deleted, another
+// object's, another org's) is 404
+// [{"errorCode":"NOT_FOUND","message":"The requested resource does not exist"}]
+// like any missing REST resource
+// (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm:
+// "404 The requested resource couldn't be found").
 func (s *Server) find(sess *session, obj *ObjectSchema, id string) (*record, *opErr) {
 	if !validID(id) {
 		return nil, &opErr{status: http.StatusNotFound, code: "NOT_FOUND", message: "Provided external ID field does not exist or is not accessible: " + id}
 	}
 	rec, ok := s.records[to18(id)]
 	if !ok || rec.obj != obj || (sess != nil && rec.org != sess.org) {
-		return nil, &opErr{status: http.StatusNotFound, code: "NOT_FOUND", message: "Provided external ID field does not exist or is not accessible: " + id}
+		return nil, &opErr{status: http.StatusNotFound, code: "NOT_FOUND", message: "The requested resource does not exist"}
 	}
 	return rec, nil
 }

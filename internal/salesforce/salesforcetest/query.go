@@ -2,14 +2,59 @@ package salesforcetest
 
 import (
 	"encoding/json"
-
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
+
+// soqlError formats the message of a query error as Salesforce does: the
+// query line holding the offending token, a caret under it, its 1-based
+// row and column, then the detail; for example
+// "\nSELECT ,    FROM X\n          ^\nERROR at Row:1:Column:11\nunexpected token: 'FROM'"
+// (the REST API's 400 MALFORMED_QUERY and INVALID_FIELD bodies,
+// https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm).
+// Salesforce shortens very long lines around the token; the fake shows the
+// whole line.
+func soqlError(q string, pos int, detail string) string {
+	pos = max(0, min(pos, len(q)))
+	start := strings.LastIndexByte(q[:pos], '\n') + 1
+	end := len(q)
+	if i := strings.IndexByte(q[pos:], '\n'); i >= 0 {
+		end = pos + i
+	}
+	row := strings.Count(q[:pos], "\n") + 1
+	col := utf8.RuneCountInString(q[start:pos]) + 1
+	return fmt.Sprintf("\n%s\n%s^\nERROR at Row:%d:Column:%d\n%s",
+		strings.TrimSuffix(q[start:end], "\r"), strings.Repeat(" ", col-1), row, col, detail)
+}
+
+// identPos is the offset of the first identifier token of q equal to name
+// (a field path), or 0.
+func identPos(q, name string) int {
+	toks, _ := tokenize(q)
+	for _, t := range toks {
+		if t.kind == tIdent && strings.EqualFold(t.text, name) {
+			return t.pos
+		}
+	}
+	return 0
+}
+
+// objectPos is the offset of the object name after FROM, or 0.
+func objectPos(q string) int {
+	toks, _ := tokenize(q)
+	for i, t := range toks {
+		if t.kind == tIdent && strings.EqualFold(t.text, "FROM") && i+1 < len(toks) {
+			return toks[i+1].pos
+		}
+	}
+	return 0
+}
 
 // query runs GET /query?q=.
 func (s *Server) query(sess *session, ver, q string) apiResp {
@@ -18,11 +63,16 @@ func (s *Server) query(sess *session, ver, q string) apiResp {
 	}
 	parsed, err := ParseSOQL(q)
 	if err != nil {
-		return errResp(http.StatusBadRequest, "MALFORMED_QUERY", "\n"+q+"\n^\nERROR at Row:1:Column:1\n"+err.Error())
+		pos := 0
+		var qe *QueryError
+		if errors.As(err, &qe) {
+			pos = qe.Pos
+		}
+		return errResp(http.StatusBadRequest, "MALFORMED_QUERY", soqlError(q, pos, err.Error()))
 	}
 	obj, ok := s.schema.object(parsed.Object)
 	if !ok || obj.PlatformEvent {
-		return errResp(http.StatusBadRequest, "INVALID_TYPE", fmt.Sprintf("\n%s\n^\nERROR at Row:1:Column:1\nsObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", q, parsed.Object))
+		return errResp(http.StatusBadRequest, "INVALID_TYPE", soqlError(q, objectPos(q), fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", parsed.Object)))
 	}
 	for _, f := range parsed.Fields {
 		if oe := s.checkPath(obj, f, q); oe != nil {
@@ -113,13 +163,13 @@ func (s *Server) checkPath(obj *ObjectSchema, path, q string) *opErr {
 		for _, o := range cur {
 			if last {
 				if _, ok := o.field(seg); !ok {
-					return &opErr{status: http.StatusBadRequest, code: "INVALID_FIELD", message: fmt.Sprintf("\n%s\n^\nERROR at Row:1:Column:1\nNo such column '%s' on entity '%s'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", q, seg, o.Name)}
+					return &opErr{status: http.StatusBadRequest, code: "INVALID_FIELD", message: soqlError(q, identPos(q, path), fmt.Sprintf("No such column '%s' on entity '%s'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", seg, o.Name))}
 				}
 				continue
 			}
 			rel, ok := o.relationship(seg)
 			if !ok {
-				return &opErr{status: http.StatusBadRequest, code: "INVALID_FIELD", message: fmt.Sprintf("\n%s\n^\nERROR at Row:1:Column:1\nDidn't understand relationship '%s' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.", q, seg)}
+				return &opErr{status: http.StatusBadRequest, code: "INVALID_FIELD", message: soqlError(q, identPos(q, path), fmt.Sprintf("Didn't understand relationship '%s' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.", seg))}
 			}
 			for _, t := range rel.ReferenceTo {
 				if to, ok := s.schema.object(t); ok {
@@ -163,7 +213,7 @@ func (s *Server) checkExpr(obj *ObjectSchema, e *Expr, q string) *opErr {
 	f := s.fieldOf(obj, e.Field)
 	for _, v := range e.Values {
 		if !kindFits(f.Type, v.Kind, e.Op) {
-			return &opErr{status: http.StatusBadRequest, code: "INVALID_QUERY_FILTER_OPERATOR", message: fmt.Sprintf("\n%s\n^\nERROR at Row:1:Column:1\nvalue of filter criterion for field '%s' must be of type %s and should not be enclosed in quotes", q, f.Name, f.Type)}
+			return &opErr{status: http.StatusBadRequest, code: "INVALID_QUERY_FILTER_OPERATOR", message: soqlError(q, identPos(q, e.Field), fmt.Sprintf("value of filter criterion for field '%s' must be of type %s and should not be enclosed in quotes", f.Name, f.Type))}
 		}
 	}
 	return nil

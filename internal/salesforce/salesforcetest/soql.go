@@ -1,7 +1,6 @@
 package salesforcetest
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -109,8 +108,13 @@ func (v Value) String() string {
 	return "null"
 }
 
-// QueryError is a MALFORMED_QUERY.
-type QueryError struct{ Msg string }
+// QueryError is a MALFORMED_QUERY: Msg is Salesforce's detail line (for
+// example "unexpected token: 'FROM'") and Pos the byte offset in the query
+// of the offending token, which the server reports as a row and column.
+type QueryError struct {
+	Msg string
+	Pos int
+}
 
 func (e *QueryError) Error() string { return e.Msg }
 
@@ -175,7 +179,7 @@ func tokenize(q string) ([]token, error) {
 				i++
 			}
 			if !closed {
-				return nil, &QueryError{fmt.Sprintf("unterminated string literal at position %d", start)}
+				return nil, &QueryError{Msg: "unterminated string literal", Pos: start}
 			}
 			toks = append(toks, token{tString, b.String(), start})
 		case c == '=':
@@ -190,7 +194,7 @@ func tokenize(q string) ([]token, error) {
 			}
 			i++
 			if op == "!" {
-				return nil, &QueryError{fmt.Sprintf("unexpected '!' at position %d", start)}
+				return nil, &QueryError{Msg: "unexpected token: '!'", Pos: start}
 			}
 			if op == "<>" {
 				op = "!="
@@ -216,7 +220,7 @@ func tokenize(q string) ([]token, error) {
 			toks = append(toks, token{tIdent, q[start:i], start})
 		default:
 			r, _ := utf8.DecodeRuneInString(q[i:])
-			return nil, &QueryError{fmt.Sprintf("unexpected character %q at position %d", r, i)}
+			return nil, &QueryError{Msg: "unexpected token: '" + string(r) + "'", Pos: i}
 		}
 	}
 	return append(toks, token{tEOF, "", len(q)}), nil
@@ -241,18 +245,19 @@ func (p *parser) keyword(kw string) bool {
 
 func (p *parser) expectKeyword(kw string) error {
 	if !p.keyword(kw) {
-		return p.errorf("expecting %s", kw)
+		return p.unexpected()
 	}
 	return nil
 }
 
-func (p *parser) errorf(format string, args ...any) error {
+// unexpected reports the next token as unexpected, in Salesforce's words:
+// "unexpected token: 'FROM'", or "unexpected token: <EOF>" at the end.
+func (p *parser) unexpected() error {
 	t := p.peek()
-	got := t.text
 	if t.kind == tEOF {
-		got = "end of query"
+		return &QueryError{Msg: "unexpected token: <EOF>", Pos: t.pos}
 	}
-	return &QueryError{fmt.Sprintf("unexpected token: '%s' at position %d (%s)", got, t.pos, fmt.Sprintf(format, args...))}
+	return &QueryError{Msg: "unexpected token: '" + t.text + "'", Pos: t.pos}
 }
 
 var reserved = map[string]bool{"SELECT": true, "FROM": true, "WHERE": true, "AND": true, "OR": true, "NOT": true, "IN": true,
@@ -263,7 +268,7 @@ func (p *parser) ident() (string, error) {
 	t := p.peek()
 	if t.kind != tIdent || reserved[strings.ToUpper(t.text)] || strings.HasPrefix(t.text, ".") ||
 		strings.HasSuffix(t.text, ".") || strings.Contains(t.text, "..") {
-		return "", p.errorf("expecting a field or object name")
+		return "", p.unexpected()
 	}
 	p.i++
 	return t.text, nil
@@ -299,7 +304,7 @@ func ParseSOQL(q string) (*SOQL, error) {
 		return nil, err
 	}
 	if strings.Contains(out.Object, ".") {
-		return nil, &QueryError{"invalid object name " + out.Object}
+		return nil, &QueryError{Msg: "invalid object name " + out.Object, Pos: p.toks[p.i-1].pos}
 	}
 	if p.keyword("WHERE") {
 		if out.Where, err = p.orExpr(); err != nil {
@@ -325,7 +330,7 @@ func ParseSOQL(q string) (*SOQL, error) {
 				if p.keyword("FIRST") {
 					term.NullsFirst = true
 				} else if !p.keyword("LAST") {
-					return nil, p.errorf("expecting FIRST or LAST")
+					return nil, p.unexpected()
 				}
 			} else {
 				term.NullsFirst = !term.Desc
@@ -348,7 +353,7 @@ func ParseSOQL(q string) (*SOQL, error) {
 		}
 	}
 	if p.peek().kind != tEOF {
-		return nil, p.errorf("expecting end of query")
+		return nil, p.unexpected()
 	}
 	return out, nil
 }
@@ -356,11 +361,11 @@ func ParseSOQL(q string) (*SOQL, error) {
 func (p *parser) integer() (int, error) {
 	t := p.peek()
 	if t.kind != tNumber {
-		return 0, p.errorf("expecting a number")
+		return 0, p.unexpected()
 	}
 	n, err := strconv.Atoi(t.text)
 	if err != nil || n < 0 {
-		return 0, p.errorf("expecting a non-negative integer")
+		return 0, p.unexpected()
 	}
 	p.i++
 	return n, nil
@@ -419,7 +424,7 @@ func (p *parser) unary() (*Expr, error) {
 			return nil, err
 		}
 		if p.peek().kind != tRParen {
-			return nil, p.errorf("expecting ')'")
+			return nil, p.unexpected()
 		}
 		p.next()
 		return e, nil
@@ -462,14 +467,14 @@ func (p *parser) comparison() (*Expr, error) {
 			return nil, err
 		}
 	default:
-		return nil, p.errorf("expecting an operator")
+		return nil, p.unexpected()
 	}
 	return e, nil
 }
 
 func (p *parser) list() ([]Value, error) {
 	if p.peek().kind != tLParen {
-		return nil, p.errorf("expecting '('")
+		return nil, p.unexpected()
 	}
 	p.next()
 	var vs []Value
@@ -484,7 +489,7 @@ func (p *parser) list() ([]Value, error) {
 			continue
 		}
 		if p.peek().kind != tRParen {
-			return nil, p.errorf("expecting ')'")
+			return nil, p.unexpected()
 		}
 		p.next()
 		return vs, nil
@@ -499,33 +504,33 @@ func (p *parser) value(like bool) (Value, error) {
 		if like {
 			parts, err := unescapeLike(t.text)
 			if err != nil {
-				return Value{}, err
+				return Value{}, at(err, t.pos)
 			}
 			return Value{Kind: KindLike, Like: parts}, nil
 		}
 		s, err := unescape(t.text)
 		if err != nil {
-			return Value{}, err
+			return Value{}, at(err, t.pos)
 		}
 		return Value{Kind: KindString, Str: s}, nil
 	case tNumber:
 		if like {
-			return Value{}, p.errorf("LIKE needs a string")
+			return Value{}, p.unexpected()
 		}
 		n, err := strconv.ParseFloat(t.text, 64)
 		if err != nil {
-			return Value{}, p.errorf("invalid number")
+			return Value{}, p.unexpected()
 		}
 		p.i++
 		return Value{Kind: KindNumber, Num: n}, nil
 	case tDateLit:
 		if like {
-			return Value{}, p.errorf("LIKE needs a string")
+			return Value{}, p.unexpected()
 		}
 		p.i++
 		if len(t.text) == 10 {
 			if _, err := time.Parse("2006-01-02", t.text); err != nil {
-				return Value{}, &QueryError{"invalid date: " + t.text}
+				return Value{}, &QueryError{Msg: "invalid date: " + t.text, Pos: t.pos}
 			}
 			return Value{Kind: KindDate, Str: t.text}, nil
 		}
@@ -534,10 +539,10 @@ func (p *parser) value(like bool) (Value, error) {
 				return Value{Kind: KindDateTime, Time: tm}, nil
 			}
 		}
-		return Value{}, &QueryError{"invalid datetime: " + t.text}
+		return Value{}, &QueryError{Msg: "invalid datetime: " + t.text, Pos: t.pos}
 	case tIdent:
 		if like {
-			return Value{}, p.errorf("LIKE needs a string")
+			return Value{}, p.unexpected()
 		}
 		switch strings.ToUpper(t.text) {
 		case "NULL":
@@ -548,7 +553,15 @@ func (p *parser) value(like bool) (Value, error) {
 			return Value{Kind: KindBool, Bool: strings.EqualFold(t.text, "TRUE")}, nil
 		}
 	}
-	return Value{}, p.errorf("expecting a value")
+	return Value{}, p.unexpected()
+}
+
+// at places a string literal's error at the literal.
+func at(err error, pos int) error {
+	if qe, ok := err.(*QueryError); ok {
+		qe.Pos = pos
+	}
+	return err
 }
 
 // unescape decodes a string literal body (salesforce-api.md §4.1). A
@@ -585,7 +598,7 @@ func decodeEscapes(raw string, like bool) ([]LikePart, error) {
 			continue
 		}
 		if i+1 >= len(raw) {
-			return nil, &QueryError{"invalid escape sequence at end of string"}
+			return nil, &QueryError{Msg: "invalid escape sequence at end of string"}
 		}
 		i++
 		switch raw[i] {
@@ -603,21 +616,21 @@ func decodeEscapes(raw string, like bool) ([]LikePart, error) {
 			cur.WriteByte(raw[i])
 		case '%', '_':
 			if !like {
-				return nil, &QueryError{`invalid escape sequence \` + string(raw[i]) + ` outside LIKE`}
+				return nil, &QueryError{Msg: `invalid escape sequence \` + string(raw[i]) + ` outside LIKE`}
 			}
 			cur.WriteByte(raw[i])
 		case 'u':
 			if i+4 >= len(raw) {
-				return nil, &QueryError{`invalid \u escape`}
+				return nil, &QueryError{Msg: `invalid \u escape`}
 			}
 			n, err := strconv.ParseUint(raw[i+1:i+5], 16, 32)
 			if err != nil {
-				return nil, &QueryError{`invalid \u escape`}
+				return nil, &QueryError{Msg: `invalid \u escape`}
 			}
 			cur.WriteRune(rune(n))
 			i += 4
 		default:
-			return nil, &QueryError{`invalid escape sequence \` + string(raw[i])}
+			return nil, &QueryError{Msg: `invalid escape sequence \` + string(raw[i])}
 		}
 	}
 	flush()
