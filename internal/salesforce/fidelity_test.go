@@ -37,8 +37,17 @@ func keys(tb testing.TB, b []byte) []string {
 
 func get(tb testing.TB, srv *salesforcetest.Server, token, path string) (*http.Response, []byte) {
 	tb.Helper()
-	req, _ := http.NewRequest(http.MethodGet, srv.URL()+path, nil)
+	return send(tb, srv, token, http.MethodGet, path, "")
+}
+
+// send makes one API request, with a JSON body unless body is "".
+func send(tb testing.TB, srv *salesforcetest.Server, token, method, path, body string) (*http.Response, []byte) {
+	tb.Helper()
+	req, _ := http.NewRequest(method, srv.URL()+path, strings.NewReader(body))
 	req.Header.Set("Authorization", "OAuth "+token) // the Canvas SDK's scheme
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		tb.Fatal(err)
@@ -146,15 +155,7 @@ func TestFidelityErrors(t *testing.T) {
 	notFound := []sfError{{"NOT_FOUND", "The requested resource does not exist"}}
 	do := func(t *testing.T, method, path string) (int, []sfError) {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL()+path, strings.NewReader(`{"Name":"x"}`))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		resp, b := send(t, srv, tok, method, path, `{"Name":"x"}`)
 		var errs []sfError
 		if resp.StatusCode == http.StatusNoContent {
 			return resp.StatusCode, nil
