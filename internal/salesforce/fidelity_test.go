@@ -167,19 +167,20 @@ func TestFidelityErrors(t *testing.T) {
 	}
 	const v = "/services/data/v62.0"
 	t.Run("MissingRecord", func(t *testing.T) {
-		// A Contact's id under Account, and one deleted first: both well
-		// formed, neither an Account that exists.
+		// A Contact's id under Account: well formed, not an Account.
+		for _, method := range []string{http.MethodGet, http.MethodPatch, http.MethodDelete} {
+			status, errs := do(t, method, v+"/sobjects/Account/"+d.ContactIDs[0])
+			if status != http.StatusNotFound || !cmp.Equal(errs, notFound) {
+				t.Errorf("%s Account/%s = %d %+v, want 404 %+v", method, d.ContactIDs[0], status, errs, notFound)
+			}
+		}
+		// A deleted one reads as missing too.
 		gone := d.AccountIDs[len(d.AccountIDs)-1]
 		if status, errs := do(t, http.MethodDelete, v+"/sobjects/Account/"+gone); status != http.StatusNoContent {
 			t.Fatalf("DELETE = %d %v", status, errs)
 		}
-		for _, id := range []string{d.ContactIDs[0], gone} {
-			for _, method := range []string{http.MethodGet, http.MethodPatch, http.MethodDelete} {
-				status, errs := do(t, method, v+"/sobjects/Account/"+id)
-				if status != http.StatusNotFound || !cmp.Equal(errs, notFound) {
-					t.Errorf("%s Account/%s = %d %+v, want 404 %+v", method, id, status, errs, notFound)
-				}
-			}
+		if status, errs := do(t, http.MethodGet, v+"/sobjects/Account/"+gone); status != http.StatusNotFound || !cmp.Equal(errs, notFound) {
+			t.Errorf("GET deleted Account/%s = %d %+v, want 404 %+v", gone, status, errs, notFound)
 		}
 	})
 	t.Run("NotAnID", func(t *testing.T) {
