@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,6 +120,10 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	if err != nil {
 		be.Close()
 		return nil, err
+	}
+	if len(deps.devSalesforceOrigins) == 0 && slices.ContainsFunc(secrets, func(s canvas.Secret) bool { return s.OrgID == "" }) {
+		logger.Warn("SFZOOM_CANVAS_CONSUMER_SECRET holds bare secrets, which verify signed requests of every org; " +
+			"that is right only for a single-org deployment (bind each secret to its org as ORGID:secret)")
 	}
 	instances := canvas.InstancePolicy{DevOrigins: deps.devSalesforceOrigins}
 	var checker web.TokenChecker

@@ -94,7 +94,12 @@ func TestRun_KeygenOutputIsAcceptedByConfig(t *testing.T) {
 // SQLite database, waits for /healthz and /readyz, then cancels the context
 // (as SIGTERM does) and expects a clean exit.
 func TestRun_ServeStartsAndShutsDownGracefully(t *testing.T) {
-	addr, stop := startServe(t, serveEnv(t))
+	addr, stop, logs := startServeLogs(t, serveEnv(t))
+	// serveEnv's consumer secret is bare: serve warns that it verifies
+	// every org.
+	if !strings.Contains(logs, "bare secrets") {
+		t.Errorf("serve with a bare consumer secret logged no warning:\n%s", logs)
+	}
 	for _, path := range []string{"/healthz", "/readyz"} {
 		resp, err := http.Get("http://" + addr + path)
 		if err != nil {
@@ -114,6 +119,14 @@ func TestRun_ServeStartsAndShutsDownGracefully(t *testing.T) {
 // function that cancels it (as SIGTERM does) and returns run's result.
 func startServe(t *testing.T, env map[string]string) (addr string, stop func() error) {
 	t.Helper()
+	addr, stop, _ = startServeLogs(t, env)
+	return addr, stop
+}
+
+// startServeLogs is startServe that also returns the log lines written up to
+// "sfzoom listening".
+func startServeLogs(t *testing.T, env map[string]string) (addr string, stop func() error, logs string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
@@ -123,7 +136,9 @@ func startServe(t *testing.T, env map[string]string) (addr string, stop func() e
 	}()
 	addrRE := regexp.MustCompile(`"addr":"([^"]+)"`)
 	sc := bufio.NewScanner(pr)
+	var lines strings.Builder
 	for sc.Scan() {
+		lines.WriteString(sc.Text() + "\n")
 		if m := addrRE.FindStringSubmatch(sc.Text()); m != nil && strings.Contains(sc.Text(), "sfzoom listening") {
 			addr = m[1]
 			break
@@ -150,7 +165,7 @@ func startServe(t *testing.T, env map[string]string) (addr string, stop func() e
 		}
 	}
 	t.Cleanup(func() { _ = stop() })
-	return addr, stop
+	return addr, stop, lines.String()
 }
 
 // TestRun_ServeRefusesLocalInstanceURL: `sfzoom serve` never trusts a local
