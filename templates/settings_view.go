@@ -44,8 +44,22 @@ type JobRow struct {
 	RetryURL string
 }
 
+// BlockedRow is a meeting whose logging waits for a person to fix a
+// connection (Health page).
+type BlockedRow struct {
+	Topic     string
+	BlockedAt time.Time
+	Reason    string // what went wrong
+	Fix       string // who must do what
+	Attempts  int
+}
+
 // HealthView is the Health page.
 type HealthView struct {
+	// Blocked are the org's meetings waiting for a connection (the oldest
+	// first, at most a page); BlockedTotal counts them all.
+	Blocked         []BlockedRow
+	BlockedTotal    int
 	APIUsed, APIMax int64
 	BudgetKnown     bool
 	QueueDepth      map[string]int

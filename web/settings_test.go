@@ -53,7 +53,9 @@ type fakeHealth struct{}
 func (fakeHealth) Health(context.Context, string) (templates.HealthView, error) {
 	return templates.HealthView{APIUsed: 12, APIMax: 15000, BudgetKnown: true, QueueDepth: map[string]int{"available": 2},
 		FailedJobs:    []templates.JobRow{{ID: 7, Kind: "upsert_event", Attempt: 3, Error: "salesforce down"}},
-		MissingFields: []string{"Event.Zoom_Meeting_ID__c (Text)"}, DeployCommand: "sf project deploy start"}, nil
+		MissingFields: []string{"Event.Zoom_Meeting_ID__c (Text)"}, DeployCommand: "sf project deploy start",
+		BlockedTotal: 1, Blocked: []templates.BlockedRow{{Topic: "Globex renewal", Reason: "Zoom refused the stored authorization.",
+			Fix: "Riley Rep must reconnect Zoom (Connect Zoom on the sfzoom home page, or Settings → Connections)."}}}, nil
 }
 
 // RetryJob knows job 7, of the session's org (tOrg) only.
@@ -85,6 +87,7 @@ func TestSettings_Tabs(t *testing.T) {
 		{"connections", `[data-testid="connection-salesforce"] [data-testid="badge"]`, "Not connected"},
 		{"org", `input[name="activity_mode"][checked]`, ""},
 		{"health", `[data-testid="api-budget"]`, "12 of 15,000"},
+		{"health", `[data-testid="blocked-meeting"] [data-testid="blocked-fix"]`, "Riley Rep must reconnect Zoom (Connect Zoom on the sfzoom home page, or Settings → Connections)."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tab, func(t *testing.T) {

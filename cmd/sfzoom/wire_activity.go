@@ -10,6 +10,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/demo"
+	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/web"
 )
@@ -23,7 +24,8 @@ const reconcileInterval = 15 * time.Minute
 // for backend.Options.PeriodicJobs.
 func activityPeriodicJobs(workers *river.Workers, a *app) []*river.PeriodicJob {
 	river.AddWorker(workers, &lateReconcileWorker{a: a})
-	return []*river.PeriodicJob{activity.PeriodicJob(reconcileInterval)}
+	river.AddWorker(workers, &lateUnblockWorker{a: a})
+	return []*river.PeriodicJob{activity.PeriodicJob(reconcileInterval), activity.UnblockPeriodicJob()}
 }
 
 // wireActivity builds the post-meeting pipeline into a.pipeline and returns
@@ -31,10 +33,11 @@ func activityPeriodicJobs(workers *river.Workers, a *app) []*river.PeriodicJob {
 // backend and the integrations exist.
 func (a *app) wireActivity() []web.Routes {
 	p := activity.New(activity.Options{
-		Store:     a.backend.Store,
-		Clients:   activityClients{a},
-		PublicURL: a.cfg.PublicURL.String(),
-		Logger:    a.log,
+		Store:       a.backend.Store,
+		Clients:     activityClients{a},
+		PublicURL:   a.cfg.PublicURL.String(),
+		Logger:      a.log,
+		ZoomPerUser: a.integrations.ZoomMode() == integrations.ZoomAuthUser,
 	})
 	a.pipeline = p
 	return []web.Routes{&web.ZoomWebhook{
@@ -91,6 +94,57 @@ func (w *lateReconcileWorker) Work(ctx context.Context, job *river.Job[activity.
 	return (&activity.ReconcileWorker{Reconciler: rec}).Work(ctx, job)
 }
 
+// lateUnblockWorker sweeps the blocked meetings with the pipeline wired later.
+type lateUnblockWorker struct {
+	river.WorkerDefaults[activity.UnblockArgs]
+	a *app
+}
+
+func (w *lateUnblockWorker) Work(ctx context.Context, job *river.Job[activity.UnblockArgs]) error {
+	p, ok := w.a.pipeline.(*activity.Pipeline)
+	if !ok {
+		return errPipelineNotConfigured
+	}
+	return (&activity.UnblockWorker{Pipeline: p, Connections: w.a.backend.Store}).Work(ctx, job)
+}
+
+// unblockingConnector is the integrations as the OAuth popups see them: a
+// successful (re)connect re-enqueues the meetings that were blocked on that
+// connection, so they are logged at once rather than at the next sweep.
+type unblockingConnector struct {
+	*integrations.Integrations
+	a *app
+}
+
+func (u unblockingConnector) ConnectSalesforce(ctx context.Context, orgID, code, verifier string) (*sfzoom.Connection, error) {
+	c, err := u.Integrations.ConnectSalesforce(ctx, orgID, code, verifier)
+	if err == nil {
+		u.a.unblock(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
+	}
+	return c, err
+}
+
+func (u unblockingConnector) ConnectZoomUser(ctx context.Context, orgID, sfUserID, code, verifier string) (*sfzoom.Connection, error) {
+	c, err := u.Integrations.ConnectZoomUser(ctx, orgID, sfUserID, code, verifier)
+	if err == nil {
+		u.a.unblock(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID)
+	}
+	return c, err
+}
+
+// unblock re-enqueues the meetings blocked on a connection that was just
+// restored. A failure is logged, not returned: the connection works, and
+// the periodic sweep re-enqueues them within minutes.
+func (a *app) unblock(ctx context.Context, orgID, provider, subject string) {
+	p, ok := a.pipeline.(*activity.Pipeline)
+	if !ok {
+		return
+	}
+	if _, err := p.Unblock(ctx, orgID, provider, subject); err != nil {
+		a.log.WarnContext(ctx, "re-enqueue blocked meetings after connect", "org", orgID, "provider", provider, "err", err.Error())
+	}
+}
+
 // demoConnectSalesforce connects the fake org's admin as the integration
 // user at demo start (unless already connected), so webhooks are logged
 // without a click on Connect Salesforce.
@@ -110,6 +164,7 @@ func (a *app) demoConnectSalesforce(ctx context.Context, d *demo.Demo) error {
 	if _, err := a.integrations.ConnectSalesforce(ctx, orgID, code, verifier); err != nil {
 		return err
 	}
+	a.unblock(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
 	a.log.Info("demo: Salesforce integration connected", slog.String("org", orgID))
 	return nil
 }

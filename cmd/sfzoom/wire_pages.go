@@ -80,10 +80,11 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 	if err != nil {
 		panic(fmt.Sprintf("derive oauth key: %v", err)) // only fails for absurd lengths
 	}
-	oauth := &web.OAuth{Key: key, Salesforce: in, SecureCookie: cfg.PublicURL.Scheme == "https"}
+	conn := unblockingConnector{Integrations: in, a: a}
+	oauth := &web.OAuth{Key: key, Salesforce: conn, SecureCookie: cfg.PublicURL.Scheme == "https"}
 	sp := &web.SchedulingPages{Scheduler: svc, Orgs: st, Mappings: ident, Flags: meetingFlags{st}}
 	if in.ZoomMode() == integrations.ZoomAuthUser {
-		oauth.Zoom = in
+		oauth.Zoom = conn
 		sp.Zoom = &web.ZoomUserConnection{OAuth: oauth, Connections: st, Disconnect: in.DisconnectZoomUser}
 	}
 	settings := &web.SettingsPages{
@@ -161,6 +162,18 @@ func (h *health) Health(ctx context.Context, orgID string) (templates.HealthView
 		}
 	} else {
 		v.Problems = append(v.Problems, "The job queue could not be read: "+sfzoom.ErrorMessage(err))
+	}
+	if bs, total, err := h.a.backend.Store.FindBlockedMeetings(ctx, sfzoom.BlockedMeetingFilter{OrgID: orgID, Limit: 50}); err == nil {
+		v.BlockedTotal = total
+		for _, b := range bs {
+			topic := b.Topic
+			if topic == "" {
+				topic = fmt.Sprintf("Zoom meeting %d", b.ZoomMeetingID)
+			}
+			v.Blocked = append(v.Blocked, templates.BlockedRow{Topic: topic, BlockedAt: b.BlockedAt, Reason: b.Reason, Fix: b.Fix, Attempts: b.Attempts})
+		}
+	} else {
+		v.Problems = append(v.Problems, "The meetings waiting for a connection could not be read: "+sfzoom.ErrorMessage(err))
 	}
 	if rows, err := h.a.backend.FailedJobs(ctx, orgID, 20); err == nil {
 		for _, r := range rows {

@@ -85,6 +85,10 @@ type Options struct {
 	PublicURL string
 	// CacheTTL is how long an email → record match is trusted (default 7 days).
 	CacheTTL time.Duration
+	// ZoomPerUser is true when each rep connects their own Zoom (a refused
+	// authorization then blocks on the host's connection), false with the
+	// account-wide Server-to-Server app.
+	ZoomPerUser bool
 	// Holder names this process for the per-occurrence lease (default host/pid).
 	Holder string
 	// LeaseTTL is how long an occurrence's lease outlives its holder's last
@@ -150,12 +154,7 @@ func (e *retryLater) Error() string                  { return e.err.Error() }
 func (e *retryLater) Unwrap() error                  { return e.err }
 func (e *retryLater) RetryAfterDelay() time.Duration { return e.delay }
 
-// NotConnectedRetry is how long a job waits when the org's Salesforce
-// connection is missing or needs reconnecting: it is parked, never dropped.
-const NotConnectedRetry = 5 * time.Minute
-
-// classify turns vendor rate limits into snoozes that honour their delay,
-// and a missing Salesforce connection into a later retry.
+// classify turns vendor rate limits into snoozes that honour their delay.
 func classify(err error) error {
 	if err == nil {
 		return nil

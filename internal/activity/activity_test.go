@@ -423,22 +423,6 @@ func TestSalesforceDown(t *testing.T) {
 	}
 }
 
-// TestNotConnectedSnoozes: without a Salesforce connection the job is
-// parked (snoozed), never cancelled.
-func TestNotConnectedSnoozes(t *testing.T) {
-	e := newEnv(t, sfzoom.ActivityModeDirect, false)
-	uuid := endQuietly(t, e)
-	e.cl.noSFToken.Store(true)
-	r := jobs.Result(e.p.LogMeeting(context.Background(), endedArgs(e, uuid)))
-	var snooze *river.JobSnoozeError
-	if !errors.As(r, &snooze) {
-		t.Fatalf("outcome = %v, want snooze", r)
-	}
-	if n := zoomAPICalls(e.zoom); n != 0 {
-		t.Fatalf("%d Zoom calls spent without a Salesforce connection", n)
-	}
-}
-
 // TestZoomRateLimitBacksOff: a 429 from Zoom snoozes the job for Zoom's
 // Retry-After instead of failing it.
 func TestZoomRateLimitBacksOff(t *testing.T) {

@@ -100,9 +100,11 @@ type fetched struct {
 
 // LogMeeting logs one meeting occurrence in Salesforce. It implements
 // jobs.MeetingLogger. Errors carry their meaning for jobs.Result: rate
-// limits and a missing Salesforce connection snooze, permanent errors
-// (unknown org, a meeting Zoom does not know) cancel, everything else —
-// Salesforce or Zoom down, the breaker open — is retried with backoff.
+// limits snooze, permanent errors (unknown org, a meeting Zoom does not
+// know) cancel, everything else — Salesforce or Zoom down, the breaker
+// open — is retried with backoff. A connection only a person can fix (the
+// host's Zoom authorization refused, Salesforce not connected) parks the
+// meeting as blocked (see block) and the job ends without error.
 func (p *Pipeline) LogMeeting(ctx context.Context, args jobs.LogMeetingArgs) error {
 	ctx = salesforce.WithPriority(ctx, salesforce.Background)
 	err := classify(p.logMeeting(ctx, args))
@@ -158,24 +160,29 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 		return err
 	}
 
-	// Salesforce first: without a connection there is no point spending Zoom calls.
+	// Salesforce first: without a connection there is no point spending
+	// Zoom calls. A missing or refused connection parks the meeting as
+	// blocked until an admin connects Salesforce; it is never dropped.
 	sf, err := p.opts.Clients.Salesforce(ctx, orgID)
 	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-		return &retryLater{err: err, delay: NotConnectedRetry}
+		return p.block(ctx, args, orgID, meeting, p.salesforceBlocked(err))
 	} else if err != nil {
 		return fmt.Errorf("activity: salesforce client: %w", err)
 	}
-	hostSF := ""
-	if meeting != nil {
-		hostSF = meeting.HostSFUserID
-	}
+	hostSF := p.hostSFUser(ctx, orgID, meeting, args)
 	zc, err := p.opts.Clients.Zoom(ctx, orgID, hostSF)
-	if err != nil {
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return p.block(ctx, args, orgID, meeting, p.zoomBlocked(hostSF, err))
+	} else if err != nil {
 		return fmt.Errorf("activity: zoom client: %w", err)
 	}
 
+	// The Zoom client already retried a 401 once after a forced token
+	// refresh; an EUNAUTHORIZED here means the authorization itself is gone.
 	data, err := p.fetch(ctx, zc, uuid)
-	if err != nil {
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return p.block(ctx, args, orgID, meeting, p.zoomBlocked(hostSF, err))
+	} else if err != nil {
 		return err
 	}
 	if p.opts.AfterFetch != nil {
@@ -198,7 +205,7 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 	}
 	if prev != nil && prev.Fingerprint == fp && args.Trigger != TriggerManual && args.Trigger != TriggerRelink {
 		p.log.InfoContext(ctx, "activity: meeting already logged, nothing changed", "org", orgID, "zoom_meeting_id", args.ZoomMeetingID)
-		return nil
+		return p.opts.Store.DeleteBlockedMeeting(ctx, orgID, uuid)
 	}
 
 	if err := p.saveZoomData(ctx, orgID, uuid, meetingID, data); err != nil {
@@ -207,7 +214,9 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 	parts := mergeParticipants(data.Participants, org.Settings)
 	direct := mode != sfzoom.ActivityModePlatformEvent
 	lk, err := p.matchAndRelate(ctx, sf, orgID, uuid, meeting, parts, direct)
-	if err != nil {
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return p.block(ctx, args, orgID, meeting, p.salesforceBlocked(err))
+	} else if err != nil {
 		return err
 	}
 	for _, pt := range parts {
@@ -236,12 +245,17 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 	} else {
 		err = p.publish(ctx, sf, occ)
 	}
-	if err != nil {
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return p.block(ctx, args, orgID, meeting, p.salesforceBlocked(err))
+	} else if err != nil {
 		return err
 	}
 	l := &sfzoom.ActivityLog{OrgID: orgID, MeetingUUID: uuid, MeetingID: meetingID, ZoomMeetingID: occ.zoomMeetingID,
 		Topic: occ.topic, Mode: mode, SFEventID: eventID, RelatedRecordID: occ.relatedID(), Fingerprint: fp, StartTime: occ.start}
 	if err := p.opts.Store.SaveActivityLog(ctx, l); err != nil {
+		return err
+	}
+	if err := p.opts.Store.DeleteBlockedMeeting(ctx, orgID, uuid); err != nil {
 		return err
 	}
 	p.log.InfoContext(ctx, "activity: meeting logged", "org", orgID, "zoom_meeting_id", occ.zoomMeetingID, "mode", mode,

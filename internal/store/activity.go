@@ -57,6 +57,24 @@ type Activity interface {
 	// newest first.
 	FindActivityLogs(ctx context.Context, orgID string, zoomMeetingID int64) ([]*sfzoom.ActivityLog, error)
 
+	// BlockMeeting parks an occurrence whose logging waits for a person to
+	// fix a connection, keyed by (OrgID, MeetingUUID). Blocking it again
+	// updates the connection, reason, fix and topic and counts the attempt;
+	// the first blocked job's Args and BlockedAt are kept. EINVALID without
+	// org, UUID, provider or fix.
+	BlockMeeting(ctx context.Context, b *sfzoom.BlockedMeeting) error
+	// FindBlockedMeetings returns the matching blocked occurrences, oldest
+	// first, and their total count ignoring Limit.
+	FindBlockedMeetings(ctx context.Context, f sfzoom.BlockedMeetingFilter) ([]*sfzoom.BlockedMeeting, int, error)
+	// UnblockMeetings removes the org's occurrences blocked on the
+	// connection (provider, subject) and, in the same transaction, inserts
+	// the job that job returns for each, so none is lost between the two.
+	// It returns how many it unblocked. EINVALID without org or provider.
+	UnblockMeetings(ctx context.Context, orgID, provider, subject string, job func(b *sfzoom.BlockedMeeting) (Job, error)) (int, error)
+	// DeleteBlockedMeeting forgets a blocked occurrence once it was logged;
+	// no error when it was not blocked.
+	DeleteBlockedMeeting(ctx context.Context, orgID, meetingUUID string) error
+
 	// FindOrgForZoom returns the org a Zoom meeting belongs to: the org that
 	// scheduled zoomMeetingID, else the org whose user is mapped to
 	// hostZoomUserID (either may be zero/empty). ENOTFOUND when neither is

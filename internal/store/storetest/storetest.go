@@ -67,6 +67,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("MediaAudit", func(t *testing.T) { testMediaAudit(t, newStore) })
 	t.Run("Scheduling", func(t *testing.T) { testScheduling(t, newStore) })
 	t.Run("Activity", func(t *testing.T) { testActivity(t, newStore) })
+	t.Run("Blocked", func(t *testing.T) { testBlocked(t, newStore) })
 }
 
 // wantCode fails the test unless err carries the code.

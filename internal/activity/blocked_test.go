@@ -1,0 +1,143 @@
+package activity_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/riverqueue/river"
+
+	"github.com/sfzoom/sfzoom/internal/activity"
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
+)
+
+// blockedOnly returns the org's blocked meetings and fails unless there is
+// exactly one, for uuid.
+func blockedOnly(t *testing.T, e *env, uuid string) *sfzoom.BlockedMeeting {
+	t.Helper()
+	bs, total, err := e.be.Store.FindBlockedMeetings(context.Background(), sfzoom.BlockedMeetingFilter{OrgID: e.orgID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 1 || bs[0].MeetingUUID != uuid {
+		t.Fatalf("blocked meetings = %d (%+v), want exactly %s", total, bs, uuid)
+	}
+	return bs[0]
+}
+
+// wantParked fails unless the job's outcome is neither a cancel nor a
+// retry: the meeting is parked in the blocked list and the worker is free.
+func wantParked(t *testing.T, err error) {
+	t.Helper()
+	var cancel *river.JobCancelError
+	if r := jobs.Result(err); r != nil {
+		if errors.As(r, &cancel) {
+			t.Fatalf("job cancelled (%v): a blocked meeting must never be dropped", r)
+		}
+		t.Fatalf("outcome = %v, want the meeting parked as blocked", r)
+	}
+}
+
+// TestSalesforceNotConnectedBlocks: without a Salesforce connection the
+// meeting is parked as blocked — durably, with the fix in words, visible to
+// admins at once — no Zoom call is spent, and the sweep logs it once the
+// connection exists.
+func TestSalesforceNotConnectedBlocks(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, true)
+	ctx := context.Background()
+	uuid := endQuietly(t, e)
+	e.cl.noSFToken.Store(true)
+	wantParked(t, e.p.LogMeeting(ctx, endedArgs(e, uuid)))
+	b := blockedOnly(t, e, uuid)
+	if b.Provider != sfzoom.ProviderSalesforce || !strings.Contains(b.Fix, "Connect Salesforce as the integration user") || b.Reason == "" {
+		t.Fatalf("blocked = %+v, want Salesforce with the fix", b)
+	}
+	if n := zoomAPICalls(e.zoom); n != 0 {
+		t.Fatalf("%d Zoom calls spent without a Salesforce connection", n)
+	}
+
+	// The sweep leaves it alone while Salesforce is still not connected.
+	if n, err := e.p.Sweep(ctx, e.be.Store); err != nil || n != 0 {
+		t.Fatalf("Sweep before connecting = %d, %v; want 0", n, err)
+	}
+	blockedOnly(t, e, uuid)
+
+	// An admin connects Salesforce: the sweep re-enqueues, the worker logs.
+	e.cl.noSFToken.Store(false)
+	if err := e.be.Store.CreateConnection(ctx, &sfzoom.Connection{OrgID: e.orgID, Provider: sfzoom.ProviderSalesforce,
+		Subject: "integration", Status: sfzoom.ConnectionActive}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.p.Sweep(ctx, e.be.Store); err != nil || n != 1 {
+		t.Fatalf("Sweep after connecting = %d, %v; want 1", n, err)
+	}
+	e.waitLogged(t, uuid)
+	if n := len(e.events(t)); n != 1 {
+		t.Fatalf("%d Events after connecting, want 1", n)
+	}
+	if _, total, _ := e.be.Store.FindBlockedMeetings(ctx, sfzoom.BlockedMeetingFilter{OrgID: e.orgID}); total != 0 {
+		t.Fatalf("%d meetings still blocked after logging", total)
+	}
+}
+
+// TestZoomUnauthorizedBlocksUntilReconnect: Zoom refuses the host's token
+// (401 on every call, as after a lost refresh burned the rotating refresh
+// token). The meeting is parked as blocked on the host's connection, with
+// the host's name in the fix — never cancelled — and it is logged as soon
+// as the host reconnects (the connect callback calls Unblock).
+func TestZoomUnauthorizedBlocksUntilReconnect(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, true)
+	ctx := context.Background()
+	p := activity.New(activity.Options{Store: e.be.Store, Clients: e.cl, PublicURL: publicURL, Holder: "per-user", ZoomPerUser: true})
+	if err := e.be.Store.UpsertUserMapping(ctx, &sfzoom.UserMapping{OrgID: e.orgID, SFUserID: e.seed.RepID, SFName: "Riley Rep",
+		ZoomEmail: "riley.chen@acme-demo.com", Status: "matched"}); err != nil {
+		t.Fatal(err)
+	}
+	uuid := endQuietly(t, e)
+	e.zoom.Fail(zoomtest.Failure{Status: http.StatusUnauthorized, Count: 100, Code: 124, Message: "Invalid access token."})
+	for range 3 { // every webhook of the occurrence blocks the same row
+		wantParked(t, p.LogMeeting(ctx, endedArgs(e, uuid)))
+	}
+	b := blockedOnly(t, e, uuid)
+	if b.Provider != sfzoom.ProviderZoomUser || b.Subject != e.seed.RepID || b.Attempts != 3 ||
+		!strings.Contains(b.Fix, "Riley Rep must reconnect Zoom") {
+		t.Fatalf("blocked = %+v, want Riley Rep's Zoom connection with the fix", b)
+	}
+	if n := len(e.events(t)); n != 0 {
+		t.Fatalf("%d Events written while Zoom refuses", n)
+	}
+
+	e.zoom.ClearFailures()
+	if n, err := p.Unblock(ctx, e.orgID, sfzoom.ProviderZoomUser, e.seed.RepID); err != nil || n != 1 {
+		t.Fatalf("Unblock = %d, %v; want 1", n, err)
+	}
+	e.waitLogged(t, uuid)
+	if n := len(e.events(t)); n != 1 {
+		t.Fatalf("%d Events after reconnecting, want 1", n)
+	}
+	if c := e.opp(t)["Meeting_Count__c"]; c != 1.0 {
+		t.Fatalf("Meeting_Count__c = %v, want 1", c)
+	}
+}
+
+// TestZoomS2SUnauthorizedBlocks: with the account-wide app, a refused
+// token blocks on the app's credentials and the sweep retries it.
+func TestZoomS2SUnauthorizedBlocks(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, true)
+	ctx := context.Background()
+	uuid := endQuietly(t, e)
+	e.zoom.Fail(zoomtest.Failure{Status: http.StatusUnauthorized, Count: 100, Code: 124, Message: "Invalid access token."})
+	wantParked(t, e.p.LogMeeting(ctx, endedArgs(e, uuid)))
+	if b := blockedOnly(t, e, uuid); b.Provider != sfzoom.ProviderZoomS2S || !strings.Contains(b.Fix, "SFZOOM_ZOOM_CLIENT_SECRET") {
+		t.Fatalf("blocked = %+v, want the S2S app with the fix", b)
+	}
+	e.zoom.ClearFailures()
+	if n, err := e.p.Sweep(ctx, e.be.Store); err != nil || n != 1 {
+		t.Fatalf("Sweep = %d, %v; want 1", n, err)
+	}
+	e.waitLogged(t, uuid)
+}
