@@ -5,13 +5,16 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
 	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 )
 
@@ -140,4 +143,44 @@ func TestZoomS2SUnauthorizedBlocks(t *testing.T) {
 		t.Fatalf("Sweep = %d, %v; want 1", n, err)
 	}
 	e.waitLogged(t, uuid)
+}
+
+// TestZoomRateLimitSnoozesWithoutSleeping: a 429 whose Retry-After (20 s)
+// the Zoom client would otherwise wait out inside the call (it waits up to
+// 30 s) is not slept in the worker: the worker returns at once and River
+// snoozes the job for Zoom's Retry-After, so a storm leaves workers free.
+func TestZoomRateLimitSnoozesWithoutSleeping(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, false)
+	ctx := context.Background()
+	uuid := endQuietly(t, e)
+	var mu sync.Mutex
+	var slept []time.Duration
+	e.cl.zc = zoom.NewClient(&http.Client{Transport: bearer{e.zoom.IssueAccessToken(e.meeting.HostID)}}, zoom.WithBaseURL(e.zoom.APIURL()),
+		zoom.WithSleeper(func(ctx context.Context, d time.Duration) error {
+			mu.Lock()
+			slept = append(slept, d)
+			mu.Unlock()
+			return nil
+		}))
+	e.zoom.Fail(zoomtest.Failure{Status: http.StatusTooManyRequests, Count: 20, RetryAfter: 20 * time.Second, Category: "Medium", Type: "QPS"})
+	w := &jobs.LogMeetingWorker{Logger: e.p}
+	start := time.Now()
+	err := w.Work(ctx, &river.Job[jobs.LogMeetingArgs]{Args: endedArgs(e, uuid)})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("worker took %s on a 429", d)
+	}
+	var snooze *river.JobSnoozeError
+	if !errors.As(err, &snooze) {
+		t.Fatalf("outcome = %v, want a snooze", err)
+	}
+	if snooze.Duration < 18*time.Second || snooze.Duration > 21*time.Second {
+		t.Fatalf("snoozed for %s, want Zoom's Retry-After of 20 s", snooze.Duration)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, d := range slept {
+		if d >= time.Second {
+			t.Fatalf("the Zoom client slept %s inside the job (all waits: %v)", d, slept)
+		}
+	}
 }

@@ -107,6 +107,9 @@ type fetched struct {
 // meeting as blocked (see block) and the job ends without error.
 func (p *Pipeline) LogMeeting(ctx context.Context, args jobs.LogMeetingArgs) error {
 	ctx = salesforce.WithPriority(ctx, salesforce.Background)
+	// A Zoom 429 snoozes the job for Retry-After (classify) instead of
+	// sleeping in the worker.
+	ctx = zoom.WithoutRateLimitWait(ctx)
 	err := classify(p.logMeeting(ctx, args))
 	if errors.Is(err, errLeaseLost) {
 		err = &retryLater{err: err, delay: 2 * time.Second}

@@ -498,7 +498,7 @@ func (c *Client) do(ctx context.Context, cl *call, v any) error {
 			if wait <= 0 {
 				wait = c.backoff(attempt)
 			}
-			if attempt >= c.retry.MaxAttempts || wait > c.retry.MaxRetryAfter || c.pause(ctx, wait) != nil {
+			if noRateLimitWait(ctx) || attempt >= c.retry.MaxAttempts || wait > c.retry.MaxRetryAfter || c.pause(ctx, wait) != nil {
 				return err
 			}
 		case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && c.reauth != nil && !reauthed:
@@ -515,6 +515,22 @@ func (c *Client) do(ctx context.Context, cl *call, v any) error {
 			return err
 		}
 	}
+}
+
+type noWaitKey struct{}
+
+// WithoutRateLimitWait returns a copy of ctx under which a 429 is returned
+// at once as *RateLimitError (with Zoom's Retry-After) instead of being
+// waited out inside the call. Background jobs use it so that a rate-limit
+// storm snoozes them (river.JobSnooze) rather than holding their workers
+// asleep while other orgs' work queues.
+func WithoutRateLimitWait(ctx context.Context) context.Context {
+	return context.WithValue(ctx, noWaitKey{}, true)
+}
+
+func noRateLimitWait(ctx context.Context) bool {
+	v, _ := ctx.Value(noWaitKey{}).(bool)
+	return v
 }
 
 // pause sleeps for d unless that would outlive ctx's deadline, in which case
