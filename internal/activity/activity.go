@@ -8,9 +8,9 @@
 // Every step is idempotent, so a job may run any number of times (webhook
 // retries, recording and summary arriving later, a crash between the Zoom
 // fetch and the Salesforce write): the same Event is updated in place, Tasks
-// have their own external ids, and Meeting_Count__c is incremented in the
-// same all-or-none write that creates the Event, only when the Event did not
-// exist yet.
+// have their own external ids, and the Opportunity roll-ups are recomputed
+// from its logged Events under a per-Opportunity lease (never incremented),
+// so re-runs, concurrent meetings and late, older meetings cannot skew them.
 //
 // The package reaches Zoom, Salesforce and the store only through the small
 // interfaces declared here.

@@ -216,7 +216,18 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 	}
 	parts := mergeParticipants(data.Participants, org.Settings)
 	direct := mode != sfzoom.ActivityModePlatformEvent
-	lk, err := p.matchAndRelate(ctx, sf, orgID, uuid, meeting, parts, direct)
+	// A meeting scheduled from an Opportunity takes the Opportunity's lease
+	// now, so the lookup also reads its roll-up inputs (writeDirect).
+	lockedOpp := ""
+	if direct && meeting != nil && meeting.RecordObject == sfzoom.ObjectOpportunity && salesforce.ValidID(meeting.RecordID) {
+		release, err := p.lockOpportunity(ctx, orgID, meeting.RecordID)
+		if err != nil {
+			return err
+		}
+		defer release()
+		lockedOpp = meeting.RecordID
+	}
+	lk, err := p.matchAndRelate(ctx, sf, orgID, uuid, meeting, parts, direct, lockedOpp)
 	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
 		return p.block(ctx, args, orgID, meeting, p.salesforceBlocked(err))
 	} else if err != nil {

@@ -70,22 +70,18 @@ func domainOf(email string) string {
 
 // related is the record the Event hangs off.
 type related struct {
-	whatID    string // Opportunity or Account
-	whoID     string // Contact or Lead chosen as the related record
-	isOpp     bool
-	count     float64 // the Opportunity's Meeting_Count__c before this meeting
-	hasCount  bool
-	accountID string
+	whatID string // Opportunity or Account
+	whoID  string // Contact or Lead chosen as the related record
+	isOpp  bool
 }
 
 // lookup is what one read composite (one API call) told us.
 type lookup struct {
-	eventID     string // the occurrence's Event, when it already exists
-	eventWhatID string
-	eventLogged bool                     // the Event already carries Zoom_Logged_At__c: its meeting was counted
-	matches     map[string]*sfzoom.Match // email → match, cache hits included
-	related     related
-	accountIDs  []string // Accounts of matched Contacts, for the fallback derivation
+	eventID    string                   // the occurrence's Event, when it already exists
+	matches    map[string]*sfzoom.Match // email → match, cache hits included
+	related    related
+	accountIDs []string // Accounts of matched Contacts, for the fallback derivation
+	others     *others  // the locked Opportunity's other logged Events, when read here
 }
 
 // inChunk is how many values one IN clause carries inside a composite step.
@@ -117,7 +113,10 @@ func records(r salesforce.SubResponse) ([]salesforce.Record, error) {
 // read-only steps (allOrNone false: a failed step fails the job, nothing
 // was written). A second call is made only in the uncommon case where the
 // related Opportunity must be derived from a Contact's Account.
-func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, uuid string, m *sfzoom.Meeting, parts []*sfzoom.Participant, direct bool) (*lookup, error) {
+//
+// lockedOpp, when not empty, is the Opportunity whose lease the caller
+// holds: its other logged Events are read in the same call (roll-ups).
+func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, uuid string, m *sfzoom.Meeting, parts []*sfzoom.Participant, direct bool, lockedOpp string) (*lookup, error) {
 	lk := &lookup{matches: map[string]*sfzoom.Match{}}
 	var emails []string
 	for _, pt := range parts {
@@ -145,7 +144,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 		return err
 	}
 	if direct {
-		if err := add("evt", salesforce.Select(salesforce.FieldID, salesforce.FieldWhatID, salesforce.FieldZoomLoggedAt).From(salesforce.ObjectEvent).
+		if err := add("evt", salesforce.Select(salesforce.FieldID).From(salesforce.ObjectEvent).
 			Where(salesforce.Eq(salesforce.FieldZoomMeetingID, uuid))); err != nil {
 			return nil, err
 		}
@@ -179,16 +178,19 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 		}
 	}
 	scheduled := m != nil && m.RecordID != "" && salesforce.ValidID(m.RecordID)
-	if scheduled && m.RecordObject == sfzoom.ObjectOpportunity && direct {
-		if err := add("opp", salesforce.Select(salesforce.FieldID, salesforce.FieldMeetingCount, salesforce.FieldAccountID).
-			From(salesforce.ObjectOpportunity).Where(salesforce.Eq(salesforce.FieldID, m.RecordID))); err != nil {
+	if lockedOpp != "" && direct {
+		// The Opportunity the meeting was scheduled from: its other logged
+		// Events, for the roll-ups (at most 5 query steps per composite).
+		st, err := othersStep(lockedOpp, uuid)
+		steps = append(steps, st)
+		if err != nil {
 			return nil, err
 		}
 	}
 	if !scheduled && len(emails) > 0 {
 		// Contact → OpportunityContactRole → open Opportunity.
 		if err := add("ocr", salesforce.Select(salesforce.FieldOpportunityID, salesforce.FieldContactID, salesforce.FieldContactEmail,
-			"Opportunity.Meeting_Count__c", "Opportunity.LastModifiedDate").From(salesforce.ObjectOpportunityContactRole).
+			"Opportunity.LastModifiedDate").From(salesforce.ObjectOpportunityContactRole).
 			Where(salesforce.And(salesforce.In(salesforce.FieldContactEmail, emails...), salesforce.Eq("Opportunity.IsClosed", false))).
 			OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
 			return nil, err
@@ -215,6 +217,12 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 			fresh = append(fresh, mt)
 		}
 		for _, st := range steps {
+			if st.ReferenceID == "others" {
+				if lk.others, err = othersFrom(lockedOpp, byRef["others"]); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			recs, err := records(byRef[st.ReferenceID])
 			if err != nil {
 				return nil, fmt.Errorf("activity: salesforce lookup %s: %w", st.ReferenceID, err)
@@ -222,8 +230,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 			switch ref := st.ReferenceID; {
 			case ref == "evt":
 				if len(recs) > 0 {
-					lk.eventID, lk.eventWhatID = recs[0].ID(), recs[0].String(salesforce.FieldWhatID)
-					lk.eventLogged = recs[0].String(salesforce.FieldZoomLoggedAt) != ""
+					lk.eventID = recs[0].ID()
 				}
 			case strings.HasPrefix(ref, "con"):
 				for _, r := range recs {
@@ -249,11 +256,6 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 						}
 					}
 				}
-			case ref == "opp":
-				if len(recs) > 0 {
-					c, _ := recs[0].Float(salesforce.FieldMeetingCount)
-					lk.related = related{whatID: recs[0].ID(), isOpp: true, count: c, hasCount: true, accountID: recs[0].String(salesforce.FieldAccountID)}
-				}
 			case ref == "ocr":
 				var best salesforce.Record
 				var bestAt time.Time
@@ -264,8 +266,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 					}
 				}
 				if id := best.String(salesforce.FieldOpportunityID); id != "" {
-					c, _ := best.Float("Opportunity.Meeting_Count__c")
-					lk.related = related{whatID: id, isOpp: true, count: c, hasCount: true}
+					lk.related = related{whatID: id, isOpp: true}
 				}
 			}
 		}
@@ -293,15 +294,14 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 		}
 	} else if lk.related.whatID == "" && len(lk.accountIDs) > 0 && direct {
 		// Uncommon path, one more call: the Account's most recent open Opportunity.
-		recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID, salesforce.FieldMeetingCount).From(salesforce.ObjectOpportunity).
+		recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID).From(salesforce.ObjectOpportunity).
 			Where(salesforce.And(salesforce.Eq(salesforce.FieldIsClosed, false), salesforce.In(salesforce.FieldAccountID, lk.accountIDs...))).
 			OrderBy(salesforce.FieldLastModifiedDate, salesforce.Desc).Limit(1))
 		if err != nil {
 			return nil, fmt.Errorf("activity: derive opportunity: %w", err)
 		}
 		if len(recs) > 0 {
-			c, _ := recs[0].Float(salesforce.FieldMeetingCount)
-			lk.related = related{whatID: recs[0].ID(), isOpp: true, count: c, hasCount: true}
+			lk.related = related{whatID: recs[0].ID(), isOpp: true}
 		}
 	}
 	return lk, nil

@@ -2,6 +2,7 @@ package activity
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -26,8 +27,6 @@ type occurrence struct {
 	hostEmail     string
 	whoID, whatID string
 	isOpp         bool
-	count         float64
-	hasCount      bool
 	parts         []*sfzoom.Participant
 	recordingLink string
 	overview      string
@@ -52,7 +51,7 @@ func (o *occurrence) minutes() int {
 // occurrence assembles the write from the meeting row, Zoom's data and the matches.
 func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom.Meeting, d *fetched, parts []*sfzoom.Participant, lk *lookup) *occurrence {
 	o := &occurrence{orgID: orgID, uuid: uuid, zoomMeetingID: zoomMeetingID, parts: parts,
-		whoID: lk.related.whoID, whatID: lk.related.whatID, isOpp: lk.related.isOpp, count: lk.related.count, hasCount: lk.related.hasCount}
+		whoID: lk.related.whoID, whatID: lk.related.whatID, isOpp: lk.related.isOpp}
 	if m != nil {
 		o.topic, o.ownerID, o.start, o.end = m.Topic, m.HostSFUserID, m.StartTime, m.EndTime()
 	}
@@ -214,13 +213,30 @@ func TaskExternalID(meetingUUID string, n int) string {
 }
 
 // writeDirect upserts the Event, updates the Opportunity roll-ups and
-// upserts the Tasks in ONE all-or-none composite call. Meeting_Count__c is
-// incremented only when the Event has not been logged yet (it is new, was
-// created at scheduling time without Zoom_Logged_At__c, or moved to this
-// Opportunity): the increment and the Event's Zoom_Logged_At__c commit
-// together or not at all, so however often the job runs the meeting is
-// counted once.
+// upserts the Tasks in ONE all-or-none composite call. The roll-ups are
+// recomputed from the Opportunity's logged Events (othersOf), never
+// incremented, under a per-Opportunity lease that every replica honours:
+// concurrent meetings of one Opportunity, re-logs and logging out of order
+// (reconciliation finding an older meeting late) cannot skew them. For a
+// meeting scheduled from the Opportunity the lease was taken before the
+// lookup, which then read the other Events in the same call; otherwise it is
+// taken here and they are read with one more call.
 func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurrence, lk *lookup) (string, error) {
+	var others *others
+	if o.isOpp && o.whatID != "" {
+		if lk.others != nil && sameID(lk.others.oppID, o.whatID) {
+			others = lk.others
+		} else {
+			release, err := p.lockOpportunity(ctx, o.orgID, o.whatID)
+			if err != nil {
+				return "", err
+			}
+			defer release()
+			if others, err = p.othersOf(ctx, sf, o.whatID, o.uuid); err != nil {
+				return "", err
+			}
+		}
+	}
 	ev := salesforce.Fields{
 		salesforce.FieldSubject:        truncate("Zoom: "+o.topic, 255),
 		salesforce.FieldStartDateTime:  o.start,
@@ -246,13 +262,18 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		ev[salesforce.FieldZoomRecordingURL] = o.recordingLink
 	}
 	steps := []salesforce.Subrequest{salesforce.UpsertRequest("evt", salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, o.uuid, ev)}
-	if o.isOpp && o.whatID != "" {
-		opp := salesforce.Fields{salesforce.FieldLastMeetingDate: salesforce.DateOf(o.start)}
-		if o.overview != "" {
-			opp[salesforce.FieldLastMeetingSummary] = truncate(o.overview, 32000)
-		}
-		if o.hasCount && (lk.eventID == "" || !lk.eventLogged || lk.eventWhatID != o.whatID) {
-			opp[salesforce.FieldMeetingCount] = o.count + 1
+	if others != nil {
+		// This occurrence is counted with the others, and sets the last
+		// meeting unless another logged meeting started later.
+		opp := salesforce.Fields{salesforce.FieldMeetingCount: others.count + 1}
+		if others.latest.IsZero() || !others.latest.After(o.start) {
+			// The latest meeting's summary, or none yet: never an older
+			// meeting's summary under the latest meeting's date.
+			opp[salesforce.FieldLastMeetingDate] = salesforce.DateOf(o.start)
+			opp[salesforce.FieldLastMeetingSummary] = nil
+			if o.overview != "" {
+				opp[salesforce.FieldLastMeetingSummary] = truncate(o.overview, 32000)
+			}
 		}
 		steps = append(steps, salesforce.UpdateRequest("opp", salesforce.ObjectOpportunity, o.whatID, opp))
 	}
@@ -316,4 +337,102 @@ func (p *Pipeline) publish(ctx context.Context, sf SalesforceAPI, o *occurrence)
 		return fmt.Errorf("activity: publish platform event: %w", err)
 	}
 	return nil
+}
+
+// others are an Opportunity's logged Events other than the occurrence's.
+type others struct {
+	oppID  string
+	count  int       // how many (Zoom_Logged_At__c set: one scheduled but not held does not count)
+	latest time.Time // the latest start among them (zero when none)
+}
+
+// othersStep is the query of an Opportunity's other logged Events, latest
+// start first: its totalSize counts them all while only the first batch of
+// records comes back, so one step answers both roll-ups. Read it only under
+// the Opportunity's lease, so that no other worker logs a meeting of the
+// Opportunity between this read and the write.
+func othersStep(oppID, uuid string) (salesforce.Subrequest, error) {
+	return soqlStep("others", salesforce.Select(salesforce.FieldStartDateTime).From(salesforce.ObjectEvent).
+		Where(salesforce.And(salesforce.Eq(salesforce.FieldWhatID, oppID), salesforce.Ne(salesforce.FieldZoomLoggedAt, nil),
+			salesforce.Ne(salesforce.FieldZoomMeetingID, uuid))).
+		OrderBy(salesforce.FieldStartDateTime, salesforce.Desc))
+}
+
+// othersFrom decodes othersStep's answer.
+func othersFrom(oppID string, r salesforce.SubResponse) (*others, error) {
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("activity: read the opportunity's meetings: %w", err)
+	}
+	var qr salesforce.QueryResult
+	if err := json.Unmarshal(r.Body, &qr); err != nil {
+		return nil, fmt.Errorf("activity: decode the opportunity's meetings: %w", err)
+	}
+	o := &others{oppID: oppID, count: qr.TotalSize}
+	if len(qr.Records) > 0 {
+		o.latest, _ = qr.Records[0].Time(salesforce.FieldStartDateTime)
+	}
+	return o, nil
+}
+
+// othersOf reads the Opportunity's other logged Events (one call).
+func (p *Pipeline) othersOf(ctx context.Context, sf SalesforceAPI, oppID, uuid string) (*others, error) {
+	st, err := othersStep(oppID, uuid)
+	if err != nil {
+		return nil, err
+	}
+	resps, err := sf.Composite(ctx, false, []salesforce.Subrequest{st})
+	if err != nil {
+		return nil, fmt.Errorf("activity: read the opportunity's meetings: %w", err)
+	}
+	if len(resps) != 1 {
+		return nil, sfzoom.Errorf(sfzoom.EINTERNAL, "Salesforce answered %d results for one query.", len(resps))
+	}
+	return othersFrom(oppID, resps[0])
+}
+
+// sameID reports whether two Salesforce ids name the same record (an
+// 18-character id is the 15-character one plus a case checksum).
+func sameID(a, b string) bool {
+	if len(a) >= 15 && len(b) >= 15 {
+		return a[:15] == b[:15]
+	}
+	return a == b
+}
+
+// Per-Opportunity lease: held across the roll-up read and the write (two
+// Salesforce calls, normally well under a second; the TTL only matters if
+// the holder dies). A worker that cannot get it within oppLeaseWait snoozes.
+const (
+	oppLeaseTTL  = 5 * time.Minute
+	oppLeaseWait = 30 * time.Second
+	oppLeasePoll = 50 * time.Millisecond
+)
+
+// lockOpportunity serialises roll-up writes of one Opportunity across
+// workers and replicas. release must be called once.
+func (p *Pipeline) lockOpportunity(ctx context.Context, orgID, oppID string) (release func(), err error) {
+	name := "opp_rollup:" + orgID + ":" + oppID
+	holder := fmt.Sprintf("%s/%d", p.opts.Holder, p.seq.Add(1))
+	give := time.NewTimer(oppLeaseWait)
+	defer give.Stop()
+	for {
+		ok, err := p.opts.Store.AcquireLease(ctx, name, holder, oppLeaseTTL)
+		if err != nil {
+			return nil, fmt.Errorf("activity: opportunity lease: %w", err)
+		}
+		if ok {
+			return func() {
+				if err := p.opts.Store.ReleaseLease(context.WithoutCancel(ctx), name, holder); err != nil {
+					p.log.WarnContext(ctx, "activity: release opportunity lease", "org", orgID, "opportunity", oppID, "err", err)
+				}
+			}, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("activity: wait for opportunity lease: %w", ctx.Err())
+		case <-give.C:
+			return nil, &retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Other meetings of this Opportunity are being logged."), delay: 5 * time.Second}
+		case <-time.After(oppLeasePoll):
+		}
+	}
 }
