@@ -44,18 +44,7 @@ func TestSchemaCheck(t *testing.T) {
 			sf := salesforcetest.NewServer(salesforcetest.WithSchema(tc.schema), salesforcetest.WithConnectedApp("c", "s"))
 			t.Cleanup(sf.Close)
 			d := sf.AddUser(salesforcetest.User{FirstName: "Alex", LastName: "Admin", Email: "alex@example.com", SystemAdmin: true})
-			be, err := backend.Open(ctx, backend.Options{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { be.Close() })
-			key, _ := tokens.NewKey("k", make([]byte, 32))
-			vault, err := tokens.NewVault(be.Store, []tokens.Key{key})
-			if err != nil {
-				t.Fatal(err)
-			}
-			in := integrations.New(integrations.Options{Store: be.Store, Vault: vault, SalesforceClientID: "c",
-				SalesforceClientSecret: "s", SalesforceLoginURL: sf.URL(), PublicURL: "https://sfzoom.example.com", BackgroundBudget: 0.8})
+			be, in := salesforceIntegrations(t, sf)
 			check := &schemaCheck{store: be.Store, integrations: in, ttl: time.Minute, now: time.Now}
 			if err := check.Check(ctx); err != nil {
 				t.Fatalf("with no org connected the check = %v, want ready", err)
@@ -66,7 +55,7 @@ func TestSchemaCheck(t *testing.T) {
 			if _, err := in.ConnectSalesforce(ctx, sf.DefaultOrgID(), code, verifier); err != nil {
 				t.Fatal(err)
 			}
-			err = check.Check(ctx)
+			err := check.Check(ctx)
 			if tc.want == "" {
 				if err != nil {
 					t.Fatalf("Check = %v, want ready", err)
@@ -95,4 +84,22 @@ func approve(t *testing.T, sf *salesforcetest.Server, authURL, adminID string) s
 	resp.Body.Close()
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	return loc.Query().Get("code")
+}
+
+// salesforceIntegrations opens a fresh SQLite backend and the integrations
+// over it, pointed at sf's connected app "c"/"s".
+func salesforceIntegrations(t *testing.T, sf *salesforcetest.Server) (*backend.Backend, *integrations.Integrations) {
+	t.Helper()
+	be, err := backend.Open(context.Background(), backend.Options{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { be.Close() })
+	key, _ := tokens.NewKey("k", make([]byte, 32))
+	vault, err := tokens.NewVault(be.Store, []tokens.Key{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return be, integrations.New(integrations.Options{Store: be.Store, Vault: vault, SalesforceClientID: "c",
+		SalesforceClientSecret: "s", SalesforceLoginURL: sf.URL(), PublicURL: "https://sfzoom.example.com", BackgroundBudget: 0.8})
 }

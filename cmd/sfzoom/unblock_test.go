@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"github.com/sfzoom/sfzoom/internal/activity"
-	"github.com/sfzoom/sfzoom/internal/backend"
-	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -26,18 +23,7 @@ func TestConnectSalesforceUnblocks(t *testing.T) {
 	sf := salesforcetest.NewServer(salesforcetest.WithConnectedApp("c", "s"))
 	t.Cleanup(sf.Close)
 	admin := sf.AddUser(salesforcetest.User{FirstName: "Alex", LastName: "Admin", Email: "alex@example.com", SystemAdmin: true})
-	be, err := backend.Open(ctx, backend.Options{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { be.Close() })
-	key, _ := tokens.NewKey("k", make([]byte, 32))
-	vault, err := tokens.NewVault(be.Store, []tokens.Key{key})
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := integrations.New(integrations.Options{Store: be.Store, Vault: vault, SalesforceClientID: "c",
-		SalesforceClientSecret: "s", SalesforceLoginURL: sf.URL(), PublicURL: "https://sfzoom.example.com", BackgroundBudget: 0.8})
+	be, in := salesforceIntegrations(t, sf)
 	a := &app{backend: be, log: slog.New(slog.NewTextHandler(io.Discard, nil)), integrations: in,
 		pipeline: activity.New(activity.Options{Store: be.Store})}
 	org := sf.DefaultOrgID()
