@@ -65,6 +65,10 @@ func TestMain(m *testing.M) {
 		crashHelperProcess()
 		return
 	}
+	if os.Getenv(envServeHelper) != "" {
+		serveHelperProcess()
+		return
+	}
 	os.Exit(m.Run())
 }
 
