@@ -172,7 +172,7 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	b := &Backend{kind: kind, logger: logger}
 	switch kind {
 	case KindSQLite:
-		err = b.openSQLite(dsn, opts)
+		err = b.openSQLite(ctx, dsn, opts)
 	default:
 		err = b.openPostgres(ctx, dsn, opts)
 	}
@@ -206,12 +206,15 @@ func riverConfig(opts Options, logger *slog.Logger, work bool) *river.Config {
 	return cfg
 }
 
-func (b *Backend) openSQLite(path string, opts Options) error {
+func (b *Backend) openSQLite(ctx context.Context, path string, opts Options) error {
 	db, err := sqlite.OpenDB(path)
 	if err != nil {
 		return fmt.Errorf("backend: %w", err)
 	}
 	b.db = db
+	if err := sqlite.Verify(ctx, db, path); err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
 	st := sqlite.New(db, nil, opts.Now)
 	driver := riversqlite.New(db)
 	client, err := river.NewClient(driver, riverConfig(opts, b.logger, true))
@@ -225,9 +228,9 @@ func (b *Backend) openSQLite(path string, opts Options) error {
 	}
 	b.migrate = func(ctx context.Context) error {
 		if err := st.Migrate(ctx); err != nil {
-			return err
+			return fmt.Errorf("backend: %w", sqlite.Explain(path, err))
 		}
-		return migrateRiver(ctx, driver, b.logger)
+		return sqlite.Explain(path, migrateRiver(ctx, driver, b.logger))
 	}
 	return nil
 }

@@ -341,8 +341,12 @@ func TestMain(m *testing.M) {
 // is killed; in "hang" mode it blocks inside the transaction instead.
 func helperProcess(mode string) {
 	ctx := context.Background()
-	if mode == "work" {
+	switch mode {
+	case "work":
 		workHelper(ctx)
+		return
+	case "lock":
+		lockHelper(os.Getenv(envURL))
 		return
 	}
 	// No workers: nothing can run the job in this process.
@@ -373,6 +377,17 @@ func helperProcess(mode string) {
 // runHelperUntil starts the helper in mode and SIGKILLs it once it prints marker.
 func runHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) {
 	t.Helper()
+	cmd := startHelperUntil(t, mode, dbURL, runsFile, marker)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+}
+
+// startHelperUntil starts the helper in mode and returns once it prints
+// marker, leaving it running (it is killed when the test ends).
+func startHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) *exec.Cmd {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
 	cmd.Env = append(os.Environ(), envHelper+"="+mode, envURL+"="+dbURL, envRunsFile+"="+runsFile)
 	out, err := cmd.StdoutPipe()
@@ -383,6 +398,10 @@ func runHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(out)
@@ -396,29 +415,21 @@ func runHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) {
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				cmd.Wait()
 				t.Fatalf("helper exited before printing %s", marker)
 			}
 			if strings.HasPrefix(line, "ERROR") {
-				cmd.Process.Kill()
-				cmd.Wait()
 				t.Fatalf("helper: %s", line)
 			}
 			found = line == marker
 		case <-timeout:
-			cmd.Process.Kill()
-			cmd.Wait()
 			t.Fatalf("helper did not print %s", marker)
 		}
 	}
-	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
 	go func() {
 		for range lines {
 		}
 	}()
+	return cmd
 }
 
 func testDurability(t *testing.T, newURL func(testing.TB) string) {

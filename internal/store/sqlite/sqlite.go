@@ -13,8 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -43,15 +41,15 @@ func DSN(path string) string {
 
 // OpenDB opens (creating it and its directory if needed) the SQLite database
 // at path with a single connection, which River's SQLite driver needs to
-// avoid SQLITE_BUSY.
+// avoid SQLITE_BUSY. It first checks that the directory is writable with
+// room left and that an existing file is an SQLite database; such problems
+// are *StartupError values that name the path and the fix.
 func OpenDB(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: database path is required")
 	}
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o750); err != nil {
-			return nil, fmt.Errorf("sqlite: create directory: %w", err)
-		}
+	if err := preflight(path); err != nil {
+		return nil, err
 	}
 	db, err := sql.Open("sqlite", DSN(path))
 	if err != nil {
