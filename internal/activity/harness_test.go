@@ -390,4 +390,3 @@ func TestCrashRecovery(t *testing.T) {
 			rescued[len(rescued)/2].Round(100*time.Millisecond), rescued[len(rescued)-1].Round(100*time.Millisecond))
 	}
 }
-
