@@ -1,6 +1,7 @@
 package templates
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -31,6 +32,45 @@ type ScheduleForm struct {
 	Agenda         string
 	Invitees       []InviteeOption
 	Settings       sfzoom.MeetingSettings
+	// InstantDuration is the length of an instant meeting in minutes (it
+	// starts now with its own topic and length, whatever the form says).
+	InstantDuration int
+	// Object is the record's type, for the hint when it has no contacts.
+	Object string
+	// Errors are messages about single fields, by field name ("topic",
+	// "start", "duration", "agenda", "invitee"), shown under the field;
+	// Error is shown next to the buttons (the message about the whole
+	// submission, or a repeat of the field's message).
+	Errors map[string]string
+	Error  string
+}
+
+func (f ScheduleForm) fieldError(name string) string { return f.Errors[name] }
+
+func (f ScheduleForm) noInvitees() string {
+	switch f.Object {
+	case sfzoom.ObjectOpportunity:
+		return "No contacts on this record. Add contact roles in Salesforce to invite them."
+	default:
+		return "This record has no email address to invite. Add one in Salesforce to invite them."
+	}
+}
+
+// invalidAttrs marks a control with an error (aria-invalid, and
+// aria-describedby pointing at its help text); no error, no attributes.
+func invalidAttrs(id, errorText string) templ.Attributes {
+	if errorText == "" {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"aria-invalid": "true", "aria-describedby": ErrorID(id)}
+}
+
+// describedByError points the form's buttons at the form's error message.
+func describedByError(errorText string) templ.Attributes {
+	if errorText == "" {
+		return templ.Attributes{}
+	}
+	return templ.Attributes{"aria-describedby": "sfzoom-schedule-error"}
 }
 
 // MeetingFlags are extra statuses of a meeting shown as badges.
@@ -55,7 +95,10 @@ type MeetingsView struct {
 	ActionURL func(id int64, action string) string
 	// RefreshURL re-fetches this list.
 	RefreshURL string
-	Now        time.Time
+	// FormURL loads a fresh Schedule Zoom form; RecordURL is the record
+	// page (both carry the session).
+	FormURL, RecordURL string
+	Now                time.Time
 }
 
 // RecordView is the record page.
@@ -78,14 +121,21 @@ type ScheduleResultView struct {
 	Loc          *time.Location
 	EventPending bool
 	Duplicate    bool
-	// NextKey replaces the form's idempotency key so the next submission
-	// schedules a new meeting.
-	NextKey  string
-	Meetings MeetingsView
+	// Instant is an instant meeting; StartURL, when set, is Zoom's start
+	// URL for the host, shown once and never stored (it grants host rights
+	// and expires).
+	Instant  bool
+	StartURL string
+	// FormURL loads a fresh form ("Schedule another"); RecordURL is the
+	// record page, for browsers without htmx.
+	FormURL, RecordURL string
+	Meetings           MeetingsView
 }
 
+// canChange: only a meeting that has not started yet can be rescheduled or
+// cancelled (a live one is ended in Zoom), by its host or an admin.
 func (v MeetingsView) canChange(m *sfzoom.Meeting) bool {
-	if m.Status == sfzoom.MeetingEnded || m.Status == sfzoom.MeetingCancelled {
+	if m.Status != sfzoom.MeetingScheduled {
 		return false
 	}
 	return v.ActionURL != nil && (m.HostSFUserID == v.UserID || v.IsAdmin)
@@ -104,7 +154,16 @@ func localInput(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("2006-01-02T15:04")
 }
 
-func durationOptions() []int { return []int{15, 30, 45, 60, 90, 120} }
+// durationOptions are the duration choices, plus current when it is not
+// one of them (a rescheduled meeting, an org default).
+func durationOptions(current int) []int {
+	opts := []int{15, 30, 45, 60, 90, 120}
+	if current > 0 && !slices.Contains(opts, current) {
+		opts = append(opts, current)
+		slices.Sort(opts)
+	}
+	return opts
+}
 
 // moreMeetings is "1 later meeting" or "3 older meetings".
 func moreMeetings(n int, which string) string {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/sfzoom/sfzoom/internal/canvas"
@@ -60,6 +61,23 @@ var errorActions = map[int]string{
 	http.StatusInternalServerError: "Try again; if it keeps happening, tell your Salesforce admin.",
 }
 
+// formError is an input error to show in the form that was submitted: the
+// error handler renders form (the form again, with the message next to the
+// field and the buttons) with the error's status in place of the element
+// with id target, instead of an error page.
+type formError struct {
+	err    error
+	form   templ.Component
+	target string
+}
+
+func (e *formError) Error() string { return e.err.Error() }
+func (e *formError) Unwrap() error { return e.err }
+
+// FormErrorHeader marks a response that re-renders a form with its errors;
+// app.js swaps it into the page (htmx swaps no 4xx by itself).
+const FormErrorHeader = "X-Sfzoom-Form-Errors"
+
 // errorBody is the JSON error shape.
 type errorBody struct {
 	Error struct {
@@ -111,6 +129,18 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)
+		return
+	}
+	var fe *formError
+	if errors.As(err, &fe) {
+		if c.Request().Header.Get("HX-Request") == "true" {
+			c.Response().Header().Set(FormErrorHeader, "1")
+			c.Response().Header().Set("HX-Retarget", "#"+fe.target)
+			c.Response().Header().Set("HX-Reswap", "outerHTML")
+			_ = render(c, status, fe.form)
+			return
+		}
+		_ = render(c, status, templates.Page(s.pageMeta(c, "Check the form"), fe.form))
 		return
 	}
 	if c.Request().Header.Get("HX-Request") == "true" {

@@ -69,6 +69,7 @@ func (p *SchedulingPages) Register(g *echo.Group, h *Helpers) {
 	g.GET("/records/:object/:id", p.handleRecordShow(h), accessMemo)
 	g.GET("/records/:object/:id/meetings", p.handleRecordMeetings(h), accessMemo)
 	g.POST("/records/:object/:id/meetings", p.handleMeetingCreate(h), accessMemo)
+	g.GET("/records/:object/:id/schedule-form", p.handleScheduleForm(h), accessMemo)
 	g.POST("/meetings/:id/reschedule", p.handleMeetingReschedule(h), accessMemo)
 	g.POST("/meetings/:id/cancel", p.handleMeetingCancel(h), accessMemo)
 	if p.Zoom != nil {
@@ -143,12 +144,79 @@ func (p *SchedulingPages) form(c echo.Context, h *Helpers, rec *scheduling.Recor
 		SessionToken: meta.SessionToken, CSRFToken: meta.CSRFToken,
 		IdempotencyKey: newIdempotencyKey(), Topic: rec.DefaultTopic(),
 		StartLocal: NextHalfHour(h.Now(), loc).Format("2006-01-02T15:04"), TimezoneName: loc.String(),
-		Duration: 30, Settings: defaults,
+		Duration: 30, Settings: defaults, InstantDuration: scheduling.InstantDuration, Object: rec.Object,
 	}
 	for _, inv := range rec.Invitees {
 		f.Invitees = append(f.Invitees, templates.InviteeOption{ID: inv.ContactID, Name: inv.Name, Email: inv.Email, Role: inv.Role, Checked: inv.Email != ""})
 	}
 	return f
+}
+
+// handleScheduleForm serves a fresh Schedule Zoom form, with a new
+// submission key ("Schedule another" after a result).
+func (p *SchedulingPages) handleScheduleForm(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ctx := c.Request().Context()
+		u := h.Session(c).User()
+		rec, err := p.Scheduler.Record(ctx, u, c.Param("object"), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		org, err := p.Orgs.FindOrgByID(ctx, u.OrgID)
+		if err != nil {
+			return err
+		}
+		return h.Render(c, http.StatusOK, templates.ScheduleFormView(p.form(c, h, rec, org.Settings.MeetingDefaults)))
+	}
+}
+
+// submittedForm is the Schedule Zoom form as the rep submitted it, shown
+// again with err next to its field (scheduling.FieldOf) and the buttons.
+// It keeps the submission key: a failed attempt created nothing, so the
+// same key may try again.
+func (p *SchedulingPages) submittedForm(c echo.Context, h *Helpers, err error) error {
+	if code := sfzoom.ErrorCode(err); code == sfzoom.EUNAUTHORIZED || code == sfzoom.EINTERNAL {
+		// A lost session reloads the page through the Canvas SDK; a bug
+		// gets the error page (and the log).
+		return err
+	}
+	ctx := c.Request().Context()
+	u := h.Session(c).User()
+	rec, rerr := p.Scheduler.Record(ctx, u, c.Param("object"), c.Param("id"))
+	if rerr != nil {
+		return err
+	}
+	f := p.form(c, h, rec, sfzoom.MeetingSettings{
+		WaitingRoom: c.FormValue("waiting_room") == "1", JoinBeforeHost: c.FormValue("join_before_host") == "1",
+		MeetingAuthentication: c.FormValue("meeting_authentication") == "1",
+	})
+	f.Topic, f.StartLocal, f.Agenda = c.FormValue("topic"), c.FormValue("start"), c.FormValue("agenda")
+	if d, derr := strconv.Atoi(c.FormValue("duration")); derr == nil && d > 0 {
+		f.Duration = d
+	}
+	if tz := c.FormValue("timezone"); tz != "" {
+		if _, lerr := time.LoadLocation(tz); lerr == nil {
+			f.TimezoneName = tz
+		}
+	}
+	if key := c.FormValue("idempotency_key"); scheduling.ValidKey(key) {
+		f.IdempotencyKey = key
+	}
+	picked := map[string]bool{}
+	if form, ferr := c.FormParams(); ferr == nil {
+		for _, id := range form["invitee"] {
+			picked[id] = true
+		}
+	}
+	for i := range f.Invitees {
+		f.Invitees[i].Checked = picked[f.Invitees[i].ID]
+	}
+	msg := sfzoom.ErrorMessage(err)
+	if field := scheduling.FieldOf(err); field != "" {
+		f.Errors = map[string]string{field: msg}
+	}
+	f.Error = msg
+	return &formError{err: err, form: templates.ScheduleFormView(f), target: templates.ScheduleID}
 }
 
 // NextHalfHour returns the first :00 or :30 strictly after now, in loc.
@@ -187,6 +255,7 @@ func (p *SchedulingPages) meetingsView(c echo.Context, h *Helpers, object, id st
 		Upcoming: up, Past: past, MoreUpcoming: moreUp, MorePast: morePast,
 		Loc: h.Location(c), UserID: sess.UserID, IsAdmin: sess.IsAdmin, Now: h.Now(),
 		RefreshURL: h.Link(c, recordPath(object, id)+"/meetings"),
+		FormURL:    h.Link(c, recordPath(object, id)+"/schedule-form"), RecordURL: h.Link(c, recordPath(object, id)),
 		ActionURL: func(mid int64, action string) string {
 			return h.Link(c, "/app/meetings/"+strconv.FormatInt(mid, 10)+"/"+action+"?record="+url.QueryEscape(object+"/"+id))
 		},
@@ -205,7 +274,7 @@ func (p *SchedulingPages) handleRecordMeetings(h *Helpers) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		object, id := c.Param("object"), c.Param("id")
 		if !scheduling.Supported(object) {
-			return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom shows meetings for Opportunities and Contacts only.")
+			return scheduling.Unsupported(object)
 		}
 		mv, err := p.meetingsView(c, h, object, id)
 		if err != nil {
@@ -253,7 +322,7 @@ func (p *SchedulingPages) handleMeetingCreate(h *Helpers) echo.HandlerFunc {
 			},
 		}
 		if !scheduling.Supported(in.Object) {
-			return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records. Open an Opportunity or a Contact and use Schedule Zoom there.", in.Object)
+			return scheduling.Unsupported(in.Object)
 		}
 		form, err := c.FormParams()
 		if err != nil {
@@ -261,30 +330,30 @@ func (p *SchedulingPages) handleMeetingCreate(h *Helpers) echo.HandlerFunc {
 		}
 		in.InviteeIDs = form["invitee"]
 		if len(in.InviteeIDs) > 100 {
-			return sfzoom.Errorf(sfzoom.EINVALID, "Too many invitees; pick at most 100.")
-		}
-		var derr error
-		if in.Duration, derr = parseDuration(c.FormValue("duration")); derr != nil {
-			return derr
+			return p.submittedForm(c, h, scheduling.InvalidField(scheduling.FieldInvitees, "Too many invitees; pick at most 100."))
 		}
 		if !in.Instant {
+			if in.Duration, err = parseDuration(c.FormValue("duration")); err != nil {
+				return p.submittedForm(c, h, scheduling.InvalidField(scheduling.FieldDuration, "%s", sfzoom.ErrorMessage(err)))
+			}
 			if strings.TrimSpace(c.FormValue("start")) == "" {
-				return sfzoom.Errorf(sfzoom.EINVALID, "Enter a start date and time.")
+				return p.submittedForm(c, h, scheduling.InvalidField(scheduling.FieldStart, "Enter a start date and time."))
 			}
 			if in.Start, err = parseLocal(c.FormValue("start"), loc); err != nil {
-				return err
+				return p.submittedForm(c, h, scheduling.InvalidField(scheduling.FieldStart, "%s", sfzoom.ErrorMessage(err)))
 			}
 		}
 		res, err := p.Scheduler.Schedule(ctx, u, in)
 		if err != nil {
-			return err
+			return p.submittedForm(c, h, err)
 		}
 		mv, err := p.meetingsView(c, h, res.Meeting.RecordObject, res.Meeting.RecordID)
 		if err != nil {
 			return err
 		}
 		v := templates.ScheduleResultView{Meeting: res.Meeting, Loc: h.Location(c), EventPending: res.EventPending,
-			Duplicate: res.Duplicate, NextKey: newIdempotencyKey(), Meetings: mv}
+			Duplicate: res.Duplicate, Instant: in.Instant, StartURL: res.StartURL, Meetings: mv,
+			FormURL: mv.FormURL, RecordURL: mv.RecordURL}
 		if c.Request().Header.Get("HX-Request") != "true" {
 			// Without htmx, show the result on a page of its own.
 			return h.Render(c, http.StatusOK, templates.Page(h.Meta(c, "Meeting scheduled"), templates.ScheduleResult(v)))

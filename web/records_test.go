@@ -22,6 +22,8 @@ import (
 	"github.com/sfzoom/sfzoom/web"
 )
 
+const fakeStartURL = "https://zoom.example/s/85000000000?zak=host-secret"
+
 const (
 	tOrg   = "00Dxx0000001gPLEAY"
 	tRep   = "005xx000001Svk2AAC"
@@ -82,12 +84,19 @@ func (f *fakeScheduler) Schedule(ctx context.Context, u *sfzoom.User, in schedul
 	if m := f.byKey[in.IdempotencyKey]; m != nil {
 		return &scheduling.Result{Meeting: m, Duplicate: true}, nil
 	}
+	if in.Instant {
+		in.Start = f.now
+	}
 	m := &sfzoom.Meeting{ID: int64(len(f.meetings) + 1), OrgID: u.OrgID, ZoomMeetingID: 85000000000 + int64(len(f.meetings)), HostSFUserID: u.UserID,
 		RecordObject: in.Object, RecordID: in.RecordID, Topic: in.Topic, StartTime: in.Start, Duration: in.Duration,
 		JoinURL: "https://zoom.example/j/85000000000", Status: sfzoom.MeetingScheduled, SFEventID: "00Uxx0000001"}
 	f.meetings = append(f.meetings, m)
 	f.byKey[in.IdempotencyKey] = m
-	return &scheduling.Result{Meeting: m}, nil
+	res := &scheduling.Result{Meeting: m}
+	if in.Instant {
+		res.StartURL = fakeStartURL
+	}
+	return res, nil
 }
 
 func (f *fakeScheduler) find(id int64) (*sfzoom.Meeting, error) {
@@ -379,9 +388,28 @@ func TestSchedule_OK(t *testing.T) {
 	if got, _ := doc.Find(`[data-testid="copy-button"]`).Attr("data-copy"); got != "https://zoom.example/j/85000000000" {
 		t.Errorf("copy button copies %q", got)
 	}
-	next, _ := doc.Find(`input#sfzoom-idempotency-key[hx-swap-oob]`).Attr("value")
-	if next == "" || next == "form-key-0001" {
-		t.Errorf("next idempotency key = %q, want a new one", next)
+	// The result card replaces the form: nothing is left to click twice.
+	region := doc.Find("#" + templates.ScheduleID)
+	if region.Find(`[data-testid="schedule-result"]`).Length() != 1 || doc.Find(`[data-testid="schedule-form"], [data-testid="idempotency-key"]`).Length() != 0 {
+		t.Errorf("the answer is not a result card in place of the form:\n%s", rec.Body)
+	}
+	if got := strings.TrimSpace(region.Find(`[data-testid="alert"] h2`).Text()); got != "Zoom meeting scheduled: Renewal call" {
+		t.Errorf("result says %q", got)
+	}
+	if region.Find(`[data-testid="start-meeting"]`).Length() != 0 {
+		t.Error("a scheduled (not instant) meeting offers Start meeting")
+	}
+	// "Schedule another" loads a fresh form with a new key.
+	another := region.Find(`[data-testid="schedule-another"]`)
+	formURL := another.AttrOr("hx-get", "")
+	if !strings.HasPrefix(formURL, "/app/records/Opportunity/"+tOpp+"/schedule-form?") || another.AttrOr("hx-target", "") != "#"+templates.ScheduleID ||
+		!strings.HasPrefix(another.AttrOr("href", ""), "/app/records/Opportunity/"+tOpp+"?") {
+		t.Fatalf("Schedule another = %v", another.Nodes)
+	}
+	frec, fresh := h.do(t, http.MethodGet, formURL, nil, tok, csrf, true)
+	next := fresh.Find("#"+templates.ScheduleID+` [data-testid="idempotency-key"]`).AttrOr("value", "")
+	if frec.Code != http.StatusOK || next == "" || next == "form-key-0001" || fresh.Find(`[data-testid="schedule-error"], [aria-invalid]`).Length() != 0 {
+		t.Errorf("fresh form = %d, key %q (was form-key-0001)\n%s", frec.Code, next, frec.Body)
 	}
 	if n := doc.Find(`#sfzoom-meetings[hx-swap-oob] [data-testid="meeting"]`).Length(); n != 1 {
 		t.Errorf("meetings in the refreshed list = %d, want 1", n)
@@ -407,6 +435,8 @@ func TestSchedule_Instant(t *testing.T) {
 	form := scheduleForm(h, "instant-key-0001")
 	form.Del("start")
 	form.Set("instant", "1")
+	// Leftovers in the other fields don't matter to an instant meeting.
+	form.Set("duration", "lots")
 	rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", form, tok, csrf, true)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("POST = %d\n%s", rec.Code, rec.Body)
@@ -416,6 +446,18 @@ func TestSchedule_Instant(t *testing.T) {
 	}
 	if len(h.sched.inputs) != 1 || !h.sched.inputs[0].Instant || !h.sched.inputs[0].Start.IsZero() {
 		t.Fatalf("scheduler got %+v, want one instant meeting without a start", h.sched.inputs)
+	}
+	// The host's start link is offered (app.js sends the window it opened
+	// on the click there); the page never stores it anywhere else.
+	start := doc.Find(`[data-testid="start-meeting"]`)
+	if start.AttrOr("href", "") != fakeStartURL || start.AttrOr("target", "") != "_blank" || start.AttrOr("rel", "") != "noopener noreferrer" {
+		t.Errorf("start link = %v, want %s in a new window", start.Nodes, fakeStartURL)
+	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid="alert"] h2`).First().Text()); !strings.HasPrefix(got, "Instant meeting created") {
+		t.Errorf("instant result says %q", got)
+	}
+	if strings.Count(rec.Body.String(), fakeStartURL) != 1 {
+		t.Errorf("the start URL appears %d times in the answer, want once", strings.Count(rec.Body.String(), fakeStartURL))
 	}
 }
 
@@ -459,41 +501,99 @@ func TestSchedule_SameFormFiveTimes(t *testing.T) {
 	}
 }
 
+// TestSchedule_BadInput: a submission the scheduler refuses comes back as
+// the same form, as the rep filled it in (same submission key, since nothing
+// was created), with the message under the field it is about (SLDS
+// slds-has-error, aria-invalid, aria-describedby) and next to the buttons;
+// htmx is told to put it in place of the form (app.js swaps it).
 func TestSchedule_BadInput(t *testing.T) {
 	h := newAppHarness(t)
 	tok, csrf := h.session(t, tRep, false)
 	loc, _ := time.LoadLocation("America/New_York")
 	tests := []struct {
-		name   string
-		path   string
-		change func(url.Values)
-		status int
-		msg    string
+		name    string
+		change  func(url.Values)
+		status  int
+		msg     string
+		control string // id of the control marked invalid; "" for a message about the whole form
+		keyKept bool
 	}{
-		{"MissingTopic", tOpp, func(v url.Values) { v.Set("topic", " ") }, 400, "Enter a topic for the meeting."},
-		{"StartInPast", tOpp, func(v url.Values) { v.Set("start", h.now.Add(-2*time.Hour).In(loc).Format("2006-01-02T15:04")) }, 400,
-			"The start time is in the past. Pick a time from now on, or use Start instant meeting."},
-		{"BadStart", tOpp, func(v url.Values) { v.Set("start", "tomorrow") }, 400, "Enter the start as a date and time, like 2026-03-01 14:30."},
-		{"BadDuration", tOpp, func(v url.Values) { v.Set("duration", "lots") }, 400, "Enter the duration in minutes, like 30."},
-		{"UnknownRecord", "006xx000009zzzzAAA", func(url.Values) {}, 404, "We couldn't find this Opportunity, or you don't have access to it."},
-		{"NoKey", tOpp, func(v url.Values) { v.Del("idempotency_key") }, 400, "This form is missing its submission key. Reload the page and try again."},
+		{"MissingTopic", func(v url.Values) { v.Set("topic", " ") }, 400, "Enter a topic for the meeting.", "sfzoom-topic", true},
+		{"StartInPast", func(v url.Values) { v.Set("start", h.now.Add(-2*time.Hour).In(loc).Format("2006-01-02T15:04")) }, 400,
+			"The start time is in the past. Pick a time from now on, or use Start instant meeting.", "sfzoom-start", true},
+		{"BadStart", func(v url.Values) { v.Set("start", "tomorrow") }, 400, "Enter the start as a date and time, like 2026-03-01 14:30.", "sfzoom-start", true},
+		{"NoStart", func(v url.Values) { v.Set("start", "") }, 400, "Enter a start date and time.", "sfzoom-start", true},
+		{"BadDuration", func(v url.Values) { v.Set("duration", "lots") }, 400, "Enter the duration in minutes, like 30.", "sfzoom-duration", true},
+		{"LongAgenda", func(v url.Values) { v.Set("agenda", strings.Repeat("a", 2001)) }, 400, "The agenda is too long; keep it under 2000 characters.", "sfzoom-agenda", true},
+		{"NoKey", func(v url.Values) { v.Del("idempotency_key") }, 400, "This form is missing its submission key. Reload the page and try again.", "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			form := scheduleForm(h, "bad-key-"+tt.name)
+			key := "bad-key-" + tt.name
+			form := scheduleForm(h, key)
 			tt.change(form)
-			rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tt.path+"/meetings", form, tok, csrf, true)
+			rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", form, tok, csrf, true)
 			if rec.Code != tt.status {
 				t.Fatalf("status = %d, want %d\n%s", rec.Code, tt.status, rec.Body)
 			}
-			if got := strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()); got != tt.msg {
-				t.Fatalf("message = %q, want %q", got, tt.msg)
+			for hdr, want := range map[string]string{"HX-Retarget": "#" + templates.ScheduleID, "HX-Reswap": "outerHTML", web.FormErrorHeader: "1"} {
+				if got := rec.Header().Get(hdr); got != want {
+					t.Errorf("%s = %q, want %q", hdr, got, want)
+				}
 			}
-			if rec.Header().Get("HX-Retarget") != "#sfzoom-flash" {
-				t.Fatalf("HX-Retarget = %q", rec.Header().Get("HX-Retarget"))
+			region := doc.Find("#" + templates.ScheduleID + ` [data-testid="schedule-form"]`)
+			if region.Length() != 1 {
+				t.Fatalf("the answer is not the form in its region:\n%s", rec.Body)
+			}
+			// Next to the buttons.
+			if got := strings.TrimSpace(region.Find(`[data-testid="schedule-error"] [role="alert"] h2`).Text()); got != tt.msg {
+				t.Errorf("message next to the buttons = %q, want %q", got, tt.msg)
+			}
+			if by, _ := region.Find(`[data-testid="schedule-submit"]`).Attr("aria-describedby"); by != "sfzoom-schedule-error" {
+				t.Errorf("submit button aria-describedby = %q", by)
+			}
+			// Next to the field.
+			invalid := region.Find(`[aria-invalid="true"]`)
+			if tt.control == "" {
+				if invalid.Length() != 0 {
+					t.Errorf("a form-wide error marks %d controls invalid", invalid.Length())
+				}
+			} else {
+				id, _ := invalid.Attr("id")
+				by, _ := invalid.Attr("aria-describedby")
+				if invalid.Length() != 1 || id != tt.control || by != tt.control+"-error" {
+					t.Fatalf("invalid controls = %d (id %q, aria-describedby %q), want exactly %s", invalid.Length(), id, by, tt.control)
+				}
+				help := region.Find("#" + tt.control + "-error")
+				if got := strings.TrimSpace(help.Text()); got != tt.msg || !help.HasClass("slds-form-element__help") {
+					t.Errorf("help text under %s = %q (class %q), want %q", tt.control, got, help.AttrOr("class", ""), tt.msg)
+				}
+				if el := help.Closest(".slds-form-element"); !el.HasClass("slds-has-error") {
+					t.Errorf("the form element of %s lacks slds-has-error", tt.control)
+				}
+			}
+			// What the rep typed is kept, and so is the key (nothing was created).
+			if got := region.Find("#sfzoom-topic").AttrOr("value", ""); got != form.Get("topic") {
+				t.Errorf("topic = %q, want the submitted %q", got, form.Get("topic"))
+			}
+			if got := region.Find("#sfzoom-agenda").Text(); got != form.Get("agenda") {
+				t.Errorf("agenda not kept: %q", got)
+			}
+			if _, checked := region.Find(`input[name="waiting_room"]`).Attr("checked"); !checked {
+				t.Error("waiting room setting not kept")
+			}
+			if got := region.Find(`[data-testid="idempotency-key"]`).AttrOr("value", ""); (got == key) != tt.keyKept || got == "" {
+				t.Errorf("idempotency key = %q; kept the submitted %q = %v, want %v", got, key, got == key, tt.keyKept)
 			}
 		})
 	}
+	t.Run("UnknownRecord", func(t *testing.T) {
+		rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/006xx000009zzzzAAA/meetings", scheduleForm(h, "bad-key-unknown"), tok, csrf, true)
+		want := "We couldn't find this Opportunity, or you don't have access to it."
+		if rec.Code != 404 || strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()) != want || rec.Header().Get("HX-Retarget") != "#sfzoom-flash" {
+			t.Fatalf("status %d, retarget %q, body %s", rec.Code, rec.Header().Get("HX-Retarget"), rec.Body)
+		}
+	})
 	t.Run("UnsupportedType", func(t *testing.T) {
 		rec, doc := h.do(t, http.MethodPost, "/app/records/Case/500xx000001aaaaAAA/meetings", scheduleForm(h, "bad-key-case"), tok, csrf, true)
 		want := `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`
@@ -505,7 +605,9 @@ func TestSchedule_BadInput(t *testing.T) {
 		h.sched.noZoom = true
 		defer func() { h.sched.noZoom = false }()
 		rec, doc := h.do(t, http.MethodPost, "/app/records/Opportunity/"+tOpp+"/meetings", scheduleForm(h, "bad-key-nozoom"), tok, csrf, true)
-		if rec.Code != 403 || strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()) != identity.MsgNoZoomUser {
+		// Not about one field: said next to the buttons, no field marked.
+		if rec.Code != 403 || strings.TrimSpace(doc.Find(`[data-testid="schedule-error"] h2`).Text()) != identity.MsgNoZoomUser ||
+			doc.Find(`[aria-invalid="true"]`).Length() != 0 {
 			t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 		}
 	})
@@ -536,9 +638,11 @@ func TestRescheduleCancelAndHome(t *testing.T) {
 		!strings.Contains(doc.Find(`[data-testid="alert"] h2`).Text(), "45 minutes") {
 		t.Fatalf("reschedule = %d %s", rec.Code, rec.Body)
 	}
-	// The earlier "meeting scheduled" result is cleared (out of band).
-	if r := doc.Find(`#sfzoom-schedule-result[hx-swap-oob]`); r.Length() != 1 || r.Children().Length() != 0 {
-		t.Errorf("reschedule does not clear the stale schedule result:\n%s", rec.Body)
+	// The earlier "meeting scheduled" result is replaced (out of band) by
+	// a note and "Schedule another": its time and link are stale.
+	if r := doc.Find(`#sfzoom-schedule-result[hx-swap-oob]`); r.Length() != 1 || r.Find(`[data-testid="join-url"]`).Length() != 0 ||
+		r.Find(`[data-testid="schedule-another"]`).Length() != 1 {
+		t.Errorf("reschedule does not replace the stale schedule result:\n%s", rec.Body)
 	}
 	if h.sched.meetings[0].Duration != 45 {
 		t.Fatalf("duration = %d, want 45", h.sched.meetings[0].Duration)

@@ -3,6 +3,7 @@ package scheduling_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,18 +13,22 @@ import (
 )
 
 // TestScheduleInstant is the "Start instant meeting" button: a Zoom meeting
-// of type 1 starting now, hosted by the rep's own Zoom user, one Event, and
-// the same form pressed again (or concurrently) makes nothing new.
+// of type 1 starting now with its own topic and length (not the form's
+// leftovers), hosted by the rep's own Zoom user, waiting for its host until
+// Zoom says it started, with the host's start URL handed back once; one
+// Event, and the same form pressed again (or concurrently) makes nothing new.
 func TestScheduleInstant(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	in := e.input("instant-key-0001")
 	in.Instant, in.Start = true, time.Time{} // the form sends no start for an instant meeting
+	in.Topic, in.Duration, in.Agenda = "Leftover topic", 15, "Leftover agenda"
 	before := time.Now()
 
 	var wg sync.WaitGroup
 	ids := make([]int64, 3)
 	errs := make([]error, 3)
+	startURLs := make([]string, 3)
 	e.zm.SetLatency(100 * time.Millisecond)
 	for i := range ids {
 		wg.Add(1)
@@ -32,7 +37,7 @@ func TestScheduleInstant(t *testing.T) {
 			res, err := e.svc.Schedule(ctx, e.rep, in)
 			errs[i] = err
 			if err == nil {
-				ids[i] = res.Meeting.ID
+				ids[i], startURLs[i] = res.Meeting.ID, res.StartURL
 			}
 		}()
 	}
@@ -50,8 +55,12 @@ func TestScheduleInstant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Status != sfzoom.MeetingStarted || m.StartTime.Before(before.Add(-time.Second)) || m.StartTime.After(time.Now()) {
-		t.Errorf("stored meeting status %q start %s; want started, starting now (%s)", m.Status, m.StartTime, before)
+	// Nobody has joined yet: it is started when Zoom sends meeting.started.
+	if m.Status != sfzoom.MeetingScheduled || m.StartTime.Before(before.Add(-time.Second)) || m.StartTime.After(time.Now()) {
+		t.Errorf("stored meeting status %q start %s; want scheduled (waiting for the host), starting now (%s)", m.Status, m.StartTime, before)
+	}
+	if want := "Instant meeting: Globex - Platform Renewal"; m.Topic != want || m.Duration != 60 || m.Agenda != "" {
+		t.Errorf("stored topic %q, %d min, agenda %q; want %q, 60 min, no agenda (not the form's leftovers)", m.Topic, m.Duration, m.Agenda, want)
 	}
 	if n := e.zoomCreates(); n != 1 {
 		t.Errorf("Zoom create meeting calls = %d, want 1", n)
@@ -69,6 +78,19 @@ func TestScheduleInstant(t *testing.T) {
 	}
 	if zm.Type != zoom.MeetingInstant || zm.HostID != riley.ID || m.HostZoomUserID != riley.ID {
 		t.Errorf("zoom meeting type %d host %q (stored %q); want type %d host %q", zm.Type, zm.HostID, m.HostZoomUserID, zoom.MeetingInstant, riley.ID)
+	}
+	// The submission that created it gets the host's start URL (the others
+	// waited for it and get the meeting only).
+	var got []string
+	for _, u := range startURLs {
+		if u != "" {
+			got = append(got, u)
+		}
+	}
+	// (The fake, like Zoom, mints a new zak token on every read.)
+	prefix, _, _ := strings.Cut(zm.StartURL, "?")
+	if len(got) != 1 || !strings.HasPrefix(got[0], prefix+"?zak=") {
+		t.Errorf("start URLs handed back = %q, want Zoom's start URL (%s?zak=…) exactly once", got, prefix)
 	}
 
 	// One Event, keyed by the occurrence, with the join URL.

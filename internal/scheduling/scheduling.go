@@ -151,6 +151,9 @@ func Supported(object string) bool {
 	return object == sfzoom.ObjectOpportunity || object == sfzoom.ObjectContact
 }
 
+// Unsupported is the error for a record type sfzoom does not schedule from.
+func Unsupported(object string) error { return unsupported(object) }
+
 func unsupported(object string) error {
 	return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records. Open an Opportunity or a Contact and use Schedule Zoom there.", object)
 }
@@ -343,25 +346,86 @@ const (
 
 var keyRE = regexp.MustCompile(`^[A-Za-z0-9_-]{8,100}$`)
 
+// ValidKey reports whether key has the shape of a form's idempotency key.
+func ValidKey(key string) bool { return keyRE.MatchString(key) }
+
+// InstantDuration is the length of an instant meeting in minutes. An
+// instant meeting starts now with its own topic (the record's) and this
+// length, whatever the form's fields still say.
+const InstantDuration = 60
+
+// InstantTopic is the topic of an instant meeting from rec.
+func InstantTopic(rec *Record) string {
+	t := "Instant meeting: " + rec.DefaultTopic()
+	if utf8.RuneCountInString(t) > MaxTopic {
+		t = string([]rune(t)[:MaxTopic])
+	}
+	return t
+}
+
+// Form fields an input error can be about (FieldOf).
+const (
+	FieldTopic    = "topic"
+	FieldStart    = "start"
+	FieldDuration = "duration"
+	FieldAgenda   = "agenda"
+	FieldInvitees = "invitee"
+)
+
+// FieldError is an EINVALID error about one field of the Schedule Zoom
+// form, so the form can show the message next to that field.
+type FieldError struct {
+	Field string
+	Err   *sfzoom.Error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+
+// Unwrap lets sfzoom.ErrorCode and ErrorMessage see the *sfzoom.Error.
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// InvalidField returns an EINVALID error about field.
+func InvalidField(field, format string, args ...any) error {
+	return &FieldError{Field: field, Err: sfzoom.Errorf(sfzoom.EINVALID, format, args...)}
+}
+
+// FieldOf returns the form field err is about, or "" when it is about the
+// form as a whole (or not an input error).
+func FieldOf(err error) string {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Field
+	}
+	return ""
+}
+
 // Validate checks the input and returns EINVALID with a message that says
-// what to fix.
+// what to fix; errors about one field are *FieldError (see FieldOf).
 func (in *Input) Validate(now time.Time) error {
 	in.Topic, in.Agenda = strings.TrimSpace(in.Topic), strings.TrimSpace(in.Agenda)
+	if in.Instant {
+		// The topic and length are the instant meeting's own (schedule
+		// sets them once the record is read).
+		if !keyRE.MatchString(in.IdempotencyKey) {
+			return sfzoom.Errorf(sfzoom.EINVALID, "This form is missing its submission key. Reload the page and try again.")
+		}
+		return nil
+	}
 	switch {
 	case !keyRE.MatchString(in.IdempotencyKey):
 		return sfzoom.Errorf(sfzoom.EINVALID, "This form is missing its submission key. Reload the page and try again.")
 	case in.Topic == "":
-		return sfzoom.Errorf(sfzoom.EINVALID, "Enter a topic for the meeting.")
+		return InvalidField(FieldTopic, "Enter a topic for the meeting.")
 	case utf8.RuneCountInString(in.Topic) > MaxTopic:
-		return sfzoom.Errorf(sfzoom.EINVALID, "The topic is too long; keep it under %d characters.", MaxTopic)
+		return InvalidField(FieldTopic, "The topic is too long; keep it under %d characters.", MaxTopic)
 	case utf8.RuneCountInString(in.Agenda) > MaxAgenda:
-		return sfzoom.Errorf(sfzoom.EINVALID, "The agenda is too long; keep it under %d characters.", MaxAgenda)
+		return InvalidField(FieldAgenda, "The agenda is too long; keep it under %d characters.", MaxAgenda)
 	case in.Duration < 1 || in.Duration > MaxDuration:
-		return sfzoom.Errorf(sfzoom.EINVALID, "Enter a duration between 1 and %d minutes.", MaxDuration)
+		return InvalidField(FieldDuration, "Enter a duration between 1 and %d minutes.", MaxDuration)
 	case !in.Instant && in.Start.IsZero():
-		return sfzoom.Errorf(sfzoom.EINVALID, "Enter a start date and time.")
+		return InvalidField(FieldStart, "Enter a start date and time.")
 	case !in.Instant && in.Start.Before(now.Add(-PastGrace)):
-		return sfzoom.Errorf(sfzoom.EINVALID, "The start time is in the past. Pick a time from now on, or use Start instant meeting.")
+		return InvalidField(FieldStart, "The start time is in the past. Pick a time from now on, or use Start instant meeting.")
 	}
 	return nil
 }
@@ -374,6 +438,10 @@ type Result struct {
 	EventPending bool
 	// Duplicate is true when this submission returned an earlier one's meeting.
 	Duplicate bool
+	// StartURL is Zoom's start URL for the host of a meeting just created
+	// (instant meetings open it). It grants host rights and expires, so it
+	// is handed to the rep once and never stored or logged.
+	StartURL string
 }
 
 // Schedule creates the meeting for in as u. Duplicate submissions of the same
@@ -449,6 +517,9 @@ func (s *Service) schedule(ctx context.Context, u *sfzoom.User, in Input) (*Resu
 	if err != nil {
 		return nil, err
 	}
+	if in.Instant {
+		in.Topic, in.Duration, in.Agenda = InstantTopic(rec), InstantDuration, ""
+	}
 	var invitees []Invitee
 	for _, id := range in.InviteeIDs {
 		found := false
@@ -459,7 +530,7 @@ func (s *Service) schedule(ctx context.Context, u *sfzoom.User, in Input) (*Resu
 			}
 		}
 		if !found {
-			return nil, sfzoom.Errorf(sfzoom.EINVALID, "One of the invitees is not a contact of this record any more. Reload the page and pick the invitees again.")
+			return nil, InvalidField(FieldInvitees, "One of the invitees is not a contact of this record any more. Reload the page and pick the invitees again.")
 		}
 	}
 	host, hostZoomID := "me", "me"
@@ -494,9 +565,8 @@ func (s *Service) schedule(ctx context.Context, u *sfzoom.User, in Input) (*Resu
 		Duration: in.Duration, Timezone: in.Timezone, JoinURL: zm.JoinURL, Status: sfzoom.MeetingScheduled,
 		IdempotencyKey: in.IdempotencyKey, Settings: in.Settings,
 	}
-	if in.Instant {
-		m.Status = sfzoom.MeetingStarted
-	}
+	// An instant meeting waits for its host like any other: it is started
+	// when Zoom says so (meeting.started), not when it is created.
 	if zm.HostID != "" {
 		m.HostZoomUserID = zm.HostID
 	}
@@ -515,7 +585,7 @@ func (s *Service) schedule(ctx context.Context, u *sfzoom.User, in Input) (*Resu
 		// The meeting row with the key exists; duplicates would wait, so say so.
 		return nil, fmt.Errorf("scheduling: finish request: %w", err)
 	}
-	res := &Result{Meeting: m}
+	res := &Result{Meeting: m, StartURL: zm.StartURL}
 	if err := s.writeEvent(ctx, m, who, what); err != nil {
 		s.opts.Logger.WarnContext(ctx, "scheduling: event write failed; a job will retry", "org_id", u.OrgID, "meeting_id", m.ID, "err", err.Error())
 		res.EventPending = true

@@ -229,13 +229,15 @@ func TestScheduleBadInput(t *testing.T) {
 		change func(*scheduling.Input)
 		code   string
 		msg    string
+		field  string // the form field the error is shown next to
 	}{
-		{"MissingTopic", func(in *scheduling.Input) { in.Topic = "  " }, sfzoom.EINVALID, "Enter a topic for the meeting."},
-		{"StartInPast", func(in *scheduling.Input) { in.Start = time.Now().Add(-time.Hour) }, sfzoom.EINVALID, "The start time is in the past. Pick a time from now on, or use Start instant meeting."},
-		{"UnknownRecord", func(in *scheduling.Input) { in.RecordID = "006000000000000AAA" }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page."},
-		{"UnsupportedType", func(in *scheduling.Input) { in.Object = "Case" }, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`},
-		{"NoKey", func(in *scheduling.Input) { in.IdempotencyKey = "" }, sfzoom.EINVALID, "This form is missing its submission key. Reload the page and try again."},
-		{"NoAccess", func(in *scheduling.Input) { in.RecordID = e.seed.OpportunityIDs[2] }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page."},
+		{"MissingTopic", func(in *scheduling.Input) { in.Topic = "  " }, sfzoom.EINVALID, "Enter a topic for the meeting.", scheduling.FieldTopic},
+		{"StartInPast", func(in *scheduling.Input) { in.Start = time.Now().Add(-time.Hour) }, sfzoom.EINVALID, "The start time is in the past. Pick a time from now on, or use Start instant meeting.", scheduling.FieldStart},
+		{"BadDuration", func(in *scheduling.Input) { in.Duration = 0 }, sfzoom.EINVALID, "Enter a duration between 1 and 1440 minutes.", scheduling.FieldDuration},
+		{"UnknownRecord", func(in *scheduling.Input) { in.RecordID = "006000000000000AAA" }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page.", ""},
+		{"UnsupportedType", func(in *scheduling.Input) { in.Object = "Case" }, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`, ""},
+		{"NoKey", func(in *scheduling.Input) { in.IdempotencyKey = "" }, sfzoom.EINVALID, "This form is missing its submission key. Reload the page and try again.", ""},
+		{"NoAccess", func(in *scheduling.Input) { in.RecordID = e.seed.OpportunityIDs[2] }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page.", ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,6 +246,9 @@ func TestScheduleBadInput(t *testing.T) {
 			_, err := e.svc.Schedule(ctx, e.rep, in)
 			if sfzoom.ErrorCode(err) != tt.code || sfzoom.ErrorMessage(err) != tt.msg {
 				t.Fatalf("Schedule = %v; want %s %q", err, tt.code, tt.msg)
+			}
+			if got := scheduling.FieldOf(err); got != tt.field {
+				t.Errorf("FieldOf = %q, want %q", got, tt.field)
 			}
 		})
 	}

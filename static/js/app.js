@@ -17,6 +17,13 @@
  *   [data-canvas-repost]             ask Salesforce for a fresh signed request.
  *   #sfzoom-flash                    the message region: error responses and
  *                                    client messages are shown there.
+ *   X-Sfzoom-Form-Errors (response)  a form re-rendered with its errors: it
+ *                                    replaces the form; the first invalid
+ *                                    field gets the focus.
+ *   [data-instant]                   on a submit button: open a window now,
+ *                                    while the click still allows it, and
+ *   [data-start-meeting]             send it to the start link the answer
+ *                                    carries (Zoom's start URL for the host).
  *
  * A 401 response with X-Sfzoom-Session-Expired makes the page ask Salesforce
  * for a new signed request (Sfdc.canvas.client.repost(true)) or, out
@@ -28,6 +35,7 @@
   var SESSION_HEADER = "X-Sfzoom-Session";
   var CSRF_HEADER = "X-CSRF-Token";
   var EXPIRED_HEADER = "X-Sfzoom-Session-Expired";
+  var FORM_ERRORS_HEADER = "X-Sfzoom-Form-Errors";
   var POPUP_MESSAGE = "sfzoom:popup-done";
 
   function meta(name) {
@@ -136,6 +144,13 @@
       refreshSession();
       return;
     }
+    // A form sent back with its errors next to the fields: swap it where
+    // the server said (HX-Retarget/HX-Reswap), and drop older messages.
+    if (xhr.getResponseHeader(FORM_ERRORS_HEADER) && sameOrigin(xhr.responseURL || "")) {
+      d.shouldSwap = true;
+      clearMessages();
+      return;
+    }
     var region = messagesRegion();
     if (region && sameOrigin(xhr.responseURL || d.pathInfo && d.pathInfo.requestPath || "")) {
       // isError stays true, so htmx:afterRequest reports a failure and the
@@ -147,8 +162,86 @@
     }
   });
 
+  // After a swap: focus the first invalid field of a form sent back with
+  // errors, or the result that replaced a form, so keyboard and screen
+  // reader users land on what changed (the iframe may be taller than the
+  // screen, so the browser scrolls there too).
+  document.addEventListener("htmx:afterSwap", function (evt) {
+    var xhr = evt.detail && evt.detail.xhr;
+    var root = evt.detail && evt.detail.target;
+    if (xhr && xhr.getResponseHeader(FORM_ERRORS_HEADER)) {
+      var scope = root && root.isConnected ? root : document;
+      var bad = scope.querySelector('[aria-invalid="true"]') || scope.querySelector('[role="alert"]');
+      if (bad) {
+        if (!bad.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|FIELDSET)$/.test(bad.tagName)) {
+          bad.setAttribute("tabindex", "-1");
+        }
+        bad.focus();
+      }
+      closeStartWindow();
+      return;
+    }
+    var result = document.getElementById("sfzoom-schedule-result");
+    if (result && result.contains(document.activeElement) === false && evt.detail.requestConfig &&
+        evt.detail.requestConfig.verb === "post" && evt.detail.successful) {
+      result.focus();
+    }
+    followStartLink();
+  });
+
+  // (f) Instant meetings. A window opened after the server answers is not
+  // "in response to a click" any more and popup blockers (and the Canvas
+  // iframe) refuse it, so the window is opened during the click, empty, and
+  // sent to Zoom's start link once the answer carries it. Without a window
+  // (blocked), the result card's Start meeting link does the same on a click.
+  var startWindow = null;
+
+  function openStartWindow() {
+    closeStartWindow();
+    try {
+      startWindow = window.open("about:blank", "sfzoom-zoom-start");
+    } catch (e) {
+      startWindow = null;
+    }
+    if (startWindow) {
+      try {
+        startWindow.document.title = "Starting Zoom…";
+        startWindow.document.body.textContent = "Starting your Zoom meeting…";
+      } catch (e) {
+        /* the window is still usable */
+      }
+    }
+  }
+
+  function closeStartWindow() {
+    if (startWindow && !startWindow.closed) {
+      startWindow.close();
+    }
+    startWindow = null;
+  }
+
+  function followStartLink() {
+    var link = document.querySelector("a[data-start-meeting]");
+    if (!startWindow) {
+      return;
+    }
+    if (!link) {
+      closeStartWindow();
+      return;
+    }
+    var w = startWindow;
+    startWindow = null;
+    if (w.closed) {
+      return;
+    }
+    // Like rel="noopener": Zoom's page gets no handle on this frame.
+    w.opener = null;
+    w.location.replace(link.href);
+  }
+
   // A request that never got a response (network down, server unreachable).
   document.addEventListener("htmx:sendError", function () {
+    closeStartWindow();
     showMessage("sfzoom could not be reached. Check your connection and try again.");
   });
 
@@ -156,6 +249,8 @@
   document.addEventListener("htmx:afterRequest", function (evt) {
     if (evt.detail && evt.detail.successful) {
       clearMessages();
+    } else {
+      closeStartWindow();
     }
   });
 
@@ -307,6 +402,10 @@
     var el = evt.target instanceof Element ? evt.target : null;
     if (!el) {
       return;
+    }
+
+    if (el.closest("button[data-instant]")) {
+      openStartWindow(); // no preventDefault: the form still submits
     }
 
     var copy = el.closest("[data-copy]");
