@@ -135,7 +135,7 @@ type ScheduleResultView struct {
 // canChange: only a meeting that has not started yet can be rescheduled or
 // cancelled (a live one is ended in Zoom), by its host or an admin.
 func (v MeetingsView) canChange(m *sfzoom.Meeting) bool {
-	if m.Status != sfzoom.MeetingScheduled {
+	if m.State(v.Now) != sfzoom.StateUpcoming && m.State(v.Now) != sfzoom.StateWaiting {
 		return false
 	}
 	return v.ActionURL != nil && (m.HostSFUserID == v.UserID || v.IsAdmin)
@@ -171,4 +171,22 @@ func moreMeetings(n int, which string) string {
 		return "1 " + which + " meeting"
 	}
 	return strconv.Itoa(n) + " " + which + " meetings"
+}
+
+func joinable(s sfzoom.MeetingState) bool {
+	return s == sfzoom.StateUpcoming || s == sfzoom.StateWaiting || s == sfzoom.StateLive
+}
+
+func stateBadge(s sfzoom.MeetingState) string {
+	switch s {
+	case sfzoom.StateLive:
+		return BadgeSuccess
+	case sfzoom.StateWaiting:
+		return BadgeWarning
+	case sfzoom.StateEnded:
+		return BadgeLightest
+	case sfzoom.StateCancelled:
+		return BadgeError
+	}
+	return BadgeDefault
 }

@@ -144,7 +144,7 @@ func (f *fakeScheduler) all() (up, past []*sfzoom.Meeting, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, m := range f.meetings {
-		if m.Status == sfzoom.MeetingCancelled {
+		if m.Past(f.now) {
 			past = append(past, m)
 		} else {
 			up = append(up, m)
@@ -153,9 +153,17 @@ func (f *fakeScheduler) all() (up, past []*sfzoom.Meeting, err error) {
 	return up, past, nil
 }
 
+// Upcoming is like the real one: the rep's meetings that are not over and
+// not cancelled.
 func (f *fakeScheduler) Upcoming(_ context.Context, u *sfzoom.User) ([]*sfzoom.Meeting, error) {
 	up, _, _ := f.all()
-	return up, nil
+	var out []*sfzoom.Meeting
+	for _, m := range up {
+		if m.Status != sfzoom.MeetingCancelled {
+			out = append(out, m)
+		}
+	}
+	return out, nil
 }
 
 type fakeOrgStore struct {
@@ -656,8 +664,17 @@ func TestRescheduleCancelAndHome(t *testing.T) {
 		t.Fatalf("cancel of a bad id = %d, want 404", rec.Code)
 	}
 	rec, doc = h.do(t, http.MethodPost, "/app/meetings/1/cancel", url.Values{}, tok, csrf, true)
-	if rec.Code != 200 || doc.Find(`[data-testid="meetings-past"] [data-testid="meeting"]`).Length() != 1 {
+	// A cancelled meeting that was still ahead stays among the upcoming
+	// ones, marked Cancelled, with nothing left to click.
+	row := doc.Find(`[data-testid="meetings-upcoming"] [data-testid="meeting"]`)
+	if rec.Code != 200 || row.Length() != 1 || doc.Find(`[data-testid="meetings-past"] [data-testid="meeting"]`).Length() != 0 {
 		t.Fatalf("cancel = %d %s", rec.Code, rec.Body)
+	}
+	if got := row.Find(`[data-testid="badge"]`).First().Text(); got != "Cancelled" || row.AttrOr("data-state", "") != "Cancelled" {
+		t.Errorf("cancelled meeting badge = %q", got)
+	}
+	if n := row.Find(`[data-testid="meeting-join"], [data-testid="meeting-cancel"], [data-testid="reschedule"]`).Length(); n != 0 {
+		t.Errorf("a cancelled meeting still offers %d actions", n)
 	}
 	_, home = h.do(t, http.MethodGet, "/app/home", nil, tok, csrf, false)
 	if home.Find(`[data-testid="empty-state"]`).Length() != 1 {

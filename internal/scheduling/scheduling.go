@@ -753,7 +753,7 @@ func (s *Service) Meetings(ctx context.Context, u *sfzoom.User, object, id strin
 	}
 	now := s.opts.Now()
 	for _, m := range ms {
-		if m.Status == sfzoom.MeetingEnded || m.Status == sfzoom.MeetingCancelled || m.EndTime().Before(now) {
+		if m.Past(now) {
 			past = append([]*sfzoom.Meeting{m}, past...)
 		} else {
 			upcoming = append(upcoming, m)

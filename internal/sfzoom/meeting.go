@@ -70,6 +70,71 @@ type MeetingUpdate struct {
 	SFEventID *string
 }
 
+// MeetingState is where a meeting stands for the people in it, from its
+// stored status (which Zoom's webhooks move) and the clock. Lists and badges
+// use it, so a cancelled meeting next week is not "past" and an instant
+// meeting nobody joined yet is not "in progress".
+type MeetingState int
+
+// Meeting states.
+const (
+	StateUpcoming  MeetingState = iota // scheduled, starts later
+	StateWaiting                       // its start time came (or it is instant); Zoom has not said it started
+	StateLive                          // Zoom said it started and has not said it ended
+	StateEnded                         // Zoom said it ended, or it was never started and its time is over
+	StateCancelled                     // cancelled in sfzoom (deleted at Zoom)
+)
+
+// String is the state as a rep reads it.
+func (s MeetingState) String() string {
+	switch s {
+	case StateUpcoming:
+		return "Scheduled"
+	case StateWaiting:
+		return "Waiting for the host"
+	case StateLive:
+		return "In progress"
+	case StateEnded:
+		return "Ended"
+	case StateCancelled:
+		return "Cancelled"
+	}
+	return "Unknown"
+}
+
+// State returns the meeting's state at now.
+func (m *Meeting) State(now time.Time) MeetingState {
+	switch m.Status {
+	case MeetingCancelled:
+		return StateCancelled
+	case MeetingEnded:
+		return StateEnded
+	case MeetingStarted:
+		return StateLive
+	}
+	switch {
+	case m.EndTime().Before(now):
+		return StateEnded
+	case m.StartTime.After(now):
+		return StateUpcoming
+	default:
+		return StateWaiting
+	}
+}
+
+// Past reports whether the meeting belongs among past meetings at now: it
+// ended, or it was cancelled and its time has come (a cancelled meeting
+// still ahead stays with the upcoming ones, marked cancelled).
+func (m *Meeting) Past(now time.Time) bool {
+	switch m.State(now) {
+	case StateEnded:
+		return true
+	case StateCancelled:
+		return !m.StartTime.After(now)
+	}
+	return false
+}
+
 // EndTime returns the scheduled end of the meeting.
 func (m *Meeting) EndTime() time.Time {
 	return m.StartTime.Add(time.Duration(m.Duration) * time.Minute)
