@@ -87,7 +87,35 @@ func TestBrowserAppJS(t *testing.T) {
 		fmt.Fprint(w, fakeCanvasSDK)
 	})
 	mux.HandleFunc("/page", func(w http.ResponseWriter, r *http.Request) {
-		page(w, r, templates.Page(meta(), templ.Join(templ.Raw(testBody), templates.CopyButton("Copy link", "https://zoom.us/j/1"))))
+		p := meta()
+		if r.URL.Query().Get("sdk") == "refresh" {
+			p.CanvasSDKURL = srvURL + "/fake-sdk-refresh.js"
+		}
+		page(w, r, templates.Page(p, templ.Join(templ.Raw(testBody), templates.CopyButton("Copy link", "https://zoom.us/j/1"))))
+	})
+	// A parent that answers refreshSignedRequest, as Salesforce does
+	// (data.payload.response is the new signed request).
+	mux.HandleFunc("/fake-sdk-refresh.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript")
+		fmt.Fprint(w, fakeCanvasSDK+`
+window.Sfdc.canvas.client.refreshSignedRequest = function (cb) {
+  window.__canvas.push("refresh");
+  setTimeout(function () { cb({status: 200, payload: {response: "fresh.signed-request"}}); }, 0);
+};`)
+	})
+	mux.HandleFunc("/framed", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><iframe id="app" name="canvas-frame-09Hxx0000000001:" src="/page?sdk=refresh" width="600" height="400"></iframe>`)
+	})
+	canvasPosts := make(chan string, 1)
+	mux.HandleFunc("/canvas", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			select {
+			case canvasPosts <- r.PostFormValue("signed_request"):
+			default:
+			}
+		}
+		fmt.Fprint(w, "new session")
 	})
 	mux.HandleFunc("/popup", func(w http.ResponseWriter, r *http.Request) {
 		p := meta()
@@ -183,6 +211,26 @@ func TestBrowserAppJS(t *testing.T) {
 				// message's refresh field (forcedotcom/SalesforceCanvasJavascriptSDK
 				// js/canvas-all.js: r = refresh || false).
 				poll(`window.__canvas.indexOf("repost:true") >= 0`))
+		}},
+		{"SessionExpiredRefreshesInFrame", func(t *testing.T) error {
+			// In a frame, the page asks the parent for a new signed request
+			// and POSTs it to /canvas itself (no repost needed).
+			if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/framed"),
+				poll(`(() => { const w = document.getElementById("app").contentWindow; return w.document.readyState === "complete" && !!w.htmx && !!w.__canvas; })()`)); err != nil {
+				return err
+			}
+			if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(document.getElementById("app").contentDocument.getElementById("expire").click(), true)`)); err != nil {
+				return err
+			}
+			select {
+			case sr := <-canvasPosts:
+				if sr != "fresh.signed-request" {
+					t.Errorf("POST /canvas signed_request = %q, want the refreshed one", sr)
+				}
+			case <-time.After(10 * time.Second):
+				return fmt.Errorf("the frame never POSTed a refreshed signed request to /canvas")
+			}
+			return chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/page"), poll(`document.readyState === "complete" && !!window.htmx`))
 		}},
 		{"CopyButton", func(t *testing.T) error {
 			return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`[data-testid="copy-button"]`)),

@@ -578,7 +578,7 @@ func TestErrorPage(t *testing.T) {
 			want := map[string]any{
 				"title":   tt.wantTitle,
 				"h1":      1,
-				"status":  "Error " + strconv.Itoa(tt.status),
+				"status":  "Error code " + strconv.Itoa(tt.status),
 				"message": tt.message,
 				"action":  true,
 				"repost":  tt.wantRepost,

@@ -195,7 +195,8 @@ func (h *canvasHandler) handleCanvasGet(c echo.Context) error {
 	if c.QueryParam("_sfdc_canvas_authvalue") == "user_approval_required" {
 		return sfzoom.Errorf(sfzoom.EFORBIDDEN, "Your Salesforce admin needs to approve sfzoom for your user (set the app's Permitted Users to \"Admin approved users are pre-authorized\" and assign the sfzoom User permission set).")
 	}
-	return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom runs inside Salesforce. Open it from an Opportunity or Contact record page.")
+	return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom runs inside Salesforce, on record pages; it can't be opened on its own.").
+		WithAction("Open an Opportunity, a Contact or a Lead in Salesforce; sfzoom is on the record page.")
 }
 
 // sameSFID compares a 15- or 18-character id with an 18-character one.

@@ -341,6 +341,10 @@ func TestOperationalRoutes(t *testing.T) {
 	if get405.Code != http.StatusBadRequest || !strings.Contains(get405.Body.String(), "runs inside Salesforce") {
 		t.Errorf("GET /canvas = %d, want 400 explaining to open it from Salesforce", get405.Code)
 	}
+	// Its own advice, not the generic one about a form it doesn't have.
+	if b := get405.Body.String(); !strings.Contains(b, "sfzoom is on the record page.") || strings.Contains(b, "form") {
+		t.Errorf("GET /canvas advice:\n%s", b)
+	}
 }
 
 func TestReadyz_DatabaseDown(t *testing.T) {

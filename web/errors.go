@@ -51,7 +51,7 @@ var errorTitles = map[int]string{
 
 // errorActions tell the user what to do next.
 var errorActions = map[int]string{
-	http.StatusBadRequest:          "Check the form and try again.",
+	http.StatusBadRequest:          "Go back to the record in Salesforce and try again.",
 	http.StatusUnauthorized:        "Reload the record page in Salesforce to start a new session.",
 	http.StatusForbidden:           "Ask your Salesforce admin for access.",
 	http.StatusNotFound:            "Go back to the record in Salesforce and try again.",
@@ -83,6 +83,7 @@ type errorBody struct {
 	Error struct {
 		Code    string `json:"code"`
 		Message string `json:"message"`
+		Action  string `json:"action,omitempty"`
 	} `json:"error"`
 	RequestID string `json:"request_id,omitempty"`
 }
@@ -93,7 +94,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, status, msg := sfzoom.ErrorCode(err), 0, sfzoom.ErrorMessage(err)
+	code, status, msg, action := sfzoom.ErrorCode(err), 0, sfzoom.ErrorMessage(err), sfzoom.ErrorAction(err)
 	var he *echo.HTTPError
 	if errors.As(err, &he) && sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
 		status = he.Code
@@ -123,7 +124,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if wantsJSON(c) {
 		var body errorBody
-		body.Error.Code, body.Error.Message, body.RequestID = code, msg, reqID
+		body.Error.Code, body.Error.Message, body.Error.Action, body.RequestID = code, msg, action, reqID
 		_ = c.JSON(status, body)
 		return
 	}
@@ -147,14 +148,17 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// htmx swaps error responses only when told to; the fragment explains.
 		c.Response().Header().Set("HX-Reswap", "innerHTML")
 		c.Response().Header().Set("HX-Retarget", "#sfzoom-flash")
-		_ = render(c, status, templates.ErrorFragment(msg))
+		_ = render(c, status, templates.ErrorFragment(strings.TrimSpace(msg+" "+action)))
 		return
 	}
 	title := errorTitles[status]
 	if title == "" {
 		title = http.StatusText(status)
 	}
-	_ = render(c, status, templates.ErrorPage(s.pageMeta(c, title), status, title, msg, errorActions[status]))
+	if action == "" {
+		action = errorActions[status]
+	}
+	_ = render(c, status, templates.ErrorPage(s.pageMeta(c, title), status, title, msg, action))
 }
 
 func codeForStatus(status int) string {

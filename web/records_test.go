@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -48,7 +49,7 @@ type fakeScheduler struct {
 // as in the real service.
 func (f *fakeScheduler) access(u *sfzoom.User, object, id string) error {
 	if !scheduling.Supported(object) {
-		return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records.", object)
+		return scheduling.Unsupported(object)
 	}
 	f.mu.Lock()
 	denied := f.denied[u.UserID]
@@ -311,6 +312,9 @@ func TestRecordPage_OK(t *testing.T) {
 	}
 }
 
+// TestRecordPage_Errors: each error page says what went wrong and its own
+// next step in plain words (never "check the form" on a page with no form),
+// with the status only as a small reference, not as the heading.
 func TestRecordPage_Errors(t *testing.T) {
 	h := newAppHarness(t)
 	tok, csrf := h.session(t, tRep, false)
@@ -319,9 +323,10 @@ func TestRecordPage_Errors(t *testing.T) {
 		target string
 		status int
 		msg    string
+		action string
 	}{
-		{"UnknownRecord", "/app/records/Opportunity/006xx000009zzzzAAA", 404, "We couldn't find this Opportunity, or you don't have access to it."},
-		{"UnsupportedType", "/app/records/Case/500xx000001aaaaAAA", 400, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records.`},
+		{"UnknownRecord", "/app/records/Opportunity/006xx000009zzzzAAA", 404, "We couldn't find this Opportunity, or you don't have access to it.", "Go back to the record in Salesforce and try again."},
+		{"UnsupportedType", "/app/records/Case/500xx000001aaaaAAA", 400, `sfzoom schedules meetings from Opportunities, Contacts and Leads, not from "Case" records.`, "Open an Opportunity, a Contact or a Lead in Salesforce and use Schedule Zoom there."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,6 +336,13 @@ func TestRecordPage_Errors(t *testing.T) {
 			}
 			if got := strings.TrimSpace(doc.Find(`[data-testid="error-message"]`).Text()); got != tt.msg {
 				t.Fatalf("message = %q, want %q", got, tt.msg)
+			}
+			action := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(doc.Find(`[data-testid="error-action"]`).Text()), "What to do next:"))
+			if action != tt.action || strings.Contains(strings.ToLower(action), "form") {
+				t.Errorf("what to do next = %q, want %q", action, tt.action)
+			}
+			if title := doc.Find(`[data-testid="error-title"]`).Text(); strings.Contains(title, strconv.Itoa(tt.status)) {
+				t.Errorf("heading %q shows the status code", title)
 			}
 		})
 	}
@@ -604,7 +616,7 @@ func TestSchedule_BadInput(t *testing.T) {
 	})
 	t.Run("UnsupportedType", func(t *testing.T) {
 		rec, doc := h.do(t, http.MethodPost, "/app/records/Case/500xx000001aaaaAAA/meetings", scheduleForm(h, "bad-key-case"), tok, csrf, true)
-		want := `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`
+		want := `sfzoom schedules meetings from Opportunities, Contacts and Leads, not from "Case" records. Open an Opportunity, a Contact or a Lead in Salesforce and use Schedule Zoom there.`
 		if rec.Code != 400 || strings.TrimSpace(doc.Find(`[data-testid="error-fragment"] h2`).Text()) != want {
 			t.Fatalf("status %d, body %s", rec.Code, rec.Body)
 		}

@@ -148,20 +148,23 @@ func TestBrowser_InstantMeeting(t *testing.T) {
 				t.Fatalf("start link = %q, want Zoom's start URL under %s/s/", startURL, d.Info.ZoomURL)
 			}
 			// The window opened on the click went to the start link.
-			deadline := time.Now().Add(15 * time.Second)
+			deadline := time.Now().Add(30 * time.Second)
 			opened := false
+			var pages []string
 			for !opened && time.Now().Before(deadline) {
 				infos, err := chromedp.Targets(ctx)
 				if err != nil {
 					t.Fatal(err)
 				}
+				pages = pages[:0]
 				for _, info := range infos {
 					opened = opened || (info.Type == "page" && info.URL == startURL)
+					pages = append(pages, info.Type+" "+redactQuery(info.URL))
 				}
 				time.Sleep(100 * time.Millisecond)
 			}
 			if !opened {
-				t.Fatalf("no window opened at the start link %s", startURL)
+				t.Fatalf("no window opened at the start link %s; targets: %v", startURL, pages)
 			}
 			for what, expr := range map[string]string{
 				"says it was created, not scheduled": `document.querySelector('[data-testid="schedule-result"]').textContent.includes("Instant meeting created")`,
@@ -182,4 +185,44 @@ func TestBrowser_InstantMeeting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBrowser_ScheduleFromLead is item 3: a Lead record page in the
+// simulator shows the Lead and its Schedule Zoom form; the meeting is
+// listed on the Lead and its Event is logged to the Lead (WhoId, no WhatId).
+func TestBrowser_ScheduleFromLead(t *testing.T) {
+	for _, w := range frameWidths {
+		t.Run(w.name, func(t *testing.T) {
+			ctx := browsertest.New(t, browsertest.Options{})
+			d := startDemoApp(t)
+			lead := d.Info.SampleRecords["Lead"][0]
+			frame := frameFor(t, ctx, d, d.Info.Users["rep"], "Lead", lead)
+			setFrameWidth(t, ctx, frame, w.width)
+			if got := evalJS[string](t, frame, `document.querySelector('[data-testid="record"]').dataset.object + "|" + document.querySelector('[data-testid="record-name"]').textContent.trim()`); got != "Lead|Dana Scully" {
+				t.Fatalf("record page header = %q, want the Lead Dana Scully", got)
+			}
+			if !evalJS[bool](t, frame, fitsJS) {
+				t.Errorf("the Lead's page does not fit the frame")
+			}
+			click(t, frame, `[data-testid="schedule-submit"]`)
+			waitJS(t, frame, `!!document.querySelector('[data-testid="schedule-result"] [data-testid="join-url"]')`, "the result card")
+			waitJS(t, frame, `document.querySelectorAll('[data-testid="meetings-upcoming"] [data-testid="meeting"]').length === 1`, "the meeting on the Lead")
+			events := d.Salesforce.Records("Event")
+			if len(events) != 1 {
+				t.Fatalf("Events = %d, want 1", len(events))
+			}
+			if ev := events[0]; ev["WhoId"] != lead || (ev["WhatId"] != nil && ev["WhatId"] != "") {
+				t.Errorf("Event WhoId %v WhatId %v; want the Lead %s and no WhatId", ev["WhoId"], ev["WhatId"], lead)
+			}
+			if !evalJS[bool](t, frame, fitsJS) {
+				t.Errorf("the result does not fit the frame")
+			}
+		})
+	}
+}
+
+// redactQuery drops the query (tokens) from a URL for a failure message.
+func redactQuery(raw string) string {
+	u, _, _ := strings.Cut(raw, "?")
+	return u
 }

@@ -140,26 +140,30 @@ type Record struct {
 
 // DefaultTopic is the form's suggested topic.
 func (r *Record) DefaultTopic() string {
-	if r.Object == sfzoom.ObjectContact && r.Account != "" {
+	if (r.Object == sfzoom.ObjectContact || r.Object == sfzoom.ObjectLead) && r.Account != "" {
 		return r.Name + " / " + r.Account
 	}
 	return r.Name
 }
 
-// Supported reports whether meetings can be scheduled from object.
+// Supported reports whether meetings can be scheduled from object:
+// Opportunities, Contacts and Leads (like Zoom's own Salesforce package; an
+// Event's WhoId may be a Lead).
 func Supported(object string) bool {
-	return object == sfzoom.ObjectOpportunity || object == sfzoom.ObjectContact
+	return object == sfzoom.ObjectOpportunity || object == sfzoom.ObjectContact || object == sfzoom.ObjectLead
 }
 
 // Unsupported is the error for a record type sfzoom does not schedule from.
 func Unsupported(object string) error { return unsupported(object) }
 
 func unsupported(object string) error {
-	return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities and Contacts, not from %q records. Open an Opportunity or a Contact and use Schedule Zoom there.", object)
+	return sfzoom.Errorf(sfzoom.EINVALID, "sfzoom schedules meetings from Opportunities, Contacts and Leads, not from %q records.", object).
+		WithAction("Open an Opportunity, a Contact or a Lead in Salesforce and use Schedule Zoom there.")
 }
 
 func notFound(object string) error {
-	return sfzoom.Errorf(sfzoom.ENOTFOUND, "We couldn't find this %s, or you don't have access to it. Go back to the record in Salesforce and reload the page.", object)
+	return sfzoom.Errorf(sfzoom.ENOTFOUND, "We couldn't find this %s, or you don't have access to it.", object).
+		WithAction("Go back to the record in Salesforce and reload the page. If it keeps happening, ask the record's owner to share it with you.")
 }
 
 // checkAccess refuses an unsupported object, a malformed id, or a record u
@@ -292,6 +296,24 @@ func (s *Service) Record(ctx context.Context, u *sfzoom.User, object, id string)
 		r.Name, r.AccountID, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldAccountID), rec.String(salesforce.FieldAccountName)
 		r.Facts = appendFact(r.Facts, "Title", rec.String(salesforce.FieldTitle))
 		r.Facts = appendFact(r.Facts, "Account", r.Account)
+		r.Facts = appendFact(r.Facts, "Email", rec.String(salesforce.FieldEmail))
+		r.Invitees = []Invitee{{ContactID: r.ID, Name: r.Name, Email: rec.String(salesforce.FieldEmail), Primary: true}}
+	case sfzoom.ObjectLead:
+		q := salesforce.Select(salesforce.FieldID, salesforce.FieldName, salesforce.FieldEmail,
+			salesforce.FieldCompany, salesforce.FieldStatus).
+			From(salesforce.ObjectLead).Where(salesforce.Eq(salesforce.FieldID, r.ID)).Limit(1)
+		recs, err := sf.Query(ctx, q)
+		if err != nil {
+			return nil, fmt.Errorf("scheduling: read lead: %w", err)
+		}
+		if len(recs) == 0 {
+			return nil, notFound(object)
+		}
+		rec := recs[0]
+		// A Lead has no Account; its Company stands in for the topic.
+		r.Name, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldCompany)
+		r.Facts = appendFact(r.Facts, "Company", r.Account)
+		r.Facts = appendFact(r.Facts, "Lead status", rec.String(salesforce.FieldStatus))
 		r.Facts = appendFact(r.Facts, "Email", rec.String(salesforce.FieldEmail))
 		r.Invitees = []Invitee{{ContactID: r.ID, Name: r.Name, Email: rec.String(salesforce.FieldEmail), Primary: true}}
 	}
@@ -613,12 +635,16 @@ func (s *Service) enqueueEvent(ctx context.Context, m *sfzoom.Meeting, who, what
 	}
 }
 
-// eventLinks picks the Event's WhoId (the Contact, or the first invitee,
-// primary first) and WhatId (the Opportunity, or the Contact's Account).
+// eventLinks picks the Event's WhoId (the Contact or Lead, or the first
+// invitee, primary first) and WhatId (the Opportunity, or the Contact's
+// Account; none for a Lead).
 func eventLinks(rec *Record, invitees []Invitee) (who, what string) {
 	switch rec.Object {
 	case sfzoom.ObjectContact:
 		return rec.ID, rec.AccountID
+	case sfzoom.ObjectLead:
+		// Salesforce refuses a WhatId next to a Lead WhoId.
+		return rec.ID, ""
 	default:
 		for _, inv := range invitees {
 			if inv.Primary {

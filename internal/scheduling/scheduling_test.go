@@ -234,10 +234,10 @@ func TestScheduleBadInput(t *testing.T) {
 		{"MissingTopic", func(in *scheduling.Input) { in.Topic = "  " }, sfzoom.EINVALID, "Enter a topic for the meeting.", scheduling.FieldTopic},
 		{"StartInPast", func(in *scheduling.Input) { in.Start = time.Now().Add(-time.Hour) }, sfzoom.EINVALID, "The start time is in the past. Pick a time from now on, or use Start instant meeting.", scheduling.FieldStart},
 		{"BadDuration", func(in *scheduling.Input) { in.Duration = 0 }, sfzoom.EINVALID, "Enter a duration between 1 and 1440 minutes.", scheduling.FieldDuration},
-		{"UnknownRecord", func(in *scheduling.Input) { in.RecordID = "006000000000000AAA" }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page.", ""},
-		{"UnsupportedType", func(in *scheduling.Input) { in.Object = "Case" }, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`, ""},
+		{"UnknownRecord", func(in *scheduling.Input) { in.RecordID = "006000000000000AAA" }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it.", ""},
+		{"UnsupportedType", func(in *scheduling.Input) { in.Object = "Case" }, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities, Contacts and Leads, not from "Case" records.`, ""},
 		{"NoKey", func(in *scheduling.Input) { in.IdempotencyKey = "" }, sfzoom.EINVALID, "This form is missing its submission key. Reload the page and try again.", ""},
-		{"NoAccess", func(in *scheduling.Input) { in.RecordID = e.seed.OpportunityIDs[2] }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page.", ""},
+		{"NoAccess", func(in *scheduling.Input) { in.RecordID = e.seed.OpportunityIDs[2] }, sfzoom.ENOTFOUND, "We couldn't find this Opportunity, or you don't have access to it.", ""},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -333,14 +333,14 @@ func TestMeetingsChecksAccess(t *testing.T) {
 	}
 
 	e.sf.SetRecordAccess(e.rep.UserID, opp, false)
-	notFound := "We couldn't find this Opportunity, or you don't have access to it. Go back to the record in Salesforce and reload the page."
+	notFound := "We couldn't find this Opportunity, or you don't have access to it."
 	tests := []struct {
 		name, object, id, code, msg string
 	}{
 		{"NoAccess", sfzoom.ObjectOpportunity, opp, sfzoom.ENOTFOUND, notFound},
 		{"NoAccess15", sfzoom.ObjectOpportunity, opp[:15], sfzoom.ENOTFOUND, notFound},
 		{"BadID", sfzoom.ObjectOpportunity, "not-an-id", sfzoom.ENOTFOUND, notFound},
-		{"Unsupported", "Case", opp, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities and Contacts, not from "Case" records. Open an Opportunity or a Contact and use Schedule Zoom there.`},
+		{"Unsupported", "Case", opp, sfzoom.EINVALID, `sfzoom schedules meetings from Opportunities, Contacts and Leads, not from "Case" records.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -474,5 +474,51 @@ func TestAccessMemo(t *testing.T) {
 	e.sf.SetRecordAccess(other.UserID, opp, false)
 	if _, _, err := e.svc.Meetings(req, other, sfzoom.ObjectOpportunity, opp); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
 		t.Fatalf("Meetings for another user with the rep's memo = %v, want ENOTFOUND", err)
+	}
+}
+
+// TestScheduleFromLead: a Lead record page reads the Lead (company, status,
+// email as the one invitee), and its meeting's Event is logged to the Lead
+// (WhoId) with no WhatId, which Salesforce refuses next to a Lead
+// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_event.htm:
+// "If the WhoId refers to a lead, the WhatId field must be empty").
+func TestScheduleFromLead(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	lead := e.seed.LeadIDs[0] // Dana Scully, FBI Consulting, owned by the rep
+	rec, err := e.svc.Record(ctx, e.rep, sfzoom.ObjectLead, lead)
+	if err != nil {
+		t.Fatalf("Record(Lead): %v", err)
+	}
+	if rec.Name != "Dana Scully" || rec.DefaultTopic() != "Dana Scully / FBI Consulting" {
+		t.Errorf("lead record = %q, topic %q", rec.Name, rec.DefaultTopic())
+	}
+	if len(rec.Invitees) != 1 || rec.Invitees[0].ContactID != lead || rec.Invitees[0].Email != "dana.scully@fbi-consulting.example" {
+		t.Errorf("lead invitees = %+v, want the Lead itself", rec.Invitees)
+	}
+	facts := map[string]string{}
+	for _, f := range rec.Facts {
+		facts[f.Label] = f.Value
+	}
+	if facts["Company"] != "FBI Consulting" || facts["Email"] == "" {
+		t.Errorf("lead facts = %v", facts)
+	}
+
+	in := e.input("lead-key-0001")
+	in.Object, in.RecordID, in.InviteeIDs = sfzoom.ObjectLead, lead, []string{lead}
+	res, err := e.svc.Schedule(ctx, e.rep, in)
+	if err != nil {
+		t.Fatalf("Schedule from a Lead: %v", err)
+	}
+	ev, ok := e.sf.Record(res.Meeting.SFEventID)
+	if !ok {
+		t.Fatalf("no Event for the Lead's meeting")
+	}
+	if ev["WhoId"] != lead || ev["WhatId"] != nil && ev["WhatId"] != "" {
+		t.Errorf("Event WhoId %v WhatId %v; want the Lead and no WhatId", ev["WhoId"], ev["WhatId"])
+	}
+	up, _, err := e.svc.Meetings(ctx, e.rep, sfzoom.ObjectLead, lead)
+	if err != nil || len(up) != 1 || up[0].ID != res.Meeting.ID || up[0].RecordObject != sfzoom.ObjectLead {
+		t.Fatalf("Lead's meetings = %v, %v; want the new meeting", up, err)
 	}
 }

@@ -29,6 +29,10 @@ const (
 type Error struct {
 	Code    string
 	Message string
+	// Action, when set, says what to do next in plain words ("Open an
+	// Opportunity …"); pages show it after the message. Without it they
+	// give the code's general advice.
+	Action string
 	// Err is an optional cause kept for logs and errors.Is/As; it is never
 	// shown to users.
 	Err error
@@ -40,6 +44,12 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("sfzoom error: code=%s message=%s: %v", e.Code, e.Message, e.Err)
 	}
 	return fmt.Sprintf("sfzoom error: code=%s message=%s", e.Code, e.Message)
+}
+
+// WithAction sets what the user should do next and returns e.
+func (e *Error) WithAction(action string) *Error {
+	e.Action = action
+	return e
 }
 
 // Unwrap returns the cause, if any.
@@ -77,4 +87,14 @@ func ErrorMessage(err error) string {
 		return e.Message
 	}
 	return "Internal error. Please try again; if it keeps happening, tell your Salesforce admin."
+}
+
+// ErrorAction returns the "what to do next" of the first *Error in err's
+// chain, or "" when it has none.
+func ErrorAction(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Action
+	}
+	return ""
 }

@@ -26,8 +26,9 @@
  *                                    carries (Zoom's start URL for the host).
  *
  * A 401 response with X-Sfzoom-Session-Expired makes the page ask Salesforce
- * for a new signed request (Sfdc.canvas.client.repost(true)) or, out
- * of Salesforce, shows the message.
+ * for a new signed request (refreshSignedRequest, then a POST to /canvas;
+ * or Sfdc.canvas.client.repost(true)) or, out of Salesforce, shows the
+ * message.
  */
 (function () {
   "use strict";
@@ -36,6 +37,7 @@
   var CSRF_HEADER = "X-CSRF-Token";
   var EXPIRED_HEADER = "X-Sfzoom-Session-Expired";
   var FORM_ERRORS_HEADER = "X-Sfzoom-Form-Errors";
+  var CANVAS_PATH = "/canvas";
   var POPUP_MESSAGE = "sfzoom:popup-done";
 
   function meta(name) {
@@ -96,20 +98,65 @@
     }
   }
 
-  // (e) Session expiry: Salesforce can re-POST a fresh signed request, which
-  // reloads the frame with a new app session. The SDK's signature is
-  // repost(refresh) with a boolean: it posts {type:"repost", refresh: refresh
-  // || false} to the parent (forcedotcom/SalesforceCanvasJavascriptSDK,
-  // js/canvas-all.js), and the docs say to call repost() "with a parameter of
-  // true" for a new signed request. An object ({refresh:true}) would be sent
-  // to Salesforce as is, so pass the boolean.
+  // (e) Session expiry. Inside Salesforce the page asks the parent for a
+  // fresh signed request (Sfdc.canvas.client.refreshSignedRequest: "use it
+  // when the OAuth token expired", developer.salesforce.com/docs/atlas.en-us.
+  // platform_connect.meta/platform_connect/canvas_app_refresh_signed_request.htm)
+  // and POSTs it to sfzoom's canvas URL itself, which starts a new app
+  // session and reloads the same record. The SDK builds the client from the
+  // frame's window.name, so this works even when the page's own session is
+  // broken. If the parent does not answer, fall back to
+  // Sfdc.canvas.client.repost(true), which asks Salesforce to re-POST a new
+  // signed request (repost takes a boolean: forcedotcom/
+  // SalesforceCanvasJavascriptSDK js/canvas-all.js, r = refresh || false).
   function refreshSession(message) {
     var sdk = canvasSDK();
-    if (sdk && typeof sdk.client.repost === "function") {
-      sdk.client.repost(true);
+    var framed = window.top !== window.self;
+    var fallback = function () {
+      if (sdk && typeof sdk.client.repost === "function") {
+        sdk.client.repost(true);
+        return;
+      }
+      showMessage(message || "Your session has expired. Reload the Salesforce page to continue.");
+    };
+    if (!sdk || !framed || typeof sdk.client.refreshSignedRequest !== "function") {
+      fallback();
       return;
     }
-    showMessage(message || "Your session has expired. Reload the Salesforce page to continue.");
+    var done = false;
+    var timer = window.setTimeout(function () {
+      if (!done) {
+        done = true;
+        fallback();
+      }
+    }, 5000);
+    sdk.client.refreshSignedRequest(function (data) {
+      if (done) {
+        return;
+      }
+      done = true;
+      window.clearTimeout(timer);
+      var sr = data && data.status === 200 && data.payload ? data.payload.response : "";
+      if (typeof sr === "string" && sr.indexOf(".") > 0) {
+        postSignedRequest(sr);
+      } else {
+        fallback();
+      }
+    });
+  }
+
+  function postSignedRequest(sr) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = CANVAS_PATH;
+    form.hidden = true;
+    var input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "signed_request";
+    input.value = sr;
+    form.appendChild(input);
+    document.body.appendChild(form);
+    form.submit();
   }
 
   // --- htmx -----------------------------------------------------------------
@@ -167,37 +214,43 @@
   // reader users land on what changed (the iframe may be taller than the
   // screen, so the browser scrolls there too).
   document.addEventListener("htmx:afterSwap", function (evt) {
-    var xhr = evt.detail && evt.detail.xhr;
-    var root = evt.detail && evt.detail.target;
+    var d = evt.detail || {};
+    var xhr = d.xhr;
+    var fromStart = fromStartForm(d);
     if (xhr && xhr.getResponseHeader(FORM_ERRORS_HEADER)) {
-      var scope = root && root.isConnected ? root : document;
-      var bad = scope.querySelector('[aria-invalid="true"]') || scope.querySelector('[role="alert"]');
+      var bad = document.querySelector('[aria-invalid="true"]') || document.querySelector('#sfzoom-schedule [role="alert"]');
       if (bad) {
         if (!bad.hasAttribute("tabindex") && !/^(INPUT|SELECT|TEXTAREA|BUTTON|FIELDSET)$/.test(bad.tagName)) {
           bad.setAttribute("tabindex", "-1");
         }
         bad.focus();
       }
-      closeStartWindow();
+      if (fromStart) {
+        closeStartWindow();
+      }
       return;
     }
     var result = document.getElementById("sfzoom-schedule-result");
-    if (result && result.contains(document.activeElement) === false && evt.detail.requestConfig &&
-        evt.detail.requestConfig.verb === "post" && evt.detail.successful) {
+    if (result && d.requestConfig && d.requestConfig.verb === "post" && d.successful && result.contains(document.activeElement) === false) {
       result.focus();
     }
-    followStartLink();
+    if (fromStart) {
+      followStartLink();
+    }
   });
 
   // (f) Instant meetings. A window opened after the server answers is not
   // "in response to a click" any more and popup blockers (and the Canvas
   // iframe) refuse it, so the window is opened during the click, empty, and
-  // sent to Zoom's start link once the answer carries it. Without a window
-  // (blocked), the result card's Start meeting link does the same on a click.
+  // sent to Zoom's start link once the answer to that form carries it.
+  // Without a window (blocked), the result card's Start meeting link does
+  // the same on a click.
   var startWindow = null;
+  var startForm = null;
 
-  function openStartWindow() {
+  function openStartWindow(form) {
     closeStartWindow();
+    startForm = form;
     try {
       startWindow = window.open("about:blank", "sfzoom-zoom-start");
     } catch (e) {
@@ -213,25 +266,34 @@
     }
   }
 
+  // fromStartForm: the htmx event is about the request of the form whose
+  // instant button opened the window (the form itself may be swapped out
+  // by then, so compare the request's path).
+  function fromStartForm(d) {
+    if (!startForm || !d.requestConfig) {
+      return false;
+    }
+    return d.requestConfig.path === startForm.getAttribute("hx-post");
+  }
+
   function closeStartWindow() {
     if (startWindow && !startWindow.closed) {
       startWindow.close();
     }
     startWindow = null;
+    startForm = null;
   }
 
   function followStartLink() {
-    var link = document.querySelector("a[data-start-meeting]");
-    if (!startWindow) {
+    var link = document.querySelector("#sfzoom-schedule a[data-start-meeting]");
+    var w = startWindow;
+    startWindow = null;
+    startForm = null;
+    if (!w || w.closed) {
       return;
     }
     if (!link) {
-      closeStartWindow();
-      return;
-    }
-    var w = startWindow;
-    startWindow = null;
-    if (w.closed) {
+      w.close();
       return;
     }
     // Like rel="noopener": Zoom's page gets no handle on this frame.
@@ -249,7 +311,7 @@
   document.addEventListener("htmx:afterRequest", function (evt) {
     if (evt.detail && evt.detail.successful) {
       clearMessages();
-    } else {
+    } else if (fromStartForm(evt.detail || {})) {
       closeStartWindow();
     }
   });
@@ -404,8 +466,9 @@
       return;
     }
 
-    if (el.closest("button[data-instant]")) {
-      openStartWindow(); // no preventDefault: the form still submits
+    var instant = el.closest("button[data-instant]");
+    if (instant && instant.form) {
+      openStartWindow(instant.form); // no preventDefault: the form still submits
     }
 
     var copy = el.closest("[data-copy]");
