@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sfzoom/sfzoom/internal/browsertest"
+	"github.com/sfzoom/sfzoom/internal/demo"
 )
 
 // frameWidths are the record-page placements the rep sees: a 300 px sidebar
@@ -34,6 +35,18 @@ func setFrameWidth(t *testing.T, ctx, frame context.Context, width string) {
 	}
 }
 
+// repFrame starts the demo and a browser, opens the rep's record page in
+// the simulator and sizes the app's frame to width.
+func repFrame(t *testing.T, object string, width string) (ctx context.Context, d *demo.Demo, frame context.Context, id string) {
+	t.Helper()
+	ctx = browsertest.New(t, browsertest.Options{})
+	d = startDemoApp(t)
+	id = d.Info.SampleRecords[object][0]
+	frame = frameFor(t, ctx, d, d.Info.Users["rep"], object, id)
+	setFrameWidth(t, ctx, frame, width)
+	return ctx, d, frame, id
+}
+
 func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -55,11 +68,7 @@ func evalJS[T any](t *testing.T, ctx context.Context, expr string) T {
 func TestBrowser_ScheduleErrorsAndResult(t *testing.T) {
 	for _, w := range frameWidths {
 		t.Run(w.name, func(t *testing.T) {
-			ctx := browsertest.New(t, browsertest.Options{})
-			d := startDemoApp(t)
-			opp := d.Info.SampleRecords["Opportunity"][0]
-			frame := frameFor(t, ctx, d, d.Info.Users["rep"], "Opportunity", opp)
-			setFrameWidth(t, ctx, frame, w.width)
+			_, d, frame, _ := repFrame(t, "Opportunity", w.width)
 			firstKey := evalJS[string](t, frame, `document.getElementById("sfzoom-idempotency-key").value`)
 
 			// A start in the past: the browser's own checks pass, the server refuses.
@@ -133,11 +142,7 @@ func TestBrowser_ScheduleErrorsAndResult(t *testing.T) {
 func TestBrowser_InstantMeeting(t *testing.T) {
 	for _, w := range frameWidths {
 		t.Run(w.name, func(t *testing.T) {
-			ctx := browsertest.New(t, browsertest.Options{})
-			d := startDemoApp(t)
-			opp := d.Info.SampleRecords["Opportunity"][0]
-			frame := frameFor(t, ctx, d, d.Info.Users["rep"], "Opportunity", opp)
-			setFrameWidth(t, ctx, frame, w.width)
+			ctx, d, frame, _ := repFrame(t, "Opportunity", w.width)
 
 			// Leftovers: an empty topic and a past start would each be refused.
 			evalJS[bool](t, frame, `(document.getElementById("sfzoom-topic").value = "", document.getElementById("sfzoom-start").value = "2020-01-06T09:00", true)`)
@@ -193,11 +198,7 @@ func TestBrowser_InstantMeeting(t *testing.T) {
 func TestBrowser_ScheduleFromLead(t *testing.T) {
 	for _, w := range frameWidths {
 		t.Run(w.name, func(t *testing.T) {
-			ctx := browsertest.New(t, browsertest.Options{})
-			d := startDemoApp(t)
-			lead := d.Info.SampleRecords["Lead"][0]
-			frame := frameFor(t, ctx, d, d.Info.Users["rep"], "Lead", lead)
-			setFrameWidth(t, ctx, frame, w.width)
+			_, d, frame, lead := repFrame(t, "Lead", w.width)
 			if got := evalJS[string](t, frame, `document.querySelector('[data-testid="record"]').dataset.object + "|" + document.querySelector('[data-testid="record-name"]').textContent.trim()`); got != "Lead|Dana Scully" {
 				t.Fatalf("record page header = %q, want the Lead Dana Scully", got)
 			}
