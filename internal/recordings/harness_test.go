@@ -64,6 +64,27 @@ func (a *auditLog) last(t *testing.T) sfzoom.MediaAudit {
 	return a.entries[len(a.entries)-1]
 }
 
+// after returns the first entry written after the first n: the proxy audits
+// once the response is finished, which can be a moment after the client has
+// read the last byte, so it waits for that entry (up to 5 s).
+func (a *auditLog) after(t *testing.T, n int) sfzoom.MediaAudit {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		a.mu.Lock()
+		if len(a.entries) > n {
+			e := a.entries[n]
+			a.mu.Unlock()
+			return e
+		}
+		a.mu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatalf("no audit entry after the first %d", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func (a *auditLog) len() int { a.mu.Lock(); defer a.mu.Unlock(); return len(a.entries) }
 
 type bearer struct{ token string }
