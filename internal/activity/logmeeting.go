@@ -220,11 +220,12 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 	// now, so the lookup also reads its roll-up inputs (writeDirect).
 	lockedOpp := ""
 	if direct && meeting != nil && meeting.RecordObject == sfzoom.ObjectOpportunity && salesforce.ValidID(meeting.RecordID) {
-		release, err := p.lockOpportunity(ctx, orgID, meeting.RecordID)
+		oppCtx, release, err := p.lockOpportunity(ctx, orgID, meeting.RecordID)
 		if err != nil {
 			return err
 		}
 		defer release()
+		ctx = oppCtx
 		lockedOpp = meeting.RecordID
 	}
 	lk, err := p.matchAndRelate(ctx, sf, orgID, uuid, meeting, parts, direct, lockedOpp)

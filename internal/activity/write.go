@@ -3,6 +3,7 @@ package activity
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -227,11 +228,12 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		if lk.others != nil && sameID(lk.others.oppID, o.whatID) {
 			others = lk.others
 		} else {
-			release, err := p.lockOpportunity(ctx, o.orgID, o.whatID)
+			oppCtx, release, err := p.lockOpportunity(ctx, o.orgID, o.whatID)
 			if err != nil {
 				return "", err
 			}
 			defer release()
+			ctx = oppCtx
 			if others, err = p.othersOf(ctx, sf, o.whatID, o.uuid); err != nil {
 				return "", err
 			}
@@ -400,38 +402,38 @@ func sameID(a, b string) bool {
 }
 
 // Per-Opportunity lease: held across the roll-up read and the write (two
-// Salesforce calls, normally well under a second; the TTL only matters if
-// the holder dies). A worker that cannot get it within oppLeaseWait snoozes.
+// Salesforce calls, normally well under a second). It is held like the
+// meeting's lease (holdLease): renewed while its holder works and freed
+// LeaseTTL after a holder that died, so a crash never keeps an Opportunity's
+// meetings waiting for minutes. A worker that cannot get it within
+// oppLeaseWait snoozes.
 const (
-	oppLeaseTTL  = 5 * time.Minute
 	oppLeaseWait = 30 * time.Second
 	oppLeasePoll = 50 * time.Millisecond
 )
 
 // lockOpportunity serialises roll-up writes of one Opportunity across
-// workers and replicas. release must be called once.
-func (p *Pipeline) lockOpportunity(ctx context.Context, orgID, oppID string) (release func(), err error) {
+// workers and replicas. The returned context is cancelled if the lease is
+// lost; release must be called once.
+func (p *Pipeline) lockOpportunity(ctx context.Context, orgID, oppID string) (context.Context, func(), error) {
 	name := "opp_rollup:" + orgID + ":" + oppID
 	holder := fmt.Sprintf("%s/%d", p.opts.Holder, p.seq.Add(1))
 	give := time.NewTimer(oppLeaseWait)
 	defer give.Stop()
 	for {
-		ok, err := p.opts.Store.AcquireLease(ctx, name, holder, oppLeaseTTL)
-		if err != nil {
-			return nil, fmt.Errorf("activity: opportunity lease: %w", err)
+		lctx, release, err := p.holdLease(ctx, name, holder)
+		if err == nil {
+			return lctx, release, nil
 		}
-		if ok {
-			return func() {
-				if err := p.opts.Store.ReleaseLease(context.WithoutCancel(ctx), name, holder); err != nil {
-					p.log.WarnContext(ctx, "activity: release opportunity lease", "org", orgID, "opportunity", oppID, "err", err)
-				}
-			}, nil
+		var busy *retryLater
+		if !errors.As(err, &busy) {
+			return ctx, nil, fmt.Errorf("activity: opportunity lease: %w", err)
 		}
 		select {
 		case <-ctx.Done():
-			return nil, fmt.Errorf("activity: wait for opportunity lease: %w", ctx.Err())
+			return ctx, nil, fmt.Errorf("activity: wait for opportunity lease: %w", ctx.Err())
 		case <-give.C:
-			return nil, &retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Other meetings of this Opportunity are being logged."), delay: 5 * time.Second}
+			return ctx, nil, &retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Other meetings of this Opportunity are being logged."), delay: 5 * time.Second}
 		case <-time.After(oppLeasePoll):
 		}
 	}
