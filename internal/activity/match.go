@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/publicsuffix"
+
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/zoom"
@@ -163,7 +165,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 	}
 	var domains []string
 	for _, e := range misses {
-		if d := domainOf(e); d != "" && !freemail[d] && !slices.Contains(domains, d) && len(domains) < 20 {
+		if d := domainOf(e); d != "" && !freemail[d] && registrable(d) && !slices.Contains(domains, d) && len(domains) < 20 {
 			domains = append(domains, d)
 		}
 	}
@@ -307,6 +309,13 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 	return lk, nil
 }
 
+// registrable reports whether domain is under a registrable domain (not
+// itself a public suffix), so it can name one company.
+func registrable(domain string) bool {
+	_, err := publicsuffix.EffectiveTLDPlusOne(domain)
+	return err == nil
+}
+
 // websiteMatches reports whether an Account website belongs to domain.
 func websiteMatches(website, domain string) bool {
 	if domain == "" || website == "" {
@@ -321,5 +330,17 @@ func websiteMatches(website, domain string) bool {
 		return false
 	}
 	host := strings.TrimPrefix(u.Hostname(), "www.")
+	domain = strings.ToLower(domain)
+	// Both must sit under the same registrable domain (eTLD+1), so a
+	// website that is only a public suffix ("com", "co.uk", "github.io")
+	// matches nobody, and an address at a public suffix matches no Account.
+	// The list is Mozilla's Public Suffix List, https://publicsuffix.org/.
+	hostSite, err := publicsuffix.EffectiveTLDPlusOne(host)
+	if err != nil {
+		return false
+	}
+	if domainSite, err := publicsuffix.EffectiveTLDPlusOne(domain); err != nil || domainSite != hostSite {
+		return false
+	}
 	return host == domain || strings.HasSuffix(host, "."+domain) || strings.HasSuffix(domain, "."+host)
 }

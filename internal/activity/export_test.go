@@ -1,0 +1,4 @@
+package activity
+
+// WebsiteMatches exposes websiteMatches to the black-box tests.
+var WebsiteMatches = websiteMatches
