@@ -210,6 +210,10 @@ func TestReview_Search(t *testing.T) {
 		{"PercentIsLiteral", "%%", 200, nil, "No Contact or Lead matches “%%”. Try part of the name or the email domain, or paste the record id."},
 		{"QuoteIsEscaped", "o'neil' OR Name != '", 200, nil, "No Contact or Lead matches “o'neil' OR Name != '”. Try part of the name or the email domain, or paste the record id."},
 		{"TooShort", "a", 400, nil, "Type 2 to 80 characters of a name or email to search Contacts and Leads."},
+		// A control character SOQL has no escape for is the searcher's
+		// mistake (400 saying so), not a server error.
+		{"ControlCharacter", "scor\x01pio", 400, nil, "The text contains a control character Salesforce can't search for. Remove special characters and try again."},
+		{"NULCharacter", "\x00scorpio", 400, nil, "The text contains a control character Salesforce can't search for. Remove special characters and try again."},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

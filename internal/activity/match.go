@@ -92,7 +92,11 @@ const inChunk = 100
 // soqlStep is a composite GET of a SOQL query.
 func soqlStep(ref string, q salesforce.Query) (salesforce.Subrequest, error) {
 	s, err := q.SOQL()
-	if err != nil {
+	if sfzoom.ErrorCode(err) == sfzoom.EINVALID {
+		// The caller's text cannot be searched for (a control character):
+		// the user's mistake, said as such, not a server error.
+		return salesforce.Subrequest{}, err
+	} else if err != nil {
 		return salesforce.Subrequest{}, sfzoom.WrapError(sfzoom.EINTERNAL, err, "Could not build a Salesforce query.")
 	}
 	return salesforce.Subrequest{Method: http.MethodGet, URL: "query?" + url.Values{"q": {s}}.Encode(), ReferenceID: ref}, nil
