@@ -110,7 +110,7 @@ func newMediaEnv(t *testing.T) *mediaEnv {
 	if _, err := e.zoom.EndMeeting(ctx, zm.ID); err != nil {
 		t.Fatal(err)
 	}
-	zc := zoom.NewClient(&http.Client{Transport: bearerRT{e.zoom.IssueAccessToken("")}}, zoom.WithBaseURL(e.zoom.APIURL()))
+	zc := zoom.NewClient(&http.Client{Transport: bearerRT{e.zoom.IssueAccessToken("")}}, zoom.WithBaseURL(e.zoom.APIURL()), zoom.WithDemoDownloadOrigin(e.zoom.URL()))
 
 	for _, org := range []string{e.demo.OrgID, otherOrg} {
 		if err := be.Store.UpsertOrg(ctx, &sfzoom.Org{ID: org, Name: "Org " + org, InstanceURL: e.sf.URL()}); err != nil {
@@ -172,7 +172,7 @@ func (e *mediaEnv) logAsPipeline(t *testing.T, withSummary bool) {
 	t.Helper()
 	ctx := context.Background()
 	m := e.meeting
-	zc := zoom.NewClient(&http.Client{Transport: bearerRT{e.zoom.IssueAccessToken("")}}, zoom.WithBaseURL(e.zoom.APIURL()))
+	zc := zoom.NewClient(&http.Client{Transport: bearerRT{e.zoom.IssueAccessToken("")}}, zoom.WithBaseURL(e.zoom.APIURL()), zoom.WithDemoDownloadOrigin(e.zoom.URL()))
 	rec, err := zc.Recordings(ctx, m.ZoomUUID, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -50,6 +50,10 @@ type appDeps struct {
 	// to Salesforce's https hosts. Only runDemo sets it; no configuration
 	// variable reaches it, so `sfzoom serve` never trusts a local host.
 	devSalesforceOrigins []string
+	// zoomDemoDownloadOrigin lets recording downloads reach the demo's fake
+	// Zoom, which serves on http://127.0.0.1 instead of an https Zoom host.
+	// Only the demo sets it (demoDeps); serve never does.
+	zoomDemoDownloadOrigin string
 }
 
 func newLogger(w io.Writer, format, level string) *slog.Logger {
@@ -108,7 +112,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		ZoomAPIURL: cfg.ZoomAPIURL.String(), ZoomOAuthURL: cfg.ZoomOAuthURL.String(),
 		SalesforceClientID: cfg.SalesforceClientID, SalesforceClientSecret: cfg.SalesforceClientSecret,
 		SalesforceLoginURL: cfg.SalesforceLoginURL.String(), BackgroundBudget: cfg.SalesforceBackgroundBudget,
-		PublicURL: cfg.PublicURL.String(),
+		PublicURL: cfg.PublicURL.String(), ZoomDemoDownloadOrigin: deps.zoomDemoDownloadOrigin,
 	})
 
 	sessions, err := appsession.NewCodec(cfg.SessionKeys, appsession.WithMaxLifetime(cfg.SessionTTL))

@@ -59,7 +59,8 @@ Press Ctrl+C to stop.
 
 // demoDeps are the app's dependencies under the demo: the fake org runs on
 // http://localhost:PORT, so it (and only it) is trusted as a Canvas instance
-// URL. `sfzoom serve` never builds these.
+// URL, and recording downloads may reach the fake Zoom's local origin.
+// `sfzoom serve` never builds these.
 func demoDeps(d *demo.Demo) appDeps {
-	return appDeps{devSalesforceOrigins: []string{d.Info.SalesforceURL}}
+	return appDeps{devSalesforceOrigins: []string{d.Info.SalesforceURL}, zoomDemoDownloadOrigin: d.Info.ZoomURL}
 }

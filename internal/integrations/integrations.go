@@ -71,6 +71,10 @@ type Options struct {
 
 	// PublicURL is sfzoom's base URL, for OAuth redirect URLs.
 	PublicURL string
+
+	// ZoomDemoDownloadOrigin, when set, lets recording downloads reach this
+	// non-Zoom origin (the demo's fake Zoom); see zoom.WithDemoDownloadOrigin.
+	ZoomDemoDownloadOrigin string
 }
 
 // Callback paths of the OAuth popups.
@@ -142,14 +146,22 @@ func (i *Integrations) Zoom(ctx context.Context, orgID, sfUserID string) (*zoom.
 		return zc, nil
 	}
 	id := c.ID
-	zc := zoom.NewClient(i.zoomUser.Client(context.WithoutCancel(ctx), id),
-		zoom.WithBaseURL(i.opts.ZoomAPIURL), zoom.WithLogger(i.log), zoom.WithRegisterer(i.opts.Registry),
+	zc := zoom.NewClient(i.zoomUser.Client(context.WithoutCancel(ctx), id), i.zoomOptions(
 		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
 			i.zoomUser.Invalidate(id, "")
 			return nil
-		})))
+		})))...)
 	i.zoomPer[c.ID] = zc
 	return zc, nil
+}
+
+// zoomOptions are the options of every Zoom client, plus extra.
+func (i *Integrations) zoomOptions(extra ...zoom.Option) []zoom.Option {
+	opts := []zoom.Option{zoom.WithBaseURL(i.opts.ZoomAPIURL), zoom.WithLogger(i.log), zoom.WithRegisterer(i.opts.Registry)}
+	if i.opts.ZoomDemoDownloadOrigin != "" {
+		opts = append(opts, zoom.WithDemoDownloadOrigin(i.opts.ZoomDemoDownloadOrigin))
+	}
+	return append(opts, extra...)
 }
 
 // ZoomAccount returns the account-wide Server-to-Server client (background
@@ -171,12 +183,11 @@ func (i *Integrations) ZoomAccount(ctx context.Context) (*zoom.Client, error) {
 		ConnectionID: conn.ID, AccountID: i.opts.ZoomAccountID,
 		ClientID: i.opts.ZoomClientID, ClientSecret: i.opts.ZoomClientSecret, OAuthURL: i.opts.ZoomOAuthURL,
 	})
-	i.zoomS2S = zoom.NewClient(src.Client(context.WithoutCancel(ctx)),
-		zoom.WithBaseURL(i.opts.ZoomAPIURL), zoom.WithLogger(i.log), zoom.WithRegisterer(i.opts.Registry),
+	i.zoomS2S = zoom.NewClient(src.Client(context.WithoutCancel(ctx)), i.zoomOptions(
 		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
 			src.Invalidate("")
 			return nil
-		})))
+		})))...)
 	return i.zoomS2S, nil
 }
 

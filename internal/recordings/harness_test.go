@@ -174,7 +174,7 @@ func setup(t testing.TB, videoSize int64) *env {
 	conf := clientcredentials.Config{ClientID: zoomtest.DefaultClientID, ClientSecret: zoomtest.DefaultClientSecret,
 		TokenURL: e.zoom.TokenURL(), AuthStyle: oauth2.AuthStyleInHeader,
 		EndpointParams: map[string][]string{"grant_type": {"account_credentials"}, "account_id": {zoomtest.DefaultAccountID}}}
-	e.zc = zoom.NewClient(conf.Client(context.Background()), zoom.WithBaseURL(e.zoom.APIURL()))
+	e.zc = zoom.NewClient(conf.Client(context.Background()), zoom.WithBaseURL(e.zoom.APIURL()), zoom.WithDemoDownloadOrigin(e.zoom.URL()))
 
 	e.sf = salesforcetest.NewServer()
 	t.Cleanup(e.sf.Close)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -108,6 +109,35 @@ func (e *downloadRefusedError) Unwrap() error {
 	return &sfzoom.Error{Code: sfzoom.EFORBIDDEN, Message: "Zoom refused to hand out this recording."}
 }
 
+// ErrDownloadHost is returned when a recording download URL, or a redirect
+// of one, points anywhere but an https Zoom host: nothing is sent there.
+var ErrDownloadHost = &sfzoom.Error{Code: sfzoom.EFORBIDDEN,
+	Message: "Zoom's download link for this recording points outside Zoom, so sfzoom did not follow it. Try again later or open the recording in Zoom."}
+
+// IsZoomDownloadHost reports whether u may be fetched during a recording
+// download: https, no user info, the default port, and zoom.us or one of
+// its subdomains. Zoom documents download URLs on the account's Zoom
+// domain ("https://{{base-domain}}/rec/archive/download/xyz",
+// https://developers.zoom.us/docs/api/using-zoom-apis/#download-url), such
+// as us02web.zoom.us, which redirect to pre-signed ssrweb.zoom.us file URLs.
+func IsZoomDownloadHost(u *url.URL) bool {
+	if u == nil || u.Scheme != "https" || u.User != nil || (u.Port() != "" && u.Port() != "443") {
+		return false
+	}
+	h := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+	return h == "zoom.us" || strings.HasSuffix(h, ".zoom.us")
+}
+
+// downloadAllowed: Zoom's own hosts, or an origin the caller allowed
+// explicitly (the demo's fake Zoom on localhost).
+func (c *Client) downloadAllowed(u *url.URL) bool {
+	if IsZoomDownloadHost(u) {
+		return true
+	}
+	origin := strings.ToLower(u.Scheme + "://" + u.Host)
+	return u.User == nil && slices.Contains(c.extraDownloadOrigins, origin)
+}
+
 // DownloadOptions tune Download.
 type DownloadOptions struct {
 	Range   string // forwarded Range header, e.g. "bytes=0-1023"
@@ -137,6 +167,12 @@ func (c *Client) Download(ctx context.Context, downloadURL string, opts *Downloa
 	u, err := url.Parse(downloadURL)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "The recording download URL is invalid.")
+	}
+	if !c.downloadAllowed(u) {
+		// Checked before the first request: the authenticated client would
+		// send the Zoom access token to whatever host the URL names.
+		c.logger.WarnContext(ctx, "zoom: download url on a host that is not zoom's; not requested", "host", u.Hostname())
+		return nil, ErrDownloadHost
 	}
 	resp, err := c.breakers[APIDownloads].Execute(func() (*http.Response, error) {
 		resp, err := c.followDownload(ctx, u, opts)
@@ -189,11 +225,19 @@ func (c *Client) followDownload(ctx context.Context, u *url.URL, opts *DownloadO
 	first := *c.httpClient
 	first.CheckRedirect = noRedirect
 	hc := &first
+	// Every hop is checked here, so the plain client must not follow
+	// redirects on its own either.
+	plain := *c.downloadClient
+	plain.CheckRedirect = noRedirect
 	bearer := ""
 	if opts.Token != "" {
-		hc, bearer = c.downloadClient, opts.Token
+		hc, bearer = &plain, opts.Token
 	}
 	for hop := 0; hop < 6; hop++ {
+		if !c.downloadAllowed(u) {
+			c.logger.WarnContext(ctx, "zoom: download redirected to a host that is not zoom's; not followed", "host", u.Hostname())
+			return nil, ErrDownloadHost
+		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
 			return nil, fmt.Errorf("zoom: download request: %w", redact(err))
@@ -224,8 +268,9 @@ func (c *Client) followDownload(ctx context.Context, u *url.URL, opts *DownloadO
 		if err != nil || loc == "" {
 			return nil, errors.New("zoom: download: redirect without a usable Location")
 		}
-		// The signed storage URL carries its own credentials.
-		u, hc, bearer = next, c.downloadClient, ""
+		// The signed storage URL carries its own credentials: no hop after
+		// the first carries a token, whatever its host.
+		u, hc, bearer = next, &plain, ""
 	}
 	return nil, errors.New("zoom: download: too many redirects")
 }

@@ -110,8 +110,11 @@ type RetryPolicy struct {
 type Client struct {
 	httpClient     *http.Client
 	downloadClient *http.Client
-	baseURL        *url.URL
-	initErr        error
+	// extraDownloadOrigins are non-Zoom origins downloads may reach
+	// (WithDemoDownloadOrigin); normally empty.
+	extraDownloadOrigins []string
+	baseURL              *url.URL
+	initErr              error
 
 	logger  *slog.Logger
 	now     func() time.Time
@@ -201,6 +204,18 @@ func WithRegisterer(r prometheus.Registerer) Option { return func(c *Client) { c
 // credentials) and for downloads with an explicit token. It should not
 // follow redirects itself. The default uses http.DefaultTransport.
 func WithDownloadClient(hc *http.Client) Option { return func(c *Client) { c.downloadClient = hc } }
+
+// WithDemoDownloadOrigin lets recording downloads reach origin (scheme and
+// host, e.g. "http://127.0.0.1:8082") besides Zoom's own https hosts. Only
+// `sfzoom demo` and tests use it, for the fake Zoom on localhost; `sfzoom
+// serve` never sets it, so a download there follows https Zoom hosts only.
+func WithDemoDownloadOrigin(origin string) Option {
+	return func(c *Client) {
+		if u, err := url.Parse(origin); err == nil && u.Host != "" {
+			c.extraDownloadOrigins = append(c.extraDownloadOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+		}
+	}
+}
 
 // NewClient returns a client that sends requests through httpClient, which
 // carries the authentication. A nil httpClient means http.DefaultClient.

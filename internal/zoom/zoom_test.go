@@ -7,6 +7,8 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -531,8 +533,16 @@ func TestSummaryText(t *testing.T) {
 	}
 }
 
+// demoDownloads rebuilds e's client so downloads may reach the fake Zoom,
+// which serves on a local http origin rather than an https Zoom host.
+func demoDownloads(e *env, opts ...zoom.Option) {
+	e.client = zoom.NewClient(e.http, append([]zoom.Option{zoom.WithBaseURL(e.srv.APIURL()), zoom.WithClock(e.clock.Now),
+		zoom.WithSleeper(e.sleeps.Sleep), zoom.WithLogger(slog.New(slog.DiscardHandler)), zoom.WithDemoDownloadOrigin(e.srv.URL())}, opts...)...)
+}
+
 func TestDownload(t *testing.T) {
 	e := setup(t)
+	demoDownloads(e)
 	_, uuid := mustEndedMeeting(t, e, "", 0)
 	rec, err := e.client.Recordings(t.Context(), uuid, &zoom.RecordingsOptions{IncludeDownloadAccessToken: true})
 	if err != nil {
@@ -592,6 +602,145 @@ func TestDownload(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), "secret-token-value") {
 			t.Errorf("error leaks the token: %v", err)
+		}
+	})
+}
+
+func TestIsZoomDownloadHost(t *testing.T) {
+	tests := []struct {
+		url  string
+		want bool
+	}{
+		{"https://us02web.zoom.us/rec/download/abc", true},
+		{"https://ssrweb.zoom.us/file/abc?data=x", true},
+		{"https://zoom.us/rec/archive/download/xyz", true},
+		{"https://ZOOM.US/rec/download/abc", true},
+		{"https://zoom.us:443/rec/download/abc", true},
+		{"http://us02web.zoom.us/rec/download/abc", false},
+		{"https://zoom.us.evil.example/rec/download/abc", false},
+		{"https://evilzoom.us/rec/download/abc", false},
+		{"https://user:pw@zoom.us/rec/download/abc", false},
+		{"https://zoom.us:8443/rec/download/abc", false},
+		{"https://127.0.0.1/rec/download/abc", false},
+		{"https://example.com/rec/download/abc", false},
+	}
+	for _, tt := range tests {
+		u, err := url.Parse(tt.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := zoom.IsZoomDownloadHost(u); got != tt.want {
+			t.Errorf("IsZoomDownloadHost(%s) = %v, want %v", tt.url, got, tt.want)
+		}
+	}
+}
+
+// hostSpy is an HTTP server that records what reaches it.
+type hostSpy struct {
+	*httptest.Server
+	mu    sync.Mutex
+	auths []string // the Authorization header of each request
+}
+
+func newHostSpy(t *testing.T, h func(w http.ResponseWriter, r *http.Request)) *hostSpy {
+	s := &hostSpy{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.auths = append(s.auths, r.Header.Get("Authorization"))
+		s.mu.Unlock()
+		h(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *hostSpy) seen() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.auths...)
+}
+
+// TestDownloadHosts: a recording download reaches https Zoom hosts only
+// (an explicitly allowed demo origin aside), checks every redirect hop
+// before following it, and never carries a token past the first hop.
+func TestDownloadHosts(t *testing.T) {
+	media := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "video/mp4")
+		w.Write([]byte("\x00\x00\x00\x18ftypmp42"))
+	}
+	t.Run("ForeignFirstHost", func(t *testing.T) {
+		// A download URL on another host (a poisoned listing, a rogue API
+		// URL): nothing is sent there, neither the client's OAuth token nor
+		// the download token.
+		e := setup(t)
+		spy := newHostSpy(t, media)
+		for _, opts := range []*zoom.DownloadOptions{nil, {Token: "download-token"}} {
+			_, err := e.client.Download(t.Context(), spy.URL+"/rec/download/abc", opts)
+			if !errors.Is(err, zoom.ErrDownloadHost) || sfzoom.ErrorCode(err) != sfzoom.EFORBIDDEN {
+				t.Errorf("Download(foreign host) = %v, want ErrDownloadHost (EFORBIDDEN)", err)
+			}
+		}
+		if got := spy.seen(); len(got) != 0 {
+			t.Errorf("the foreign host got %d requests (Authorization %q), want none", len(got), got)
+		}
+	})
+	t.Run("FakeZoomNeedsTheDemoAllowance", func(t *testing.T) {
+		e := setup(t)
+		_, uuid := mustEndedMeeting(t, e, "", 0)
+		rec, err := e.client.Recordings(t.Context(), uuid, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.client.Download(t.Context(), rec.RecordingFiles[0].DownloadURL, nil); !errors.Is(err, zoom.ErrDownloadHost) {
+			t.Fatalf("Download(fake Zoom on http://127.0.0.1) without the demo allowance = %v, want ErrDownloadHost", err)
+		}
+		demoDownloads(e)
+		resp, err := e.client.Download(t.Context(), rec.RecordingFiles[0].DownloadURL, nil)
+		if err != nil {
+			t.Fatalf("Download with the demo allowance: %v", err)
+		}
+		resp.Body.Close()
+	})
+	t.Run("RedirectToForeignHost", func(t *testing.T) {
+		e := setup(t)
+		foreign := newHostSpy(t, media)
+		first := newHostSpy(t, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, foreign.URL+"/file/abc?sig=1", http.StatusFound)
+		})
+		demoDownloads(e, zoom.WithDemoDownloadOrigin(first.URL))
+		_, err := e.client.Download(t.Context(), first.URL+"/rec/download/abc", &zoom.DownloadOptions{Token: "download-token"})
+		if !errors.Is(err, zoom.ErrDownloadHost) {
+			t.Errorf("Download redirected off Zoom = %v, want ErrDownloadHost", err)
+		}
+		if got := foreign.seen(); len(got) != 0 {
+			t.Errorf("the redirect target got %d requests, want none", len(got))
+		}
+		if got := first.seen(); len(got) != 1 || got[0] != "Bearer download-token" {
+			t.Errorf("first hop Authorization = %q, want the download token once", got)
+		}
+	})
+	t.Run("NoTokenAcrossRedirect", func(t *testing.T) {
+		e := setup(t)
+		storage := newHostSpy(t, media)
+		first := newHostSpy(t, func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, storage.URL+"/file/abc?sig=1", http.StatusFound)
+		})
+		demoDownloads(e, zoom.WithDemoDownloadOrigin(first.URL), zoom.WithDemoDownloadOrigin(storage.URL),
+			// A download client that would follow redirects on its own must
+			// not bypass the per-hop checks.
+			zoom.WithDownloadClient(&http.Client{}))
+		for _, opts := range []*zoom.DownloadOptions{nil, {Token: "download-token"}} {
+			resp, err := e.client.Download(t.Context(), first.URL+"/rec/download/abc", opts)
+			if err != nil {
+				t.Fatalf("Download: %v", err)
+			}
+			resp.Body.Close()
+		}
+		if got := first.seen(); len(got) != 2 || !strings.HasPrefix(got[0], "Bearer ") || got[1] != "Bearer download-token" {
+			t.Errorf("first hop Authorization = %q, want the OAuth token, then the download token", got)
+		}
+		if got := storage.seen(); len(got) != 2 || got[0] != "" || got[1] != "" {
+			t.Errorf("storage hop Authorization = %q, want none on both", got)
 		}
 	})
 }
