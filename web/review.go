@@ -17,8 +17,10 @@ import (
 // Reviewer is the admin review queue (*activity.Review implements it).
 type Reviewer interface {
 	Queue(ctx context.Context, orgID string) ([]*sfzoom.Attendee, error)
-	Search(ctx context.Context, orgID, q string) ([]activity.Candidate, error)
-	Link(ctx context.Context, orgID string, participantID int64, recordID string) (*sfzoom.Attendee, *activity.Candidate, error)
+	// Search and Link act for userID, the admin: they see and link only
+	// records Salesforce lets that admin read.
+	Search(ctx context.Context, orgID, userID, q string) ([]activity.Candidate, error)
+	Link(ctx context.Context, orgID, userID string, participantID int64, recordID string) (*sfzoom.Attendee, *activity.Candidate, error)
 }
 
 // ReviewPages serves the review queue of unmatched meeting participants
@@ -85,7 +87,7 @@ func (p *ReviewPages) handleCandidates(h *Helpers) echo.HandlerFunc {
 			return err
 		}
 		q := strings.TrimSpace(c.QueryParam("q"))
-		found, err := p.Review.Search(c.Request().Context(), h.Session(c).OrgID, q)
+		found, err := p.Review.Search(c.Request().Context(), h.Session(c).OrgID, h.Session(c).UserID, q)
 		if err != nil {
 			return err
 		}
@@ -109,7 +111,7 @@ func (p *ReviewPages) handleLink(h *Helpers) echo.HandlerFunc {
 		if recordID == "" {
 			return sfzoom.Errorf(sfzoom.EINVALID, "Choose a Contact or Lead from the search, or paste its record id (003… or 00Q…).")
 		}
-		a, cand, err := p.Review.Link(c.Request().Context(), h.Session(c).OrgID, id, recordID)
+		a, cand, err := p.Review.Link(c.Request().Context(), h.Session(c).OrgID, h.Session(c).UserID, id, recordID)
 		if err != nil {
 			return err
 		}

@@ -145,7 +145,7 @@ func TestReview_AdminOnly(t *testing.T) {
 
 func TestReview_Queue(t *testing.T) {
 	h := newReviewHarness(t)
-	tok, csrf := h.session(t, tAdmin, true)
+	tok, csrf := h.session(t, h.seed.AdminID, true)
 	rec, doc := h.do(t, http.MethodGet, "/app/review", nil, tok, csrf, false)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /app/review = %d\n%s", rec.Code, rec.Body)
@@ -192,7 +192,7 @@ func TestReview_SettingsTab(t *testing.T) {
 
 func TestReview_Search(t *testing.T) {
 	h := newReviewHarness(t)
-	tok, csrf := h.session(t, tAdmin, true)
+	tok, csrf := h.session(t, h.seed.AdminID, true)
 	base := "/app/review/" + strconv.FormatInt(h.stranger.ID, 10) + "/candidates?q="
 	tests := []struct {
 		name   string
@@ -248,9 +248,46 @@ func TestReview_Search(t *testing.T) {
 	}
 }
 
+// TestReview_AdminRecordAccess: the search and the link run with the
+// integration connection, which sees every record; the admin is shown, and
+// may link, only the Contacts and Leads Salesforce shares with them (one
+// UserRecordAccess query per search).
+func TestReview_AdminRecordAccess(t *testing.T) {
+	h := newReviewHarness(t)
+	tok, csrf := h.session(t, h.seed.AdminID, true)
+	hidden := h.seed.ContactIDs[1]
+	h.sf.SetRecordAccess(h.seed.AdminID, hidden, false)
+
+	rec, doc := h.do(t, http.MethodGet, "/app/review/"+strconv.FormatInt(h.stranger.ID, 10)+"/candidates?q=globex.example", nil, tok, csrf, true)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("search = %d\n%s", rec.Code, rec.Body)
+	}
+	var ids []string
+	doc.Find(`[data-testid="candidate"]`).Each(func(_ int, s *goquery.Selection) {
+		id, _ := s.Attr("data-record-id")
+		ids = append(ids, id)
+	})
+	if strings.Join(ids, ",") != h.seed.ContactIDs[0] {
+		t.Fatalf("candidates = %v, want only %s (not the hidden %s)", ids, h.seed.ContactIDs[0], hidden)
+	}
+	if strings.Contains(rec.Body.String(), hidden) {
+		t.Errorf("the page names the hidden Contact %s", hidden)
+	}
+
+	// Pasting the hidden id is refused as if it did not exist.
+	rec, doc = h.do(t, http.MethodPost, h.linkPath(h.stranger), url.Values{"record_id": {hidden}}, tok, csrf, true)
+	want := "No Contact with id " + hidden + " exists in Salesforce (or the integration user cannot see it). Check the id, or search by name instead."
+	if got := alertText(doc.Find(`[data-testid="alert"] h2`).Text()); rec.Code != http.StatusBadRequest || got != want {
+		t.Fatalf("link to a hidden Contact = %d %q, want 400 %q", rec.Code, got, want)
+	}
+	if q, _ := h.be.Store.FindUnmatched(context.Background(), tOrg, 0); len(q) != 2 {
+		t.Fatalf("the refused link changed the queue: %d rows, want 2", len(q))
+	}
+}
+
 func TestReview_LinkRejects(t *testing.T) {
 	h := newReviewHarness(t)
-	tok, csrf := h.session(t, tAdmin, true)
+	tok, csrf := h.session(t, h.seed.AdminID, true)
 	tests := []struct {
 		name     string
 		path     string
@@ -290,7 +327,7 @@ func TestReview_LinkRejects(t *testing.T) {
 func TestReview_Link(t *testing.T) {
 	h := newReviewHarness(t)
 	ctx := context.Background()
-	tok, csrf := h.session(t, tAdmin, true)
+	tok, csrf := h.session(t, h.seed.AdminID, true)
 	mindy := h.seed.ContactIDs[1]
 	rec, doc := h.do(t, http.MethodPost, h.linkPath(h.stranger), url.Values{"record_id": {mindy}}, tok, csrf, true)
 	if rec.Code != http.StatusOK {

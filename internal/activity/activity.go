@@ -52,6 +52,7 @@ type SalesforceAPI interface {
 	Composite(ctx context.Context, allOrNone bool, steps []salesforce.Subrequest) ([]salesforce.SubResponse, error)
 	PublishEvent(ctx context.Context, event salesforce.Object, fields salesforce.Fields) (salesforce.PublishResult, error)
 	Query(ctx context.Context, q salesforce.Query) ([]salesforce.Record, error)
+	RecordAccess(ctx context.Context, userID string, recordIDs []string) (map[string]bool, error)
 }
 
 // Clients hands out per-org clients (internal/integrations in production).

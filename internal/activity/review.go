@@ -86,9 +86,11 @@ const (
 
 // Search finds Contacts and unconverted Leads whose name or email contains
 // q, in one Salesforce call (a read-only composite of two SOQL queries,
-// made as the interactive user action it is). EINVALID for a query that is
-// too short or too long.
-func (r *Review) Search(ctx context.Context, orgID, q string) ([]Candidate, error) {
+// made as the interactive user action it is), and keeps those userID (the
+// admin searching) may read: the integration connection sees every record,
+// the admin only what Salesforce shares with them (one UserRecordAccess
+// query more). EINVALID for a query that is too short or too long.
+func (r *Review) Search(ctx context.Context, orgID, userID, q string) ([]Candidate, error) {
 	q = strings.TrimSpace(q)
 	if n := utf8.RuneCountInString(q); n < minSearch || n > maxSearch {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Type %d to %d characters of a name or email to search Contacts and Leads.", minSearch, maxSearch)
@@ -131,6 +133,31 @@ func (r *Review) Search(ctx context.Context, orgID, q string) ([]Candidate, erro
 			out = append(out, c)
 		}
 	}
+	return readable(ctx, sf, userID, out)
+}
+
+// readable keeps the candidates userID may read. UserRecordAccess answers
+// for up to 200 RecordIds per query
+// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_userrecordaccess.htm);
+// a search returns at most 2×maxCandidates, so one query.
+func readable(ctx context.Context, sf SalesforceAPI, userID string, cands []Candidate) ([]Candidate, error) {
+	if len(cands) == 0 {
+		return cands, nil
+	}
+	ids := make([]string, len(cands))
+	for i, c := range cands {
+		ids[i] = c.ID
+	}
+	access, err := sf.RecordAccess(ctx, userID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("activity: search access: %w", err)
+	}
+	out := cands[:0]
+	for _, c := range cands {
+		if access[salesforce.To18(c.ID)] {
+			out = append(out, c)
+		}
+	}
 	return out, nil
 }
 
@@ -161,13 +188,13 @@ func clip(s string, n int) string {
 // stores the link and teaches the match cache in one transaction, and
 // finally asks for the meeting to be re-logged. EINVALID for a bad or
 // unknown id; ENOTFOUND for a participant not in the org's queue.
-func (r *Review) Link(ctx context.Context, orgID string, participantID int64, recordID string) (*sfzoom.Attendee, *Candidate, error) {
+func (r *Review) Link(ctx context.Context, orgID, userID string, participantID int64, recordID string) (*sfzoom.Attendee, *Candidate, error) {
 	recordID = strings.TrimSpace(recordID)
 	kind, err := RecordKind(recordID)
 	if err != nil {
 		return nil, nil, err
 	}
-	cand, err := r.find(ctx, orgID, kind, recordID)
+	cand, err := r.find(ctx, orgID, userID, kind, recordID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -180,7 +207,7 @@ func (r *Review) Link(ctx context.Context, orgID string, participantID int64, re
 }
 
 // find reads the record, so a typo is caught before it reaches the Event.
-func (r *Review) find(ctx context.Context, orgID, kind, id string) (*Candidate, error) {
+func (r *Review) find(ctx context.Context, orgID, userID, kind, id string) (*Candidate, error) {
 	sf, err := r.opts.Salesforce(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -199,6 +226,14 @@ func (r *Review) find(ctx context.Context, orgID, kind, id string) (*Candidate, 
 		return nil, fmt.Errorf("activity: find %s: %w", label, err)
 	}
 	if len(recs) == 0 {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "No %s with id %s exists in Salesforce (or the integration user cannot see it). Check the id, or search by name instead.", label, id)
+	}
+	// A pasted id is held to the same rule as a search result: the admin
+	// links only records Salesforce shares with them, and the answer does
+	// not say whether a hidden one exists.
+	if ok, err := readable(ctx, sf, userID, []Candidate{{ID: recs[0].ID()}}); err != nil {
+		return nil, err
+	} else if len(ok) == 0 {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "No %s with id %s exists in Salesforce (or the integration user cannot see it). Check the id, or search by name instead.", label, id)
 	}
 	rec := recs[0]

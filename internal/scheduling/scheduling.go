@@ -61,6 +61,7 @@ type Salesforce interface {
 	Query(ctx context.Context, q salesforce.Query) ([]salesforce.Record, error)
 	ContactRoles(ctx context.Context, opportunityID string) ([]salesforce.ContactRole, error)
 	CanRead(ctx context.Context, userID, recordID string) (bool, error)
+	RecordAccess(ctx context.Context, userID string, recordIDs []string) (map[string]bool, error)
 	Upsert(ctx context.Context, object salesforce.Object, extIDField salesforce.Field, extID string, fields salesforce.Fields) (string, bool, error)
 }
 
@@ -267,6 +268,10 @@ func (s *Service) Record(ctx context.Context, u *sfzoom.User, object, id string)
 		if err != nil {
 			return nil, fmt.Errorf("scheduling: contact roles: %w", err)
 		}
+		roles, err = readableRoles(ctx, sf, u.UserID, roles)
+		if err != nil {
+			return nil, err
+		}
 		if len(roles) > 0 {
 			ids := make([]string, 0, len(roles))
 			for _, cr := range roles {
@@ -318,6 +323,36 @@ func (s *Service) Record(ctx context.Context, u *sfzoom.User, object, id string)
 		r.Invitees = []Invitee{{ContactID: r.ID, Name: r.Name, Email: rec.String(salesforce.FieldEmail), Primary: true}}
 	}
 	return r, nil
+}
+
+// readableRoles keeps the contact roles whose Contact userID may read. The
+// roles were read with the integration connection, which sees every
+// Contact; the rep must not learn the name, email or role of a Contact
+// Salesforce hides from them, nor invite one. One UserRecordAccess query
+// checks up to 200 Contacts (salesforce.MaxRecordAccessIDs; UserRecordAccess
+// takes at most 200 RecordIds per query:
+// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_userrecordaccess.htm).
+func readableRoles(ctx context.Context, sf Salesforce, userID string, roles []salesforce.ContactRole) ([]salesforce.ContactRole, error) {
+	if len(roles) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, 0, len(roles))
+	for _, cr := range roles {
+		if salesforce.ValidID(cr.ContactID) {
+			ids = append(ids, cr.ContactID)
+		}
+	}
+	access, err := sf.RecordAccess(ctx, userID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: contact access: %w", err)
+	}
+	out := roles[:0:0]
+	for _, cr := range roles {
+		if salesforce.ValidID(cr.ContactID) && access[salesforce.To18(cr.ContactID)] {
+			out = append(out, cr)
+		}
+	}
+	return out, nil
 }
 
 func appendFact(fs []Fact, label, value string) []Fact {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -520,5 +521,57 @@ func TestScheduleFromLead(t *testing.T) {
 	up, _, err := e.svc.Meetings(ctx, e.rep, sfzoom.ObjectLead, lead)
 	if err != nil || len(up) != 1 || up[0].ID != res.Meeting.ID || up[0].RecordObject != sfzoom.ObjectLead {
 		t.Fatalf("Lead's meetings = %v, %v; want the new meeting", up, err)
+	}
+}
+
+// TestRecordHidesUnreadableContacts: the Opportunity's contact roles are
+// read with the integration connection, which sees every Contact; a rep
+// sees and may invite only the Contacts Salesforce lets them read, checked
+// with one batched UserRecordAccess query (up to 200 RecordIds:
+// https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_userrecordaccess.htm).
+func TestRecordHidesUnreadableContacts(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	opp := e.seed.OpportunityIDs[0]
+	visible, hidden := e.seed.ContactIDs[0], e.seed.ContactIDs[1] // both have a role on opp
+	e.sf.SetRecordAccess(e.rep.UserID, hidden, false)
+
+	e.sf.ResetRequests()
+	rec, err := e.svc.Record(ctx, e.rep, sfzoom.ObjectOpportunity, opp)
+	if err != nil {
+		t.Fatalf("Record: %v", err)
+	}
+	var ids []string
+	for _, inv := range rec.Invitees {
+		ids = append(ids, inv.ContactID)
+	}
+	if len(ids) != 1 || ids[0] != visible {
+		t.Fatalf("invitees = %v, want only the readable Contact %s (not %s)", ids, visible, hidden)
+	}
+	accessQueries := 0
+	for _, r := range e.sf.Requests() {
+		if strings.Contains(r.Query, "UserRecordAccess") {
+			accessQueries++
+		}
+	}
+	if accessQueries != 2 {
+		t.Errorf("UserRecordAccess queries = %d, want 2 (the record, then every contact role in one batch)", accessQueries)
+	}
+
+	// The hidden Contact can't be invited by posting its id either.
+	in := e.input("key-hidden-invitee")
+	in.InviteeIDs = []string{hidden}
+	if _, err := e.svc.Schedule(ctx, e.rep, in); sfzoom.ErrorCode(err) != sfzoom.EINVALID {
+		t.Fatalf("Schedule inviting an unreadable Contact = %v, want EINVALID", err)
+	}
+	if n := e.zoomCreates(); n != 0 {
+		t.Errorf("Zoom meetings created = %d, want 0", n)
+	}
+
+	// Someone who can read both sees both.
+	admin := &sfzoom.User{OrgID: e.seed.OrgID, UserID: e.seed.AdminID, IsAdmin: true}
+	rec, err = e.svc.Record(ctx, admin, sfzoom.ObjectOpportunity, opp)
+	if err != nil || len(rec.Invitees) != 2 {
+		t.Fatalf("Record as admin = %d invitees, %v; want 2", len(rec.Invitees), err)
 	}
 }
