@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -35,7 +36,9 @@ type SalesforceConnector interface {
 // ZoomConnector runs a rep's Zoom OAuth flow.
 type ZoomConnector interface {
 	ZoomAuthURL(state, verifier string) string
-	ConnectZoomUser(ctx context.Context, orgID, sfUserID, code, verifier string) (*sfzoom.Connection, error)
+	// ConnectZoomUser connects the Zoom account that granted code only if it
+	// is sfUserID's (EFORBIDDEN otherwise); sfEmail is the session's email.
+	ConnectZoomUser(ctx context.Context, orgID, sfUserID, sfEmail, code, verifier string) (*sfzoom.Connection, error)
 }
 
 // OAuth serves the connect popups. The popup is a first-party top-level
@@ -59,6 +62,43 @@ type OAuth struct {
 	SecureCookie bool
 	// TicketTTL is how long a connect link works (default 15 min).
 	TicketTTL time.Duration
+	// Claims makes each connect link and each provider answer single-use
+	// across replicas (the store's leases). Nil keeps the claims in this
+	// process only, which is enough for one replica.
+	Claims Claimer
+
+	localOnce sync.Mutex
+	local     map[string]time.Time // name → expiry, when Claims is nil
+}
+
+// Claimer takes a named claim until ttl passes; a second holder is refused
+// meanwhile (store.Store's AcquireLease).
+type Claimer interface {
+	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
+}
+
+// claimOnce reports whether name was not claimed before (within ttl), and
+// claims it.
+func (o *OAuth) claimOnce(ctx context.Context, now time.Time, name string, ttl time.Duration) (bool, error) {
+	if o.Claims != nil {
+		// A fresh holder per attempt: only the first attempt ever holds it.
+		return o.Claims.AcquireLease(ctx, name, rand.Text(), ttl)
+	}
+	o.localOnce.Lock()
+	defer o.localOnce.Unlock()
+	if o.local == nil {
+		o.local = map[string]time.Time{}
+	}
+	for k, exp := range o.local {
+		if !now.Before(exp) {
+			delete(o.local, k)
+		}
+	}
+	if _, used := o.local[name]; used {
+		return false, nil
+	}
+	o.local[name] = now.Add(ttl)
+	return true, nil
 }
 
 const oauthCookie = "sfzoom_oauth"
@@ -67,7 +107,9 @@ type oauthTicket struct {
 	Provider string    `json:"p"`
 	OrgID    string    `json:"o"`
 	UserID   string    `json:"u"`
+	Email    string    `json:"e,omitempty"` // the session's email (Zoom identity check)
 	Admin    bool      `json:"a,omitempty"`
+	Nonce    string    `json:"n"`           // makes the link single-use
 	State    string    `json:"s,omitempty"` // cookie only
 	Verifier string    `json:"v,omitempty"` // cookie only
 	Exp      time.Time `json:"x"`
@@ -109,7 +151,8 @@ func (o *OAuth) StartURL(c echo.Context, h *Helpers, provider string) string {
 	if ttl <= 0 {
 		ttl = 15 * time.Minute
 	}
-	t := oauthTicket{Provider: provider, OrgID: sess.OrgID, UserID: sess.UserID, Admin: sess.IsAdmin, Exp: h.Now().Add(ttl)}
+	t := oauthTicket{Provider: provider, OrgID: sess.OrgID, UserID: sess.UserID, Email: sess.Email, Admin: sess.IsAdmin,
+		Nonce: rand.Text(), Exp: h.Now().Add(ttl)}
 	return "/oauth/" + provider + "/start?t=" + url.QueryEscape(o.sign(t))
 }
 
@@ -156,8 +199,15 @@ func (o *OAuth) handleStart(h *Helpers) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		provider := c.Param("provider")
 		t, err := o.verify(c.QueryParam("t"), h.Now())
-		if err != nil || t.Provider != provider {
+		if err != nil || t.Provider != provider || t.Nonce == "" {
 			return o.popupDone(c, h, false, "This connect link has expired", "Close this window and click Connect again in sfzoom.")
+		}
+		// A link opens one sign-in only: a copy (forwarded, or opened again
+		// from the history) is refused.
+		if ok, err := o.claimOnce(c.Request().Context(), h.Now(), "oauth-ticket:"+t.Nonce, t.Exp.Sub(h.Now())); err != nil {
+			return err
+		} else if !ok {
+			return o.popupDone(c, h, false, "This connect link was already used", "Each Connect link works once. Close this window and click Connect again in sfzoom.")
 		}
 		t.State, t.Verifier = rand.Text(), oauth2.GenerateVerifier()
 		t.Exp = h.Now().Add(15 * time.Minute)
@@ -203,11 +253,18 @@ func (o *OAuth) handleCallback(h *Helpers, provider string) echo.HandlerFunc {
 		if code == "" || len(code) > 2048 {
 			return o.popupDone(c, h, false, name+" was not connected", name+" sent no authorization code. Close this window and click Connect again.")
 		}
+		// One answer per sign-in: a replayed callback (the same URL and
+		// cookie sent again) is refused before the code is used.
+		if ok, err := o.claimOnce(ctx, h.Now(), "oauth-state:"+t.State, 15*time.Minute); err != nil {
+			return err
+		} else if !ok {
+			return o.popupDone(c, h, false, name+" was not connected", "This sign-in was already used. Close this window and click Connect again in sfzoom.")
+		}
 		switch provider {
 		case OAuthSalesforce:
 			_, err = o.Salesforce.ConnectSalesforce(ctx, t.OrgID, code, t.Verifier)
 		default:
-			_, err = o.Zoom.ConnectZoomUser(ctx, t.OrgID, t.UserID, code, t.Verifier)
+			_, err = o.Zoom.ConnectZoomUser(ctx, t.OrgID, t.UserID, t.Email, code, t.Verifier)
 		}
 		if err != nil {
 			h.Logger().WarnContext(ctx, "oauth connect failed", "provider", provider, "org_id", t.OrgID, "err", err.Error())

@@ -48,19 +48,28 @@ func popup(t *testing.T, h *appHarness, target string, cookies []*http.Cookie) (
 	return rec, doc
 }
 
-func TestOAuth_SalesforceFlow(t *testing.T) {
-	h := newAppHarness(t)
-	start := h.connectLink(t, true)
-	rec, _ := popup(t, h, start, nil)
+// startSalesforce opens a fresh Connect Salesforce popup and returns the
+// state and verifier it sent to Salesforce and its state cookie.
+func startSalesforce(t *testing.T, h *appHarness) (state, verifier string, cookies []*http.Cookie) {
+	t.Helper()
+	rec, _ := popup(t, h, h.connectLink(t, true), nil)
 	if rec.Code != http.StatusFound {
 		t.Fatalf("start = %d %s", rec.Code, rec.Body)
 	}
 	loc, _ := url.Parse(rec.Header().Get("Location"))
-	state, verifier := loc.Query().Get("state"), loc.Query().Get("v")
-	cookies := rec.Result().Cookies()
+	state, verifier = loc.Query().Get("state"), loc.Query().Get("v")
+	cookies = rec.Result().Cookies()
 	if state == "" || verifier == "" || len(cookies) != 1 || !cookies[0].HttpOnly {
 		t.Fatalf("start redirect %s, cookies %v", loc, cookies)
 	}
+	return state, verifier, cookies
+}
+
+func TestOAuth_SalesforceFlow(t *testing.T) {
+	h := newAppHarness(t)
+	state, verifier, cookies := startSalesforce(t, h)
+	// A refused code uses up its sign-in, so it gets its own.
+	refusedState, _, refusedCookies := startSalesforce(t, h)
 
 	tests := []struct {
 		name    string
@@ -72,8 +81,10 @@ func TestOAuth_SalesforceFlow(t *testing.T) {
 		{"NoCookie", "?state=" + url.QueryEscape(state) + "&code=abc", nil, false, "Salesforce was not connected"},
 		{"WrongState", "?state=forged&code=abc", cookies, false, "Salesforce was not connected"},
 		{"Denied", "?state=" + url.QueryEscape(state) + "&error=access_denied", cookies, false, "Salesforce was not connected"},
-		{"Refused", "?state=" + url.QueryEscape(state) + "&code=refused", cookies, false, "Salesforce was not connected"},
+		{"Refused", "?state=" + url.QueryEscape(refusedState) + "&code=refused", refusedCookies, false, "Salesforce was not connected"},
 		{"OK", "?state=" + url.QueryEscape(state) + "&code=good-code", cookies, true, "Salesforce is connected"},
+		// The same answer sent again (a replayed callback) is refused.
+		{"Replayed", "?state=" + url.QueryEscape(state) + "&code=good-code", cookies, false, "Salesforce was not connected"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,5 +116,15 @@ func TestOAuth_StartNeedsAdminAndValidTicket(t *testing.T) {
 	rec, _ = popup(t, h, "/oauth/zoom/start?t="+url.QueryEscape(strings.TrimPrefix(h.connectLink(t, true), "/oauth/salesforce/start?t=")), nil)
 	if rec.Code != 400 {
 		t.Fatalf("ticket for another provider = %d, want 400", rec.Code)
+	}
+	// A connect link opens one sign-in: the same link again (forwarded, or
+	// from the history) is refused and sets no state cookie.
+	link := h.connectLink(t, true)
+	if rec, _ := popup(t, h, link, nil); rec.Code != http.StatusFound {
+		t.Fatalf("first use of a connect link = %d, want 302", rec.Code)
+	}
+	rec, doc = popup(t, h, link, nil)
+	if rec.Code != 400 || strings.TrimSpace(doc.Find(`[data-testid="alert"] h2`).Text()) != "This connect link was already used" || len(rec.Result().Cookies()) != 0 {
+		t.Fatalf("second use of a connect link = %d %q, cookies %v; want 400 already used", rec.Code, doc.Find(`[data-testid="alert"] h2`).Text(), rec.Result().Cookies())
 	}
 }

@@ -74,6 +74,9 @@ type zoomUserEnv struct {
 	spy   *refreshSpy
 	clock *clock
 	zuser zoomtest.User
+	// emails are the sessions' Salesforce emails by user (default: the
+	// Zoom user's, so the identity check passes).
+	emails map[string]string
 }
 
 type clock struct {
@@ -141,7 +144,11 @@ func newZoomUserEnv(t *testing.T) *zoomUserEnv {
 
 func (e *zoomUserEnv) do(t *testing.T, method, target, user string, admin bool) (*httptest.ResponseRecorder, *goquery.Document) {
 	t.Helper()
-	tok, s, err := e.codec.Encode(appsession.Session{OrgID: tOrg, UserID: user, Name: "Riley", TimeZone: "UTC", IsAdmin: admin, ExpiresAt: time.Now().Add(time.Hour)})
+	email := e.zuser.Email
+	if em, ok := e.emails[user]; ok {
+		email = em
+	}
+	tok, s, err := e.codec.Encode(appsession.Session{OrgID: tOrg, UserID: user, Name: "Riley", Email: email, TimeZone: "UTC", IsAdmin: admin, ExpiresAt: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,5 +402,45 @@ func TestZoomUserConnect_InvalidGrant(t *testing.T) {
 	}
 	if n := e.zoom.TokenRequests("refresh_token"); n != refreshes {
 		t.Errorf("refresh requests after invalid_grant: %d more", n-refreshes)
+	}
+}
+
+// TestZoomUserConnect_ProvesIdentity: the Connect Zoom popup keeps only the
+// rep's own Zoom account. A link completed with someone else's Zoom (a
+// forwarded link, a shared browser) is refused with a plain message, the
+// grant is revoked at Zoom and nothing is stored; the same answer replayed
+// is refused before any code exchange.
+func TestZoomUserConnect_ProvesIdentity(t *testing.T) {
+	e := newZoomUserEnv(t)
+	ctx := context.Background()
+	e.emails = map[string]string{tRep: "jordan.lee@acme-demo.com"} // the fake Zoom approves as Riley
+
+	cb, ck, _ := e.start(t, tRep)
+	rec, doc := e.popup(t, cb, ck)
+	res, title := popupResult(doc)
+	want := "You signed in to Zoom as " + e.zuser.Email + ", which is not your Salesforce email"
+	if rec.Code != http.StatusBadRequest || res != "error" || title != "Zoom was not connected" || !strings.Contains(doc.Text(), want) {
+		t.Fatalf("callback with another person's Zoom = %d %q %q; want 400 saying %q\n%s", rec.Code, res, title, want, doc.Text())
+	}
+	if n := e.zoom.Requests()["POST /oauth/revoke"]; n != 1 {
+		t.Errorf("revocations at Zoom = %d, want 1", n)
+	}
+	if _, err := e.be.Store.FindConnection(ctx, tOrg, sfzoom.ProviderZoomUser, tRep); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		t.Errorf("a refused grant was stored: %v", err)
+	}
+
+	// The rep's own Zoom connects; replaying that answer is refused.
+	delete(e.emails, tRep)
+	cb, ck, _ = e.start(t, tRep)
+	if rec, doc := e.popup(t, cb, ck); rec.Code != http.StatusOK {
+		t.Fatalf("own Zoom = %d\n%s", rec.Code, doc.Text())
+	}
+	exchanges := e.zoom.TokenRequests("authorization_code")
+	rec, doc = e.popup(t, cb, ck)
+	if res, _ := popupResult(doc); rec.Code != http.StatusBadRequest || res != "error" || !strings.Contains(doc.Text(), "This sign-in was already used") {
+		t.Fatalf("replayed callback = %d %q\n%s", rec.Code, res, doc.Text())
+	}
+	if n := e.zoom.TokenRequests("authorization_code"); n != exchanges {
+		t.Errorf("a replayed callback exchanged the code again (%d exchanges, want %d)", n, exchanges)
 	}
 }

@@ -124,8 +124,8 @@ func (u unblockingConnector) ConnectSalesforce(ctx context.Context, orgID, code,
 	return c, err
 }
 
-func (u unblockingConnector) ConnectZoomUser(ctx context.Context, orgID, sfUserID, code, verifier string) (*sfzoom.Connection, error) {
-	c, err := u.Integrations.ConnectZoomUser(ctx, orgID, sfUserID, code, verifier)
+func (u unblockingConnector) ConnectZoomUser(ctx context.Context, orgID, sfUserID, sfEmail, code, verifier string) (*sfzoom.Connection, error) {
+	c, err := u.Integrations.ConnectZoomUser(ctx, orgID, sfUserID, sfEmail, code, verifier)
 	if err == nil {
 		u.a.unblock(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID)
 	}

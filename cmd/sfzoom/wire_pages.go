@@ -81,7 +81,7 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 		panic(fmt.Sprintf("derive oauth key: %v", err)) // only fails for absurd lengths
 	}
 	conn := unblockingConnector{Integrations: in, a: a}
-	oauth := &web.OAuth{Key: key, Salesforce: conn, SecureCookie: cfg.PublicURL.Scheme == "https"}
+	oauth := &web.OAuth{Key: key, Salesforce: conn, SecureCookie: cfg.PublicURL.Scheme == "https", Claims: st}
 	sp := &web.SchedulingPages{Scheduler: svc, Orgs: st, Mappings: ident, Flags: meetingFlags{st}}
 	if in.ZoomMode() == integrations.ZoomAuthUser {
 		oauth.Zoom = conn

@@ -28,6 +28,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -306,35 +308,89 @@ func (i *Integrations) ZoomAuthURL(state, verifier string) string {
 	return i.zoomUser.AuthCodeURL(state, verifier)
 }
 
-// ConnectZoomUser completes a rep's Zoom connection.
-func (i *Integrations) ConnectZoomUser(ctx context.Context, orgID, sfUserID, code, verifier string) (*sfzoom.Connection, error) {
-	c, err := i.ensureConnection(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID, "")
+// ConnectZoomUser completes a rep's Zoom connection, after proving that the
+// Zoom account that granted it is the rep's: the Zoom user behind the new
+// token (GET /users/me,
+// https://developers.zoom.us/docs/api/users/#tag/users/GET/users/{userId})
+// must have the rep's Salesforce email (sfEmail from the session, and the
+// User record when Salesforce is connected) or the email an admin set in
+// User.Zoom_Email__c, which reps cannot edit. Anything else (a Connect link
+// completed by someone else, or a rep signing in with another account) is
+// refused: the grant is revoked at Zoom and nothing is stored.
+//
+// Errors: EFORBIDDEN (another person's Zoom account), EUNAUTHORIZED (Zoom
+// refused the code), EUNAVAILABLE.
+func (i *Integrations) ConnectZoomUser(ctx context.Context, orgID, sfUserID, sfEmail, code, verifier string) (*sfzoom.Connection, error) {
+	tok, err := i.zoomUser.ExchangeCode(ctx, code, verifier)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := i.zoomUser.Exchange(ctx, c.ID, code, verifier); err != nil {
+	refuse := func(err error) (*sfzoom.Connection, error) {
+		if rerr := i.zoomUser.RevokeToken(context.WithoutCancel(ctx), tok.AccessToken); rerr != nil {
+			i.log.WarnContext(ctx, "integrations: zoom connect: revoke a refused grant", "org_id", orgID, "err", rerr.Error())
+		}
 		return nil, err
 	}
-	if err := i.opts.Store.UpdateConnectionStatus(ctx, c.ID, sfzoom.ConnectionActive, ""); err != nil {
-		return nil, err
+	hc := &http.Client{Transport: bearer{token: tok.AccessToken, base: i.opts.HTTPClient.Transport}, Timeout: i.opts.HTTPClient.Timeout}
+	me, err := zoom.NewClient(hc, zoom.WithBaseURL(i.opts.ZoomAPIURL), zoom.WithLogger(i.log)).User(ctx, "me")
+	if err != nil {
+		return refuse(sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("integrations: zoom connect: read the user: %w", err),
+			"Zoom did not say which account signed in, so nothing was connected. Try again in a moment."))
+	}
+	allowed, err := i.repEmails(ctx, orgID, sfUserID, sfEmail)
+	if err != nil {
+		return refuse(err)
+	}
+	if !slices.Contains(allowed, normEmail(me.Email)) {
+		i.log.WarnContext(ctx, "integrations: zoom connect refused: another person's zoom account", "org_id", orgID, "user_id", sfUserID)
+		return refuse(sfzoom.Errorf(sfzoom.EFORBIDDEN, "You signed in to Zoom as %s, which is not your Salesforce email, so nothing was connected (sfzoom gave the sign-in back to Zoom). "+
+			"Sign in to Zoom with your own account, or ask your sfzoom admin to set your Zoom email in sfzoom Settings → Users.", me.Email))
+	}
+	c, err := i.ensureConnection(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID, "")
+	if err != nil {
+		return refuse(err)
+	}
+	if _, err := i.zoomUser.Store(ctx, c.ID, tok); err != nil {
+		return refuse(err)
 	}
 	i.forget(c.ID)
-	c.Status, c.Detail = sfzoom.ConnectionActive, ""
-	// Which Zoom account was connected, so the rep can see it (a Connect
-	// link opened by someone else would connect their Zoom, not the rep's).
-	// Best effort: the connection works without it.
-	if zc, err := i.Zoom(ctx, orgID, sfUserID); err == nil {
-		if me, err := zc.User(ctx, "me"); err == nil && me.Email != "" {
-			c.Detail = "Connected as " + me.Email + "."
-			if err := i.opts.Store.UpdateConnectionStatus(ctx, c.ID, sfzoom.ConnectionActive, c.Detail); err != nil {
-				return nil, err
-			}
-		} else if err != nil {
-			i.log.WarnContext(ctx, "integrations: zoom connect: read the connected user", "org_id", orgID, "err", err.Error())
-		}
+	// Which Zoom account was connected, so the rep can see it.
+	c.Status, c.Detail = sfzoom.ConnectionActive, "Connected as "+me.Email+"."
+	if err := i.opts.Store.UpdateConnectionStatus(ctx, c.ID, sfzoom.ConnectionActive, c.Detail); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
+
+// repEmails are the Zoom emails that identify the rep: the Salesforce email
+// (from the session and the User record) and the admin-set Zoom_Email__c.
+// Without the integration connection only the session's email is known.
+func (i *Integrations) repEmails(ctx context.Context, orgID, sfUserID, sfEmail string) ([]string, error) {
+	var out []string
+	add := func(e string) {
+		if e = normEmail(e); e != "" && !slices.Contains(out, e) {
+			out = append(out, e)
+		}
+	}
+	add(sfEmail)
+	sf, err := i.Salesforce(ctx, orgID)
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return out, nil
+	} else if err != nil {
+		return nil, err
+	}
+	users, err := sf.FindUsers(ctx, []string{sfUserID})
+	if err != nil {
+		return nil, fmt.Errorf("integrations: zoom connect: read the salesforce user: %w", err)
+	}
+	for _, u := range users {
+		add(u.Email)
+		add(u.ZoomEmail)
+	}
+	return out, nil
+}
+
+func normEmail(e string) string { return strings.ToLower(strings.TrimSpace(e)) }
 
 // DisconnectZoomUser revokes the rep's Zoom token at Zoom and deletes it.
 func (i *Integrations) DisconnectZoomUser(ctx context.Context, orgID, sfUserID string) error {

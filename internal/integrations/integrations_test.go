@@ -195,3 +195,111 @@ func TestZoomUserModeNeedsConnection(t *testing.T) {
 		t.Errorf("Zoom in user mode without a connection = %v, want EUNAUTHORIZED asking the rep to connect", err)
 	}
 }
+
+// approveZoom plays a person signed in to Zoom as zoomEmail clicking Allow
+// on the fake Zoom's consent page, and returns the authorization code.
+func approveZoom(t *testing.T, z *zoomtest.Server, authURL, zoomEmail string) string {
+	t.Helper()
+	u, _ := url.Parse(authURL)
+	form := url.Values{"approve": {"1"}, "zoom_user": {zoomEmail}}
+	for k, v := range u.Query() {
+		form.Set(k, v[0])
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := hc.PostForm(z.AuthorizeURL(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	loc, _ := url.Parse(resp.Header.Get("Location"))
+	if loc == nil || loc.Query().Get("code") == "" {
+		t.Fatalf("no code from the fake Zoom: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	return loc.Query().Get("code")
+}
+
+// TestZoomUserConnectProvesIdentity: a rep's Zoom connection is kept only
+// when the Zoom account that granted it (GET /users/me) has the rep's
+// Salesforce email or the admin-set User.Zoom_Email__c. Any other account
+// (a forwarded Connect link completed by someone else, a shared laptop
+// signed in to another Zoom) is refused: the grant is revoked at Zoom and
+// nothing is stored.
+func TestZoomUserConnectProvesIdentity(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	org := e.demo.OrgID
+	verifier := tokens.GenerateVerifier()
+	if _, err := e.in.ConnectSalesforce(ctx, org, e.approve(t, e.in.SalesforceAuthURL("s", verifier)), verifier); err != nil {
+		t.Fatalf("ConnectSalesforce: %v", err)
+	}
+	for _, email := range []string{"riley.chen@acme-demo.com", "sam@zoom.acme-demo.com", "sam.oneil@acme-demo.com", "mallory@acme-demo.com"} {
+		e.zoom.AddUser(zoomtest.User{Email: email, FirstName: "Z", LastName: email, Type: 2})
+	}
+	key, _ := tokens.NewKey("k1", make([]byte, 32))
+	vault, err := tokens.NewVault(e.be.Store, []tokens.Key{key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := integrations.New(integrations.Options{
+		Store: e.be.Store, Vault: vault, ZoomAuthMode: integrations.ZoomAuthUser,
+		ZoomClientID: "z-client", ZoomClientSecret: "z-secret", ZoomAPIURL: e.zoom.APIURL(), ZoomOAuthURL: e.zoom.URL(),
+		SalesforceClientID: "sf-client", SalesforceClientSecret: "sf-secret", SalesforceLoginURL: e.sf.URL(),
+		PublicURL: "https://sfzoom.example.com",
+	})
+	forbidden := "which is not your Salesforce email"
+	tests := []struct {
+		name, sfUser, sessionEmail, zoomEmail string
+		wantErr                               string // "" for connected
+	}{
+		{"OwnEmail", e.demo.RepID, "riley.chen@acme-demo.com", "riley.chen@acme-demo.com", ""},
+		{"OwnEmailOtherCase", e.demo.RepID, "Riley.Chen@acme-demo.com", "riley.chen@acme-demo.com", ""},
+		// Sam's Zoom login differs from his Salesforce email; an admin set
+		// it as his Zoom_Email__c, which reps cannot edit.
+		{"AdminOverride", e.demo.OverrideRepID, "sam.oneil@acme-demo.com", "sam@zoom.acme-demo.com", ""},
+		{"AnotherPerson", e.demo.RepID, "riley.chen@acme-demo.com", "mallory@acme-demo.com", forbidden},
+		{"ColleagueWithOverride", e.demo.RepID, "riley.chen@acme-demo.com", "sam@zoom.acme-demo.com", forbidden},
+		// Without a session email, the User record in Salesforce decides.
+		{"NoSessionEmail", e.demo.AdminID, "", "mallory@acme-demo.com", forbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			revokes := e.zoom.Requests()["POST /oauth/revoke"]
+			before, _ := e.be.Store.FindConnection(ctx, org, sfzoom.ProviderZoomUser, tt.sfUser)
+			all, _ := e.be.Store.ListTokens(ctx)
+			tokensBefore := len(all)
+			v := tokens.GenerateVerifier()
+			code := approveZoom(t, e.zoom, in.ZoomAuthURL("state-"+tt.name, v), tt.zoomEmail)
+			c, err := in.ConnectZoomUser(ctx, org, tt.sfUser, tt.sessionEmail, code, v)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("ConnectZoomUser = %v, want connected", err)
+				}
+				if c.Status != sfzoom.ConnectionActive || !strings.EqualFold(c.Detail, "Connected as "+tt.zoomEmail+".") {
+					t.Fatalf("connection = %+v, want active, connected as %s", c, tt.zoomEmail)
+				}
+				if n := e.zoom.Requests()["POST /oauth/revoke"] - revokes; n != 0 {
+					t.Errorf("revocations = %d, want 0", n)
+				}
+				return
+			}
+			if sfzoom.ErrorCode(err) != sfzoom.EFORBIDDEN || !strings.Contains(sfzoom.ErrorMessage(err), tt.wantErr) ||
+				!strings.Contains(sfzoom.ErrorMessage(err), tt.zoomEmail) {
+				t.Fatalf("ConnectZoomUser = %v (%q), want EFORBIDDEN naming %s", err, sfzoom.ErrorMessage(err), tt.zoomEmail)
+			}
+			if n := e.zoom.Requests()["POST /oauth/revoke"] - revokes; n != 1 {
+				t.Errorf("revocations at Zoom = %d, want 1 (the refused grant given back)", n)
+			}
+			// Nothing stored: no new connection, and an earlier one (the
+			// rep's own) is untouched.
+			after, _ := e.be.Store.FindConnection(ctx, org, sfzoom.ProviderZoomUser, tt.sfUser)
+			if (before == nil) != (after == nil) || (after != nil && (after.Detail != before.Detail || !after.UpdatedAt.Equal(before.UpdatedAt))) {
+				t.Errorf("a refused grant changed the connection: before %+v, after %+v", before, after)
+			}
+			if before == nil {
+				if recs, _ := e.be.Store.ListTokens(ctx); len(recs) != tokensBefore {
+					t.Errorf("a refused grant stored a token: %d tokens, want %d", len(recs), tokensBefore)
+				}
+			}
+		})
+	}
+}

@@ -160,6 +160,18 @@ func (z *ZoomUser) AuthCodeURL(state, verifier string) string {
 // connection (replacing any earlier, possibly dead, token) and marks the
 // connection active. Errors: EUNAUTHORIZED when Zoom refuses the code.
 func (z *ZoomUser) Exchange(ctx context.Context, connectionID int64, code, verifier string) (*oauth2.Token, error) {
+	t, err := z.ExchangeCode(ctx, code, verifier)
+	if err != nil {
+		return nil, err
+	}
+	return z.Store(ctx, connectionID, t)
+}
+
+// ExchangeCode trades an authorization code for tokens without storing
+// them, so the caller can check whose Zoom account granted them first
+// (Store keeps them; RevokeToken gives back a grant that is refused).
+// Errors: EUNAUTHORIZED when Zoom refuses the code, EUNAVAILABLE.
+func (z *ZoomUser) ExchangeCode(ctx context.Context, code, verifier string) (*oauth2.Token, error) {
 	t, err := z.cfg.Exchange(z.v.withHTTP(ctx), code, oauth2.VerifierOption(verifier))
 	if err != nil {
 		err = sanitize(err)
@@ -168,7 +180,20 @@ func (z *ZoomUser) Exchange(ctx context.Context, connectionID int64, code, verif
 		}
 		return nil, sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("tokens: zoom code exchange: %w", err), "Zoom could not be reached. Try again in a moment.")
 	}
+	return t, nil
+}
+
+// Store keeps tokens from ExchangeCode as the connection's (replacing any
+// earlier token) and marks the connection active.
+func (z *ZoomUser) Store(ctx context.Context, connectionID int64, t *oauth2.Token) (*oauth2.Token, error) {
 	return z.v.put(ctx, connectionID, blobFromToken(t, z.v.now()), "authorization code exchange")
+}
+
+// RevokeToken revokes at Zoom a grant that was never stored (POST
+// /oauth/revoke, as Revoke). Errors: EUNAVAILABLE when Zoom cannot be
+// reached or answers 5xx/429.
+func (z *ZoomUser) RevokeToken(ctx context.Context, accessToken string) error {
+	return z.revoke(ctx, accessToken)
 }
 
 func (z *ZoomUser) grant() *grant {
