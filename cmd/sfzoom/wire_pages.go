@@ -155,7 +155,7 @@ type health struct{ a *app }
 func (h *health) Health(ctx context.Context, orgID string) (templates.HealthView, error) {
 	var v templates.HealthView
 	v.DeployCommand = "sf project deploy start --source-dir sfdx/force-app --target-org <your-org-alias>"
-	if depth, err := h.a.backend.QueueDepth(ctx); err == nil {
+	if depth, err := h.a.backend.OrgQueueDepth(ctx, orgID); err == nil {
 		v.QueueDepth = map[string]int{}
 		for s, n := range depth {
 			v.QueueDepth[string(s)] = n
@@ -180,7 +180,7 @@ func (h *health) Health(ctx context.Context, orgID string) (templates.HealthView
 			v.FailedJobs = append(v.FailedJobs, jobRow(r))
 		}
 	}
-	if ev, err := h.a.backend.Store.LastWebhookEvent(ctx); err == nil {
+	if ev, err := h.a.backend.Store.LastWebhookEvent(ctx, orgID); err == nil {
 		v.LastWebhook, v.LastWebhookType = ev.ReceivedAt, ev.EventType
 	}
 	if sf, err := h.a.integrations.Salesforce(ctx, orgID); err == nil {

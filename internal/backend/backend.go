@@ -354,9 +354,36 @@ func (b *Backend) Close() error {
 // QueueDepth returns how many jobs are in each River state (available,
 // scheduled, running, retryable, discarded, …); absent states have none.
 func (b *Backend) QueueDepth(ctx context.Context) (map[rivertype.JobState]int, error) {
-	rows, err := b.db.QueryContext(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
+	depth, err := b.countByState(ctx, `SELECT state, COUNT(*) FROM river_job GROUP BY state`)
 	if err != nil {
 		return nil, fmt.Errorf("backend: queue depth: %w", err)
+	}
+	return depth, nil
+}
+
+// OrgQueueDepth is QueueDepth for orgID's jobs only (the "org_id" of their
+// args, see JobOrgID): what one org's admin may see. An empty orgID has none.
+func (b *Backend) OrgQueueDepth(ctx context.Context, orgID string) (map[rivertype.JobState]int, error) {
+	if orgID == "" {
+		return map[rivertype.JobState]int{}, nil
+	}
+	// River keeps args as jsonb on Postgres and as SQLite JSONB on SQLite.
+	q := `SELECT state, COUNT(*) FROM river_job WHERE args->>'org_id' = $1 GROUP BY state`
+	if b.kind == KindSQLite {
+		q = `SELECT state, COUNT(*) FROM river_job WHERE json_extract(args, '$.org_id') = ? GROUP BY state`
+	}
+	depth, err := b.countByState(ctx, q, orgID)
+	if err != nil {
+		return nil, fmt.Errorf("backend: org queue depth: %w", err)
+	}
+	return depth, nil
+}
+
+// countByState runs q, a SELECT of (state, count) rows.
+func (b *Backend) countByState(ctx context.Context, q string, args ...any) (map[rivertype.JobState]int, error) {
+	rows, err := b.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	depth := map[rivertype.JobState]int{}
@@ -366,14 +393,11 @@ func (b *Backend) QueueDepth(ctx context.Context) (map[rivertype.JobState]int, e
 			n     int
 		)
 		if err := rows.Scan(&state, &n); err != nil {
-			return nil, fmt.Errorf("backend: queue depth: %w", err)
+			return nil, err
 		}
 		depth[rivertype.JobState(state)] = n
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("backend: queue depth: %w", err)
-	}
-	return depth, nil
+	return depth, rows.Err()
 }
 
 // failedJobsScan is how many of the most recent failed jobs (of every org)

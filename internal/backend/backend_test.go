@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -199,6 +200,28 @@ func testWorkAndAdmin(t *testing.T, dbURL string) {
 	if depth[rivertype.JobStateAvailable] != len(jobs) {
 		t.Fatalf("QueueDepth before Start = %v, want %d available", depth, len(jobs))
 	}
+	// An org's Health tab counts its own jobs only.
+	orgDepth := func(orgID string) map[rivertype.JobState]int {
+		t.Helper()
+		d, err := b.OrgQueueDepth(ctx, orgID)
+		if err != nil {
+			t.Fatalf("OrgQueueDepth(%q): %v", orgID, err)
+		}
+		return d
+	}
+	for _, tt := range []struct {
+		org  string
+		want map[rivertype.JobState]int
+	}{
+		{orgA, map[rivertype.JobState]int{rivertype.JobStateAvailable: 3}},
+		{orgB, map[rivertype.JobState]int{rivertype.JobStateAvailable: 1}},
+		{"", map[rivertype.JobState]int{}},
+		{"00DC00000000001AAA", map[rivertype.JobState]int{}},
+	} {
+		if got := orgDepth(tt.org); !maps.Equal(got, tt.want) {
+			t.Fatalf("OrgQueueDepth(%q) before Start = %v, want %v", tt.org, got, tt.want)
+		}
+	}
 	if err := b.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -212,6 +235,12 @@ func testWorkAndAdmin(t *testing.T, dbURL string) {
 		t.Fatalf("JobList = %v, %v", all, err)
 	}
 	completedA, cancelledA, cancelledB, discardedA, noOrg := all.Jobs[0], all.Jobs[1], all.Jobs[2], all.Jobs[3], all.Jobs[4]
+	if got, want := orgDepth(orgA), map[rivertype.JobState]int{rivertype.JobStateCompleted: 1, rivertype.JobStateCancelled: 1, rivertype.JobStateDiscarded: 1}; !maps.Equal(got, want) {
+		t.Fatalf("OrgQueueDepth(org A) after work = %v, want %v", got, want)
+	}
+	if got, want := orgDepth(orgB), map[rivertype.JobState]int{rivertype.JobStateCancelled: 1}; !maps.Equal(got, want) {
+		t.Fatalf("OrgQueueDepth(org B) after work = %v, want %v", got, want)
+	}
 	if completedA.State != rivertype.JobStateCompleted || discardedA.State != rivertype.JobStateDiscarded {
 		t.Fatalf("job states = %s, %s; want completed, discarded", completedA.State, discardedA.State)
 	}
@@ -441,7 +470,7 @@ func testDurability(t *testing.T, newURL func(testing.TB) string) {
 		runHelperUntil(t, "commit", dbURL, runsFile, "COMMITTED")
 
 		b := MustOpen(t, backend.Options{DatabaseURL: dbURL, Workers: newWorkers()})
-		if _, err := b.Store.LastWebhookEvent(ctx); err != nil {
+		if _, err := b.Store.LastWebhookEvent(ctx, ""); err != nil {
 			t.Fatalf("LastWebhookEvent after kill: %v", err)
 		}
 		if got := runs(t, runsFile); len(got) != 0 {
@@ -467,7 +496,7 @@ func testDurability(t *testing.T, newURL func(testing.TB) string) {
 		runHelperUntil(t, "hang", dbURL, runsFile, "IN_TX")
 
 		b := MustOpen(t, backend.Options{DatabaseURL: dbURL, Workers: newWorkers()})
-		if _, err := b.Store.LastWebhookEvent(ctx); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		if _, err := b.Store.LastWebhookEvent(ctx, ""); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
 			t.Fatalf("LastWebhookEvent after kill mid-transaction = %v, want ENOTFOUND", err)
 		}
 		depth, err := b.QueueDepth(ctx)

@@ -71,8 +71,9 @@ type Store interface {
 	FindWebhookEventByID(ctx context.Context, id int64) (*sfzoom.WebhookEvent, error)
 	// MarkWebhookEventProcessed records when the event was handled (ENOTFOUND).
 	MarkWebhookEventProcessed(ctx context.Context, id int64, at time.Time) error
-	// LastWebhookEvent returns the most recently received event (ENOTFOUND if none).
-	LastWebhookEvent(ctx context.Context) (*sfzoom.WebhookEvent, error)
+	// LastWebhookEvent returns orgID's most recently received event
+	// (ENOTFOUND if none); another org's events never count.
+	LastWebhookEvent(ctx context.Context, orgID string) (*sfzoom.WebhookEvent, error)
 
 	// UpsertUserMapping creates or replaces the mapping of (OrgID, SFUserID).
 	UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) error

@@ -85,7 +85,7 @@ func TestJobsWithoutInserter(t *testing.T) {
 	if err := s.CreateWebhookEvent(ctx, ev, storetest.Job("x")); sfzoom.ErrorCode(err) != sfzoom.EINTERNAL {
 		t.Fatalf("CreateWebhookEvent without a job inserter = %v, want EINTERNAL", err)
 	}
-	if _, err := s.LastWebhookEvent(ctx); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+	if _, err := s.LastWebhookEvent(ctx, ""); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
 		t.Fatalf("LastWebhookEvent = %v, want ENOTFOUND (the row must be rolled back)", err)
 	}
 }

@@ -96,14 +96,14 @@ func (s *Store) MarkWebhookEventProcessed(ctx context.Context, id int64, at time
 	return s.wrapErr("mark webhook event processed", tx.Commit())
 }
 
-// LastWebhookEvent returns the most recently received event (ENOTFOUND).
-func (s *Store) LastWebhookEvent(ctx context.Context) (*sfzoom.WebhookEvent, error) {
+// LastWebhookEvent returns orgID's most recently received event (ENOTFOUND).
+func (s *Store) LastWebhookEvent(ctx context.Context, orgID string) (*sfzoom.WebhookEvent, error) {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return nil, s.wrapErr("last webhook event", err)
 	}
 	defer tx.Rollback()
-	ev, err := findWebhookEvent(ctx, tx, `ORDER BY received_at DESC, id DESC LIMIT 1`)
+	ev, err := findWebhookEvent(ctx, tx, `WHERE org_id = ? ORDER BY received_at DESC, id DESC LIMIT 1`, orgID)
 	return ev, s.wrapErr("last webhook event", err)
 }
 

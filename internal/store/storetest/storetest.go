@@ -393,6 +393,33 @@ func testWebhookEvent(t *testing.T, newStore func(*testing.T) store.Store) {
 		}
 	})
 
+	t.Run("LastWebhookEventPerOrg", func(t *testing.T) {
+		// An org's Health tab shows its own last delivery, never a newer
+		// one of another org (or of no org yet).
+		s := newStore(t)
+		a1 := newEvent("a1", at)
+		a2 := newEvent("a2", at.Add(time.Minute))
+		b1 := newEvent("b1", at.Add(2*time.Minute))
+		b1.OrgID = "orgB"
+		none := newEvent("n1", at.Add(3*time.Minute))
+		none.OrgID = ""
+		for _, ev := range []*sfzoom.WebhookEvent{a1, a2, b1, none} {
+			mustNoErr(t, "CreateWebhookEvent", s.CreateWebhookEvent(ctx, ev))
+		}
+		for _, tt := range []struct {
+			org  string
+			want int64
+		}{{"orgA", a2.ID}, {"orgB", b1.ID}} {
+			got, err := s.LastWebhookEvent(ctx, tt.org)
+			mustNoErr(t, "LastWebhookEvent", err)
+			if got.ID != tt.want || got.OrgID != tt.org {
+				t.Fatalf("LastWebhookEvent(%s) = event %d of %q, want %d", tt.org, got.ID, got.OrgID, tt.want)
+			}
+		}
+		_, err := s.LastWebhookEvent(ctx, "orgC")
+		wantCode(t, "LastWebhookEvent(orgC)", err, sfzoom.ENOTFOUND)
+	})
+
 	t.Run("ReceivedAtDefaultsToNow", func(t *testing.T) {
 		s := newStore(t)
 		before := time.Now().Add(-time.Second)
@@ -423,7 +450,7 @@ func testWebhookEvent(t *testing.T, newStore func(*testing.T) store.Store) {
 		if err == nil {
 			t.Fatal("CreateWebhookEvent with a failing job succeeded")
 		}
-		_, err = s.LastWebhookEvent(ctx)
+		_, err = s.LastWebhookEvent(ctx, "orgA")
 		wantCode(t, "LastWebhookEvent", err, sfzoom.ENOTFOUND)
 		if n := countJobs(t, s); n != 0 {
 			t.Fatalf("jobs = %d, want 0", n)
@@ -445,7 +472,7 @@ func testWebhookEvent(t *testing.T, newStore func(*testing.T) store.Store) {
 		_, err := s.FindWebhookEventByID(ctx, 42)
 		wantCode(t, "FindWebhookEventByID", err, sfzoom.ENOTFOUND)
 		wantCode(t, "MarkWebhookEventProcessed", s.MarkWebhookEventProcessed(ctx, 42, at), sfzoom.ENOTFOUND)
-		_, err = s.LastWebhookEvent(ctx)
+		_, err = s.LastWebhookEvent(ctx, "orgA")
 		wantCode(t, "LastWebhookEvent", err, sfzoom.ENOTFOUND)
 	})
 
@@ -469,7 +496,7 @@ func testWebhookEvent(t *testing.T, newStore func(*testing.T) store.Store) {
 			received := at.Add(time.Duration([]int{1, 3, 2}[i]) * time.Second)
 			mustNoErr(t, "CreateWebhookEvent", s.CreateWebhookEvent(ctx, newEvent(key, received)))
 		}
-		got, err := s.LastWebhookEvent(ctx)
+		got, err := s.LastWebhookEvent(ctx, "orgA")
 		mustNoErr(t, "LastWebhookEvent", err)
 		if got.DedupeKey != "k3" {
 			t.Fatalf("LastWebhookEvent = %q, want k3", got.DedupeKey)
