@@ -46,6 +46,7 @@ type fakeStore struct{ err error }
 
 func (f fakeStore) Ping(context.Context) error            { return f.err }
 func (f fakeStore) CheckMigrations(context.Context) error { return nil }
+func (f fakeStore) CheckWrite(context.Context) error      { return nil }
 
 type fakeChecker struct{ err error }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -22,13 +23,17 @@ type readyCheck struct {
 }
 
 // handleReadyz is the readiness probe: the database answers, its migrations
-// are applied and every extra check passes. 503 lists what is not ready.
+// are applied, a webhook delivery can be stored right now (the write probe:
+// a corrupted SQLite file or a full disk answers reads but not writes) and
+// every extra check passes. 503 lists what is not ready, so a load balancer
+// stops routing here and Zoom's retries reach a healthy replica.
 func (s *Server) handleReadyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	checks := []ReadinessCheck{
 		{Name: "database", Check: s.opts.Store.Ping},
 		{Name: "migrations", Check: s.opts.Store.CheckMigrations},
+		{Name: "storage", Check: s.storage.Check},
 	}
 	checks = append(checks, s.opts.Readiness...)
 	status, results := http.StatusOK, make([]readyCheck, 0, len(checks))
@@ -48,4 +53,34 @@ func (s *Server) handleReadyz(c echo.Context) error {
 		results = append(results, r)
 	}
 	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": results, "version": s.opts.Version})
+}
+
+// storageProbeTTL is how long a write probe's result is reused: load
+// balancers poll /readyz every few seconds on every replica, and one small
+// committed transaction per window is enough to notice a failing disk
+// within seconds.
+const storageProbeTTL = 2 * time.Second
+
+// cachedCheck runs check at most once per ttl; callers within the window
+// share the last result, and concurrent callers wait for one run.
+type cachedCheck struct {
+	check func(ctx context.Context) error
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu  sync.Mutex
+	at  time.Time
+	err error
+}
+
+// Check returns the cached result, or runs the check when it is older than ttl.
+func (c *cachedCheck) Check(ctx context.Context) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && c.now().Sub(c.at) < c.ttl {
+		return c.err
+	}
+	c.err = c.check(ctx)
+	c.at = c.now()
+	return c.err
 }

@@ -20,6 +20,8 @@ import (
 type Pinger interface {
 	Ping(ctx context.Context) error
 	CheckMigrations(ctx context.Context) error
+	// CheckWrite proves a delivery can be stored now (store.Store).
+	CheckWrite(ctx context.Context) error
 }
 
 // ReadinessCheck is an extra named readiness check (for example the
@@ -63,6 +65,7 @@ type Server struct {
 	now     func() time.Time
 	canvas  *canvasHandler
 	limiter *rateLimiter
+	storage *cachedCheck // the write probe behind /readyz
 }
 
 // NewServer builds the server and its routes.
@@ -78,6 +81,9 @@ func NewServer(opts Options) (*Server, error) {
 		opts.Registry, opts.Gatherer = reg, reg
 	}
 	s := &Server{opts: opts, log: opts.Logger, now: opts.Now}
+	if opts.Store != nil {
+		s.storage = &cachedCheck{check: opts.Store.CheckWrite, ttl: storageProbeTTL, now: opts.Now}
+	}
 	m, err := newHTTPMetrics(opts.Registry)
 	if err != nil {
 		return nil, err

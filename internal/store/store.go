@@ -35,6 +35,13 @@ type Store interface {
 
 	// Ping checks that the database answers. Readiness uses it.
 	Ping(ctx context.Context) error
+	// CheckWrite proves that a webhook delivery can be stored right now: it
+	// inserts a probe delivery and deletes it again in one committed
+	// transaction, so nothing remains, yet the pages a delivery touches are
+	// read and written and the commit reaches the disk (or the database
+	// server). EUNAVAILABLE when it cannot (a corrupted file, a full disk, a
+	// read-only database). Readiness uses it.
+	CheckWrite(ctx context.Context) error
 	// CheckMigrations returns EUNAVAILABLE when an app migration embedded in
 	// the binary has not been applied to the database.
 	CheckMigrations(ctx context.Context) error

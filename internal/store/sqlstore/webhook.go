@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -128,4 +130,33 @@ func findWebhookEvent(ctx context.Context, tx *sqlTx, tail string, args ...any) 
 		ev.ProcessedAt = &t
 	}
 	return &ev, nil
+}
+
+// CheckWrite inserts and deletes a probe delivery in one committed
+// transaction (see store.Store).
+func (s *Store) CheckWrite(ctx context.Context) error {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	key := "sfzoom-readiness-probe/" + hex.EncodeToString(b[:])
+	err := func() error {
+		tx, err := s.begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO webhook_events (org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at)
+			VALUES ('', ?, 'sfzoom.readiness_probe', '', 0, ?, ?)`, key, []byte("{}"), s.formatTime(s.nowUTC())); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_events WHERE dedupe_key = ?`, key); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}()
+	if err != nil {
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("%s: write probe: %w", s.d.Name, err),
+			"The database cannot store deliveries right now (read-only, full or damaged).")
+	}
+	return nil
 }

@@ -103,6 +103,13 @@ func testHealth(t *testing.T, newStore func(*testing.T) store.Store) {
 	s := newStore(t)
 	mustNoErr(t, "Ping", s.Ping(ctx))
 	mustNoErr(t, "CheckMigrations", s.CheckMigrations(ctx))
+	for range 3 {
+		mustNoErr(t, "CheckWrite", s.CheckWrite(ctx))
+	}
+	// The probe leaves nothing behind.
+	if ev, err := s.LastWebhookEvent(ctx); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+		t.Fatalf("after CheckWrite: LastWebhookEvent = %+v, %v; want ENOTFOUND", ev, err)
+	}
 }
 
 func testOrg(t *testing.T, newStore func(*testing.T) store.Store) {
