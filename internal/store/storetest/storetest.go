@@ -107,7 +107,7 @@ func testHealth(t *testing.T, newStore func(*testing.T) store.Store) {
 		mustNoErr(t, "CheckWrite", s.CheckWrite(ctx))
 	}
 	// The probe leaves nothing behind.
-	if ev, err := s.LastWebhookEvent(ctx); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+	if ev, err := s.LastWebhookEvent(ctx, ""); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
 		t.Fatalf("after CheckWrite: LastWebhookEvent = %+v, %v; want ENOTFOUND", ev, err)
 	}
 }
