@@ -92,7 +92,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		Workers:      workers,
 		MaxWorkers:   cfg.Workers,
 		Middleware:   []rivertype.Middleware{metrics},
-		PeriodicJobs: activityPeriodicJobs(workers, a),
+		PeriodicJobs: append(activityPeriodicJobs(workers, a), retentionPeriodicJobs(workers, a)...),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

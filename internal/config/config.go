@@ -72,6 +72,8 @@ type Config struct {
 
 	MediaAccessTTL time.Duration // SFZOOM_MEDIA_ACCESS_CACHE_TTL
 	MediaURLTTL    time.Duration // SFZOOM_MEDIA_URL_TTL
+
+	WebhookRetention time.Duration // SFZOOM_WEBHOOK_RETENTION: how long stored webhook payloads are kept
 }
 
 // Var documents one environment variable. Vars lists them all; the README
@@ -115,6 +117,7 @@ func Vars() []Var {
 		{"SFZOOM_SALESFORCE_BACKGROUND_BUDGET", "0.8", false, false, "Share (0-1) of the org's daily API limit above which background work pauses."},
 		{"SFZOOM_MEDIA_ACCESS_CACHE_TTL", "60s", false, false, "How long a recording access check is cached."},
 		{"SFZOOM_MEDIA_URL_TTL", "15m", false, false, "Lifetime of signed recording URLs."},
+		{"SFZOOM_WEBHOOK_RETENTION", "720h", false, false, "How long stored Zoom webhook deliveries are kept (720h = 30 days; at least 24h); an hourly job deletes older ones."},
 	}
 }
 
@@ -205,6 +208,12 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 		c.SalesforceBackgroundBudget = l.float("SFZOOM_SALESFORCE_BACKGROUND_BUDGET", 0, 1)
 		c.MediaAccessTTL = l.duration("SFZOOM_MEDIA_ACCESS_CACHE_TTL")
 		c.MediaURLTTL = l.duration("SFZOOM_MEDIA_URL_TTL")
+		c.WebhookRetention = l.duration("SFZOOM_WEBHOOK_RETENTION")
+		if c.WebhookRetention > 0 && c.WebhookRetention < 24*time.Hour {
+			// Zoom retries a failed delivery for up to 85 minutes; a day
+			// keeps every retry recognisable as a duplicate.
+			l.fail("SFZOOM_WEBHOOK_RETENTION", fmt.Sprintf("got %q; keep deliveries at least 24h (e.g. 720h for 30 days) so Zoom's retries are still recognised as duplicates", l.raw("SFZOOM_WEBHOOK_RETENTION")))
+		}
 	}
 	if mode == ModeServe || mode == ModeDemo || mode == ModeKeys {
 		c.EncryptionKeys = l.encryptionKeys("SFZOOM_ENCRYPTION_KEYS")

@@ -198,3 +198,22 @@ func TestLoad_ConsumerSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestLoad_WebhookRetention: 30 days by default; shorter than a day is
+// refused, since Zoom's retries must still be recognised as duplicates.
+func TestLoad_WebhookRetention(t *testing.T) {
+	c, err := config.Load(env(validServeEnv()), config.ModeServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WebhookRetention != 30*24*time.Hour {
+		t.Errorf("default WebhookRetention = %v, want 720h", c.WebhookRetention)
+	}
+	for _, v := range []string{"1h", "0s", "thirty days"} {
+		m := validServeEnv()
+		m["SFZOOM_WEBHOOK_RETENTION"] = v
+		if _, err := config.Load(env(m), config.ModeServe); err == nil || !strings.Contains(err.Error(), "SFZOOM_WEBHOOK_RETENTION") {
+			t.Errorf("SFZOOM_WEBHOOK_RETENTION=%q: error = %v, want one naming the variable", v, err)
+		}
+	}
+}

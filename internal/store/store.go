@@ -81,6 +81,13 @@ type Store interface {
 	// LastWebhookEvent returns orgID's most recently received event
 	// (ENOTFOUND if none); another org's events never count.
 	LastWebhookEvent(ctx context.Context, orgID string) (*sfzoom.WebhookEvent, error)
+	// LastOrgWebhookEvent returns orgID's most recently received event of
+	// eventType ("" for any type), ENOTFOUND if none. orgID "" means the
+	// events tied to no org (such as Zoom's endpoint validation).
+	LastOrgWebhookEvent(ctx context.Context, orgID, eventType string) (*sfzoom.WebhookEvent, error)
+	// DeleteWebhookEventsBefore deletes every stored delivery received
+	// before cutoff (the retention period) and returns how many it deleted.
+	DeleteWebhookEventsBefore(ctx context.Context, cutoff time.Time) (int64, error)
 
 	// UpsertUserMapping creates or replaces the mapping of (OrgID, SFUserID).
 	UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) error

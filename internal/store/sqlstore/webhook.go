@@ -100,13 +100,7 @@ func (s *Store) MarkWebhookEventProcessed(ctx context.Context, id int64, at time
 
 // LastWebhookEvent returns orgID's most recently received event (ENOTFOUND).
 func (s *Store) LastWebhookEvent(ctx context.Context, orgID string) (*sfzoom.WebhookEvent, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("last webhook event", err)
-	}
-	defer tx.Rollback()
-	ev, err := findWebhookEvent(ctx, tx, `WHERE org_id = ? ORDER BY received_at DESC, id DESC LIMIT 1`, orgID)
-	return ev, s.wrapErr("last webhook event", err)
+	return s.LastOrgWebhookEvent(ctx, orgID, "")
 }
 
 func findWebhookEvent(ctx context.Context, tx *sqlTx, tail string, args ...any) (*sfzoom.WebhookEvent, error) {
@@ -159,4 +153,52 @@ func (s *Store) CheckWrite(ctx context.Context) error {
 			"The database cannot store deliveries right now (read-only, full or damaged).")
 	}
 	return nil
+// LastOrgWebhookEvent returns orgID's most recent event of eventType (any
+// type when ""), ENOTFOUND if none.
+func (s *Store) LastOrgWebhookEvent(ctx context.Context, orgID, eventType string) (*sfzoom.WebhookEvent, error) {
+	tx, err := s.beginReadOnly(ctx)
+	if err != nil {
+		return nil, s.wrapErr("last org webhook event", err)
+	}
+	defer tx.Rollback()
+	ev, err := findWebhookEvent(ctx, tx, `WHERE org_id = ? AND (? = '' OR event_type = ?) ORDER BY received_at DESC, id DESC LIMIT 1`,
+		orgID, eventType, eventType)
+	return ev, s.wrapErr("last org webhook event", err)
+}
+
+// pruneBatch bounds one delete, so pruning a large backlog never holds the
+// (single) SQLite writer or a Postgres lock for long.
+const pruneBatch = 1000
+
+// DeleteWebhookEventsBefore deletes the deliveries received before cutoff,
+// in batches, and returns how many it deleted.
+func (s *Store) DeleteWebhookEventsBefore(ctx context.Context, cutoff time.Time) (int64, error) {
+	var total int64
+	for {
+		n, err := s.deleteWebhookBatch(ctx, cutoff)
+		total += n
+		if err != nil || n < pruneBatch {
+			return total, err
+		}
+	}
+}
+
+func (s *Store) deleteWebhookBatch(ctx context.Context, cutoff time.Time) (int64, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return 0, s.wrapErr("delete webhook events", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `
+		DELETE FROM webhook_events WHERE id IN (
+			SELECT id FROM webhook_events WHERE received_at < ? ORDER BY id LIMIT ?)`,
+		s.formatTime(cutoff), pruneBatch)
+	if err != nil {
+		return 0, s.wrapErr("delete webhook events", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.wrapErr("delete webhook events", err)
+	}
+	return n, s.wrapErr("delete webhook events", tx.Commit())
 }

@@ -509,6 +509,73 @@ func testWebhookEvent(t *testing.T, newStore func(*testing.T) store.Store) {
 			t.Fatalf("LastWebhookEvent = %q, want k3", got.DedupeKey)
 		}
 	})
+
+	t.Run("LastOfOrg", func(t *testing.T) {
+		s := newStore(t)
+		for i, e := range []struct{ key, org, typ string }{
+			{"a1", "orgA", "meeting.ended"}, {"b1", "orgB", "meeting.ended"}, {"a2", "orgA", "recording.completed"},
+			{"v1", "", "endpoint.url_validation"}, {"b2", "orgB", "meeting.started"},
+		} {
+			ev := newEvent(e.key, at.Add(time.Duration(i)*time.Second))
+			ev.OrgID, ev.EventType = e.org, e.typ
+			mustNoErr(t, "CreateWebhookEvent", s.CreateWebhookEvent(ctx, ev))
+		}
+		for _, tc := range []struct{ org, typ, want string }{
+			{"orgA", "", "a2"}, {"orgA", "meeting.ended", "a1"}, {"orgB", "", "b2"}, {"", "", "v1"},
+			{"", "endpoint.url_validation", "v1"},
+		} {
+			got, err := s.LastOrgWebhookEvent(ctx, tc.org, tc.typ)
+			mustNoErr(t, "LastOrgWebhookEvent", err)
+			if got.DedupeKey != tc.want {
+				t.Errorf("LastOrgWebhookEvent(%q, %q) = %q, want %q", tc.org, tc.typ, got.DedupeKey, tc.want)
+			}
+		}
+		_, err := s.LastOrgWebhookEvent(ctx, "orgC", "")
+		wantCode(t, "LastOrgWebhookEvent(orgC)", err, sfzoom.ENOTFOUND)
+		_, err = s.LastOrgWebhookEvent(ctx, "orgB", "recording.completed")
+		wantCode(t, "LastOrgWebhookEvent(orgB, recording.completed)", err, sfzoom.ENOTFOUND)
+	})
+
+	t.Run("DeleteBefore", func(t *testing.T) {
+		s := newStore(t)
+		// 1,203 old deliveries (more than one delete batch) and 2 recent ones.
+		old := at.Add(-40 * 24 * time.Hour)
+		var keep []int64
+		for i := range 1205 {
+			received := old.Add(time.Duration(i) * time.Second)
+			if i >= 1203 {
+				received = at.Add(time.Duration(i) * time.Second)
+			}
+			ev := newEvent(fmt.Sprintf("k%d", i), received)
+			mustNoErr(t, "CreateWebhookEvent", s.CreateWebhookEvent(ctx, ev))
+			if i >= 1203 {
+				keep = append(keep, ev.ID)
+			}
+		}
+		// The cutoff itself is kept: only deliveries received before it go.
+		cutoff := at.Add(1203 * time.Second)
+		n, err := s.DeleteWebhookEventsBefore(ctx, cutoff)
+		mustNoErr(t, "DeleteWebhookEventsBefore", err)
+		if n != 1203 {
+			t.Fatalf("DeleteWebhookEventsBefore deleted %d, want 1203", n)
+		}
+		for _, id := range keep {
+			if _, err := s.FindWebhookEventByID(ctx, id); err != nil {
+				t.Fatalf("recent event %d deleted: %v", id, err)
+			}
+		}
+		got, err := s.LastWebhookEvent(ctx)
+		mustNoErr(t, "LastWebhookEvent", err)
+		if got.ID != keep[1] {
+			t.Fatalf("LastWebhookEvent = %d, want %d", got.ID, keep[1])
+		}
+		// Nothing left to prune: a second pass deletes nothing.
+		if n, err := s.DeleteWebhookEventsBefore(ctx, cutoff); err != nil || n != 0 {
+			t.Fatalf("second DeleteWebhookEventsBefore = %d, %v; want 0, nil", n, err)
+		}
+		// A pruned dedupe key is free again (Zoom stopped retrying long ago).
+		mustNoErr(t, "CreateWebhookEvent(k0 again)", s.CreateWebhookEvent(ctx, newEvent("k0", at)))
+	})
 }
 
 func testUserMapping(t *testing.T, newStore func(*testing.T) store.Store) {
