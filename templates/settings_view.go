@@ -72,15 +72,33 @@ type HealthView struct {
 	Problems        []string // what could not be checked, and why
 }
 
+// SetupRow is one check of the Setup checklist.
+type SetupRow struct {
+	ID      string
+	Title   string
+	Status  string // ok, warning, failing, blocked
+	Detail  string
+	Fix     string
+	Command string
+	// The in-app fix, if any: a popup link (Connect Salesforce), an htmx
+	// POST (Verify all users) or a plain link (a tab).
+	ActionLabel string
+	ActionURL   string
+	ActionKind  string // "popup", "post", "link"
+}
+
 // SettingsView is the admin settings page.
 type SettingsView struct {
-	Tab          string // users, connections, org, health
+	Tab          string // setup, users, connections, org, health
 	TabURL       func(tab string) string
 	SessionToken string
 	CSRFToken    string
 	Message      string // a success message after an action
 	Error        string // what could not be loaded
 	Loc          *time.Location
+
+	Setup     []SetupRow
+	SetupDone int // checks that passed
 
 	Users     []UserRow
 	VerifyURL string
@@ -96,9 +114,26 @@ type SettingsView struct {
 
 func settingsTabs() []struct{ ID, Label string } {
 	return []struct{ ID, Label string }{
-		{"users", "Users"}, {"connections", "Connections"}, {"org", "Org settings"}, {"health", "Health"},
+		{"setup", "Setup"}, {"users", "Users"}, {"connections", "Connections"}, {"org", "Org settings"}, {"health", "Health"},
 	}
 }
+
+// setupStatus is the badge of a Setup check.
+func setupStatus(s string) (label, kind string) {
+	switch s {
+	case "ok":
+		return "Done", BadgeSuccess
+	case "warning":
+		return "Needs attention", BadgeWarning
+	case "failing":
+		return "To do", BadgeError
+	}
+	return "Waiting", BadgeDefault
+}
+
+func setupLabel(s string) string { l, _ := setupStatus(s); return l }
+
+func setupKind(s string) string { _, k := setupStatus(s); return k }
 
 func userStatusKind(s string) string {
 	switch s {

@@ -181,7 +181,7 @@ func (h *canvasHandler) handleCanvas(c echo.Context) error {
 		return err
 	}
 	h.setCookie(c, token, s.ExpiresAt)
-	target := "/app/home"
+	target := canvasTarget(req.Page(), u.IsAdmin)
 	if hasRecord {
 		target = "/app/records/" + url.PathEscape(object) + "/" + url.PathEscape(id)
 	}

@@ -132,7 +132,7 @@ func newZoomUserEnv(t *testing.T) *zoomUserEnv {
 				&web.SchedulingPages{Scheduler: sched, Orgs: orgs,
 					Zoom: &web.ZoomUserConnection{OAuth: oauth, Connections: be.Store, Disconnect: e.in.DisconnectZoomUser}},
 				&web.SettingsPages{Users: &fakeUserAdmin{}, Orgs: orgs, Connections: be.Store, OAuth: oauth,
-					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, ZoomMode: integrations.ZoomAuthUser},
+					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: &fakeSetup{}, ZoomMode: integrations.ZoomAuthUser},
 			},
 		},
 	})

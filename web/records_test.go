@@ -193,6 +193,7 @@ type appHarness struct {
 	orgs  *fakeOrgStore
 	users *fakeUserAdmin
 	conn  *fakeConnector
+	setup *fakeSetup
 	now   time.Time
 }
 
@@ -208,6 +209,7 @@ func newAppHarness(t *testing.T) *appHarness {
 		sched: &fakeScheduler{now: now, byKey: map[string]*sfzoom.Meeting{}},
 		orgs:  &fakeOrgStore{org: sfzoom.Org{ID: tOrg, Settings: sfzoom.OrgSettings{ActivityMode: "direct", MeetingDefaults: sfzoom.MeetingSettings{WaitingRoom: true}}}},
 		users: &fakeUserAdmin{},
+		setup: &fakeSetup{},
 	}
 	h.conn = &fakeConnector{}
 	oauth := &web.OAuth{Key: []byte("0123456789abcdef0123456789abcdef"), Salesforce: h.conn}
@@ -219,7 +221,7 @@ func newAppHarness(t *testing.T) *appHarness {
 			Pages: []web.Pages{
 				&web.SchedulingPages{Scheduler: h.sched, Orgs: h.orgs},
 				&web.SettingsPages{Users: h.users, Orgs: h.orgs, Connections: noConnections{}, OAuth: oauth,
-					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, ZoomMode: "s2s"},
+					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: h.setup, ZoomMode: "s2s"},
 			},
 		},
 	})

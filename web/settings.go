@@ -6,12 +6,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/sfzoom/sfzoom/internal/identity"
 	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/setup"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
 )
@@ -36,6 +38,12 @@ type HealthReporter interface {
 	RetryJob(ctx context.Context, orgID string, id int64) error
 }
 
+// SetupChecker runs the Setup checklist for an org, live
+// (*setup.Checker implements it).
+type SetupChecker interface {
+	Run(ctx context.Context, orgID string, loc *time.Location) setup.Report
+}
+
 // SettingsPages serves the admin settings (admins only).
 type SettingsPages struct {
 	Users       UserAdmin
@@ -44,8 +52,11 @@ type SettingsPages struct {
 	// DisconnectSalesforce removes the org's integration connection.
 	DisconnectSalesforce func(ctx context.Context, orgID string) error
 	Health               HealthReporter
-	OAuth                *OAuth
-	ZoomMode             string // integrations.ZoomAuthS2S or ZoomAuthUser
+	// Setup is the Setup checklist; Settings opens on it until every
+	// check passes.
+	Setup    SetupChecker
+	OAuth    *OAuth
+	ZoomMode string // integrations.ZoomAuthS2S or ZoomAuthUser
 }
 
 // Register adds the settings routes to the /app group.
@@ -75,7 +86,7 @@ func requireAdmin(h *Helpers, what string) echo.MiddlewareFunc {
 	}
 }
 
-var settingsTabs = map[string]bool{"users": true, "connections": true, "org": true, "health": true}
+var settingsTabs = map[string]bool{"setup": true, "users": true, "connections": true, "org": true, "health": true}
 
 // view loads the tab. Failures to load are shown on the tab (with what to
 // do), not as an error page, so an admin can still reach Connections.
@@ -88,6 +99,8 @@ func (p *SettingsPages) view(c echo.Context, h *Helpers, tab string) (templates.
 		TabURL: func(t string) string { return h.Link(c, "/app/settings?tab="+url.QueryEscape(t)) },
 	}
 	switch tab {
+	case "setup":
+		p.setupView(c, h, &v, p.Setup.Run(ctx, sess.OrgID, h.Location(c)))
 	case "users":
 		v.VerifyURL = h.Link(c, "/app/settings/users/verify")
 		users, err := p.Users.Users(ctx, sess.OrgID)
@@ -161,13 +174,23 @@ func (p *SettingsPages) view(c echo.Context, h *Helpers, tab string) (templates.
 func (p *SettingsPages) handleSettings(h *Helpers) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		tab := c.QueryParam("tab")
-		if tab == "" {
-			tab = "users"
-		}
-		if !settingsTabs[tab] {
+		if tab != "" && !settingsTabs[tab] {
 			return sfzoom.Errorf(sfzoom.ENOTFOUND, "There is no settings tab %q. Use the tabs at the top of Settings.", tab)
 		}
-		v, err := p.view(c, h, tab)
+		var (
+			v   templates.SettingsView
+			err error
+		)
+		if tab == "" {
+			// Settings opens on the Setup checklist until every check
+			// passes, then on Users.
+			v, err = p.view(c, h, "setup")
+			if err == nil && v.SetupDone == len(v.Setup) {
+				v, err = p.view(c, h, "users")
+			}
+		} else {
+			v, err = p.view(c, h, tab)
+		}
 		if err != nil {
 			return err
 		}
@@ -218,7 +241,12 @@ func (p *SettingsPages) handleVerifyAll(h *Helpers) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return p.panel(c, h, "users", strconv.Itoa(matched)+" users matched to Zoom, "+strconv.Itoa(unmatched)+" without a Zoom user.")
+		// From the Setup checklist, answer with the checklist again.
+		tab := "users"
+		if c.QueryParam("tab") == "setup" {
+			tab = "setup"
+		}
+		return p.panel(c, h, tab, strconv.Itoa(matched)+" users matched to Zoom, "+strconv.Itoa(unmatched)+" without a Zoom user.")
 	}
 }
 
@@ -298,4 +326,23 @@ func reconnectingReps(ctx context.Context, cf connectionFinder, orgID, self stri
 		return "1 rep must reconnect Zoom: Zoom refused their stored sign-in. Ask them to click Connect Zoom on the sfzoom home page."
 	}
 	return strconv.Itoa(n) + " reps must reconnect Zoom: Zoom refused their stored sign-in. Ask them to click Connect Zoom on the sfzoom home page."
+}
+
+// setupView turns the checklist into rows with their in-app fixes.
+func (p *SettingsPages) setupView(c echo.Context, h *Helpers, v *templates.SettingsView, r setup.Report) {
+	for _, ch := range r.Checks {
+		row := templates.SetupRow{ID: ch.ID, Title: ch.Title, Status: string(ch.Status), Detail: ch.Detail, Fix: ch.Fix, Command: ch.Command}
+		switch ch.Action {
+		case setup.ActionConnectSalesforce:
+			row.ActionLabel, row.ActionURL, row.ActionKind = "Connect Salesforce", p.OAuth.StartURL(c, h, OAuthSalesforce), "popup"
+		case setup.ActionVerifyUsers:
+			row.ActionLabel, row.ActionURL, row.ActionKind = "Verify all users", h.Link(c, "/app/settings/users/verify?tab=setup"), "post"
+		case setup.ActionUsersTab:
+			row.ActionLabel, row.ActionURL, row.ActionKind = "Open the Users tab", h.Link(c, "/app/settings?tab=users"), "link"
+		}
+		if ch.Status == setup.OK {
+			v.SetupDone++
+		}
+		v.Setup = append(v.Setup, row)
+	}
 }

@@ -6,8 +6,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfzoom/sfzoom/internal/identity"
+	"github.com/sfzoom/sfzoom/internal/setup"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
 )
@@ -46,6 +51,25 @@ type noConnections struct{}
 
 func (noConnections) FindConnection(context.Context, string, string, string) (*sfzoom.Connection, error) {
 	return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "no connection")
+}
+
+// fakeSetup reports a checklist with the Salesforce connection missing and
+// users to verify, or all green once allOK is set.
+type fakeSetup struct{ allOK bool }
+
+func (f *fakeSetup) Run(context.Context, string, *time.Location) setup.Report {
+	if f.allOK {
+		return setup.Report{Checks: []setup.Check{{ID: setup.CheckCanvas, Title: "Canvas", Status: setup.OK, Detail: "fine"}}}
+	}
+	return setup.Report{Checks: []setup.Check{
+		{ID: setup.CheckCanvas, Title: "Canvas", Status: setup.OK, Detail: "Verified."},
+		{ID: setup.CheckSalesforce, Title: "Salesforce integration user connected", Status: setup.Failing, Detail: "Not connected.",
+			Fix: "Click Connect Salesforce.", Action: setup.ActionConnectSalesforce},
+		{ID: setup.CheckSchema, Title: "Fields", Status: setup.Failing, Detail: "Event.Zoom_Meeting_ID__c missing.", Fix: "Deploy.",
+			Command: setup.DeployCommand},
+		{ID: setup.CheckUsers, Title: "Users", Status: setup.Warning, Detail: "2 never checked.", Fix: "Click Verify all users.",
+			Action: setup.ActionVerifyUsers},
+	}}
 }
 
 type fakeHealth struct{}
@@ -160,5 +184,71 @@ func TestSettings_Actions(t *testing.T) {
 	if got := h.orgs.org.Settings; got.ActivityMode != "platform_event" || !got.MeetingDefaults.JoinBeforeHost ||
 		strings.Join(got.InternalDomains, ",") != "acme.example,acme.co.uk" {
 		t.Fatalf("saved settings = %+v", got)
+	}
+}
+
+// TestSettings_Setup: Settings opens on the Setup checklist while a check
+// is not done, with each check's status, detail, fix and in-app action
+// (the Connect Salesforce popup, Verify all users answering with the
+// checklist, a command to copy); once all pass it opens on Users.
+func TestSettings_Setup(t *testing.T) {
+	h := newAppHarness(t)
+	tok, csrf := h.session(t, tAdmin, true)
+	rec, doc := h.do(t, http.MethodGet, "/app/settings", nil, tok, csrf, false)
+	if rec.Code != 200 || doc.Find(`[data-testid="setup-panel"]`).Length() != 1 {
+		t.Fatalf("GET /app/settings = %d, want the Setup panel\n%s", rec.Code, rec.Body)
+	}
+	if first := doc.Find(`[data-testid="settings-tabs"] a`).First(); first.AttrOr("data-testid", "") != "tab-setup" {
+		t.Errorf("first tab = %q, want tab-setup", first.AttrOr("data-testid", ""))
+	}
+	if got := strings.Join(strings.Fields(doc.Find(`[data-testid="setup-summary"]`).Text()), " "); !strings.HasPrefix(got, "1 of 4 steps done.") {
+		t.Errorf("summary = %q", got)
+	}
+	type row struct{ status, badge, fix, action, kind string }
+	var got []row
+	doc.Find(`[data-testid="setup-check"]`).Each(func(_ int, s *goquery.Selection) {
+		a := s.Find(`[data-testid="setup-action"]`)
+		kind := "link"
+		if _, ok := a.Attr("data-popup"); ok {
+			kind = "popup"
+		} else if _, ok := a.Attr("hx-post"); ok {
+			kind = "post"
+		}
+		if a.Length() == 0 {
+			kind = ""
+		}
+		got = append(got, row{s.AttrOr("data-status", ""), strings.TrimSpace(s.Find(`[data-testid="badge"]`).Text()),
+			strings.TrimSpace(s.Find(`[data-testid="setup-fix"]`).Text()), strings.TrimSpace(a.Text()), kind})
+	})
+	want := []row{
+		{"ok", "Done", "", "", ""},
+		{"failing", "To do", "To fix: Click Connect Salesforce.", "Connect Salesforce", "popup"},
+		{"failing", "To do", "To fix: Deploy.", "", ""},
+		{"warning", "Needs attention", "To fix: Click Verify all users.", "Verify all users", "post"},
+	}
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(row{})); diff != "" {
+		t.Errorf("setup rows (-want +got):\n%s", diff)
+	}
+	if href := doc.Find(`[data-check="salesforce"] [data-testid="setup-action"]`).AttrOr("href", ""); !strings.HasPrefix(href, "/oauth/salesforce/start?t=") {
+		t.Errorf("Connect Salesforce = %q", href)
+	}
+	if cmd := doc.Find(`[data-check="schema"] [data-testid="setup-command"]`).Text(); cmd != setup.DeployCommand {
+		t.Errorf("command = %q", cmd)
+	}
+	verify := doc.Find(`[data-check="users"] [data-testid="setup-action"]`).AttrOr("hx-post", "")
+	u, _ := url.Parse(verify)
+	rec, doc = h.do(t, http.MethodPost, u.Path+"?"+u.RawQuery, url.Values{}, tok, csrf, true)
+	if rec.Code != 200 || doc.Find(`[data-testid="setup-panel"]`).Length() != 1 || !strings.Contains(doc.Find(`[data-testid="alert"] h2`).Text(), "1 users matched") {
+		t.Fatalf("Verify all users from Setup = %d, want the checklist with the result\n%s", rec.Code, rec.Body)
+	}
+
+	h.setup.allOK = true
+	_, doc = h.do(t, http.MethodGet, "/app/settings", nil, tok, csrf, false)
+	if doc.Find(`[data-testid="users-panel"]`).Length() != 1 {
+		t.Fatalf("with every check done, Settings opens on %q, want Users", doc.Find(`[data-testid="settings-panel"] section`).AttrOr("data-testid", ""))
+	}
+	_, doc = h.do(t, http.MethodGet, "/app/settings?tab=setup", nil, tok, csrf, false)
+	if !strings.HasPrefix(strings.TrimSpace(doc.Find(`[data-testid="setup-summary"]`).Text()), "Everything sfzoom needs is in place") {
+		t.Errorf("all-green summary = %q", doc.Find(`[data-testid="setup-summary"]`).Text())
 	}
 }

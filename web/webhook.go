@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,6 +106,7 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 		return err
 	}
 	if ev.Event == zoom.EventURLValidation {
+		w.recordValidation(req.Context(), log, body, t)
 		return c.JSON(http.StatusOK, zoom.URLValidationResponse(w.Secret, ev.PlainToken))
 	}
 	if ev.EventTS > t.Add(zoom.MaxWebhookFutureSkew).UnixMilli() {
@@ -151,6 +153,24 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 	}
 	log.InfoContext(req.Context(), "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(js))
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// recordValidation stores Zoom's endpoint validation (org "", no job) so
+// the Setup checklist can show when Zoom last validated the endpoint. The
+// answer to Zoom does not depend on it: a validation is never refused
+// because the database is slow.
+func (w *ZoomWebhook) recordValidation(ctx context.Context, log *slog.Logger, body []byte, t time.Time) {
+	payload, err := RedactWebhookPayload(body) // drops the plainToken
+	if err != nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, webhookDeadline/2)
+	defer cancel()
+	ev := &sfzoom.WebhookEvent{DedupeKey: zoom.EventURLValidation + ":" + strconv.FormatInt(t.UnixNano(), 10),
+		EventType: zoom.EventURLValidation, Payload: payload, ReceivedAt: t}
+	if err := w.Store.CreateWebhookEvent(ctx, ev); err != nil && sfzoom.ErrorCode(err) != sfzoom.ECONFLICT {
+		log.WarnContext(ctx, "zoom endpoint validation not recorded", "err", err.Error())
+	}
 }
 
 // unavailable turns our own failure into a 503, never a 4xx, so Zoom retries.

@@ -197,8 +197,13 @@ func TestZoomWebhookURLValidation(t *testing.T) {
 	if want := zoom.URLValidationResponse(webhookSecret, "qgg8vlvZRS6UYooatFL8Aw"); got != want {
 		t.Fatalf("answer = %+v, want %+v", got, want)
 	}
-	if len(st.events) != 0 {
-		t.Fatalf("validation was stored")
+	// The validation is recorded (for the Setup checklist) under no org,
+	// with no job and without the plainToken.
+	if len(st.events) != 1 || len(st.jobs) != 0 {
+		t.Fatalf("stored %d events and %d jobs, want the validation alone", len(st.events), len(st.jobs))
+	}
+	if ev := st.events[0]; ev.EventType != zoom.EventURLValidation || ev.OrgID != "" || bytes.Contains(ev.Payload, []byte("qgg8vlvZRS6UYooatFL8Aw")) {
+		t.Fatalf("stored validation = %+v (payload %s)", ev, ev.Payload)
 	}
 	// An unsigned challenge is refused.
 	r := signed(body, []byte("wrong"), now)

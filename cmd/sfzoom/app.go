@@ -22,8 +22,10 @@ import (
 	"github.com/sfzoom/sfzoom/internal/backend"
 	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/config"
+	"github.com/sfzoom/sfzoom/internal/identity"
 	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/setup"
 	"github.com/sfzoom/sfzoom/internal/tokens"
 	"github.com/sfzoom/sfzoom/web"
 )
@@ -39,6 +41,8 @@ type app struct {
 	vault        *tokens.Vault
 	integrations *integrations.Integrations
 	pipeline     jobs.MeetingLogger
+	setup        *setup.Checker     // the admin's Setup checklist
+	identity     *identity.Resolver // Salesforce ↔ Zoom user mapping
 }
 
 // appDeps are the pieces the demo replaces (for example the HTTP client used
@@ -137,7 +141,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	}
 	pages, routes, admins := a.wirePages(cfg, events)
 	pages, routes = a.wireRecordings(pages, routes)
-	routes = append(routes, &web.RecordLink{Store: be.Store, Instances: instances})
+	routes = append(routes, &web.RecordLink{Store: be.Store, Instances: instances}, web.AdminEntry{})
 	srv, err := web.NewServer(web.Options{
 		Logger:         logger,
 		Store:          be.Store,

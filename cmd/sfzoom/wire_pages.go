@@ -91,6 +91,9 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 		Users: ident, Orgs: st, Connections: st, DisconnectSalesforce: in.DisconnectSalesforce,
 		Health: &health{a: a}, OAuth: oauth, ZoomMode: in.ZoomMode(),
 	}
+	a.identity = ident
+	a.setup = a.setupChecker(cfg, ident)
+	settings.Setup = a.setup
 	return []web.Pages{sp, settings, a.reviewPages()}, []web.Routes{oauth}, adminChecker{in: in}
 }
 

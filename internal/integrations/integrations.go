@@ -31,8 +31,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/oauth2"
 
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -426,4 +428,36 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	r2 := r.Clone(r.Context())
 	r2.Header.Set("Authorization", "Bearer "+b.token)
 	return base.RoundTrip(r2)
+}
+
+// SalesforceToken returns orgID's integration access token (refreshing it
+// when needed), with its expiry and the "id" identity URL that names the
+// integration user. The refresh token never leaves the vault.
+//
+// Errors: EUNAUTHORIZED as Salesforce.
+func (i *Integrations) SalesforceToken(ctx context.Context, orgID string) (*oauth2.Token, error) {
+	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Salesforce is not connected yet.")
+	} else if err != nil {
+		return nil, err
+	}
+	if c.Status != sfzoom.ConnectionActive {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "The Salesforce connection needs reconnecting.")
+	}
+	return i.salesforceSource(c.ID).Token(ctx)
+}
+
+// ProbeZoom fetches a fresh Server-to-Server token with the configured
+// credentials, without storing it, and returns its expiry: a live check
+// that Zoom accepts them (tokens.ZoomS2S.Probe). ENOTIMPLEMENTED in user
+// mode.
+func (i *Integrations) ProbeZoom(ctx context.Context) (time.Time, error) {
+	if i.opts.ZoomAuthMode == ZoomAuthUser {
+		return time.Time{}, sfzoom.Errorf(sfzoom.ENOTIMPLEMENTED, "Zoom is connected per user; there is no account-wide app to check.")
+	}
+	src := tokens.NewZoomS2S(i.opts.Vault, tokens.S2SConfig{
+		AccountID: i.opts.ZoomAccountID, ClientID: i.opts.ZoomClientID, ClientSecret: i.opts.ZoomClientSecret, OAuthURL: i.opts.ZoomOAuthURL,
+	})
+	return src.Probe(ctx)
 }

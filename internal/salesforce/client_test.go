@@ -628,3 +628,44 @@ func TestBudget(t *testing.T) {
 		t.Errorf("Query() at the limit = %v, want REQUEST_LIMIT_EXCEEDED rate limit", err)
 	}
 }
+
+// TestMissingFields_PlatformEvent: with WithPlatformEvent an org without the
+// Zoom_Meeting_Event__e platform event reports each of its fields, and an
+// org with it reports nothing.
+func TestMissingFields_PlatformEvent(t *testing.T) {
+	e := MustSetup(t)
+	missing, err := e.client.MissingFields(context.Background(), salesforce.WithPlatformEvent())
+	if err != nil || len(missing) != 0 {
+		t.Fatalf("MissingFields(WithPlatformEvent) = %+v, %v; want none against the default schema", missing, err)
+	}
+	sc := salesforcetest.DefaultSchema()
+	var kept []salesforcetest.ObjectSchema
+	for _, o := range sc.Objects {
+		if o.Name != "Zoom_Meeting_Event__e" {
+			kept = append(kept, o)
+		}
+	}
+	sc.Objects = kept
+	srv := salesforcetest.NewServer(salesforcetest.WithSchema(sc))
+	defer srv.Close()
+	d := srv.SeedDemo()
+	c, _ := salesforce.NewClient(&http.Client{Transport: &tokenTransport{token: srv.IssueToken(d.AdminID)}}, srv.URL())
+	missing, err = c.MissingFields(context.Background(), salesforce.WithPlatformEvent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int
+	for _, f := range salesforce.CustomFields() {
+		if f.Object == "Zoom_Meeting_Event__e" {
+			want++
+		}
+	}
+	if len(missing) != want || want == 0 {
+		t.Fatalf("MissingFields without the platform event = %d fields (%+v), want its %d fields", len(missing), missing, want)
+	}
+	for _, f := range missing {
+		if f.Object != "Zoom_Meeting_Event__e" {
+			t.Errorf("unexpected missing field %s.%s", f.Object, f.Field)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 // Describe is the part of an sObject describe result sfzoom reads.
@@ -75,18 +77,34 @@ var describeType = map[string]string{
 // MissingFields describes Event, Task, Opportunity and User and returns the
 // custom fields from CustomFields that are absent or have the wrong type (an
 // Activity field is checked on both Event and Task and reported with the
-// concrete object). An empty result means the org is ready.
+// concrete object). An empty result means the org is ready. With
+// WithPlatformEvent it also describes the Zoom_Meeting_Event__e platform
+// event; an org without it reports every one of its fields.
 //
 // Errors: as Describe.
-func (c *Client) MissingFields(ctx context.Context) ([]FieldSpec, error) {
+func (c *Client) MissingFields(ctx context.Context, opts ...MissingFieldsOption) ([]FieldSpec, error) {
+	var o missingFieldsOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	objects := []Object{ObjectEvent, ObjectTask, ObjectOpportunity, ObjectUser}
-	described := make(map[Object]*Describe, len(objects))
+	described := make(map[Object]*Describe, len(objects)+1)
 	for _, o := range objects {
 		d, err := c.Describe(ctx, o)
 		if err != nil {
 			return nil, fmt.Errorf("salesforce: missing fields: %w", err)
 		}
 		described[o] = d
+	}
+	if o.platformEvent {
+		d, err := c.Describe(ctx, ObjectZoomMeetingEvent)
+		switch {
+		case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+			d = &Describe{Name: string(ObjectZoomMeetingEvent)} // not deployed: every field is missing
+		case err != nil:
+			return nil, fmt.Errorf("salesforce: missing fields: %w", err)
+		}
+		described[ObjectZoomMeetingEvent] = d
 	}
 	var missing []FieldSpec
 	for _, spec := range CustomFields() {
@@ -97,7 +115,7 @@ func (c *Client) MissingFields(ctx context.Context) ([]FieldSpec, error) {
 		for _, o := range targets {
 			d, ok := described[o]
 			if !ok {
-				continue // platform event fields are not described here
+				continue // the platform event, unless WithPlatformEvent
 			}
 			f, ok := d.Field(spec.Field)
 			if !ok || f.Type != describeType[spec.Type] {
@@ -108,4 +126,15 @@ func (c *Client) MissingFields(ctx context.Context) ([]FieldSpec, error) {
 		}
 	}
 	return missing, nil
+}
+
+// MissingFieldsOption changes what MissingFields checks.
+type MissingFieldsOption func(*missingFieldsOptions)
+
+type missingFieldsOptions struct{ platformEvent bool }
+
+// WithPlatformEvent makes MissingFields check the Zoom_Meeting_Event__e
+// platform event's fields too (one more describe call).
+func WithPlatformEvent() MissingFieldsOption {
+	return func(o *missingFieldsOptions) { o.platformEvent = true }
 }

@@ -2,11 +2,13 @@ package tokens
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
@@ -293,4 +295,26 @@ func (z *ZoomUser) revoke(ctx context.Context, accessToken string) error {
 		z.v.log.WarnContext(ctx, "tokens: zoom revoke refused; deleting locally", "status", resp.StatusCode)
 		return nil
 	}
+}
+
+// Probe fetches a new token with the configured credentials without storing
+// or caching it (the tokens in use are untouched): a live check that Zoom
+// accepts the account id, client id and secret. It returns the new token's
+// expiry.
+//
+// Errors: EUNAUTHORIZED when Zoom's token endpoint refuses the credentials
+// (the message says which settings to check), EUNAVAILABLE when Zoom cannot
+// be reached.
+func (z *ZoomS2S) Probe(ctx context.Context) (time.Time, error) {
+	b, err := z.grant.fetch(ctx, nil)
+	if err != nil {
+		err = sanitize(err)
+		var ee *EndpointError
+		if errors.As(err, &ee) {
+			return time.Time{}, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, err,
+				"Zoom refused the Server-to-Server app's credentials (%s).", ee.Code)
+		}
+		return time.Time{}, sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "Zoom's token endpoint could not be reached.")
+	}
+	return b.Expiry, nil
 }

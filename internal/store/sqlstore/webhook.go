@@ -153,6 +153,8 @@ func (s *Store) CheckWrite(ctx context.Context) error {
 			"The database cannot store deliveries right now (read-only, full or damaged).")
 	}
 	return nil
+}
+
 // LastOrgWebhookEvent returns orgID's most recent event of eventType (any
 // type when ""), ENOTFOUND if none.
 func (s *Store) LastOrgWebhookEvent(ctx context.Context, orgID, eventType string) (*sfzoom.WebhookEvent, error) {

@@ -564,7 +564,7 @@ func testWebhookEvent(t *testing.T, newStore func(*testing.T) store.Store) {
 				t.Fatalf("recent event %d deleted: %v", id, err)
 			}
 		}
-		got, err := s.LastWebhookEvent(ctx)
+		got, err := s.LastWebhookEvent(ctx, "orgA")
 		mustNoErr(t, "LastWebhookEvent", err)
 		if got.ID != keep[1] {
 			t.Fatalf("LastWebhookEvent = %d, want %d", got.ID, keep[1])
