@@ -32,9 +32,9 @@ func waitValidated(t *testing.T, a *app) {
 // it wait), each with a fix.
 func TestSetupChecklist(t *testing.T) {
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(t *testing.T, ctx context.Context, d *demo.Demo, a *app)
-		want  map[string]setup.Status // checks not listed must be OK
+		want   map[string]setup.Status // checks not listed must be OK
 		// words the failing check's detail or fix must contain
 		detail, fix string
 	}{
