@@ -32,16 +32,16 @@ func waitValidated(t *testing.T, a *app) {
 // it wait), each with a fix.
 func TestSetupChecklist(t *testing.T) {
 	tests := []struct {
-		name   string
-		break_ func(t *testing.T, ctx context.Context, d *demo.Demo, a *app)
-		want   map[string]setup.Status // checks not listed must be OK
+		name       string
+		breakCause func(t *testing.T, ctx context.Context, d *demo.Demo, a *app)
+		want       map[string]setup.Status // checks not listed must be OK
 		// words the failing check's detail or fix must contain
 		detail, fix string
 	}{
-		{name: "AllGreen", break_: func(*testing.T, context.Context, *demo.Demo, *app) {}},
+		{name: "AllGreen", breakCause: func(*testing.T, context.Context, *demo.Demo, *app) {}},
 		{
 			name: "SalesforceDisconnected",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				if err := a.integrations.DisconnectSalesforce(ctx, d.Info.OrgID); err != nil {
 					t.Fatal(err)
 				}
@@ -52,7 +52,7 @@ func TestSetupChecklist(t *testing.T) {
 		},
 		{
 			name: "FieldDeleted",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				if !d.Salesforce.RemoveField("Event", "Zoom_Meeting_ID__c") {
 					t.Fatal("no Event.Zoom_Meeting_ID__c to remove")
 				}
@@ -62,7 +62,7 @@ func TestSetupChecklist(t *testing.T) {
 		},
 		{
 			name: "PlatformEventFieldDeleted",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				if !d.Salesforce.RemoveField("Zoom_Meeting_Event__e", "Topic__c") {
 					t.Fatal("no Zoom_Meeting_Event__e.Topic__c to remove")
 				}
@@ -72,7 +72,7 @@ func TestSetupChecklist(t *testing.T) {
 		},
 		{
 			name: "NoRepHasSfzoomUser",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				for _, u := range []string{"rep", "override_rep"} {
 					d.Salesforce.UnassignPermissionSet(d.Info.Users[u], setup.PermissionSetUser)
 				}
@@ -82,7 +82,7 @@ func TestSetupChecklist(t *testing.T) {
 		},
 		{
 			name: "NoAdminHasSfzoomAdmin",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				d.Salesforce.UnassignPermissionSet(d.Info.Users["admin"], setup.PermissionSetAdmin)
 			},
 			want:   map[string]setup.Status{setup.CheckPermissionSets: setup.Failing},
@@ -90,7 +90,7 @@ func TestSetupChecklist(t *testing.T) {
 		},
 		{
 			name: "ZoomSecretRegenerated",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				d.Zoom.SetClientSecret("regenerated-in-the-marketplace")
 			},
 			want:   map[string]setup.Status{setup.CheckZoom: setup.Failing},
@@ -98,7 +98,7 @@ func TestSetupChecklist(t *testing.T) {
 		},
 		{
 			name: "WebhookNeverValidated",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				// A fresh install whose Secret Token was pasted wrong: Zoom's
 				// Validate fails and nothing is recorded.
 				if _, err := a.backend.Store.DeleteWebhookEventsBefore(ctx, time.Now().Add(time.Hour)); err != nil {
@@ -114,7 +114,7 @@ func TestSetupChecklist(t *testing.T) {
 		},
 		{
 			name: "ZoomUsersRemoved",
-			break_: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				for _, e := range []string{"riley.chen@acme-demo.com", "sam@zoom.acme-demo.com", "alex.morgan@acme-demo.com"} {
 					if !d.Zoom.RemoveUser(e) {
 						t.Fatalf("no Zoom user %s", e)
@@ -133,7 +133,7 @@ func TestSetupChecklist(t *testing.T) {
 			ctx := context.Background()
 			d, a := startDemoWithApp(t)
 			waitValidated(t, a)
-			tt.break_(t, ctx, d, a)
+			tt.breakCause(t, ctx, d, a)
 			r := a.setup.Run(ctx, d.Info.OrgID, time.UTC)
 			if len(r.Checks) != 7 {
 				t.Fatalf("%d checks, want 7", len(r.Checks))
