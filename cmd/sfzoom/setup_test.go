@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sfzoom/sfzoom/internal/config"
 	"github.com/sfzoom/sfzoom/internal/demo"
 	"github.com/sfzoom/sfzoom/internal/setup"
 	"github.com/sfzoom/sfzoom/internal/zoom"
@@ -180,5 +181,34 @@ func TestSetupChecklist_FreshDescribeAfterReconnect(t *testing.T) {
 	c := a.setup.Run(ctx, d.Info.OrgID, time.UTC).Checks[2]
 	if c.Status != setup.Failing || !strings.Contains(c.Detail, "Opportunity.Meeting_Count__c") {
 		t.Fatalf("schema check after reconnect = %s %q, want failing naming Opportunity.Meeting_Count__c", c.Status, c.Detail)
+	}
+}
+
+// TestSetupChecklist_CanvasSecret: the Canvas check passes only when a
+// consumer secret is bound to the session's org (15- or 18-character id);
+// a bare secret, or secrets of other orgs only, fail with the fix.
+func TestSetupChecklist_CanvasSecret(t *testing.T) {
+	const org = "00Dxx0000001gPFEAY"
+	tests := []struct {
+		name    string
+		secrets []config.ConsumerSecret
+		bound   bool
+	}{
+		{"Bound18", []config.ConsumerSecret{{OrgID: org, Secret: []byte("s")}}, true},
+		{"Bound15", []config.ConsumerSecret{{OrgID: org[:15], Secret: []byte("s")}}, true},
+		{"Rotation", []config.ConsumerSecret{{OrgID: org, Secret: []byte("new")}, {OrgID: org, Secret: []byte("old")}}, true},
+		{"Bare", []config.ConsumerSecret{{Secret: []byte("s")}}, false},
+		{"OtherOrgOnly", []config.ConsumerSecret{{OrgID: "00Dxx0000001gPGEAY", Secret: []byte("s")}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := canvasStatus(&config.Config{CanvasConsumerSecrets: tt.secrets})(context.Background(), org)
+			if st.Bound != tt.bound {
+				t.Fatalf("Bound = %v (%s), want %v", st.Bound, st.Detail, tt.bound)
+			}
+			if !tt.bound && !strings.Contains(st.Fix, "SFZOOM_CANVAS_CONSUMER_SECRET="+org+":") {
+				t.Errorf("Fix = %q, want the ORGID:secret setting", st.Fix)
+			}
+		})
 	}
 }

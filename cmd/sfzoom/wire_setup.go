@@ -33,16 +33,39 @@ func (a *app) setupChecker(cfg *config.Config, ident *identity.Resolver) *setup.
 	})
 }
 
-// canvasStatus describes how the configured consumer secrets cover an org.
+// canvasStatus describes how SFZOOM_CANVAS_CONSUMER_SECRET covers an org.
 // The admin reads the checklist inside a session that a verified signed
-// request opened, so a secret verified this org's request.
+// request opened, so some secret verified this org's request; the question
+// is whether that secret is bound to this org alone.
 func canvasStatus(cfg *config.Config) func(ctx context.Context, orgID string) setup.CanvasStatus {
-	n := len(cfg.CanvasConsumerSecrets)
 	return func(ctx context.Context, orgID string) setup.CanvasStatus {
-		d := "Salesforce's signed request for this page was verified with the consumer secret in SFZOOM_CANVAS_CONSUMER_SECRET"
-		if n > 1 {
-			d += " (" + strconv.Itoa(n) + " secrets are configured: keep the old one only while Salesforce switches to the new one)"
+		bound, bare := 0, 0
+		for _, s := range cfg.CanvasConsumerSecrets {
+			switch {
+			case s.OrgID == "":
+				bare++
+			case sameOrg(s.OrgID, orgID):
+				bound++
+			}
 		}
-		return setup.CanvasStatus{Bound: true, Detail: d + "."}
+		switch {
+		case bound == 1:
+			return setup.CanvasStatus{Bound: true, Detail: "A consumer secret bound to this org (" + orgID + ") verified Salesforce's signed request for this page."}
+		case bound > 1:
+			return setup.CanvasStatus{Bound: true, Detail: strconv.Itoa(bound) + " consumer secrets are bound to this org (" + orgID + "): keep the old one only while Salesforce switches to the new one, then remove it."}
+		}
+		return setup.CanvasStatus{
+			Detail: strconv.Itoa(bare) + " consumer secret(s) without an org id are configured: they verify signed requests of every Salesforce org, not only this one.",
+			Fix:    "Bind the secret to this org: set SFZOOM_CANVAS_CONSUMER_SECRET=" + orgID + ":<consumer secret> and restart sfzoom.",
+		}
 	}
+}
+
+// sameOrg compares a configured 15- or 18-character org id with the
+// session's 18-character one.
+func sameOrg(configured, orgID string) bool {
+	if len(configured) == 15 && len(orgID) == 18 {
+		return configured == orgID[:15]
+	}
+	return configured == orgID
 }

@@ -178,7 +178,7 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		"SFZOOM_DATABASE_URL":             "sqlite:" + filepath.Join(opts.DataDir, "sfzoom.db"),
 		"SFZOOM_LOG_FORMAT":               "text",
 		"SFZOOM_SHUTDOWN_TIMEOUT":         "10s",
-		"SFZOOM_CANVAS_CONSUMER_SECRET":   secrets.Canvas,
+		"SFZOOM_CANVAS_CONSUMER_SECRET":   seed.OrgID + ":" + secrets.Canvas, // bound to the fake org, as docs/install.md asks
 		"SFZOOM_SESSION_KEYS":             secrets.SessionKey,
 		"SFZOOM_ENCRYPTION_KEYS":          "demo:" + secrets.EncryptionKey,
 		"SFZOOM_FRAME_ANCESTORS":          sfURL,
