@@ -54,6 +54,22 @@ type BlockedRow struct {
 	Attempts  int
 }
 
+// HealthConnection is one vendor connection of the org on the Health page.
+type HealthConnection struct {
+	TestID string
+	Label  string // "Salesforce (integration user)"
+	Status string // a connection status (active, reconnect_required, …) or "not_connected"
+	// Token says whether the access token works and until when, in words.
+	Token string
+	// LastOK is the last successful call this sfzoom server made (zero:
+	// none since it started).
+	LastOK time.Time
+	// Breaker says in words whether the vendor is answering, and when
+	// sfzoom tries again if not; BreakerOK is false while it refuses.
+	Breaker   string
+	BreakerOK bool
+}
+
 // HealthView is the Health page.
 type HealthView struct {
 	// Blocked are the org's meetings waiting for a connection (the oldest
@@ -62,14 +78,17 @@ type HealthView struct {
 	BlockedTotal    int
 	APIUsed, APIMax int64
 	BudgetKnown     bool
+	Connections     []HealthConnection
 	QueueDepth      map[string]int
 	FailedJobs      []JobRow
-	Breakers        []Fact // name → state
-	LastWebhook     time.Time
+	LastWebhook     time.Time // of this org
 	LastWebhookType string
-	MissingFields   []string // "Event.Zoom_Meeting_ID__c (Text)"
-	DeployCommand   string
-	Problems        []string // what could not be checked, and why
+	// FieldsChecked is false when the fields could not be described (no
+	// Salesforce connection): then nothing is claimed about them.
+	FieldsChecked bool
+	MissingFields []string // "Event.Zoom_Meeting_ID__c (Text)"
+	DeployCommand string
+	Problems      []string // what could not be checked, and why
 }
 
 // SetupRow is one check of the Setup checklist.

@@ -2,15 +2,120 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	"github.com/sfzoom/sfzoom/internal/demo"
 	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/templates"
 )
+
+// TestHealth_TellsTheTruth runs the Health tab's data against the demo,
+// breaking one thing at a time: a disconnected Salesforce claims nothing
+// about the fields and says how to reconnect; an outage says in words that
+// Salesforce is refusing requests and when sfzoom tries again; another
+// org's webhook never shows.
+func TestHealth_TellsTheTruth(t *testing.T) {
+	const otherOrg = "00Dxx0000009zzzEAA"
+	tests := []struct {
+		name         string
+		breakCause   func(t *testing.T, ctx context.Context, d *demo.Demo, a *app)
+		check        func(t *testing.T, v templates.HealthView)
+		fieldsKnown  bool
+		sfStatus     string
+		sfBreakerOK  bool
+		sfBreakerHas string
+	}{
+		{
+			name:        "Healthy",
+			breakCause:  func(*testing.T, context.Context, *demo.Demo, *app) {},
+			fieldsKnown: true, sfStatus: sfzoom.ConnectionActive, sfBreakerOK: true, sfBreakerHas: "answering normally",
+		},
+		{
+			name: "SalesforceDisconnected",
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+				if err := a.integrations.DisconnectSalesforce(ctx, d.Info.OrgID); err != nil {
+					t.Fatal(err)
+				}
+			},
+			fieldsKnown: false, sfStatus: "not_connected",
+			check: func(t *testing.T, v templates.HealthView) {
+				if !strings.Contains(v.Connections[0].Token, "connect Salesforce") {
+					t.Errorf("token = %q, want how to connect", v.Connections[0].Token)
+				}
+			},
+		},
+		{
+			name: "SalesforceOutage",
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+				sf, err := a.integrations.Salesforce(ctx, d.Info.OrgID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d.Salesforce.SetDown(true)
+				for range 8 {
+					_, _ = sf.Query(ctx, salesforce.Select(salesforce.FieldID).From(salesforce.ObjectUser).Limit(1))
+				}
+			},
+			// The describe fails while Salesforce is down: nothing is claimed.
+			fieldsKnown: false, sfStatus: sfzoom.ConnectionActive, sfBreakerOK: false, sfBreakerHas: "Salesforce is refusing requests after repeated failures; sfzoom has paused calls and tries again at ",
+		},
+		{
+			name: "OtherOrgsWebhookHidden",
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+				ev := &sfzoom.WebhookEvent{OrgID: otherOrg, DedupeKey: "other", EventType: "meeting.ended", Payload: []byte(`{}`), ReceivedAt: time.Now()}
+				if err := a.backend.Store.CreateWebhookEvent(ctx, ev); err != nil {
+					t.Fatal(err)
+				}
+			},
+			fieldsKnown: true, sfStatus: sfzoom.ConnectionActive, sfBreakerOK: true, sfBreakerHas: "answering normally",
+			check: func(t *testing.T, v templates.HealthView) {
+				if !v.LastWebhook.IsZero() {
+					t.Errorf("last webhook = %v %s, want none: the only delivery is another org's", v.LastWebhook, v.LastWebhookType)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			d, a := startDemoWithApp(t)
+			tt.breakCause(t, ctx, d, a)
+			v, err := (&health{a: a}).Health(ctx, d.Info.OrgID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.FieldsChecked != tt.fieldsKnown {
+				t.Errorf("FieldsChecked = %v, want %v (problems %q)", v.FieldsChecked, tt.fieldsKnown, v.Problems)
+			}
+			if len(v.Connections) != 2 {
+				t.Fatalf("connections = %+v", v.Connections)
+			}
+			sf, zm := v.Connections[0], v.Connections[1]
+			if sf.Status != tt.sfStatus {
+				t.Errorf("Salesforce status = %q, want %q", sf.Status, tt.sfStatus)
+			}
+			if tt.sfBreakerHas != "" && (!strings.Contains(sf.Breaker, tt.sfBreakerHas) || sf.BreakerOK != tt.sfBreakerOK) {
+				t.Errorf("Salesforce breaker = %q (ok %v), want %q (ok %v)", sf.Breaker, sf.BreakerOK, tt.sfBreakerHas, tt.sfBreakerOK)
+			}
+			if tt.sfStatus == sfzoom.ConnectionActive && sf.LastOK.IsZero() {
+				t.Error("Salesforce last successful call is zero, want the demo's calls")
+			}
+			if zm.Status != sfzoom.ConnectionActive || !strings.HasPrefix(zm.Token, "Token valid until ") || zm.Breaker != "Zoom is answering normally." {
+				t.Errorf("Zoom = %+v", zm)
+			}
+			if tt.check != nil {
+				tt.check(t, v)
+			}
+		})
+	}
+}
 
 // TestDemo_HealthShowsOnlyTheSessionOrg: one sfzoom serves several orgs
 // (production and sandbox); an org's Health tab shows its own last webhook

@@ -6,8 +6,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"sort"
 	"sync"
+	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
@@ -18,7 +18,9 @@ import (
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/scheduling"
+	"github.com/sfzoom/sfzoom/internal/setup"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
 	"github.com/sfzoom/sfzoom/templates"
 	"github.com/sfzoom/sfzoom/web"
 )
@@ -157,7 +159,7 @@ type health struct{ a *app }
 
 func (h *health) Health(ctx context.Context, orgID string) (templates.HealthView, error) {
 	var v templates.HealthView
-	v.DeployCommand = "sf project deploy start --source-dir sfdx/force-app --target-org <your-org-alias>"
+	v.DeployCommand = setup.DeployCommand
 	if depth, err := h.a.backend.OrgQueueDepth(ctx, orgID); err == nil {
 		v.QueueDepth = map[string]int{}
 		for s, n := range depth {
@@ -183,32 +185,123 @@ func (h *health) Health(ctx context.Context, orgID string) (templates.HealthView
 			v.FailedJobs = append(v.FailedJobs, jobRow(r))
 		}
 	}
+	// This org's deliveries only: another org's traffic is none of its
+	// admins' business.
 	if ev, err := h.a.backend.Store.LastWebhookEvent(ctx, orgID); err == nil {
 		v.LastWebhook, v.LastWebhookType = ev.ReceivedAt, ev.EventType
 	}
-	if sf, err := h.a.integrations.Salesforce(ctx, orgID); err == nil {
-		missing, err := sf.MissingFields(ctx)
-		if err != nil {
-			v.Problems = append(v.Problems, "The Salesforce fields could not be checked: "+sfzoom.ErrorMessage(err))
-		}
+	v.Connections = append(v.Connections, h.salesforce(ctx, orgID, &v), h.zoom(ctx, orgID))
+	return v, nil
+}
+
+// salesforce is the org's integration connection: status, token, last
+// successful call, breaker; and, while connected, a fresh describe.
+func (h *health) salesforce(ctx context.Context, orgID string, v *templates.HealthView) templates.HealthConnection {
+	in := h.a.integrations
+	c := templates.HealthConnection{TestID: "health-salesforce", Label: "Salesforce (integration user)", Status: "not_connected",
+		LastOK: in.LastSuccess("salesforce", orgID)}
+	conn, err := h.a.backend.Store.FindConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
+	switch {
+	case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+		c.Token = "No token: an sfzoom admin must connect Salesforce (Connections tab). Meetings are not logged until then."
+		return c
+	case err != nil:
+		v.Problems = append(v.Problems, "The Salesforce connection could not be read: "+sfzoom.ErrorMessage(err))
+		return c
+	}
+	c.Status = conn.Status
+	if conn.Status != sfzoom.ConnectionActive {
+		c.Token = "Salesforce refused the stored sign-in; reconnect Salesforce on the Connections tab. Meetings wait until then."
+		return c
+	}
+	tok, err := in.SalesforceToken(ctx, orgID)
+	switch {
+	case err != nil:
+		c.Token = "The token could not be renewed: " + sfzoom.ErrorMessage(err)
+	case tok.Expiry.IsZero():
+		c.Token = "Token valid; Salesforce does not say for how long, so sfzoom renews it when Salesforce stops accepting it."
+	default:
+		c.Token = "Token valid until " + tok.Expiry.In(h.loc(ctx)).Format("2 Jan 15:04 MST") + "; renewed automatically."
+	}
+	sf, err := in.Salesforce(ctx, orgID)
+	if err != nil {
+		v.Problems = append(v.Problems, sfzoom.ErrorMessage(err))
+		return c
+	}
+	// A fresh describe each time: never a result from before a disconnect.
+	missing, err := sf.MissingFields(ctx, salesforce.WithPlatformEvent())
+	if err != nil {
+		v.Problems = append(v.Problems, "The Salesforce fields could not be checked: "+sfzoom.ErrorMessage(err))
+	} else {
+		v.FieldsChecked = true
 		for _, f := range missing {
 			v.MissingFields = append(v.MissingFields, fmt.Sprintf("%s.%s (%s)", f.Object, f.Field, f.Type))
 		}
-		b := sf.Budget()
-		v.APIUsed, v.APIMax, v.BudgetKnown = b.Used, b.Max, b.Max > 0
-		v.Breakers = append(v.Breakers, templates.Fact{Label: "Salesforce", Value: sf.BreakerState().String()})
-	} else {
-		v.Problems = append(v.Problems, sfzoom.ErrorMessage(err))
 	}
-	if h.a.integrations.ZoomMode() != integrations.ZoomAuthUser {
-		if zc, err := h.a.integrations.ZoomAccount(ctx); err == nil {
-			for _, api := range []string{"meetings", "users", "recordings", "summaries"} {
-				v.Breakers = append(v.Breakers, templates.Fact{Label: "Zoom " + api, Value: zc.BreakerState(api)})
+	c.LastOK = in.LastSuccess("salesforce", orgID)
+	b := sf.Budget()
+	v.APIUsed, v.APIMax, v.BudgetKnown = b.Used, b.Max, b.Max > 0
+	c.Breaker, c.BreakerOK = setup.BreakerWords("Salesforce", []setup.BreakerState{{State: sf.BreakerState().String(), RetryAt: sf.BreakerRetryAt()}}, h.loc(ctx))
+	return c
+}
+
+// zoom is the Zoom side: the account-wide app (S2S) or the reps' own
+// connections (user mode).
+func (h *health) zoom(ctx context.Context, orgID string) templates.HealthConnection {
+	in := h.a.integrations
+	c := templates.HealthConnection{TestID: "health-zoom", LastOK: in.LastSuccess("zoom", orgID)}
+	if in.ZoomMode() == integrations.ZoomAuthUser {
+		c.Label, c.Status = "Zoom (each rep's own account)", sfzoom.ConnectionActive
+		conns, err := h.a.backend.Store.FindConnections(ctx, orgID)
+		if err != nil {
+			c.Token = "The connections could not be read: " + sfzoom.ErrorMessage(err)
+			return c
+		}
+		active, reconnect := 0, 0
+		for _, cn := range conns {
+			if cn.Provider != sfzoom.ProviderZoomUser {
+				continue
+			}
+			if cn.Status == sfzoom.ConnectionActive {
+				active++
+			} else {
+				reconnect++
 			}
 		}
+		c.Token = fmt.Sprintf("%d reps connected, %d must reconnect (Connect Zoom on the sfzoom home page).", active, reconnect)
+		if active == 0 {
+			c.Status = "not_connected"
+		}
+		return c
 	}
-	sort.Slice(v.Breakers, func(i, j int) bool { return v.Breakers[i].Label < v.Breakers[j].Label })
-	return v, nil
+	c.Label, c.Status = "Zoom (Server-to-Server app, shared by every org on this server)", sfzoom.ConnectionActive
+	tok, err := in.ZoomAccountToken(ctx)
+	if err != nil {
+		c.Status = sfzoom.ConnectionReconnect
+		c.Token = "Zoom refused to issue a token: " + sfzoom.ErrorMessage(err) + " Check the SFZOOM_ZOOM_* credentials (Setup tab)."
+		return c
+	}
+	c.Token = "Token valid until " + tok.Expiry.In(h.loc(ctx)).Format("2 Jan 15:04 MST") + "; renewed automatically."
+	zc, err := in.ZoomAccount(ctx)
+	if err != nil {
+		return c
+	}
+	var states []setup.BreakerState
+	for _, api := range []string{zoom.APIMeetings, zoom.APIPastMeetings, zoom.APIUsers, zoom.APISCIM, zoom.APIRecordings, zoom.APISummaries, zoom.APIDownloads} {
+		states = append(states, setup.BreakerState{API: api, State: zc.BreakerState(api), RetryAt: zc.BreakerRetryAt(api)})
+	}
+	c.Breaker, c.BreakerOK = setup.BreakerWords("Zoom", states, h.loc(ctx))
+	return c
+}
+
+// loc is the admin's time zone (from the request context's user).
+func (h *health) loc(ctx context.Context) *time.Location {
+	if u := sfzoom.UserFromContext(ctx); u != nil && u.TimeZone != "" {
+		if l, err := time.LoadLocation(u.TimeZone); err == nil {
+			return l
+		}
+	}
+	return time.UTC
 }
 
 func jobRow(r *rivertype.JobRow) templates.JobRow {

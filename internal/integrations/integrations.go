@@ -94,9 +94,12 @@ type Integrations struct {
 
 	mu       sync.Mutex
 	zoomS2S  *zoom.Client
+	s2sToken *tokens.ZoomS2S
 	zoomUser *tokens.ZoomUser
 	zoomPer  map[int64]*zoom.Client
 	sf       map[int64]*sfEntry
+
+	lastOK lastSuccess
 }
 
 type sfEntry struct {
@@ -150,7 +153,7 @@ func (i *Integrations) Zoom(ctx context.Context, orgID, sfUserID string) (*zoom.
 		return zc, nil
 	}
 	id := c.ID
-	zc := zoom.NewClient(i.zoomUser.Client(context.WithoutCancel(ctx), id), i.zoomOptions(
+	zc := zoom.NewClient(i.lastOK.track(i.zoomUser.Client(context.WithoutCancel(ctx), id), lastOKKey("zoom", orgID)), i.zoomOptions(
 		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
 			i.zoomUser.Invalidate(id, "")
 			return nil
@@ -187,7 +190,8 @@ func (i *Integrations) ZoomAccount(ctx context.Context) (*zoom.Client, error) {
 		ConnectionID: conn.ID, AccountID: i.opts.ZoomAccountID,
 		ClientID: i.opts.ZoomClientID, ClientSecret: i.opts.ZoomClientSecret, OAuthURL: i.opts.ZoomOAuthURL,
 	})
-	i.zoomS2S = zoom.NewClient(src.Client(context.WithoutCancel(ctx)), i.zoomOptions(
+	i.s2sToken = src
+	i.zoomS2S = zoom.NewClient(i.lastOK.track(src.Client(context.WithoutCancel(ctx)), lastOKKey("zoom", "")), i.zoomOptions(
 		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
 			src.Invalidate("")
 			return nil
@@ -220,7 +224,7 @@ func (i *Integrations) Salesforce(ctx context.Context, orgID string) (*salesforc
 	if err != nil {
 		return nil, err
 	}
-	client, err := salesforce.NewClient(src.Client(bg), instanceURL,
+	client, err := salesforce.NewClient(i.lastOK.track(src.Client(bg), lastOKKey(sfzoom.ProviderSalesforce, orgID)), instanceURL,
 		salesforce.WithLogger(i.log), salesforce.WithRegisterer(i.opts.Registry),
 		salesforce.WithBackgroundShare(i.opts.BackgroundBudget),
 		salesforce.WithRefresher(salesforce.RefresherFunc(func(ctx context.Context) error {
@@ -460,4 +464,76 @@ func (i *Integrations) ProbeZoom(ctx context.Context) (time.Time, error) {
 		AccountID: i.opts.ZoomAccountID, ClientID: i.opts.ZoomClientID, ClientSecret: i.opts.ZoomClientSecret, OAuthURL: i.opts.ZoomOAuthURL,
 	})
 	return src.Probe(ctx)
+}
+
+// LastSuccess returns when this process last got a successful (2xx) answer
+// from vendor ("salesforce" or "zoom") for orgID; zero if never since it
+// started. Zoom in Server-to-Server mode is shared by every org, so any
+// org's call counts.
+func (i *Integrations) LastSuccess(vendor, orgID string) time.Time {
+	if vendor == "zoom" && i.opts.ZoomAuthMode != ZoomAuthUser {
+		orgID = ""
+	}
+	return i.lastOK.at(lastOKKey(vendor, orgID))
+}
+
+func lastOKKey(vendor, orgID string) string { return vendor + "/" + orgID }
+
+// lastSuccess records the time of the last 2xx answer per vendor and org.
+type lastSuccess struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+func (l *lastSuccess) at(key string) time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.m[key]
+}
+
+func (l *lastSuccess) record(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]time.Time{}
+	}
+	l.m[key] = time.Now()
+}
+
+// track returns hc with a transport that records successful answers.
+func (l *lastSuccess) track(hc *http.Client, key string) *http.Client {
+	c := *hc
+	base := c.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	c.Transport = successTransport{base: base, l: l, key: key}
+	return &c
+}
+
+type successTransport struct {
+	base http.RoundTripper
+	l    *lastSuccess
+	key  string
+}
+
+func (t successTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(r)
+	if err == nil && resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		t.l.record(t.key)
+	}
+	return resp, err
+}
+
+// ZoomAccountToken returns the Server-to-Server access token in use (with
+// its expiry), fetching one when none is stored. The token never leaves
+// sfzoom; Health shows only its expiry.
+func (i *Integrations) ZoomAccountToken(ctx context.Context) (*oauth2.Token, error) {
+	if _, err := i.ZoomAccount(ctx); err != nil {
+		return nil, err
+	}
+	i.mu.Lock()
+	src := i.s2sToken
+	i.mu.Unlock()
+	return src.Token(ctx)
 }

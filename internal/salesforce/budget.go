@@ -55,8 +55,9 @@ func (b Budget) Share() float64 {
 }
 
 type budget struct {
-	mu sync.Mutex
-	b  Budget
+	mu      sync.Mutex
+	b       Budget
+	retryAt time.Time // when the open breaker half-opens
 }
 
 // ParseLimitInfo parses a Sforce-Limit-Info header such as
@@ -173,8 +174,14 @@ func (c *Client) newBreaker() *gobreaker.CircuitBreaker[*response] {
 		s.ReadyToTrip = func(counts gobreaker.Counts) bool { return counts.ConsecutiveFailures >= 5 }
 	}
 	prev := s.OnStateChange
+	timeout := s.Timeout
 	s.OnStateChange = func(name string, from, to gobreaker.State) {
 		c.metrics.breaker.Set(float64(to))
+		if to == gobreaker.StateOpen {
+			c.budget.mu.Lock()
+			c.budget.retryAt = time.Now().Add(timeout) // gobreaker times it with the real clock
+			c.budget.mu.Unlock()
+		}
 		c.logger.Warn("salesforce: circuit breaker state change", "from", from.String(), "to", to.String())
 		if prev != nil {
 			prev(name, from, to)
@@ -185,3 +192,14 @@ func (c *Client) newBreaker() *gobreaker.CircuitBreaker[*response] {
 
 // BreakerState returns the circuit breaker's current state.
 func (c *Client) BreakerState() gobreaker.State { return c.breaker.State() }
+
+// BreakerRetryAt returns when the open breaker lets a trial request through
+// again; zero when it is not open.
+func (c *Client) BreakerRetryAt() time.Time {
+	if c.breaker.State() != gobreaker.StateOpen {
+		return time.Time{}
+	}
+	c.budget.mu.Lock()
+	defer c.budget.mu.Unlock()
+	return c.budget.retryAt
+}

@@ -580,6 +580,10 @@ func TestErrors(t *testing.T) {
 		if got := gauge(t, reg, "sfzoom_salesforce_breaker_state"); got != 2 {
 			t.Errorf("breaker gauge = %v, want 2 (open)", got)
 		}
+		// Health says when it tries again: the breaker's 30 s timeout after it opened.
+		if at := e.client.BreakerRetryAt(); at.IsZero() || time.Until(at) > 30*time.Second || time.Until(at) < 25*time.Second {
+			t.Errorf("BreakerRetryAt = %v (in %v), want about 30s from now", at, time.Until(at))
+		}
 	})
 }
 

@@ -227,6 +227,13 @@ func TestBreakerOutage(t *testing.T) {
 	if got := e.client.BreakerState(zoom.APIMeetings); got != "open" {
 		t.Fatalf("state = %q, want open", got)
 	}
+	// Health says when it tries again: OpenTimeout after it opened.
+	if at := e.client.BreakerRetryAt(zoom.APIMeetings); at.IsZero() || time.Until(at) > openFor || time.Until(at) < -openFor {
+		t.Errorf("BreakerRetryAt = %v (in %v), want about %v from now", at, time.Until(at), openFor)
+	}
+	if at := e.client.BreakerRetryAt(zoom.APIUsers); !at.IsZero() {
+		t.Errorf("BreakerRetryAt(users) = %v, want zero for a closed breaker", at)
+	}
 	if g := gauge(t, e.reg, zoom.APIMeetings); g != 2 {
 		t.Errorf("gauge = %v, want 2 (open)", g)
 	}

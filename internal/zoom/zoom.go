@@ -134,6 +134,7 @@ type Client struct {
 	mu     sync.Mutex
 	daily  map[string]*dailyCount // per Zoom user (id or email), for meeting writes
 	hostOf map[int64]string       // meeting id → host, learned from responses
+	openAt map[string]time.Time   // api → when its breaker last opened
 }
 
 type dailyCount struct {
@@ -307,6 +308,15 @@ func (c *Client) newBreaker(name string) *gobreaker.CircuitBreaker[*http.Respons
 		},
 		OnStateChange: func(name string, from, to gobreaker.State) {
 			c.gauge.WithLabelValues(name).Set(float64(to))
+			if to == gobreaker.StateOpen {
+				c.mu.Lock()
+				if c.openAt == nil {
+					c.openAt = map[string]time.Time{}
+				}
+				// gobreaker times its timeout with the real clock.
+				c.openAt[name] = time.Now()
+				c.mu.Unlock()
+			}
 			c.logger.Warn("zoom: circuit breaker state change", "api", name, "from", from.String(), "to", to.String())
 		},
 		// A caller that gives up says nothing about Zoom's health.
@@ -322,6 +332,19 @@ func (c *Client) BreakerState(api string) string {
 		return b.State().String()
 	}
 	return ""
+}
+
+// BreakerRetryAt returns when an open breaker lets a trial request through
+// again (it opened at the last failure streak, and half-opens after
+// BreakerSettings.OpenTimeout); zero when the breaker is not open.
+func (c *Client) BreakerRetryAt(api string) time.Time {
+	b, ok := c.breakers[api]
+	if !ok || b.State() != gobreaker.StateOpen {
+		return time.Time{}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.openAt[api].Add(c.bset.OpenTimeout)
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
