@@ -261,11 +261,20 @@ func TestFullFlow(t *testing.T) {
 	}
 	desc, _ := ev["Description"].(string)
 	link := publicURL + activity.RecordingPath(e.orgID, uuid)
-	for _, want := range []string{"hank@globex.example", "contact " + hank, "dana.scully@fbi-consulting.example", "lead " + e.seed.LeadIDs[0],
+	// Readable (issue 16 item 8): names with what they matched, not raw ids;
+	// the meeting number as Zoom shows it.
+	for _, want := range []string{"hank@globex.example>, ", "min (Contact)", "dana.scully@fbi-consulting.example>, ", "min (Lead)",
+		"Meeting ID: " + sfzoom.MeetingNumber(e.meeting.ID),
 		"Dial-in +1 555", "someone@unknown-company.example", "Recording: " + link, "Globex agreed to renew", "Send the renewal contract"} {
 		if !strings.Contains(desc, want) {
 			t.Errorf("Event description lacks %q:\n%s", want, desc)
 		}
+	}
+	if strings.Contains(desc, hank) {
+		t.Errorf("Event description shows raw record ids:\n%s", desc)
+	}
+	if ev["Zoom_Meeting_Number__c"] != sfzoom.MeetingNumber(e.meeting.ID) {
+		t.Errorf("Zoom_Meeting_Number__c = %v, want %q", ev["Zoom_Meeting_Number__c"], sfzoom.MeetingNumber(e.meeting.ID))
 	}
 	if strings.Contains(desc, "zoom.us") || ev["Zoom_Recording_URL__c"] != link {
 		t.Errorf("recording link = %v, want sfzoom's proxy %s", ev["Zoom_Recording_URL__c"], link)

@@ -23,6 +23,8 @@ type occurrence struct {
 	orgID, uuid   string
 	zoomMeetingID int64
 	topic         string
+	agenda        string         // what the rep typed when scheduling
+	loc           *time.Location // the host's time zone (the meeting's), for what people read
 	start, end    time.Time
 	ownerID       string // the rep
 	hostEmail     string
@@ -53,10 +55,17 @@ func (o *occurrence) minutes() int {
 func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom.Meeting, d *fetched, parts []*sfzoom.Participant, lk *lookup) *occurrence {
 	o := &occurrence{orgID: orgID, uuid: uuid, zoomMeetingID: zoomMeetingID, parts: parts,
 		whoID: lk.related.whoID, whatID: lk.related.whatID, isOpp: lk.related.isOpp}
+	o.loc = time.UTC
 	if m != nil {
 		o.topic, o.ownerID, o.start, o.end = m.Topic, m.HostSFUserID, m.StartTime, m.EndTime()
+		o.agenda, o.loc = strings.TrimSpace(m.Agenda), m.Location()
 	}
 	if r := d.Recording; r != nil {
+		if m == nil && r.Timezone != "" {
+			if loc, err := time.LoadLocation(r.Timezone); err == nil {
+				o.loc = loc
+			}
+		}
 		if o.topic == "" {
 			o.topic = r.Topic
 		}
@@ -149,10 +158,19 @@ func primaryContact(parts []*sfzoom.Participant) string {
 	return ""
 }
 
-// description lists attendance, the recording link and the summary overview.
+// description is the Event's text for people: when (in the host's time
+// zone), the meeting number, the agenda the rep typed, who attended (by
+// name, with what they matched in Salesforce), the recording link and the
+// summary.
 func (o *occurrence) description() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Zoom meeting \"%s\" on %s UTC, %d min.\n", o.topic, o.start.Format("2006-01-02 15:04"), o.minutes())
+	fmt.Fprintf(&b, "Zoom meeting \"%s\" on %s, %d min.\n", o.topic, o.start.In(o.loc).Format("Mon 2 Jan 2006, 15:04 MST"), o.minutes())
+	if o.zoomMeetingID > 0 {
+		fmt.Fprintf(&b, "Meeting ID: %s\n", sfzoom.MeetingNumber(o.zoomMeetingID))
+	}
+	if o.agenda != "" {
+		b.WriteString("\nAgenda:\n" + o.agenda + "\n")
+	}
 	var matched, unmatched, internal []string
 	for _, pt := range o.parts {
 		who := pt.Name
@@ -165,7 +183,7 @@ func (o *occurrence) description() string {
 		who += fmt.Sprintf(", %d min", (pt.Duration+59)/60)
 		switch pt.Match {
 		case sfzoom.MatchContact, sfzoom.MatchLead, sfzoom.MatchAccount:
-			matched = append(matched, fmt.Sprintf("- %s (%s %s)", who, pt.Match, pt.SFRecordID))
+			matched = append(matched, fmt.Sprintf("- %s (%s)", who, matchLabel(pt.Match)))
 		case sfzoom.MatchInternal:
 			internal = append(internal, "- "+who)
 		default:
@@ -193,6 +211,19 @@ func (o *occurrence) description() string {
 		}
 	}
 	return truncate(b.String(), 32000)
+}
+
+// matchLabel names what a participant matched, for people ("Contact").
+func matchLabel(kind string) string {
+	switch kind {
+	case sfzoom.MatchContact:
+		return "Contact"
+	case sfzoom.MatchLead:
+		return "Lead"
+	case sfzoom.MatchAccount:
+		return "Account"
+	}
+	return kind
 }
 
 func truncate(s string, n int) string {
@@ -247,6 +278,9 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		salesforce.FieldDescription:    o.description(),
 		salesforce.FieldZoomLoggedAt:   p.now().UTC(),
 	}
+	if o.zoomMeetingID > 0 {
+		ev[salesforce.FieldZoomMeetingNumber] = sfzoom.MeetingNumber(o.zoomMeetingID)
+	}
 	if lk.eventID == "" {
 		// An Event made at scheduling time keeps its join URL as location.
 		ev[salesforce.FieldLocation] = "Zoom"
@@ -271,7 +305,8 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		if others.latest.IsZero() || !others.latest.After(o.start) {
 			// The latest meeting's summary, or none yet: never an older
 			// meeting's summary under the latest meeting's date.
-			opp[salesforce.FieldLastMeetingDate] = salesforce.DateOf(o.start)
+			// A date field has no zone: the day the host had the meeting.
+			opp[salesforce.FieldLastMeetingDate] = salesforce.DateOf(o.start.In(o.loc))
 			opp[salesforce.FieldLastMeetingSummary] = nil
 			if o.overview != "" {
 				opp[salesforce.FieldLastMeetingSummary] = truncate(o.overview, 32000)

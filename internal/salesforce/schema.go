@@ -94,6 +94,9 @@ const (
 	// Activity (Event and Task).
 	FieldZoomMeetingID    Field = "Zoom_Meeting_ID__c"
 	FieldZoomRecordingURL Field = "Zoom_Recording_URL__c"
+	// FieldZoomMeetingNumber is the meeting ID as Zoom shows it to people
+	// ("812 3456 7890"); Zoom_Meeting_ID__c keeps the occurrence UUID.
+	FieldZoomMeetingNumber Field = "Zoom_Meeting_Number__c"
 	// FieldZoomLoggedAt is set when the post-meeting pipeline logs attendance,
 	// in the same all-or-none write as the Opportunity roll-up, so an Event
 	// created at scheduling time is still counted exactly once.
@@ -157,6 +160,7 @@ func CustomFields() []FieldSpec {
 	return []FieldSpec{
 		{Object: act, Field: string(FieldZoomMeetingID), Type: TypeText, Length: 255, ExternalID: true, Unique: true},
 		{Object: act, Field: string(FieldZoomRecordingURL), Type: TypeURL},
+		{Object: act, Field: string(FieldZoomMeetingNumber), Type: TypeText, Length: 20},
 		{Object: act, Field: string(FieldZoomLoggedAt), Type: TypeDateTime},
 		{Object: usr, Field: string(FieldZoomEmail), Type: TypeEmail},
 		{Object: opp, Field: string(FieldLastMeetingDate), Type: TypeDate},

@@ -714,6 +714,9 @@ func eventFields(m *sfzoom.Meeting, who, what string) salesforce.Fields {
 	if m.JoinURL != "" {
 		desc = strings.TrimSpace(desc + "\n\nJoin Zoom meeting: " + m.JoinURL)
 	}
+	if m.ZoomMeetingID > 0 {
+		desc = strings.TrimSpace(desc + "\nMeeting ID: " + sfzoom.MeetingNumber(m.ZoomMeetingID))
+	}
 	if m.Status == sfzoom.MeetingCancelled {
 		subject = "Cancelled: " + m.Topic
 		desc = strings.TrimSpace("This Zoom meeting was cancelled.\n\n" + m.Agenda)
@@ -728,6 +731,9 @@ func eventFields(m *sfzoom.Meeting, who, what string) salesforce.Fields {
 		salesforce.FieldLocation:      m.JoinURL,
 		salesforce.FieldDescription:   desc,
 		salesforce.FieldOwnerID:       m.HostSFUserID,
+	}
+	if m.ZoomMeetingID > 0 {
+		f[salesforce.FieldZoomMeetingNumber] = sfzoom.MeetingNumber(m.ZoomMeetingID)
 	}
 	if who != "" {
 		f[salesforce.FieldWhoID] = who

@@ -111,7 +111,7 @@ func TestScheduleOK(t *testing.T) {
 	want := map[string]any{
 		"Zoom_Meeting_ID__c": m.ZoomUUID, "Location": m.JoinURL, // the occurrence UUID, as the pipeline keys it
 		"WhoId": e.seed.ContactIDs[0], "WhatId": e.seed.OpportunityIDs[0], "Subject": "Globex - Platform Renewal",
-		"OwnerId": e.seed.RepID,
+		"OwnerId": e.seed.RepID, "Zoom_Meeting_Number__c": sfzoom.MeetingNumber(m.ZoomMeetingID),
 	}
 	for k, v := range want {
 		if ev[k] != v {

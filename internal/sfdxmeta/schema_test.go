@@ -21,7 +21,7 @@ func TestParse(t *testing.T) {
 		object, field string
 		want          sfdxmeta.Field
 	}{
-		{"Activity", "Zoom_Meeting_ID__c", sfdxmeta.Field{Object: "Activity", Name: "Zoom_Meeting_ID__c", Type: "Text", Label: "Zoom Meeting ID",
+		{"Activity", "Zoom_Meeting_ID__c", sfdxmeta.Field{Object: "Activity", Name: "Zoom_Meeting_ID__c", Type: "Text", Label: "Zoom Occurrence Key",
 			Length: 255, ExternalID: true, Unique: true, CaseSensitive: true,
 			Path: "force-app/main/default/objects/Activity/fields/Zoom_Meeting_ID__c.field-meta.xml"}},
 		{"Opportunity", "Meeting_Count__c", sfdxmeta.Field{Object: "Opportunity", Name: "Meeting_Count__c", Type: "Number", Label: "Meeting Count",

@@ -1,6 +1,10 @@
 package sfzoom
 
-import "time"
+import (
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Meeting statuses as sfzoom tracks them.
 const (
@@ -149,4 +153,44 @@ func (m *Meeting) Validate() error {
 		return Errorf(EINVALID, "Meeting needs a Zoom meeting id.")
 	}
 	return nil
+}
+
+// MeetingNumber formats a Zoom meeting id the way Zoom shows it to people
+// who join: 9 digits as 3-3-3, 10 as 3-3-4, 11 as 3-4-4 ("812 3456 7890");
+// other lengths as they are.
+func MeetingNumber(id int64) string {
+	d := strconv.FormatInt(id, 10)
+	var groups []int
+	switch len(d) {
+	case 9:
+		groups = []int{3, 3, 3}
+	case 10:
+		groups = []int{3, 3, 4}
+	case 11:
+		groups = []int{3, 4, 4}
+	default:
+		return d
+	}
+	var b strings.Builder
+	for i, n := range groups {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(d[:n])
+		d = d[n:]
+	}
+	return b.String()
+}
+
+// Location returns the meeting's time zone (the one it was scheduled in),
+// or UTC when it has none or an unknown one.
+func (m *Meeting) Location() *time.Location {
+	if m == nil || m.Timezone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(m.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
 }

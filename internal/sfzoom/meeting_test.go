@@ -41,3 +41,19 @@ func TestMeetingState(t *testing.T) {
 		})
 	}
 }
+
+// TestMeetingNumber: the meeting id as Zoom shows it to people who join
+// (https://support.zoom.com/hc/en/article?id=zm_kb&sysparm_article=KB0066280
+// shows 9-11 digit meeting IDs grouped like "812 3456 7890").
+func TestMeetingNumber(t *testing.T) {
+	for id, want := range map[int64]string{
+		81234567890: "812 3456 7890",
+		8123456789:  "812 345 6789",
+		812345678:   "812 345 678",
+		1234:        "1234",
+	} {
+		if got := sfzoom.MeetingNumber(id); got != want {
+			t.Errorf("MeetingNumber(%d) = %q, want %q", id, got, want)
+		}
+	}
+}
