@@ -28,13 +28,25 @@ func randomB64(n int) string {
 	return base64.StdEncoding.EncodeToString(b)
 }
 
-// version is the module version and VCS revision baked in by the Go toolchain.
+// buildVersion is stamped at build time (Dockerfile, release builds):
+//
+//	go build -ldflags "-X main.buildVersion=v1.4.0" ./cmd/sfzoom
+var buildVersion string
+
+// version is the stamped version, else the module version, with the VCS
+// revision the Go toolchain baked in.
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
+		if buildVersion != "" {
+			return buildVersion
+		}
 		return "unknown"
 	}
 	v, rev, dirty := bi.Main.Version, "", false
+	if buildVersion != "" {
+		v = buildVersion
+	}
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":

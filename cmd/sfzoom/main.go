@@ -52,6 +52,8 @@ Commands:
   sfdx-config   write deployment values (canvas and callback URLs) into sfdx/ metadata
                 flags: -dir DIR (default sfdx), -public-url URL
   keygen        print fresh random values for every variable that needs a key
+  healthcheck   exit 0 if the sfzoom on SFZOOM_ADDR answers /healthz (the container's HEALTHCHECK)
+                flags: -url URL, -timeout 3s
   version       print the version
   help          print this help
 `
@@ -73,6 +75,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runRotateKeys(ctx, rest, getenv, stdout, stderr)
 	case "sfdx-config":
 		return runSFDXConfig(ctx, rest, getenv, stdout, stderr)
+	case "healthcheck":
+		return runHealthcheck(ctx, rest, getenv, stdout, stderr)
 	case "keygen":
 		if len(rest) > 0 {
 			return &usageError{msg: "keygen takes no arguments"}
