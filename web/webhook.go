@@ -36,7 +36,8 @@ const webhookDeadline = 2500 * time.Millisecond
 // webhookStore is what the webhook needs from the store.
 type webhookStore interface {
 	CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, jobs ...store.Job) error
-	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID string) (string, error)
+	CreateUnroutedWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting, jobs ...store.Job) error
+	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID, zoomAccountID string) (string, error)
 }
 
 // ZoomWebhook serves POST /webhooks/zoom: it verifies the signature on the
@@ -119,13 +120,23 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 
 	ctx, cancel := context.WithTimeout(req.Context(), webhookDeadline)
 	defer cancel()
-	orgID, err := w.Store.FindOrgForZoom(ctx, ev.MeetingID, ev.HostID)
-	if err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+	// No org, or several without a claim of the Zoom account: never a
+	// guess. The delivery is stored without an org and, in the same
+	// transaction, queued for the admins who can route it.
+	orgID, err := w.Store.FindOrgForZoom(ctx, ev.MeetingID, ev.HostID, ev.AccountID)
+	if code := sfzoom.ErrorCode(err); err != nil && code != sfzoom.ENOTFOUND && code != sfzoom.ECONFLICT {
 		return unavailable(err)
+	}
+	var candidates []string
+	if amb, ok := errors.AsType[*store.AmbiguousOrgError](err); ok {
+		candidates = amb.Orgs
 	}
 	stored := &sfzoom.WebhookEvent{OrgID: orgID, DedupeKey: ev.DedupeKey, EventType: ev.Event, MeetingUUID: ev.MeetingUUID,
 		EventTS: ev.EventTS, Payload: payload, ReceivedAt: t}
-	var js []store.Job
+	var (
+		js       []store.Job
+		unrouted *sfzoom.UnroutedMeeting
+	)
 	if webhookJobEvents[ev.Event] && ev.MeetingUUID != "" {
 		delay := w.SettleDelay
 		if ev.Event != zoom.EventMeetingEnded {
@@ -139,19 +150,31 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 		if ev.Event == zoom.EventMeetingEnded && ev.Meeting != nil {
 			args.StartedAt, args.EndedAt = ev.Meeting.StartTime.Time.UTC(), ev.Meeting.EndTime.Time.UTC()
 		}
+		if orgID == "" {
+			// The job routes it if a mapping appears before it runs.
+			args.HostZoomUserID, args.ZoomAccountID = ev.HostID, ev.AccountID
+			unrouted = &sfzoom.UnroutedMeeting{MeetingUUID: ev.MeetingUUID, ZoomMeetingID: ev.MeetingID, HostZoomUserID: ev.HostID,
+				ZoomAccountID: ev.AccountID, Candidates: candidates, Trigger: ev.Event, StartedAt: args.StartedAt, EndedAt: args.EndedAt,
+				ReceivedAt: t}
+		}
 		js = append(js, store.Job{Args: args, InsertOpts: opts})
 	}
 	if ev.Event == zoom.EventMeetingStarted && orgID != "" && ev.MeetingID != 0 {
 		js = append(js, store.Job{Args: jobs.MeetingStartedArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID}})
 	}
-	err = w.Store.CreateWebhookEvent(ctx, stored, js...)
+	if unrouted != nil {
+		err = w.Store.CreateUnroutedWebhookEvent(ctx, stored, unrouted, js...)
+	} else {
+		err = w.Store.CreateWebhookEvent(ctx, stored, js...)
+	}
 	switch {
 	case sfzoom.ErrorCode(err) == sfzoom.ECONFLICT:
 		return c.JSON(http.StatusOK, map[string]string{"status": "duplicate"})
 	case err != nil:
 		return unavailable(err)
 	}
-	log.InfoContext(req.Context(), "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(js))
+	log.InfoContext(req.Context(), "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(js),
+		"unrouted", unrouted != nil)
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/google/go-cmp/cmp"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -29,6 +30,20 @@ type webhookStore struct {
 	jobs   []store.Job
 	fail   error
 	org    string
+	// ambiguous, when set, are the orgs FindOrgForZoom cannot choose from.
+	ambiguous []string
+	unrouted  []*sfzoom.UnroutedMeeting
+}
+
+func (s *webhookStore) CreateUnroutedWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting, js ...store.Job) error {
+	if err := s.CreateWebhookEvent(ctx, ev, js...); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u.WebhookEventID = ev.ID
+	s.unrouted = append(s.unrouted, u)
+	return nil
 }
 
 func (s *webhookStore) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, js ...store.Job) error {
@@ -48,7 +63,10 @@ func (s *webhookStore) CreateWebhookEvent(ctx context.Context, ev *sfzoom.Webhoo
 	return nil
 }
 
-func (s *webhookStore) FindOrgForZoom(ctx context.Context, id int64, host string) (string, error) {
+func (s *webhookStore) FindOrgForZoom(ctx context.Context, id int64, host, account string) (string, error) {
+	if len(s.ambiguous) > 0 {
+		return "", &store.AmbiguousOrgError{Orgs: s.ambiguous, AccountID: account}
+	}
 	if s.org == "" {
 		return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "unknown")
 	}
@@ -288,4 +306,45 @@ func FuzzRedactWebhookPayload(f *testing.F) {
 			t.Fatalf("redaction not idempotent: %v\n%s\n%s", err, out, again)
 		}
 	})
+}
+
+// A delivery that maps to several orgs (production and sandbox sharing a
+// Zoom account, none claimed) or to none is stored under no org and queued
+// for an admin in the same store call, with the candidates, before the 200;
+// it is never given to one of the orgs.
+func TestZoomWebhookQueuesUnroutedMeeting(t *testing.T) {
+	now := time.Date(2026, 3, 2, 15, 31, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name       string
+		ambiguous  []string
+		candidates []string
+	}{
+		{"several orgs", []string{"00D000000000001AAA", "00D000000000002AAA"}, []string{"00D000000000001AAA", "00D000000000002AAA"}},
+		{"no org", nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			st := &webhookStore{ambiguous: tc.ambiguous}
+			rec := httptest.NewRecorder()
+			newWebhookServer(t, st, now).ServeHTTP(rec, signed(endedBody(now.Add(-time.Minute)), webhookSecret, now))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			if len(st.events) != 1 || st.events[0].OrgID != "" {
+				t.Fatalf("stored events = %+v, want one under no org", st.events)
+			}
+			if len(st.unrouted) != 1 {
+				t.Fatalf("queued %d unrouted meetings, want 1", len(st.unrouted))
+			}
+			want := &sfzoom.UnroutedMeeting{MeetingUUID: "4444AAAiAAAAAiAiAiiAii==", ZoomMeetingID: 85746065432, HostZoomUserID: "z8yCxjabcdEFGHfp8uQ",
+				ZoomAccountID: "acc", Candidates: tc.candidates, Trigger: "meeting.ended", WebhookEventID: st.events[0].ID,
+				StartedAt: time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC), EndedAt: time.Date(2026, 3, 2, 15, 30, 0, 0, time.UTC), ReceivedAt: now}
+			if diff := cmp.Diff(want, st.unrouted[0]); diff != "" {
+				t.Errorf("queued meeting (-want +got):\n%s", diff)
+			}
+			args, ok := st.jobs[0].Args.(jobs.LogMeetingArgs)
+			if !ok || args.OrgID != "" || args.HostZoomUserID != "z8yCxjabcdEFGHfp8uQ" || args.ZoomAccountID != "acc" {
+				t.Fatalf("job args = %#v, want no org and the host and account to route by", st.jobs[0].Args)
+			}
+		})
+	}
 }

@@ -1,6 +1,7 @@
 package activity
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,6 +13,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/zoom"
 )
 
@@ -279,21 +281,45 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 }
 
 // resolveOrg finds the org of a delivery stored without one: by the meeting
-// (scheduled from a record), else by the host's Zoom user id.
+// (scheduled from a record), else by the host's Zoom user id, with the org
+// that claimed the Zoom account when several orgs qualify. A meeting that
+// maps to no org or to several is never guessed: it stays in the unrouted
+// queue (shown to admins with the fix) and the job ends there.
 func (p *Pipeline) resolveOrg(ctx context.Context, args jobs.LogMeetingArgs) (string, error) {
-	host := ""
-	if args.WebhookEventID != 0 {
+	host, account := args.HostZoomUserID, args.ZoomAccountID
+	if args.WebhookEventID != 0 && (host == "" || account == "") {
 		if ev, err := p.opts.Store.FindWebhookEventByID(ctx, args.WebhookEventID); err == nil {
 			if zev, err := zoom.ParseWebhook(ev.Payload); err == nil {
-				host = zev.HostID
+				host, account = cmp.Or(host, zev.HostID), cmp.Or(account, zev.AccountID)
 			}
 		}
 	}
-	org, err := p.opts.Store.FindOrgForZoom(ctx, args.ZoomMeetingID, host)
-	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-		return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org knows Zoom meeting %d or its host: map the host's Salesforce user to Zoom, then retry this job.", args.ZoomMeetingID)
+	org, err := p.opts.Store.FindOrgForZoom(ctx, args.ZoomMeetingID, host, account)
+	code := sfzoom.ErrorCode(err)
+	if err == nil {
+		// Routed after all (a mapping appeared before the job ran): the
+		// queue entry the webhook stored is done.
+		if err := p.opts.Store.DeleteUnroutedMeeting(ctx, args.MeetingUUID); err != nil {
+			return "", fmt.Errorf("activity: dequeue routed meeting: %w", err)
+		}
+		return org, nil
 	}
-	return org, err
+	if code != sfzoom.ENOTFOUND && code != sfzoom.ECONFLICT {
+		return "", err
+	}
+	u := &sfzoom.UnroutedMeeting{MeetingUUID: args.MeetingUUID, ZoomMeetingID: args.ZoomMeetingID, HostZoomUserID: host,
+		ZoomAccountID: account, Trigger: args.Trigger, WebhookEventID: args.WebhookEventID, StartedAt: args.StartedAt,
+		EndedAt: args.EndedAt, ReceivedAt: p.now()}
+	if amb, ok := errors.AsType[*store.AmbiguousOrgError](err); ok {
+		u.Candidates = amb.Orgs
+	}
+	if qerr := p.opts.Store.QueueUnroutedMeeting(ctx, u); qerr != nil {
+		return "", fmt.Errorf("activity: queue unrouted meeting: %w", qerr)
+	}
+	p.log.WarnContext(ctx, "activity: meeting maps to no single org; queued for an admin", "zoom_meeting_id", args.ZoomMeetingID,
+		"candidates", len(u.Candidates))
+	// ENOTFOUND ends the job: the queue entry is what admins act on.
+	return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "%s", u.Fix())
 }
 
 func (p *Pipeline) findMeeting(ctx context.Context, orgID string, zoomMeetingID int64) (*sfzoom.Meeting, error) {

@@ -20,6 +20,10 @@ type LogMeetingArgs struct {
 	Trigger string `json:"trigger"`
 	// WebhookEventID is the stored delivery, when a webhook caused it.
 	WebhookEventID int64 `json:"webhook_event_id,omitempty"`
+	// HostZoomUserID and ZoomAccountID route a delivery that names no org
+	// (FindOrgForZoom).
+	HostZoomUserID string `json:"host_zoom_user_id,omitempty"`
+	ZoomAccountID  string `json:"zoom_account_id,omitempty"`
 	// StartedAt and EndedAt are when the occurrence really ran, from
 	// meeting.ended (zero for other triggers).
 	StartedAt time.Time `json:"started_at,omitzero"`

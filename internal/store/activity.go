@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -75,9 +76,56 @@ type Activity interface {
 	// no error when it was not blocked.
 	DeleteBlockedMeeting(ctx context.Context, orgID, meetingUUID string) error
 
-	// FindOrgForZoom returns the org a Zoom meeting belongs to: the org that
-	// scheduled zoomMeetingID, else the org whose user is mapped to
-	// hostZoomUserID (either may be zero/empty). ENOTFOUND when neither is
-	// known; the oldest match wins when several orgs qualify.
-	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID string) (string, error)
+	// FindOrgForZoom returns the org a Zoom meeting belongs to, never a
+	// guess: the org that scheduled zoomMeetingID, else the org whose user
+	// is mapped to hostZoomUserID (either may be zero/empty). When several
+	// orgs qualify (a production org and its sandbox sharing a Zoom
+	// account), the org whose admin claimed zoomAccountID
+	// (SetZoomAccountOrg) decides if it is one of them. ENOTFOUND when no
+	// org qualifies; an *AmbiguousOrgError (ECONFLICT) naming the orgs when
+	// several do and no claim decides.
+	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID, zoomAccountID string) (string, error)
+	// SetZoomAccountOrg records that orgID's admin claimed Zoom account
+	// zoomAccountID, replacing any earlier claim (EINVALID when either is
+	// empty).
+	SetZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error
+	// FindZoomAccountOrg returns the org that claimed zoomAccountID
+	// (ENOTFOUND).
+	FindZoomAccountOrg(ctx context.Context, zoomAccountID string) (string, error)
+	// CreateUnroutedWebhookEvent is CreateWebhookEvent that also queues u
+	// (QueueUnroutedMeeting) in the same transaction, so a delivery that
+	// maps to no single org is acknowledged only once it is in the queue.
+	CreateUnroutedWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting, jobs ...Job) error
+	// QueueUnroutedMeeting stores m in the unrouted queue, replacing the
+	// entry of the same occurrence but keeping its WebhookEventID when m has
+	// none (EINVALID without MeetingUUID).
+	QueueUnroutedMeeting(ctx context.Context, m *sfzoom.UnroutedMeeting) error
+	// FindUnroutedMeetings returns, newest first, the unrouted meetings an
+	// admin of orgID may see: those that name orgID as a candidate, and
+	// those no org claims from a Zoom account orgID claimed; at most limit
+	// (all when limit ≤ 0).
+	FindUnroutedMeetings(ctx context.Context, orgID string, limit int) ([]*sfzoom.UnroutedMeeting, error)
+	// RouteUnroutedMeeting removes an occurrence from the queue and, in the
+	// same transaction, inserts jobs (ENOTFOUND when it is not queued, so a
+	// second click routes nothing twice).
+	RouteUnroutedMeeting(ctx context.Context, meetingUUID string, jobs ...Job) error
+	// DeleteUnroutedMeeting forgets a queued occurrence once it was routed
+	// by other means; no error when it was not queued.
+	DeleteUnroutedMeeting(ctx context.Context, meetingUUID string) error
+}
+
+// AmbiguousOrgError is FindOrgForZoom's ECONFLICT: several orgs claim the
+// meeting and no claim of the Zoom account decides between them.
+type AmbiguousOrgError struct {
+	Orgs      []string
+	AccountID string
+}
+
+func (e *AmbiguousOrgError) Error() string {
+	return "store: orgs " + strings.Join(e.Orgs, ", ") + " all claim the zoom meeting"
+}
+
+// Unwrap gives the error its code (ECONFLICT) and message.
+func (e *AmbiguousOrgError) Unwrap() error {
+	return sfzoom.Errorf(sfzoom.ECONFLICT, "Orgs %s all claim this Zoom meeting; an admin of one of them must claim Zoom account %q in Settings → Connections.", strings.Join(e.Orgs, ", "), e.AccountID)
 }

@@ -456,30 +456,3 @@ func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingI
 	}
 	return out, s.wrapErr("find activity logs", rows.Err())
 }
-
-// FindOrgForZoom returns the org of a Zoom meeting or host (ENOTFOUND).
-func (s *Store) FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID string) (string, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return "", s.wrapErr("find org for zoom", err)
-	}
-	defer tx.Rollback()
-	var org string
-	if zoomMeetingID != 0 {
-		err = tx.QueryRowContext(ctx, `SELECT org_id FROM meetings WHERE zoom_meeting_id = ? ORDER BY id LIMIT 1`, zoomMeetingID).Scan(&org)
-		if err == nil {
-			return org, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return "", s.wrapErr("find org for zoom", err)
-		}
-	}
-	if hostZoomUserID != "" {
-		err = tx.QueryRowContext(ctx, `SELECT org_id FROM user_mappings WHERE zoom_user_id = ? ORDER BY updated_at LIMIT 1`, hostZoomUserID).Scan(&org)
-		if err == nil {
-			return org, nil
-		} else if !errors.Is(err, sql.ErrNoRows) {
-			return "", s.wrapErr("find org for zoom", err)
-		}
-	}
-	return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org knows this Zoom meeting or host.")
-}

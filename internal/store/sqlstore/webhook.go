@@ -16,6 +16,19 @@ import (
 // CreateWebhookEvent stores a verified delivery and inserts jobs in the same
 // transaction. A known DedupeKey returns ECONFLICT and inserts no job.
 func (s *Store) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, jobs ...store.Job) error {
+	return s.createWebhookEvent(ctx, ev, nil, jobs)
+}
+
+// CreateUnroutedWebhookEvent stores a delivery, its jobs and its unrouted
+// queue entry in one transaction.
+func (s *Store) CreateUnroutedWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting, jobs ...store.Job) error {
+	if u == nil || u.MeetingUUID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "An unrouted meeting needs its occurrence UUID.")
+	}
+	return s.createWebhookEvent(ctx, ev, u, jobs)
+}
+
+func (s *Store) createWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting, jobs []store.Job) error {
 	switch {
 	case ev.DedupeKey == "":
 		return sfzoom.Errorf(sfzoom.EINVALID, "Webhook event needs a dedupe key.")
@@ -56,6 +69,12 @@ func (s *Store) CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 			sfzoom.Errorf(sfzoom.ECONFLICT, "This webhook delivery was already received."))
 	} else if err != nil {
 		return s.wrapErr("create webhook event", err)
+	}
+	if u != nil {
+		u.WebhookEventID = id
+		if err := s.queueUnrouted(ctx, tx, u); err != nil {
+			return s.wrapErr("create webhook event", err)
+		}
 	}
 	if err := s.insertJobs(ctx, tx, jobs); err != nil {
 		return s.wrapErr("create webhook event", err)

@@ -68,6 +68,7 @@ func Exercise(t *testing.T, newStore func(t *testing.T) store.Store) {
 	t.Run("Scheduling", func(t *testing.T) { testScheduling(t, newStore) })
 	t.Run("Activity", func(t *testing.T) { testActivity(t, newStore) })
 	t.Run("Blocked", func(t *testing.T) { testBlocked(t, newStore) })
+	t.Run("Routing", func(t *testing.T) { testRouting(t, newStore) })
 }
 
 // wantCode fails the test unless err carries the code.

@@ -1,0 +1,228 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+)
+
+// FindOrgForZoom returns the one org of a Zoom meeting or host: ENOTFOUND
+// when none qualifies, an *store.AmbiguousOrgError when several do and the
+// org that claimed zoomAccountID is not one of them. It never guesses: the
+// first org to use a Zoom account routes its meetings only while it is the
+// only org that qualifies.
+func (s *Store) FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID, zoomAccountID string) (string, error) {
+	tx, err := s.beginReadOnly(ctx)
+	if err != nil {
+		return "", s.wrapErr("find org for zoom", err)
+	}
+	defer tx.Rollback()
+	// The orgs that scheduled the meeting decide when any did; the host's
+	// mappings otherwise.
+	var orgs []string
+	if zoomMeetingID != 0 {
+		if orgs, err = distinctOrgs(ctx, tx, `SELECT DISTINCT org_id FROM meetings WHERE zoom_meeting_id = ? ORDER BY org_id`, zoomMeetingID); err != nil {
+			return "", s.wrapErr("find org for zoom", err)
+		}
+	}
+	if len(orgs) == 0 && hostZoomUserID != "" {
+		if orgs, err = distinctOrgs(ctx, tx, `SELECT DISTINCT org_id FROM user_mappings WHERE zoom_user_id = ? ORDER BY org_id`, hostZoomUserID); err != nil {
+			return "", s.wrapErr("find org for zoom", err)
+		}
+	}
+	switch len(orgs) {
+	case 0:
+		return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org knows this Zoom meeting or host.")
+	case 1:
+		return orgs[0], nil
+	}
+	if zoomAccountID != "" {
+		chosen, err := findZoomAccountOrg(ctx, tx, zoomAccountID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return "", s.wrapErr("find org for zoom", err)
+		}
+		if slices.Contains(orgs, chosen) {
+			return chosen, nil
+		}
+	}
+	return "", &store.AmbiguousOrgError{Orgs: orgs, AccountID: zoomAccountID}
+}
+
+func distinctOrgs(ctx context.Context, tx *sqlTx, q string, arg any) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, q, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var org string
+		if err := rows.Scan(&org); err != nil {
+			return nil, err
+		}
+		if org != "" {
+			out = append(out, org)
+		}
+	}
+	return out, rows.Err()
+}
+
+func findZoomAccountOrg(ctx context.Context, tx *sqlTx, zoomAccountID string) (string, error) {
+	var org string
+	err := tx.QueryRowContext(ctx, `SELECT org_id FROM zoom_account_orgs WHERE zoom_account_id = ?`, zoomAccountID).Scan(&org)
+	return org, err
+}
+
+// SetZoomAccountOrg records the org whose admin claimed a Zoom account.
+func (s *Store) SetZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error {
+	if zoomAccountID == "" || orgID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "A Zoom account ID and an org are required.")
+	}
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return s.wrapErr("set zoom account org", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO zoom_account_orgs (zoom_account_id, org_id, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (zoom_account_id) DO UPDATE SET org_id = excluded.org_id, updated_at = excluded.updated_at`,
+		zoomAccountID, orgID, s.formatTime(s.nowUTC())); err != nil {
+		return s.wrapErr("set zoom account org", err)
+	}
+	return s.wrapErr("set zoom account org", tx.Commit())
+}
+
+// FindZoomAccountOrg returns the org that claimed a Zoom account.
+func (s *Store) FindZoomAccountOrg(ctx context.Context, zoomAccountID string) (string, error) {
+	tx, err := s.beginReadOnly(ctx)
+	if err != nil {
+		return "", s.wrapErr("find zoom account org", err)
+	}
+	defer tx.Rollback()
+	org, err := findZoomAccountOrg(ctx, tx, zoomAccountID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org has claimed Zoom account %q.", zoomAccountID)
+	}
+	return org, s.wrapErr("find zoom account org", err)
+}
+
+// QueueUnroutedMeeting stores an occurrence no single org could be given.
+func (s *Store) QueueUnroutedMeeting(ctx context.Context, m *sfzoom.UnroutedMeeting) error {
+	if m.MeetingUUID == "" {
+		return sfzoom.Errorf(sfzoom.EINVALID, "An unrouted meeting needs its occurrence UUID.")
+	}
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return s.wrapErr("queue unrouted meeting", err)
+	}
+	defer tx.Rollback()
+	if err := s.queueUnrouted(ctx, tx, m); err != nil {
+		return s.wrapErr("queue unrouted meeting", err)
+	}
+	return s.wrapErr("queue unrouted meeting", tx.Commit())
+}
+
+func (s *Store) queueUnrouted(ctx context.Context, tx *sqlTx, m *sfzoom.UnroutedMeeting) error {
+	if m.ReceivedAt.IsZero() {
+		m.ReceivedAt = s.nowUTC()
+	}
+	m.ReceivedAt = m.ReceivedAt.UTC().Truncate(time.Microsecond)
+	_, err := tx.ExecContext(ctx, `INSERT INTO unrouted_meetings
+		(meeting_uuid, zoom_meeting_id, host_zoom_user_id, zoom_account_id, candidates, trigger_event, webhook_event_id, started_at, ended_at, received_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (meeting_uuid) DO UPDATE SET zoom_meeting_id = excluded.zoom_meeting_id, host_zoom_user_id = excluded.host_zoom_user_id,
+			zoom_account_id = excluded.zoom_account_id, candidates = excluded.candidates, trigger_event = excluded.trigger_event,
+			webhook_event_id = CASE WHEN excluded.webhook_event_id = 0 THEN unrouted_meetings.webhook_event_id ELSE excluded.webhook_event_id END,
+			started_at = COALESCE(excluded.started_at, unrouted_meetings.started_at), ended_at = COALESCE(excluded.ended_at, unrouted_meetings.ended_at),
+			received_at = excluded.received_at`,
+		m.MeetingUUID, m.ZoomMeetingID, m.HostZoomUserID, m.ZoomAccountID, strings.Join(m.Candidates, ","), m.Trigger, m.WebhookEventID,
+		s.formatNullTime(m.StartedAt), s.formatNullTime(m.EndedAt), s.formatTime(m.ReceivedAt))
+	return err
+}
+
+// FindUnroutedMeetings returns the unrouted meetings orgID's admins may see.
+func (s *Store) FindUnroutedMeetings(ctx context.Context, orgID string, limit int) ([]*sfzoom.UnroutedMeeting, error) {
+	tx, err := s.beginReadOnly(ctx)
+	if err != nil {
+		return nil, s.wrapErr("find unrouted meetings", err)
+	}
+	defer tx.Rollback()
+	// The queue is small (meetings waiting for an admin): the candidate
+	// list is matched here, exactly, not with LIKE.
+	rows, err := tx.QueryContext(ctx, `SELECT u.meeting_uuid, u.zoom_meeting_id, u.host_zoom_user_id, u.zoom_account_id, u.candidates,
+			u.trigger_event, u.webhook_event_id, u.started_at, u.ended_at, u.received_at, COALESCE(z.org_id, '')
+		FROM unrouted_meetings u LEFT JOIN zoom_account_orgs z ON z.zoom_account_id = u.zoom_account_id
+		ORDER BY u.received_at DESC, u.meeting_uuid`)
+	if err != nil {
+		return nil, s.wrapErr("find unrouted meetings", err)
+	}
+	defer rows.Close()
+	var out []*sfzoom.UnroutedMeeting
+	for rows.Next() {
+		var (
+			m              sfzoom.UnroutedMeeting
+			candidates     string
+			started, ended dbNullTime
+			received       dbTime
+			claimedBy      string
+		)
+		if err := rows.Scan(&m.MeetingUUID, &m.ZoomMeetingID, &m.HostZoomUserID, &m.ZoomAccountID, &candidates, &m.Trigger,
+			&m.WebhookEventID, &started, &ended, &received, &claimedBy); err != nil {
+			return nil, s.wrapErr("find unrouted meetings", err)
+		}
+		if candidates != "" {
+			m.Candidates = strings.Split(candidates, ",")
+		}
+		// Another org's claim is not this org's business; a meeting no org
+		// claims shows where its Zoom account was claimed.
+		if !slices.Contains(m.Candidates, orgID) && (len(m.Candidates) > 0 || claimedBy != orgID) {
+			continue
+		}
+		m.StartedAt, m.EndedAt, m.ReceivedAt = started.Time, ended.Time, received.Time
+		out = append(out, &m)
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	return out, s.wrapErr("find unrouted meetings", rows.Err())
+}
+
+// RouteUnroutedMeeting dequeues an occurrence and inserts its jobs.
+func (s *Store) RouteUnroutedMeeting(ctx context.Context, meetingUUID string, jobs ...store.Job) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return s.wrapErr("route unrouted meeting", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM unrouted_meetings WHERE meeting_uuid = ?`, meetingUUID)
+	if err != nil {
+		return s.wrapErr("route unrouted meeting", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.wrapErr("route unrouted meeting", err)
+	} else if n == 0 {
+		return sfzoom.Errorf(sfzoom.ENOTFOUND, "That meeting is no longer waiting to be routed. Reload Settings.")
+	}
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return s.wrapErr("route unrouted meeting", err)
+	}
+	return s.wrapErr("route unrouted meeting", tx.Commit())
+}
+
+// DeleteUnroutedMeeting forgets a queued occurrence (no error when absent).
+func (s *Store) DeleteUnroutedMeeting(ctx context.Context, meetingUUID string) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return s.wrapErr("delete unrouted meeting", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM unrouted_meetings WHERE meeting_uuid = ?`, meetingUUID); err != nil {
+		return s.wrapErr("delete unrouted meeting", err)
+	}
+	return s.wrapErr("delete unrouted meeting", tx.Commit())
+}
