@@ -124,6 +124,7 @@ type SettingsView struct {
 
 	Connections []ConnectionRow
 	ZoomMode    string
+	Routing     *RoutingView // nil: not offered
 
 	Org    sfzoom.OrgSettings
 	OrgURL string
@@ -232,4 +233,25 @@ func formatWhen(t time.Time, loc *time.Location) string {
 		loc = time.UTC
 	}
 	return t.In(loc).Format("2 Jan 2006 15:04 MST")
+}
+
+// RoutingView is the Zoom account routing section of the Connections tab:
+// the claim of a Zoom account for this org and the meetings waiting for a
+// routing decision.
+type RoutingView struct {
+	ClaimURL  string
+	AccountID string // offered in the claim form
+	// Owner says who claimed AccountID: "this org", "another org" or "".
+	Owner    string
+	Unrouted []UnroutedRow
+}
+
+// UnroutedRow is a queued meeting, with the fix in words.
+type UnroutedRow struct {
+	ZoomMeetingID int64
+	ZoomAccountID string
+	Trigger       string
+	ReceivedAt    time.Time
+	Fix           string
+	RouteURL      string
 }

@@ -194,6 +194,7 @@ type appHarness struct {
 	users *fakeUserAdmin
 	conn  *fakeConnector
 	setup *fakeSetup
+	route *fakeRouting
 	now   time.Time
 }
 
@@ -210,6 +211,7 @@ func newAppHarness(t *testing.T) *appHarness {
 		orgs:  &fakeOrgStore{org: sfzoom.Org{ID: tOrg, Settings: sfzoom.OrgSettings{ActivityMode: "direct", MeetingDefaults: sfzoom.MeetingSettings{WaitingRoom: true}}}},
 		users: &fakeUserAdmin{},
 		setup: &fakeSetup{},
+		route: &fakeRouting{claims: map[string]string{}},
 	}
 	h.conn = &fakeConnector{}
 	oauth := &web.OAuth{Key: []byte("0123456789abcdef0123456789abcdef"), Salesforce: h.conn}
@@ -221,7 +223,8 @@ func newAppHarness(t *testing.T) *appHarness {
 			Pages: []web.Pages{
 				&web.SchedulingPages{Scheduler: h.sched, Orgs: h.orgs},
 				&web.SettingsPages{Users: h.users, Orgs: h.orgs, Connections: noConnections{}, OAuth: oauth,
-					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: h.setup, ZoomMode: "s2s"},
+					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: h.setup, ZoomMode: "s2s",
+					Routing: h.route},
 			},
 		},
 	})

@@ -57,6 +57,12 @@ type SettingsPages struct {
 	Setup    SetupChecker
 	OAuth    *OAuth
 	ZoomMode string // integrations.ZoomAuthS2S or ZoomAuthUser
+	// Routing, when set, lets an admin claim the org's Zoom account and
+	// route meetings no single org owns (Connections tab).
+	Routing RoutingStore
+	// ZoomAccountID is the configured Server-to-Server account, offered
+	// as the account to claim.
+	ZoomAccountID string
 }
 
 // Register adds the settings routes to the /app group.
@@ -68,6 +74,7 @@ func (p *SettingsPages) Register(g *echo.Group, h *Helpers) {
 	s.POST("/org", p.handleOrgSave(h))
 	s.POST("/connections/salesforce/disconnect", p.handleDisconnect(h))
 	s.POST("/jobs/:id/retry", p.handleRetry(h))
+	p.registerRouting(s, h)
 }
 
 // requireAdmin refuses everyone but sfzoom admins; what completes "Only
@@ -151,6 +158,9 @@ func (p *SettingsPages) view(c echo.Context, h *Helpers, tab string) (templates.
 			zm.Status, zm.Detail = conn.Status, conn.Detail
 		}
 		v.Connections = []templates.ConnectionRow{sf, zm}
+		if err := p.routingView(c, h, &v); err != nil {
+			return v, err
+		}
 	case "org":
 		v.OrgURL = h.Link(c, "/app/settings/org")
 		org, err := p.Orgs.FindOrgByID(ctx, sess.OrgID)

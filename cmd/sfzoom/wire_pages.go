@@ -91,7 +91,7 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 	}
 	settings := &web.SettingsPages{
 		Users: ident, Orgs: st, Connections: st, DisconnectSalesforce: in.DisconnectSalesforce,
-		Health: &health{a: a}, OAuth: oauth, ZoomMode: in.ZoomMode(),
+		Health: &health{a: a}, OAuth: oauth, ZoomMode: in.ZoomMode(), Routing: st, ZoomAccountID: cfg.ZoomAccountID,
 	}
 	a.identity = ident
 	a.setup = a.setupChecker(cfg, ident)
