@@ -80,6 +80,13 @@ func videoState(ctx context.Context) string {
 // prefix; Chromium runs it as its own target.
 func frameTarget(t *testing.T, ctx context.Context, prefix string) context.Context {
 	t.Helper()
+	return findTarget(t, ctx, "iframe", prefix)
+}
+
+// findTarget returns a context for the first target of the type ("iframe",
+// or "page" for a popup) whose URL starts with prefix, waiting up to 20 s.
+func findTarget(t *testing.T, ctx context.Context, typ, prefix string) context.Context {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		infos, err := chromedp.Targets(ctx)
@@ -87,7 +94,7 @@ func frameTarget(t *testing.T, ctx context.Context, prefix string) context.Conte
 			t.Fatalf("list targets: %v", err)
 		}
 		for _, info := range infos {
-			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
+			if info.Type == typ && strings.HasPrefix(info.URL, prefix) {
 				fctx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
 				t.Cleanup(cancel)
 				return fctx
@@ -95,6 +102,6 @@ func frameTarget(t *testing.T, ctx context.Context, prefix string) context.Conte
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Fatalf("no iframe target at %s", prefix)
+	t.Fatalf("no %s target at %s", typ, prefix)
 	return nil
 }

@@ -126,7 +126,9 @@ func waitJS(t *testing.T, ctx context.Context, expr, what string) {
 		lastErr = err
 		time.Sleep(100 * time.Millisecond)
 	}
-	body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
+	bctx, cancel := context.WithTimeout(ctx, 5*time.Second) // a detached target never answers
+	defer cancel()
+	body, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
 	t.Fatalf("waiting for %s: %v\npage: %s", what, lastErr, body)
 }
 
