@@ -247,20 +247,46 @@ window.Sfdc.canvas.client.refreshSignedRequest = function (cb) {
 			return nil
 		}},
 		{"PopupMessageFromOtherOriginIgnored", func(t *testing.T) error {
+			// Every wait below is bounded by this deadline.
+			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			defer cancel()
 			evil := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1) + "/evil"
-			if err := chromedp.Do(ctx, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
-				_, err := chromedp.Evaluate[chromedp.Void](`document.getElementById("frag").textContent = "kept"; window.open(`+fmt.Sprintf("%q", evil)+`); undefined`)(ctx, tgt)
+			// Listeners added after app.js's run after it for the same
+			// event, so once ours has seen the other origin's message,
+			// app.js has handled it; a refresh (htmx.ajax fires
+			// htmx:beforeRequest synchronously) or a reload (the Navigation
+			// API's navigate event, also synchronous) would have been
+			// counted by then.
+			if err := chromedp.Do(sctx, chromedp.Func(func(ctx context.Context, tgt *chromedp.Target) error {
+				_, err := chromedp.Evaluate[chromedp.Void](`window.__seen = {foreign: 0, requests: 0, navigations: 0};
+					document.addEventListener("htmx:beforeRequest", () => window.__seen.requests++);
+					navigation.addEventListener("navigate", () => window.__seen.navigations++);
+					window.addEventListener("message", (e) => {
+						if (e.origin === location.origin) return;
+						window.__seen.foreign++;
+						window.__seen.atMessage = {requests: window.__seen.requests, navigations: window.__seen.navigations};
+					});
+					document.getElementById("frag").textContent = "kept"; window.open(`+fmt.Sprintf("%q", evil)+`); undefined`)(ctx, tgt)
 				return err
 			})); err != nil {
 				return err
 			}
+			// The popup is in front: the opener gets no animation frames, so
+			// poll on an interval, not on rAF. A reload would replace
+			// window.__seen and end in the deadline.
+			seen, err := chromedp.Run(sctx, chromedp.Poll[map[string]int](`window.__seen && window.__seen.foreign >= 1 && window.__seen.atMessage`,
+				chromedp.WithPollingInterval(20*time.Millisecond)))
+			if err != nil {
+				return fmt.Errorf("the other origin's message never reached the page, or the page reloaded: %w", err)
+			}
+			if seen["requests"] != 0 || seen["navigations"] != 0 {
+				t.Errorf("after a message from another origin: %d htmx requests, %d navigations; want none", seen["requests"], seen["navigations"])
+			}
 			select {
 			case <-evilRan:
-			case <-time.After(10 * time.Second):
+			case <-sctx.Done():
 				return fmt.Errorf("the other-origin page never ran")
 			}
-			// Give a (wrongly) accepted message time to trigger the refresh.
-			time.Sleep(300 * time.Millisecond)
 			// "kept" disappears on a refresh of #frag and on a page reload.
 			if got := text("frag"); got != "kept" {
 				t.Errorf("#frag = %q after a message from another origin, want it untouched (no refresh, no reload)", got)
