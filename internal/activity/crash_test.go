@@ -1,14 +1,11 @@
 package activity_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -18,6 +15,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/helperproc"
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
@@ -77,30 +75,42 @@ func TestMain(m *testing.M) {
 // is SIGKILLed.
 func crashHelperProcess() {
 	ctx := context.Background()
-	fail := func(err error) {
-		fmt.Println("ERROR", err)
-		os.Exit(2)
-	}
-	cl, err := newClients(os.Getenv(envZoomURL), os.Getenv(envZoomToken), os.Getenv(envSFURL), os.Getenv(envSFToken))
-	if err != nil {
-		fail(err)
-	}
-	var pipeline jobs.MeetingLogger
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
-	be, err := backend.Open(ctx, backend.Options{DatabaseURL: os.Getenv(envCrashDB), Workers: workers, FetchPollInterval: 100 * time.Millisecond})
-	if err != nil {
-		fail(err)
-	}
-	pipeline = activity.New(activity.Options{Store: be.Store, Clients: cl, PublicURL: publicURL, Holder: "crashing-helper",
+	be := helperBackend(ctx, backend.Options{}, activity.Options{Holder: "crashing-helper",
 		AfterFetch: func(ctx context.Context, orgID, uuid string) error {
 			fmt.Println(markerFetched)
 			select {} // wait for SIGKILL
 		}})
 	if err := be.Start(ctx); err != nil {
-		fail(err)
+		helperFail(err)
 	}
 	select {}
+}
+
+// helperBackend opens a helper process's backend on the parent's database
+// (envCrashDB) with the log_meeting worker running the real pipeline against
+// the parent's fakes. opts and act add to the options it sets.
+func helperBackend(ctx context.Context, opts backend.Options, act activity.Options) *backend.Backend {
+	cl, err := newClients(os.Getenv(envZoomURL), os.Getenv(envZoomToken), os.Getenv(envSFURL), os.Getenv(envSFToken))
+	if err != nil {
+		helperFail(err)
+	}
+	var pipeline jobs.MeetingLogger
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	opts.DatabaseURL, opts.Workers, opts.FetchPollInterval = os.Getenv(envCrashDB), workers, 100*time.Millisecond
+	be, err := backend.Open(ctx, opts)
+	if err != nil {
+		helperFail(err)
+	}
+	act.Store, act.Clients, act.PublicURL = be.Store, cl, publicURL
+	pipeline = activity.New(act)
+	return be
+}
+
+// helperFail reports err to the parent test and exits.
+func helperFail(err error) {
+	fmt.Println("ERROR", err)
+	os.Exit(2)
 }
 
 // TestCrashAfterZoomFetch kills a real worker process with SIGKILL right
@@ -246,55 +256,9 @@ func waitJob(t testing.TB, be *backend.Backend, id int64, state rivertype.JobSta
 // prints marker.
 func runUntilKilled(t *testing.T, env []string, marker string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
+	cmd, _ := helperproc.Start(t, env, func(line string) bool { return line == marker })
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	defer func() {
-		go func() {
-			for range lines {
-			}
-		}()
-	}()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				cmd.Wait()
-				t.Fatalf("helper exited before printing %s", marker)
-			}
-			if strings.HasPrefix(line, "ERROR") {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("helper: %s", line)
-			}
-			if line != marker {
-				continue
-			}
-			if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			cmd.Wait()
-			return
-		case <-timeout:
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("helper did not print %s", marker)
-		}
-	}
+	cmd.Wait()
 }

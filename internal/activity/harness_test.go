@@ -1,7 +1,6 @@
 package activity_test
 
 import (
-	"bufio"
 	"context"
 	"flag"
 	"fmt"
@@ -19,11 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/backend"
-	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/helperproc"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/storetest"
@@ -74,37 +71,22 @@ const (
 func serveHelperProcess() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()
-	fail := func(err error) {
-		fmt.Println("ERROR", err)
-		os.Exit(2)
-	}
-	cl, err := newClients(os.Getenv(envZoomURL), os.Getenv(envZoomToken), os.Getenv(envSFURL), os.Getenv(envSFToken))
-	if err != nil {
-		fail(err)
-	}
-	var pipeline jobs.MeetingLogger
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
-	opts := backend.Options{DatabaseURL: os.Getenv(envCrashDB), Workers: workers, FetchPollInterval: 100 * time.Millisecond}
-	leaseTTL := time.Duration(0)
+	var opts backend.Options
+	var act activity.Options
 	if os.Getenv(envShortTimes) != "" {
-		opts.JobTimeout, opts.RescueStuckJobsAfter, leaseTTL = shortJobTimeout, shortRescue, shortLeaseTTL
+		opts.JobTimeout, opts.RescueStuckJobsAfter, act.LeaseTTL = shortJobTimeout, shortRescue, shortLeaseTTL
 	}
-	be, err := backend.Open(ctx, opts)
-	if err != nil {
-		fail(err)
-	}
-	pipeline = activity.New(activity.Options{Store: be.Store, Clients: cl, PublicURL: publicURL, LeaseTTL: leaseTTL})
+	be := helperBackend(ctx, opts, act)
 	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: be.Store}}})
 	if err != nil {
-		fail(err)
+		helperFail(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		fail(err)
+		helperFail(err)
 	}
 	if err := be.Start(ctx); err != nil {
-		fail(err)
+		helperFail(err)
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 5 * time.Second}
 	go hs.Serve(ln)
@@ -129,42 +111,8 @@ type serveProc struct {
 // startServe starts the serving helper and waits for its address.
 func startServe(t *testing.T, env []string) *serveProc {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			line := sc.Text()
-			if u, ok := strings.CutPrefix(line, "LISTENING "); ok {
-				urls <- u
-			} else if strings.HasPrefix(line, "ERROR") {
-				fmt.Fprintln(os.Stderr, "serve helper:", line)
-			}
-		}
-		close(urls)
-	}()
-	select {
-	case u, ok := <-urls:
-		if !ok {
-			cmd.Wait()
-			t.Fatal("serve helper exited before listening")
-		}
-		return &serveProc{cmd: cmd, url: u}
-	case <-time.After(30 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("serve helper did not listen within 30 s")
-	}
-	return nil
+	cmd, line := helperproc.Start(t, env, func(line string) bool { return strings.HasPrefix(line, "LISTENING ") })
+	return &serveProc{cmd: cmd, url: strings.TrimPrefix(line, "LISTENING ")}
 }
 
 func (p *serveProc) kill() {

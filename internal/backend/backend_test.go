@@ -1,7 +1,6 @@
 package backend_test
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -22,6 +21,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/helperproc"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/store/postgres"
@@ -417,47 +417,8 @@ func runHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) {
 // marker, leaving it running (it is killed when the test ends).
 func startHelperUntil(t *testing.T, mode, dbURL, runsFile, marker string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envHelper+"="+mode, envURL+"="+dbURL, envRunsFile+"="+runsFile)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-	})
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	timeout := time.After(30 * time.Second)
-	for found := false; !found; {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatalf("helper exited before printing %s", marker)
-			}
-			if strings.HasPrefix(line, "ERROR") {
-				t.Fatalf("helper: %s", line)
-			}
-			found = line == marker
-		case <-timeout:
-			t.Fatalf("helper did not print %s", marker)
-		}
-	}
-	go func() {
-		for range lines {
-		}
-	}()
+	cmd, _ := helperproc.Start(t, []string{envHelper + "=" + mode, envURL + "=" + dbURL, envRunsFile + "=" + runsFile},
+		func(line string) bool { return line == marker })
 	return cmd
 }
 
