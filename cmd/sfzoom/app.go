@@ -238,7 +238,11 @@ func newVault(cfg *config.Config, be *backend.Backend, logger *slog.Logger, hc *
 	hostname, _ := os.Hostname()
 	opts := []tokens.Option{tokens.WithLogger(logger), tokens.WithHolder(fmt.Sprintf("%s/%d", hostname, os.Getpid()))}
 	if hc != nil {
-		opts = append(opts, tokens.WithHTTPClient(hc))
+		// Token requests get their own, shorter timeout than other calls
+		// (the vault's refresh lease outlives it; see tokens.DefaultLeaseTTL).
+		tc := *hc
+		tc.Timeout = tokens.DefaultTokenTimeout
+		opts = append(opts, tokens.WithHTTPClient(&tc))
 	}
 	return tokens.NewVault(be.Store, keys, opts...)
 }

@@ -213,6 +213,9 @@ type oauthServer struct {
 	salesforce             bool // no expires_in, issued_at in ms, instance_url
 	rotate                 bool // refresh returns a new refresh token and kills the old one
 	delay                  time.Duration
+	// onToken, if set, runs when a token request arrives, before it is
+	// handled.
+	onToken func(r *http.Request)
 
 	mu       sync.Mutex
 	seq      int
@@ -220,6 +223,7 @@ type oauthServer struct {
 	access   map[string]bool   // live access tokens
 	codes    map[string]string // code → S256 challenge
 	issued   []string          // every secret ever issued, for leak scans
+	accessed []string          // access tokens in the order issued
 	requests map[string]int    // grant_type or "revoke" → count
 	forms    []url.Values
 }
@@ -264,6 +268,16 @@ func (s *oauthServer) count(kind string) int {
 	return s.requests[kind]
 }
 
+// lastAccess returns the access token issued last.
+func (s *oauthServer) lastAccess() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.accessed) == 0 {
+		return ""
+	}
+	return s.accessed[len(s.accessed)-1]
+}
+
 func (s *oauthServer) secrets() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -293,6 +307,9 @@ func (s *oauthServer) handleToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		writeJSON(w, 400, map[string]string{"error": "invalid_request"})
 		return
+	}
+	if s.onToken != nil {
+		s.onToken(r)
 	}
 	if s.delay > 0 {
 		time.Sleep(s.delay) // widens the window in which racing refreshers could collide
@@ -343,6 +360,7 @@ func (s *oauthServer) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	at := s.secret("at")
 	s.access[at] = true
+	s.accessed = append(s.accessed, at)
 	resp["access_token"] = at
 	if s.salesforce {
 		resp["token_type"] = "Bearer"
@@ -426,6 +444,7 @@ func (e *env) vault(t testing.TB, opts ...tokens.Option) *tokens.Vault {
 		tokens.WithClock(e.clock.Now),
 		tokens.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		tokens.WithLease(5*time.Second, 5*time.Millisecond),
+		tokens.WithTokenTimeout(2*time.Second),
 		tokens.WithHTTPClient(e.srv.Client()),
 	}
 	var st tokens.Store = e.st

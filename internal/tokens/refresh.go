@@ -185,7 +185,19 @@ func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stor
 	if s != nil {
 		cur, version = &s.blob, s.version
 	}
-	nb, err := g.fetch(ctx, cur)
+	nb, err := v.fetch(ctx, g, cur)
+	if err != nil && isInvalidGrant(sanitize(err)) && g.rotating && cur != nil {
+		// The refresh token may have been spent by another attempt that
+		// stored its result (a replica that took over an expired lease).
+		// Zoom documents no grace period for a rotated refresh token
+		// (https://devforum.zoom.us/t/how-to-protect-against-losing-refresh-token-response/10375),
+		// so a newer stored token is the only way back short of a reconnect.
+		var t *oauth2.Token
+		t, nb, cur, version, err = v.newerStored(ctx, connectionID, g, cur, version, err)
+		if t != nil {
+			return t, nil
+		}
+	}
 	if err != nil {
 		if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
 			return nil, err
@@ -245,6 +257,35 @@ func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stor
 	t := nb.public()
 	v.remember(connectionID, t)
 	return t, nil
+}
+
+// fetch asks the vendor for a new token, bounded by the token timeout (the
+// lease outlives it by a clear margin; see DefaultLeaseTTL).
+func (v *Vault) fetch(ctx context.Context, g *grant, cur *blob) (*blob, error) {
+	fctx, cancel := context.WithTimeout(ctx, v.tokenTimeout)
+	defer cancel()
+	return g.fetch(fctx, cur)
+}
+
+// newerStored handles an invalid_grant for cur's refresh token by re-reading
+// the vault. If another attempt stored a newer token, it returns it when its
+// access token is usable, or else refreshes once with the newer refresh
+// token (returning that fetch's result). Otherwise it returns refused
+// unchanged, and the caller declares the grant dead.
+func (v *Vault) newerStored(ctx context.Context, connectionID int64, g *grant, cur *blob, version int64, refused error) (
+	t *oauth2.Token, nb, newCur *blob, newVersion int64, err error) {
+	again, lerr := v.load(ctx, connectionID, "re-read after invalid_grant")
+	if lerr != nil || again == nil || again.version == version || again.blob.ReconnectRequired ||
+		again.blob.RefreshToken == "" || again.blob.RefreshToken == cur.RefreshToken {
+		return nil, nil, cur, version, refused
+	}
+	v.log.InfoContext(ctx, "tokens: refresh token was spent by another attempt that stored a newer token; using it",
+		"connection", connectionID, "provider", g.provider, "version", again.version)
+	if t, ok, _ := v.usable(connectionID, again, g); ok {
+		return t, nil, nil, 0, nil
+	}
+	nb, err = v.fetch(ctx, g, &again.blob)
+	return nil, nb, &again.blob, again.version, err
 }
 
 // markReconnect records, for every replica, that the connection's grant was

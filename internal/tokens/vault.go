@@ -101,10 +101,34 @@ func WithExpiryDelta(d time.Duration) Option { return func(v *Vault) { v.expiryD
 func WithFailureBackoff(d time.Duration) Option { return func(v *Vault) { v.backoff = d } }
 
 // WithLease sets the refresh lease's time to live and how often a replica
-// waiting for another's refresh polls the store (defaults 30 s and 25 ms).
+// waiting for another's refresh polls the store (defaults DefaultLeaseTTL
+// and 25 ms). NewVault refuses a lease shorter than twice the token
+// request timeout.
 func WithLease(ttl, poll time.Duration) Option {
 	return func(v *Vault) { v.leaseTTL, v.leasePoll = ttl, poll }
 }
+
+// WithTokenTimeout bounds each token endpoint request (default
+// DefaultTokenTimeout), whatever the HTTP client's own timeout.
+func WithTokenTimeout(d time.Duration) Option { return func(v *Vault) { v.tokenTimeout = d } }
+
+// The refresh lease must outlive the token request by a clear margin. With
+// rotating refresh tokens (Zoom always), a holder whose lease expires while
+// its request is still in flight lets another replica send the same refresh
+// token: whichever request Zoom answers second gets invalid_grant, and if
+// the first answer is lost too the connection is dead (issue 19: a 30 s
+// lease equal to a 30 s client timeout). The holder's work under the lease
+// is one store read, one token request (at most DefaultTokenTimeout, 15 s,
+// enforced by a context deadline), then one store write and its audit row;
+// a 60 s lease leaves 45 s for the store and for scheduling delays. Zoom's
+// token endpoint normally answers in well under a second. A replica that
+// dies holding the lease blocks that connection's refresh for at most 60 s
+// (its access token, valid an hour and renewed a minute early, is still
+// usable meanwhile).
+const (
+	DefaultTokenTimeout = 15 * time.Second
+	DefaultLeaseTTL     = 60 * time.Second
+)
 
 // Vault encrypts tokens, persists them through the Store with auditing, and
 // coordinates refreshes. It is safe for concurrent use.
@@ -119,6 +143,8 @@ type Vault struct {
 	expiryDelta time.Duration
 	leaseTTL    time.Duration
 	leasePoll   time.Duration
+	// tokenTimeout bounds one token request; leaseTTL ≥ 2×tokenTimeout.
+	tokenTimeout time.Duration
 
 	flights singleflight.Group
 	mu      sync.RWMutex
@@ -143,20 +169,21 @@ func NewVault(st Store, keys []Key, opts ...Option) (*Vault, error) {
 		return nil, fmt.Errorf("tokens: no vault keys")
 	}
 	v := &Vault{
-		st:          st,
-		primary:     keys[0].ID,
-		aeads:       make(map[string]cipher.AEAD, len(keys)),
-		log:         slog.New(slog.DiscardHandler),
-		now:         time.Now,
-		httpClient:  &http.Client{Timeout: 20 * time.Second},
-		expiryDelta: 60 * time.Second,
-		leaseTTL:    30 * time.Second,
-		leasePoll:   25 * time.Millisecond,
-		cache:       make(map[int64]*oauth2.Token),
-		bad:         make(map[int64]string),
-		locks:       make(map[int64]chan struct{}),
-		failed:      make(map[int64]failure),
-		backoff:     5 * time.Second,
+		st:           st,
+		primary:      keys[0].ID,
+		aeads:        make(map[string]cipher.AEAD, len(keys)),
+		log:          slog.New(slog.DiscardHandler),
+		now:          time.Now,
+		httpClient:   &http.Client{Timeout: 20 * time.Second},
+		expiryDelta:  60 * time.Second,
+		leaseTTL:     DefaultLeaseTTL,
+		leasePoll:    25 * time.Millisecond,
+		tokenTimeout: DefaultTokenTimeout,
+		cache:        make(map[int64]*oauth2.Token),
+		bad:          make(map[int64]string),
+		locks:        make(map[int64]chan struct{}),
+		failed:       make(map[int64]failure),
+		backoff:      5 * time.Second,
 	}
 	for _, k := range keys {
 		if len(k.material) != keySize {
@@ -178,12 +205,22 @@ func NewVault(st Store, keys []Key, opts ...Option) (*Vault, error) {
 	for _, o := range opts {
 		o(v)
 	}
+	if v.tokenTimeout <= 0 || v.leaseTTL < 2*v.tokenTimeout {
+		return nil, fmt.Errorf("tokens: the refresh lease (%s) must be at least twice the token request timeout (%s), "+
+			"so that a lease never expires while its holder's token request is in flight", v.leaseTTL, v.tokenTimeout)
+	}
 	if v.holder == "" {
 		var b [8]byte
 		_, _ = rand.Read(b[:])
 		v.holder = "tokens-" + hex.EncodeToString(b[:])
 	}
 	return v, nil
+}
+
+// RefreshLimits returns the token request timeout and the refresh lease's
+// time to live (the lease is at least twice the timeout).
+func (v *Vault) RefreshLimits() (tokenTimeout, leaseTTL time.Duration) {
+	return v.tokenTimeout, v.leaseTTL
 }
 
 // PrimaryKeyID returns the id of the key that seals new tokens.

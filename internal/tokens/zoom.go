@@ -306,7 +306,7 @@ func (z *ZoomUser) revoke(ctx context.Context, accessToken string) error {
 // (the message says which settings to check), EUNAVAILABLE when Zoom cannot
 // be reached.
 func (z *ZoomS2S) Probe(ctx context.Context) (time.Time, error) {
-	b, err := z.grant.fetch(ctx, nil)
+	b, err := z.v.fetch(ctx, &z.grant, nil)
 	if err != nil {
 		err = sanitize(err)
 		var ee *EndpointError
