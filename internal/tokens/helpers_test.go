@@ -444,7 +444,7 @@ func (e *env) vault(t testing.TB, opts ...tokens.Option) *tokens.Vault {
 		tokens.WithClock(e.clock.Now),
 		tokens.WithLogger(slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 		tokens.WithLease(5*time.Second, 5*time.Millisecond),
-		tokens.WithTokenTimeout(2*time.Second),
+		tokens.WithTokenTimeout(2 * time.Second),
 		tokens.WithHTTPClient(e.srv.Client()),
 	}
 	var st tokens.Store = e.st
