@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"html/template"
+	"maps"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"time"
@@ -118,9 +120,41 @@ func (s *Server) clientOK(r *http.Request) bool {
 		subtle.ConstantTimeCompare([]byte(secret), []byte(s.clientSecret)) == 1
 }
 
-// handleToken serves POST /oauth/token. Parameters may come in the query or
-// a form body (developers.zoom.us/docs/rooms/oauth).
+// DelayTokenResponses makes POST /oauth/token do its work at once (a
+// refresh rotates the refresh token) but answer only after d, or never if
+// the client gives up first: a response lost to a client timeout. 0 turns
+// it off.
+func (s *Server) DelayTokenResponses(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokenDelay = d
+}
+
+// handleToken serves POST /oauth/token, answering after the delay set by
+// DelayTokenResponses.
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	d := s.tokenDelay
+	s.mu.Unlock()
+	if d <= 0 {
+		s.token(w, r)
+		return
+	}
+	rec := httptest.NewRecorder()
+	s.token(rec, r)
+	select {
+	case <-time.After(d):
+	case <-r.Context().Done():
+		return // the client left; the rotation stands
+	}
+	maps.Copy(w.Header(), rec.Header())
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+// token handles POST /oauth/token. Parameters may come in the query or a
+// form body (developers.zoom.us/docs/rooms/oauth).
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		oauthError(w, http.StatusBadRequest, "invalid_request", "Invalid request")
 		return

@@ -93,6 +93,7 @@ type Server struct {
 	codes          map[string]*authCode
 	downloadTokens map[string]time.Time
 	tokenRequests  map[string]int
+	tokenDelay     time.Duration // DelayTokenResponses
 	autoApprove    bool
 
 	requests     map[string]int
