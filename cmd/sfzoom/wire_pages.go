@@ -257,17 +257,7 @@ func (h *health) zoom(ctx context.Context, orgID string) templates.HealthConnect
 			c.Token = "The connections could not be read: " + sfzoom.ErrorMessage(err)
 			return c
 		}
-		active, reconnect := 0, 0
-		for _, cn := range conns {
-			if cn.Provider != sfzoom.ProviderZoomUser {
-				continue
-			}
-			if cn.Status == sfzoom.ConnectionActive {
-				active++
-			} else {
-				reconnect++
-			}
-		}
+		active, reconnect := setup.ZoomUserCounts(conns)
 		c.Token = fmt.Sprintf("%d reps connected, %d must reconnect (Connect Zoom on the sfzoom home page).", active, reconnect)
 		if active == 0 {
 			c.Status = "not_connected"

@@ -387,17 +387,7 @@ func (c *Checker) zoomUsers(ctx context.Context, orgID string, ch Check) Check {
 		ch.Status, ch.Detail, ch.Fix = Warning, "The connections could not be read: "+sfzoom.ErrorMessage(err), "Reload this page."
 		return ch
 	}
-	active, reconnect := 0, 0
-	for _, cn := range conns {
-		if cn.Provider != sfzoom.ProviderZoomUser {
-			continue
-		}
-		if cn.Status == sfzoom.ConnectionActive {
-			active++
-		} else {
-			reconnect++
-		}
-	}
+	active, reconnect := ZoomUserCounts(conns)
 	ch.Detail = fmt.Sprintf("%d connected, %d must reconnect. Zoom checks the app's credentials when a rep connects.", active, reconnect)
 	switch {
 	case active == 0:
@@ -489,4 +479,20 @@ func (c *Checker) users(ctx context.Context, orgID string, sf Salesforce) Check 
 		}
 	}
 	return ch
+}
+
+// ZoomUserCounts counts the reps' own Zoom connections among conns: those
+// that work and those that must be reconnected.
+func ZoomUserCounts(conns []*sfzoom.Connection) (active, reconnect int) {
+	for _, cn := range conns {
+		if cn.Provider != sfzoom.ProviderZoomUser {
+			continue
+		}
+		if cn.Status == sfzoom.ConnectionActive {
+			active++
+		} else {
+			reconnect++
+		}
+	}
+	return active, reconnect
 }
