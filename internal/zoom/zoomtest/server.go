@@ -1,6 +1,7 @@
 // Package zoomtest is an in-memory fake of the Zoom API, OAuth endpoints,
-// recording storage and webhook sender, faithful to the wire formats in
-// shared/docs/zoom-api.md. It is production code: sfzoom demo serves it to
+// recording storage and webhook sender, faithful to the wire formats of
+// Zoom's API reference (https://developers.zoom.us/docs/api/) and webhook
+// docs (https://developers.zoom.us/docs/api/webhooks/). It is production code: sfzoom demo serves it to
 // real browsers and workers, so it is safe for concurrent use, deterministic
 // (injectable clock and id seed) and does not import testing.
 //
