@@ -50,7 +50,7 @@ func root(doc *goquery.Document) *goquery.Selection {
 }
 
 // The org name a real Canvas payload carried; it broke JSON.parse('…') in
-// Salesforce's own sample (canvas.md, pitfall 8).
+// Salesforce's own sample (docs/canvas.md, pitfall 8).
 const orgName = "Sam's S1 Test Org"
 
 func fullMeta() templates.PageMeta {

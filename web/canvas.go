@@ -121,7 +121,7 @@ func (h *canvasHandler) routes(e *echo.Echo) {
 func (h *canvasHandler) handleCanvas(c echo.Context) error {
 	ctx := c.Request().Context()
 	// The body only: a signed request in a query string would land in
-	// proxy and browser logs (canvas.md §3).
+	// proxy and browser logs (docs/canvas.md §3).
 	sr := c.Request().PostFormValue("signed_request")
 	if sr == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "This page needs a signed request from Salesforce. Open sfzoom from a Salesforce record page.")

@@ -161,7 +161,7 @@ func TestCanvas_Errors(t *testing.T) {
 
 // TestCanvas_QueryStringRefused: the signed request is read from the POST
 // body only; one in a query string (which proxies and browsers log) is
-// refused as missing (canvas.md §3).
+// refused as missing (docs/canvas.md §3).
 func TestCanvas_QueryStringRefused(t *testing.T) {
 	h := newHarness(t, nil)
 	sr := signedRequest(t, orgA, userA, oppID)

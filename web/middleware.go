@@ -16,7 +16,7 @@ import (
 )
 
 // salesforceFrameAncestors are the Salesforce domains that may frame the app
-// (canvas.md §4.2). A host wildcard matches subdomains at any depth.
+// (docs/canvas.md §4.2). A host wildcard matches subdomains at any depth.
 var salesforceFrameAncestors = []string{
 	"https://*.force.com",
 	"https://*.salesforce.com",

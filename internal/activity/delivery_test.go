@@ -47,7 +47,7 @@ func captureEnd(t testing.TB, z *zoomtest.Server, meetingID int64) (string, []zo
 
 // deliver POSTs one signed delivery as Zoom does: the signature header is
 // "v0=" + hex(HMAC-SHA256(secret, "v0:" + timestamp + ":" + body)) and the
-// timestamp travels in x-zm-request-timestamp (zoom-api.md §1). It returns
+// timestamp travels in x-zm-request-timestamp (docs/zoom-api.md §1). It returns
 // the status and the handler's "status" answer ("ok" or "duplicate").
 func deliver(target string, d zoomtest.Delivery) (int, string, error) {
 	req, err := http.NewRequest(http.MethodPost, target+web.ZoomWebhookPath, bytes.NewReader(d.Body))

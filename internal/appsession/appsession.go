@@ -2,7 +2,7 @@
 // token handed out after a Canvas signed request has been verified.
 //
 // Inside the Salesforce iframe, third-party cookies and storage are
-// unreliable (canvas.md §4.1), so the token is a self-contained, URL-safe
+// unreliable (docs/canvas.md §4.1), so the token is a self-contained, URL-safe
 // string that can travel in a cookie, a form field, a query parameter or an
 // Authorization header. It is encrypted and authenticated with
 // gorilla/securecookie under keys derived from SFZOOM_SESSION_KEYS: the first

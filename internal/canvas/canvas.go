@@ -105,7 +105,7 @@ func malformed(detail string) error {
 // returns the decoded CanvasRequest. A matching secret bound to an org
 // verifies only that org's requests (Secret).
 //
-// The steps follow canvas.md §1.3: split on the first '.', decode the
+// The steps follow docs/canvas.md §1.3: split on the first '.', decode the
 // signature with standard base64 (padding required, base64url rejected),
 // HMAC-SHA256 the payload text exactly as received, compare with hmac.Equal,
 // and only then decode the payload and parse the JSON. Finally the

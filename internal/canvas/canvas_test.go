@@ -12,7 +12,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
-// The test vector of canvas.md §1.4, checked there with independent Python and
+// The test vector of docs/canvas.md §1.4, checked there with independent Python and
 // Go implementations. Its signature contains '+' and '/', its payload has '='
 // padding and non-ASCII UTF-8.
 const (
@@ -115,9 +115,9 @@ func TestVerify(t *testing.T) {
 		{name: "ErrBadSignature/TamperedSignature", input: flip(sig, 3) + "." + payload, secrets: secrets(vectorSecret), wantErr: canvas.ErrBadSignature, code: sfzoom.EUNAUTHORIZED},
 		{name: "ErrBadSignature/TamperedPayload", input: sig + "." + flip(payload, 40), secrets: secrets(vectorSecret), wantErr: canvas.ErrBadSignature, code: sfzoom.EUNAUTHORIZED},
 		{name: "ErrBadSignature/OtherPayloadSameSignature", input: sig + "." + base64.StdEncoding.EncodeToString([]byte(strings.Replace(vectorJSON, "005xx000001SwiUAAS", "005xx000001SwiVAAS", 1))), secrets: secrets(vectorSecret), wantErr: canvas.ErrBadSignature, code: sfzoom.EUNAUTHORIZED},
-		// canvas.md §1.1: an HMAC over the decoded JSON does not match.
+		// docs/canvas.md §1.1: an HMAC over the decoded JSON does not match.
 		{name: "ErrBadSignature/HMACOverDecodedJSON", input: hmacB64(vectorSecret, vectorJSON) + "." + payload, secrets: secrets(vectorSecret), wantErr: canvas.ErrBadSignature, code: sfzoom.EUNAUTHORIZED},
-		// canvas.md §1.1: an HMAC over the payload without padding does not match.
+		// docs/canvas.md §1.1: an HMAC over the payload without padding does not match.
 		{name: "ErrBadSignature/PaddingStrippedPayload", input: sig + "." + stripped, secrets: secrets(vectorSecret), wantErr: canvas.ErrBadSignature, code: sfzoom.EUNAUTHORIZED},
 		{name: "ErrBadSignature/TruncatedPayload", input: vectorSigned[:len(vectorSigned)-20], secrets: secrets(vectorSecret), wantErr: canvas.ErrBadSignature, code: sfzoom.EUNAUTHORIZED},
 		{name: "ErrBadSignature/SignedWithEmptySecret", input: signWith("", vectorJSON), secrets: secrets("", vectorSecret), wantErr: canvas.ErrBadSignature, code: sfzoom.EUNAUTHORIZED},
@@ -130,14 +130,14 @@ func TestVerify(t *testing.T) {
 		{name: "ErrMalformed/TruncatedSignature", input: sig[:20] + "." + payload, secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID},
 		{name: "ErrMalformed/NonBase64Signature", input: "!!!!not*base64!!!!" + "." + payload, secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID},
 		{name: "ErrMalformed/ShortSignature", input: base64.StdEncoding.EncodeToString(make([]byte, 31)) + "." + payload, secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID},
-		// canvas.md §1.4: the signature re-encoded as base64url is rejected
+		// docs/canvas.md §1.4: the signature re-encoded as base64url is rejected
 		// (the vector's signature contains '+' and '/', so it differs).
 		{name: "ErrMalformed/Base64URLSignature", input: base64.URLEncoding.EncodeToString(mustStd(t, sig)) + "." + payload, secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID},
 		{name: "ErrMalformed/SignaturePaddingStripped", input: strings.TrimRight(sig, "=") + "." + payload, secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID},
 		// Signed over the stripped text, so the HMAC matches but the payload
 		// is not standard base64 with padding.
 		{name: "ErrMalformed/PaddingStrippedAndResigned", input: hmacB64(vectorSecret, stripped) + "." + stripped, secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID},
-		// canvas.md §1.1: forwarded unescaped in a query string, '+' becomes ' '.
+		// docs/canvas.md §1.1: forwarded unescaped in a query string, '+' becomes ' '.
 		{name: "ErrMalformed/PlusArrivedAsSpace", input: strings.ReplaceAll(vectorSigned, "+", " "), secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID, detail: "whitespace"},
 		{name: "ErrMalformed/Huge", input: sig + "." + strings.Repeat("QUFB", canvas.MaxSignedRequestSize/4), secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID, detail: "64 KiB"},
 		{name: "ErrMalformed/AlgorithmWithHyphen", input: signWith(vectorSecret, withAlg(`"algorithm":"HMAC-SHA256",`)), secrets: secrets(vectorSecret), wantErr: canvas.ErrMalformed, code: sfzoom.EINVALID, detail: "unsupported algorithm"},

@@ -13,7 +13,7 @@ import (
 // (https://developer.salesforce.com/docs/platform/canvas-framework/guide/canvas-request-object.html).
 //
 // Every field is optional: real payloads send null, omit keys, mix 15- and
-// 18-character ids and disagree with the docs on spelling (canvas.md §2). Use
+// 18-character ids and disagree with the docs on spelling (docs/canvas.md §2). Use
 // the methods (UserID18, OrgID18, RecordContext, User) rather than the raw
 // fields when comparing or storing ids.
 //
@@ -318,7 +318,7 @@ func (r *Request) RecordContext() (object, id18 string, ok bool) {
 		return "", "", false
 	}
 	// Keys in order of preference, compared case-insensitively. recordId is
-	// what Salesforce's force:canvasApp example passes (canvas.md §2.3).
+	// what Salesforce's force:canvasApp example passes (docs/canvas.md §2.3).
 	id := normalizeID(stringParam(params, "recordId", "record_id", "sObjectId", "objectId", "entityId", "Id"))
 	if id == "" {
 		return "", "", false

@@ -60,8 +60,8 @@ func summarize(r *canvas.Request) summary {
 	}
 }
 
-// TestRequest_Payloads decodes the documented example (canvas.md §2.1) and the
-// real payloads of canvas.md §2.2, each signed by the test.
+// TestRequest_Payloads decodes the documented example (docs/canvas.md §2.1) and the
+// real payloads of docs/canvas.md §2.2, each signed by the test.
 func TestRequest_Payloads(t *testing.T) {
 	tests := []struct {
 		file string
@@ -244,7 +244,7 @@ func TestRequest_Quirks(t *testing.T) {
 
 // TestRequest_NoSecretsInOutput checks that printing or logging a request
 // never shows the OAuth tokens or the session id inside locationUrl
-// (canvas.md pitfall 9).
+// (docs/canvas.md pitfall 9).
 func TestRequest_NoSecretsInOutput(t *testing.T) {
 	payload := bytes.Replace(mustRead(t, "testdata/payloads/custom_object_v35.json"),
 		[]byte(`"refreshToken":null`), []byte(`"refreshToken":"5Aep8-REFRESH"`), 1)
@@ -276,7 +276,7 @@ func TestID18(t *testing.T) {
 		in, want string
 		wantErr  bool
 	}{
-		// Real 15/18 pairs seen in one payload (canvas.md §2.2).
+		// Real 15/18 pairs seen in one payload (docs/canvas.md §2.2).
 		{in: "003o0000005s1KD", want: "003o0000005s1KDAAY"},
 		{in: "005R0000000DgJA", want: "005R0000000DgJAIA0"},
 		{in: "00Do0000000YsLj", want: "00Do0000000YsLjEAK"},

@@ -48,7 +48,7 @@ func devPolicy(urls ...string) canvas.TokenCheckerOption {
 
 // identityServer fakes the org's identity endpoint. replies maps a token to
 // the status and body to answer; any other token gets 403 Bad_OAuth_Token,
-// as Salesforce answers for a bad token (salesforce-api.md §3).
+// as Salesforce answers for a bad token (docs/salesforce-api.md §3).
 type identityServer struct {
 	*httptest.Server
 	calls atomic.Int64

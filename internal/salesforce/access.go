@@ -14,7 +14,7 @@ const MaxRecordAccessIDs = 200
 // RecordAccess reports which of recordIDs userID can read, keyed by the
 // 18-character id. It batches 200 ids per query. A record missing from
 // Salesforce's answer means no access (rows the running user cannot see are
-// filtered out, salesforce-api.md §9).
+// filtered out, docs/salesforce-api.md §9).
 //
 // Salesforce docs: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_userrecordaccess.htm
 //

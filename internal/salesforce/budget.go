@@ -62,7 +62,7 @@ type budget struct {
 
 // ParseLimitInfo parses a Sforce-Limit-Info header such as
 // "api-usage=18/5000" or "api-usage=10018/100000; api-bursts=1/750"
-// (salesforce-api.md §8) and returns the api-usage pair.
+// (docs/salesforce-api.md §8) and returns the api-usage pair.
 func ParseLimitInfo(h string) (used, max int64, ok bool) {
 	for part := range strings.SplitSeq(h, ";") {
 		k, v, found := strings.Cut(strings.TrimSpace(part), "=")

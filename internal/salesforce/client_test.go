@@ -247,7 +247,7 @@ func TestSObjectCRUD(t *testing.T) {
 func TestUpsert(t *testing.T) {
 	e := MustSetup(t)
 	ctx := context.Background()
-	// A URL-safe form of a Zoom UUID (salesforce-api.md §5.2).
+	// A URL-safe form of a Zoom UUID (docs/salesforce-api.md §5.2).
 	key := "aBc-_123xyz"
 	fields := salesforce.Fields{salesforce.FieldSubject: "Zoom: Kickoff", salesforce.FieldStartDateTime: time.Date(2026, 1, 2, 15, 0, 0, 0, time.UTC), salesforce.FieldDurationInMins: 45}
 	id1, created, err := e.client.Upsert(ctx, salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, key, fields)

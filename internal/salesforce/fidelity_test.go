@@ -58,7 +58,7 @@ func send(tb testing.TB, srv *salesforcetest.Server, token, method, path, body s
 }
 
 // TestFidelityQuery compares the fake's query replies with the doc
-// examples in testdata (salesforce-api.md §4): no nextRecordsUrl on the last
+// examples in testdata (docs/salesforce-api.md §4): no nextRecordsUrl on the last
 // page, attributes on every record, +0000 datetimes, nulls present.
 func TestFidelityQuery(t *testing.T) {
 	srv := salesforcetest.NewServer()

@@ -154,7 +154,7 @@ func ParseTime(s string) (time.Time, error) {
 }
 
 // FormatDateTime formats t for a request body: UTC with milliseconds and Z
-// (salesforce-api.md §11).
+// (docs/salesforce-api.md §11).
 func FormatDateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // Fields is a record's field values for a write. Values are encoded as JSON

@@ -243,7 +243,7 @@ func (c boolCond) render(b *strings.Builder) error {
 }
 
 // EscapeString escapes s for use inside a single-quoted SOQL string literal
-// (salesforce-api.md §4.1): backslash first, then quotes and the control
+// (docs/salesforce-api.md §4.1): backslash first, then quotes and the control
 // characters SOQL has escapes for. Other control characters are refused.
 func EscapeString(s string) (string, error) { return escapeString(s) }
 

@@ -11,7 +11,7 @@ import (
 )
 
 func TestEscapeString(t *testing.T) {
-	// Examples from "Quoted String Escape Sequences" (salesforce-api.md §4.1).
+	// Examples from "Quoted String Escape Sequences" (docs/salesforce-api.md §4.1).
 	tests := []struct{ in, want string }{
 		{"Bob's BBQ", `Bob\'s BBQ`},
 		{`back\slash`, `back\\slash`},

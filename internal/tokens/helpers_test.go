@@ -202,8 +202,8 @@ func newClock() *clock {
 func (c *clock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
 func (c *clock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
 
-// oauthServer is a token endpoint that behaves like Zoom's (zoom-api.md §5)
-// and, in salesforce mode, like Salesforce's (salesforce-api.md §2). Refresh
+// oauthServer is a token endpoint that behaves like Zoom's (docs/zoom-api.md §5)
+// and, in salesforce mode, like Salesforce's (docs/salesforce-api.md §2). Refresh
 // tokens rotate: each refresh returns a new one and the previous one stops
 // working, answered with invalid_grant ("Invalid Token!",
 // devsupport KB 360060332931).

@@ -37,7 +37,7 @@ type SalesforceConfig struct {
 // Salesforce is the token source of the integration user's Salesforce
 // connection. Salesforce token responses have no expires_in and carry
 // issued_at in milliseconds and the instance_url, which is kept with the
-// token (salesforce-api.md §2).
+// token (docs/salesforce-api.md §2).
 type Salesforce struct {
 	v   *Vault
 	id  int64
@@ -188,7 +188,7 @@ func (s *Salesforce) Client(ctx context.Context) *http.Client { return clientFor
 
 // Revoke revokes the integration connection at Salesforce (POST
 // /services/oauth2/revoke with token=<refresh token>, which also revokes its
-// access tokens; salesforce-api.md §2.4) and then deletes the connection and
+// access tokens; docs/salesforce-api.md §2.4) and then deletes the connection and
 // its token. A 400 (the token is already invalid) still deletes locally.
 //
 // Errors: EUNAVAILABLE when Salesforce cannot be reached (nothing is deleted).

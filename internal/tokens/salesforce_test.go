@@ -30,7 +30,7 @@ func TestSalesforceToken(t *testing.T) {
 	s := e.salesforce(e.vault(t), ids[0])
 	tok := connectSalesforce(t, e, s)
 
-	// Salesforce sends no expires_in (salesforce-api.md §2.1): no expiry, so
+	// Salesforce sends no expires_in (docs/salesforce-api.md §2.1): no expiry, so
 	// no proactive refresh however much time passes.
 	if !tok.Expiry.IsZero() {
 		t.Errorf("Exchange() expiry = %v, want zero", tok.Expiry)
@@ -59,7 +59,7 @@ func TestSalesforceToken(t *testing.T) {
 
 // On 401 INVALID_SESSION_ID the Salesforce client calls Refresh with the
 // rejected token; many callers on two replicas cause one refresh
-// (salesforce-api.md pitfall 3: refresh once, retry once).
+// (docs/salesforce-api.md pitfall 3: refresh once, retry once).
 func TestSalesforceRefreshOnInvalidSession(t *testing.T) {
 	for _, rotate := range []bool{false, true} {
 		name := "NoRotation"
@@ -117,7 +117,7 @@ func TestSalesforceSessionTTL(t *testing.T) {
 	s := tokens.NewSalesforce(e.vault(t), cfg)
 	before := time.Now().Truncate(time.Millisecond)
 	tok := connectSalesforce(t, e, s)
-	// issued_at is epoch milliseconds in a string (salesforce-api.md §2.1);
+	// issued_at is epoch milliseconds in a string (docs/salesforce-api.md §2.1);
 	// with a session TTL the expiry is issued_at + TTL.
 	if lo, hi := before.Add(2*time.Hour), time.Now().Add(2*time.Hour); tok.Expiry.Before(lo) || tok.Expiry.After(hi) {
 		t.Fatalf("Exchange() expiry = %v, want issued_at+2h in [%v, %v]", tok.Expiry, lo, hi)

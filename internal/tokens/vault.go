@@ -157,7 +157,7 @@ type Vault struct {
 
 // failure is a remembered token endpoint failure: callers within backoff get
 // the same error instead of another request (Zoom may disable apps with a
-// high error ratio, zoom-api.md §4).
+// high error ratio, docs/zoom-api.md §4).
 type failure struct {
 	until time.Time
 	err   error

@@ -17,7 +17,7 @@ import (
 )
 
 // DefaultZoomOAuthURL is the host of Zoom's OAuth endpoints (zoom.us, not
-// api.zoom.us; zoom-api.md §5).
+// api.zoom.us; docs/zoom-api.md §5).
 const DefaultZoomOAuthURL = "https://zoom.us"
 
 func zoomURL(base, path string) string {
@@ -70,7 +70,7 @@ func NewZoomS2S(v *Vault, cfg S2SConfig) *ZoomS2S {
 		ClientID:     cfg.ClientID,
 		ClientSecret: cfg.ClientSecret,
 		TokenURL:     zoomURL(cfg.OAuthURL, "/oauth/token"),
-		// EndpointParams may override grant_type (deps.md; zoom-api.md §5.1).
+		// EndpointParams may override grant_type (docs/deps.md; docs/zoom-api.md §5.1).
 		EndpointParams: url.Values{"grant_type": {"account_credentials"}, "account_id": {cfg.AccountID}},
 		// Basic auth only: auto-detection would retry a refusal with the
 		// secret in the body, doubling token requests.

@@ -193,7 +193,7 @@ func TestZoomUserExchange(t *testing.T) {
 
 // TestZoomUserRotationRace: Zoom refresh tokens rotate and the previous one
 // dies at once ("The latest refresh token must always be used", devsupport
-// KB 360060332931; zoom-api.md §5.2). 50 goroutines on two replicas sharing
+// KB 360060332931; docs/zoom-api.md §5.2). 50 goroutines on two replicas sharing
 // one store refresh at once: exactly one refresh reaches the endpoint and
 // every caller gets a working token.
 func TestZoomUserRotationRace(t *testing.T) {
@@ -332,7 +332,7 @@ func TestZoomUserRevoke(t *testing.T) {
 
 // A failing token endpoint is not hammered: within the failure backoff
 // callers get the remembered error (Zoom may disable apps with a high error
-// ratio, zoom-api.md §4 "using-zoom-apis").
+// ratio, docs/zoom-api.md §4 "using-zoom-apis").
 func TestZoomS2SFailureBackoff(t *testing.T) {
 	ctx := context.Background()
 	st, ids := newMem(t, sfzoom.ProviderZoomS2S)

@@ -143,7 +143,7 @@ func (e *unavailableError) Unwrap() []error {
 }
 
 // parseRetryAfter reads Retry-After, which Zoom documents as an ISO-8601
-// timestamp ("2020-05-31T00:00:00Z", zoom-api.md §6); seconds and HTTP dates
+// timestamp ("2020-05-31T00:00:00Z", docs/zoom-api.md §6); seconds and HTTP dates
 // are accepted too. ok is false when the header is absent or unreadable.
 func parseRetryAfter(v string, now time.Time) (wait time.Duration, reset time.Time, ok bool) {
 	v = strings.TrimSpace(v)

@@ -11,7 +11,7 @@ import (
 // FlexInt64 is an integer that Zoom sends either as a JSON number or as a
 // numeric string. Meeting ids are strings in meeting.* webhooks and numbers
 // in recording.completed and REST responses; a recording's `type` is a
-// string while webhooks send a number (zoom-api.md §8). Empty strings and
+// string while webhooks send a number (docs/zoom-api.md §8). Empty strings and
 // null decode as 0. It always encodes as a number.
 type FlexInt64 int64
 

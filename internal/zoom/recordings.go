@@ -96,7 +96,7 @@ func (c *Client) Recordings(ctx context.Context, idOrUUID string, opts *Recordin
 
 // ErrDownloadRefused is matched (errors.Is) when a recording download
 // answers HTTP 200 with an HTML page instead of media ("Only the host can
-// download this recording…", zoom-api.md §7). It maps to EFORBIDDEN.
+// download this recording…", docs/zoom-api.md §7). It maps to EFORBIDDEN.
 var ErrDownloadRefused = errors.New("zoom: download refused")
 
 type downloadRefusedError struct{ status int }

@@ -37,7 +37,7 @@ func TestRateLimitRetry(t *testing.T) {
 		wantErr    bool
 		wantReqs   int
 	}{
-		// Retry-After is an ISO-8601 timestamp (zoom-api.md §6, old
+		// Retry-After is an ISO-8601 timestamp (docs/zoom-api.md §6, old
 		// marketplace rate-limit page): wait until then.
 		{"RetryAfterTimestamp", zoomtest.Failure{Status: 429, RetryAfter: 3 * time.Second, Category: "Light", Type: "QPS"},
 			[]time.Duration{3 * time.Second}, false, 2},

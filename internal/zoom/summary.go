@@ -45,7 +45,7 @@ type MeetingSummary struct {
 	SummaryDocURL           string          `json:"summary_doc_url"`
 }
 
-// Text returns the summary as Markdown-ish text following zoom-api.md §3.7:
+// Text returns the summary as Markdown-ish text following docs/zoom-api.md §3.7:
 // summary_content when present, else the edited summary, else the overview,
 // details and next steps.
 func (s *MeetingSummary) Text() string {

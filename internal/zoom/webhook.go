@@ -36,7 +36,7 @@ const (
 // MaxWebhookFutureSkew is how far in the future a webhook timestamp may be.
 // Old timestamps are accepted on purpose: Zoom retries a delivery up to 85
 // minutes after the first attempt and does not document whether retries are
-// re-signed, so freshness is left to deduplication (zoom-api.md §1.3).
+// re-signed, so freshness is left to deduplication (docs/zoom-api.md §1.3).
 const MaxWebhookFutureSkew = 5 * time.Minute
 
 // ErrWebhookSignature is returned (and matched by errors.Is) when a webhook's
@@ -152,7 +152,7 @@ type WebhookEvent struct {
 
 	// DedupeKey identifies the delivery by meaning (sfzoom.WebhookDedupeKey):
 	// event, meeting UUID, a participant/file/summary discriminator and
-	// event_ts; zoom-api.md §1.4.
+	// event_ts; docs/zoom-api.md §1.4.
 	DedupeKey string
 }
 

@@ -21,7 +21,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 )
 
-// The vectors of zoom-api.md §1.2, computed identically by Node crypto and
+// The vectors of docs/zoom-api.md §1.2, computed identically by Node crypto and
 // Go crypto/hmac.
 const (
 	vecSecret = "testsecret"
@@ -70,7 +70,7 @@ func TestVerifyWebhook(t *testing.T) {
 }
 
 func TestURLValidationResponse(t *testing.T) {
-	// Vector from zoom-api.md §1.2.
+	// Vector from docs/zoom-api.md §1.2.
 	got := zoom.URLValidationResponse([]byte(vecSecret), "qgg8vlvZRS6UYooatFL8Aw")
 	want := zoom.URLValidation{PlainToken: "qgg8vlvZRS6UYooatFL8Aw",
 		EncryptedToken: "6dc240d1b156cee2d99e7ac8e6986a7c525573cfe91ff136ab87f05ca9f48668"}
@@ -93,7 +93,7 @@ func mustRead(t testing.TB, name string) []byte {
 }
 
 func TestParseWebhook(t *testing.T) {
-	// The payloads are the examples of zoom-api.md §1.5 and §2.1–2.5.
+	// The payloads are the examples of docs/zoom-api.md §1.5 and §2.1–2.5.
 	tests := []struct {
 		file      string
 		event     string
@@ -165,7 +165,7 @@ func TestParseWebhook(t *testing.T) {
 
 func TestParseWebhookDuplicates(t *testing.T) {
 	// Zoom's duplicate recording.completed deliveries differ only in the
-	// download URLs and token (devforum t/128602, zoom-api.md §1.4).
+	// download URLs and token (devforum t/128602, docs/zoom-api.md §1.4).
 	a := mustRead(t, "recording_completed.json")
 	b := bytes.ReplaceAll(a, []byte("webhook_download/"), []byte("webhook_download/other-"))
 	b = bytes.Replace(b, []byte(`"download_token": "eyJ`), []byte(`"download_token": "eyJzzz`), 1)
@@ -329,7 +329,7 @@ func TestWebhooksFromFake(t *testing.T) {
 		t.Fatalf("events (-want +got):\n%s", diff)
 	}
 	for i, raw := range rc.raw {
-		// Compact JSON without HTML escaping (zoom-api.md pitfall 1).
+		// Compact JSON without HTML escaping (docs/zoom-api.md pitfall 1).
 		if bytes.Contains(raw, []byte(`\u0026`)) || bytes.Contains(raw, []byte(`\u003c`)) || bytes.Contains(raw, []byte("\n")) {
 			t.Errorf("%s body is escaped or not compact: %s", rc.events[i].Event, raw)
 		}
@@ -338,7 +338,7 @@ func TestWebhooksFromFake(t *testing.T) {
 			t.Errorf("%s headers = %v", rc.events[i].Event, h)
 		}
 	}
-	// Id types per event (zoom-api.md §8).
+	// Id types per event (docs/zoom-api.md §8).
 	idType := func(raw []byte, field string) string {
 		var env struct {
 			Payload struct {

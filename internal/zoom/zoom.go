@@ -618,7 +618,7 @@ func (c *Client) checkResponse(cl *call, r *response) error {
 			e.Type = LimitDaily
 		}
 		if strings.Contains(msg, "meeting create/update") {
-			// The per-user limit has neither headers nor Retry-After (zoom-api.md §6).
+			// The per-user limit has neither headers nor Retry-After (docs/zoom-api.md §6).
 			e.Category = CategoryUserDaily
 		}
 		if e.Daily() && e.Reset.IsZero() {

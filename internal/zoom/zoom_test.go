@@ -188,7 +188,7 @@ func TestFindUserByEmail(t *testing.T) {
 	}
 	log := e.srv.RequestLog()
 	last := log[len(log)-1]
-	// SCIM lives beside /v2, not under it (zoom-api.md §3.9).
+	// SCIM lives beside /v2, not under it (docs/zoom-api.md §3.9).
 	if last.RawPath != "/scim2/Users" || !strings.Contains(last.Query, "filter=userName+eq+%22ghost%40example.com%22") {
 		t.Errorf("SCIM request = %+v", last)
 	}

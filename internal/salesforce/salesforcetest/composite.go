@@ -33,7 +33,7 @@ const haltedMsg = "The transaction was rolled back since another operation in th
 
 var refRE = regexp.MustCompile(`@\{([A-Za-z0-9_]+)\.([^}]+)\}`)
 
-// composite runs POST /composite (salesforce-api.md §6.1): up to 25
+// composite runs POST /composite (docs/salesforce-api.md §6.1): up to 25
 // subrequests, references between them, 200 overall with a status per
 // subrequest, PROCESSING_HALTED after a failure under allOrNone.
 func (s *Server) composite(sess *session, ver string, body []byte) apiResp {

@@ -357,7 +357,7 @@ func jsonKind(v any) string {
 	return "VALUE"
 }
 
-// parseDateTime accepts the request-body forms in salesforce-api.md §11.
+// parseDateTime accepts the request-body forms in docs/salesforce-api.md §11.
 func parseDateTime(s string) (time.Time, error) {
 	var err error
 	for _, l := range []string{"2006-01-02T15:04:05.000Z07:00", "2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.000-0700", "2006-01-02T15:04:05-0700", time.RFC3339Nano} {
@@ -532,7 +532,7 @@ func (s *Server) publish(obj *ObjectSchema, fields map[string]any) apiResp {
 	}
 	s.events = append(s.events, PublishedEvent{Object: obj.Name, UUID: uuid, Fields: stored, At: s.now()})
 	// Current docs: success:true plus an OPERATION_ENQUEUED entry whose
-	// message is the EventUuid (salesforce-api.md §10).
+	// message is the EventUuid (docs/salesforce-api.md §10).
 	return apiResp{status: http.StatusCreated, body: mustJSON(ordered{
 		{"id", "e01xx0000000001AAA"}, {"success", true},
 		{"errors", []ordered{{{"statusCode", "OPERATION_ENQUEUED"}, {"message", uuid}, {"fields", []string{}}}}},

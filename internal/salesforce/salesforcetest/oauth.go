@@ -80,7 +80,7 @@ func (s *Server) identityURL(org, user string) string { return s.publicURL + "/i
 
 // tokenResponse renders Salesforce's token response: no expires_in,
 // issued_at as epoch milliseconds in a string, and signature =
-// Base64(HMAC-SHA256(client_secret, id + issued_at)) (salesforce-api.md §2.1).
+// Base64(HMAC-SHA256(client_secret, id + issued_at)) (docs/salesforce-api.md §2.1).
 func (s *Server) tokenResponse(access, refresh, user, org string, scopes []string) []byte {
 	id := s.identityURL(org, user)
 	issued := strconv.FormatInt(s.now().UnixMilli(), 10)

@@ -7,7 +7,7 @@
 // deterministic (ids and tokens come from counters; the clock is
 // injectable).
 //
-// Replies reproduce the vendor quirks in salesforce-api.md: JSON-array REST
+// Replies reproduce the vendor quirks in docs/salesforce-api.md: JSON-array REST
 // errors, JSON-object OAuth errors, statusCode in collection items, 403
 // REQUEST_LIMIT_EXCEEDED, token responses without expires_in and with
 // issued_at in milliseconds, datetimes as 2026-01-02T15:04:05.000+0000,

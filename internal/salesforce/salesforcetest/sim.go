@@ -28,7 +28,7 @@ func (s *Server) SetCanvasApp(canvasURL string, consumerSecret []byte) {
 }
 
 // SignRequest signs a CanvasRequest JSON payload exactly like Salesforce
-// (canvas.md §1.1): Base64(HMAC-SHA256(secret, base64 payload text)) + "." +
+// (docs/canvas.md §1.1): Base64(HMAC-SHA256(secret, base64 payload text)) + "." +
 // base64 payload, standard alphabet with padding.
 func SignRequest(payloadJSON, secret []byte) string {
 	payload := base64.StdEncoding.EncodeToString(payloadJSON)
@@ -56,7 +56,7 @@ func (s *Server) signedRequest(userID, object, recordID, origin string, params m
 
 const canvasInstanceID = "09H5g0000000sfzAAA"
 
-// canvasRequest builds a realistic CanvasRequest (canvas.md §2). Callers
+// canvasRequest builds a realistic CanvasRequest (docs/canvas.md §2). Callers
 // hold mu.
 func (s *Server) canvasRequest(userID, object, recordID, origin string, params map[string]any) ordered {
 	ver := DefaultAPIVersion

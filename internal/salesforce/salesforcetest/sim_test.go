@@ -66,7 +66,7 @@ func TestSimulatorRecordPage(t *testing.T) {
 	if html.UnescapeString(fm[1]) != "http://127.0.0.1:9/canvas" || fm[2] != fr[1] || !strings.HasPrefix(fr[1], "canvas-frame-") {
 		t.Errorf("form action=%q target=%q iframe=%q", fm[1], fm[2], fr[1])
 	}
-	// Verify exactly as canvas.md §1.3: HMAC over the base64 payload text.
+	// Verify exactly as docs/canvas.md §1.3: HMAC over the base64 payload text.
 	sr := html.UnescapeString(sm[1])
 	sig, payload, _ := strings.Cut(sr, ".")
 	mac := hmac.New(sha256.New, secret)

@@ -564,7 +564,7 @@ func at(err error, pos int) error {
 	return err
 }
 
-// unescape decodes a string literal body (salesforce-api.md §4.1). A
+// unescape decodes a string literal body (docs/salesforce-api.md §4.1). A
 // backslash before anything but the documented escapes is an error, as is
 // \% or \_ outside LIKE.
 func unescape(raw string) (string, error) {

@@ -90,7 +90,7 @@ func (s *Server) resolveUser(r *http.Request, ref string) *user {
 }
 
 // handleUser serves GET /v2/users/{userId} from the documented example
-// (fixtures/user.json, zoom-api.md §3.8) with the seeded values.
+// (fixtures/user.json, docs/zoom-api.md §3.8) with the seeded values.
 func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 	ref, _ := s.pathID(r, "userId")
 	s.mu.Lock()
@@ -114,7 +114,7 @@ func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
 
 var scimFilter = regexp.MustCompile(`^\s*(userName|externalId)\s+eq\s+"?([^"]*)"?\s*$`)
 
-// handleSCIMUsers serves GET /scim2/Users (zoom-api.md §3.9): only
+// handleSCIMUsers serves GET /scim2/Users (docs/zoom-api.md §3.9): only
 // `userName eq …` and `externalId eq …` filters, quoted or not; count
 // defaults to 1 as in the spec.
 func (s *Server) handleSCIMUsers(w http.ResponseWriter, r *http.Request) {
@@ -170,7 +170,7 @@ func (s *Server) handleSCIMUsers(w http.ResponseWriter, r *http.Request) {
 
 // dailyWrite counts a meeting create/update against the host's daily limit;
 // callers hold s.mu. Over the limit Zoom answers 429 without rate-limit
-// headers (zoom-api.md §3.1, §6).
+// headers (docs/zoom-api.md §3.1, §6).
 func (s *Server) dailyWrite(w http.ResponseWriter, hostID string) bool {
 	key := hostID + "|" + s.now().UTC().Format(time.DateOnly)
 	if s.dailyLimit > 0 && s.dailyWrites[key] >= s.dailyLimit {
@@ -243,7 +243,7 @@ func (b *meetingBody) apply(m *meeting) {
 	}
 }
 
-// meetingJSON renders a meeting as the create/get response (zoom-api.md
+// meetingJSON renders a meeting as the create/get response (docs/zoom-api.md
 // §3.1, §3.3); callers hold s.mu.
 func (s *Server) meetingJSON(m *meeting, full bool) obj {
 	host := s.findUser(m.HostID)
@@ -475,7 +475,7 @@ func (s *Server) handleParticipants(w http.ResponseWriter, r *http.Request) {
 	ps := in.participants
 	if len(ps) == 1 {
 		// "the API doesn't return results if there's only one participant
-		// in a meeting" (zoom-api.md §3.4).
+		// in a meeting" (docs/zoom-api.md §3.4).
 		ps = nil
 	}
 	from, to, next, size, ok := s.page(w, r, len(ps))

@@ -146,7 +146,7 @@ func TestDemoContent(t *testing.T) {
 			t.Fatalf("participants = %d %s", status, b)
 		}
 		if diff := shapeDiff("$", docExample(t, "testdata/past_participants.json"), decode(t, b), nil); len(diff) > 0 {
-			t.Errorf("participants differ from zoom-api.md §3.4:\n%s", strings.Join(diff, "\n"))
+			t.Errorf("participants differ from docs/zoom-api.md §3.4:\n%s", strings.Join(diff, "\n"))
 		}
 		var got struct {
 			TotalRecords int               `json:"total_records"`
@@ -197,7 +197,7 @@ func TestDemoContent(t *testing.T) {
 		b := f.hook.body(t, "recording.completed")
 		if diff := shapeDiff("$", docExample(t, filepath.Join("..", "testdata", "recording_completed.json")), decode(t, b),
 			map[string]bool{"$.payload.object.participant_audio_files": true}); len(diff) > 0 {
-			t.Errorf("recording.completed differs from zoom-api.md §2.4:\n%s", strings.Join(diff, "\n"))
+			t.Errorf("recording.completed differs from docs/zoom-api.md §2.4:\n%s", strings.Join(diff, "\n"))
 		}
 		var ev struct {
 			Payload struct {
@@ -252,14 +252,14 @@ func TestDemoContent(t *testing.T) {
 		// omits it when the summary is not saved to Docs.
 		if diff := shapeDiff("$", docExample(t, filepath.Join("..", "testdata", "summary_completed.json")), decode(t, b),
 			map[string]bool{"$.payload.object.summary_doc_url": true}); len(diff) > 0 {
-			t.Errorf("meeting.summary_completed differs from zoom-api.md §2.5:\n%s", strings.Join(diff, "\n"))
+			t.Errorf("meeting.summary_completed differs from docs/zoom-api.md §2.5:\n%s", strings.Join(diff, "\n"))
 		}
 		status, _, sb := call(t, "GET", f.srv.APIURL()+"meetings/"+url.PathEscape(url.PathEscape(f.uuid))+"/meeting_summary", f.token, nil)
 		if status != 200 {
 			t.Fatalf("GET meeting_summary = %d %s", status, sb)
 		}
 		if diff := shapeDiff("$", docExample(t, "testdata/meeting_summary.json"), decode(t, sb), map[string]bool{"$.edited_summary": true}); len(diff) > 0 {
-			t.Errorf("meeting_summary differs from zoom-api.md §3.7:\n%s", strings.Join(diff, "\n"))
+			t.Errorf("meeting_summary differs from docs/zoom-api.md §3.7:\n%s", strings.Join(diff, "\n"))
 		}
 		var sum struct {
 			UUID     string   `json:"meeting_uuid"`

@@ -19,7 +19,7 @@ const signedURLTTL = 10 * time.Minute
 // handleDownload serves a recording download_url like Zoom: it needs a
 // Bearer token (an OAuth access token or a download token) or the legacy
 // ?access_token= query, then answers 302 to a pre-signed storage URL
-// (zoom-api.md §7). With SetDownloadHTML it answers 200 + an HTML page.
+// (docs/zoom-api.md §7). With SetDownloadHTML it answers 200 + an HTML page.
 func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 	if !s.delay(r.Context()) {
 		return

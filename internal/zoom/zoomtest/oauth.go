@@ -200,7 +200,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 		rt := s.refreshTokens[r.Form.Get("refresh_token")]
 		if rt == nil || rt.used {
 			// Refresh tokens rotate; a previous one answers exactly this
-			// (devsupport KB 360060332931, zoom-api.md §5.2).
+			// (devsupport KB 360060332931, docs/zoom-api.md §5.2).
 			oauthError(w, http.StatusBadRequest, "invalid_grant", "Invalid Token!")
 			return
 		}

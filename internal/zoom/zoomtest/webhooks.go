@@ -76,7 +76,7 @@ func (s *Server) envelopeLocked(event string, payload obj, extra obj) outgoing {
 }
 
 // meetingObjectLocked is payload.object of meeting.* events: the id is a
-// STRING there (zoom-api.md §2.1, §8).
+// STRING there (docs/zoom-api.md §2.1, §8).
 func (s *Server) meetingObjectLocked(m *meeting, in *instance) obj {
 	start := in.start
 	if start.IsZero() {
@@ -143,7 +143,7 @@ func (s *Server) deliver(ctx context.Context, target string, secret []byte, dela
 	}
 }
 
-// newDelivery builds one signed delivery with Zoom's headers (zoom-api.md
+// newDelivery builds one signed delivery with Zoom's headers (docs/zoom-api.md
 // §1.1).
 func newDelivery(ctx context.Context, target, ts, sig, reqID string, body []byte) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
@@ -174,7 +174,7 @@ func (s *Server) post(ctx context.Context, target, ts, sig, reqID string, body [
 }
 
 // ValidateWebhookURL sends a signed endpoint.url_validation challenge and
-// checks the answer's encryptedToken (zoom-api.md §1.5).
+// checks the answer's encryptedToken (docs/zoom-api.md §1.5).
 func (s *Server) ValidateWebhookURL(ctx context.Context) error {
 	s.mu.Lock()
 	target, secret := s.webhookURL, s.webhookSecret
@@ -275,7 +275,7 @@ func (s *Server) EndMeeting(ctx context.Context, meetingID int64) (string, error
 }
 
 // recordingEventLocked builds recording.completed: object.id is a NUMBER and
-// download_token sits at the top level (zoom-api.md §2.4).
+// download_token sits at the top level (docs/zoom-api.md §2.4).
 func (s *Server) recordingEventLocked(in *instance) outgoing {
 	tok := s.newToken()
 	s.downloadTokens[tok] = s.now().Add(24 * time.Hour)

@@ -65,7 +65,7 @@ func call(t *testing.T, method, u, token string, body any) (int, http.Header, []
 // shapeDiff lists how got's structure departs from want's: keys of want
 // missing in got, or values of another JSON type. Arrays compare their
 // first elements. Extra keys in got are allowed, since Zoom's schemas do not
-// set additionalProperties:false (zoom-api.md §9).
+// set additionalProperties:false (docs/zoom-api.md §9).
 func shapeDiff(path string, want, got any, ignore map[string]bool) []string {
 	if ignore[path] {
 		return nil
@@ -165,7 +165,7 @@ func seed(t *testing.T, hook string) *seeded {
 }
 
 // TestFidelityREST compares the fake's answers with the documented examples
-// of zoom-api.md, field by field (names and JSON types).
+// of docs/zoom-api.md, field by field (names and JSON types).
 func TestFidelityREST(t *testing.T) {
 	s := seed(t, "")
 	api := s.srv.APIURL()
@@ -187,7 +187,7 @@ func TestFidelityREST(t *testing.T) {
 			// occurrences only exist for recurring meetings; tracking fields only when set.
 			[]string{"$.occurrences", "$.tracking_fields"}, nil},
 		{"§3.4 past participants", "past_participants.json", "GET", api + "past_meetings/" + url.PathEscape(s.uuid) + "/participants", nil, 200, nil, nil},
-		// Not in zoom-api.md: Zoom Meeting API "List past meeting instances"
+		// Not in docs/zoom-api.md: Zoom Meeting API "List past meeting instances"
 		// (GET /past_meetings/{meetingId}/instances); Zoom's rivet SDK type
 		// MeetingsListPastMeetingInstancesResponse has exactly
 		// meetings[].uuid and meetings[].start_time.
@@ -224,14 +224,14 @@ func TestFidelityREST(t *testing.T) {
 				ignore[p] = true
 			}
 			if diff := shapeDiff("$", docExample(t, "testdata/"+tt.doc), decode(t, b), ignore); len(diff) > 0 {
-				t.Errorf("fake differs from zoom-api.md example %s:\n%s", tt.doc, strings.Join(diff, "\n"))
+				t.Errorf("fake differs from docs/zoom-api.md example %s:\n%s", tt.doc, strings.Join(diff, "\n"))
 			}
 		})
 	}
 }
 
 // TestFidelityWebhooks compares the fake's webhook bodies with the examples
-// of zoom-api.md §2 (kept in ../testdata for the client's tests).
+// of docs/zoom-api.md §2 (kept in ../testdata for the client's tests).
 func TestFidelityWebhooks(t *testing.T) {
 	var mu sync.Mutex
 	bodies := map[string][]byte{}
@@ -283,7 +283,7 @@ func TestFidelityWebhooks(t *testing.T) {
 				ignore[p] = true
 			}
 			if diff := shapeDiff("$", docExample(t, filepath.Join("..", "testdata", tt.doc)), decode(t, b), ignore); len(diff) > 0 {
-				t.Errorf("fake differs from zoom-api.md example %s:\n%s", tt.doc, strings.Join(diff, "\n"))
+				t.Errorf("fake differs from docs/zoom-api.md example %s:\n%s", tt.doc, strings.Join(diff, "\n"))
 			}
 		})
 	}
@@ -303,7 +303,7 @@ func TestDoubleEncodedUUIDs(t *testing.T) {
 		name, path string
 		want       int
 	}{
-		// zoom-api.md §8: "/ajXp112QmuoKj4854875==" → "%252FajXp112QmuoKj4854875%253D%253D".
+		// docs/zoom-api.md §8: "/ajXp112QmuoKj4854875==" → "%252FajXp112QmuoKj4854875%253D%253D".
 		{"DocForm", "%252FajXp112QmuoKj4854875%253D%253D", 200},
 		{"PathEscapeTwice", url.PathEscape(url.PathEscape(m.UUID)), 200},
 		{"ErrEncodedOnce", url.PathEscape(m.UUID), 404},
@@ -371,7 +371,7 @@ func TestQuirks(t *testing.T) {
 		uuid, _ := s.srv.EndMeeting(t.Context(), m.ID)
 		_, _, b := call(t, "GET", api+"past_meetings/"+url.PathEscape(uuid)+"/participants", s.token, nil)
 		if !bytes.Contains(b, []byte(`"participants":[]`)) || !bytes.Contains(b, []byte(`"next_page_token":""`)) {
-			t.Errorf("body = %s, want no participants (zoom-api.md §3.4)", b)
+			t.Errorf("body = %s, want no participants (docs/zoom-api.md §3.4)", b)
 		}
 	})
 	t.Run("PastInstancesOnlyEnded", func(t *testing.T) {
