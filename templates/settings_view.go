@@ -242,8 +242,10 @@ type RoutingView struct {
 	ClaimURL  string
 	AccountID string // offered in the claim form
 	// Owner says who claimed AccountID: "this org", "another org" or "".
-	Owner    string
-	Unrouted []UnroutedRow
+	Owner string
+	// ReleaseURL gives up this org's claim; set only when Owner is "this org".
+	ReleaseURL string
+	Unrouted   []UnroutedRow
 }
 
 // UnroutedRow is a queued meeting, with the fix in words.

@@ -21,6 +21,7 @@ import (
 type RoutingStore interface {
 	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID, zoomAccountID string) (string, error)
 	SetZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error
+	ReleaseZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error
 	FindZoomAccountOrg(ctx context.Context, zoomAccountID string) (string, error)
 	FindUnroutedMeetings(ctx context.Context, orgID string, limit int) ([]*sfzoom.UnroutedMeeting, error)
 	RouteUnroutedMeeting(ctx context.Context, meetingUUID string, jobs ...store.Job) error
@@ -38,6 +39,7 @@ func (p *SettingsPages) registerRouting(s *echo.Group, h *Helpers) {
 	}
 	s.POST("/routing/claim", p.handleClaimZoomAccount(h))
 	s.POST("/routing/route", p.handleRouteMeeting(h))
+	s.POST("/routing/release", p.handleReleaseZoomAccount(h))
 }
 
 // routingView fills the Connections tab's routing section.
@@ -67,6 +69,7 @@ func (p *SettingsPages) routingView(c echo.Context, h *Helpers, v *templates.Set
 		switch owner, err := p.Routing.FindZoomAccountOrg(ctx, r.AccountID); {
 		case err == nil && owner == orgID:
 			r.Owner = "this org"
+			r.ReleaseURL = h.Link(c, "/app/settings/routing/release?account="+url.QueryEscape(r.AccountID))
 		case err == nil:
 			r.Owner = "another org"
 		case sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND:
@@ -103,6 +106,22 @@ func (p *SettingsPages) handleClaimZoomAccount(h *Helpers) echo.HandlerFunc {
 			msg += " " + strconv.Itoa(routed) + " waiting meetings were routed here."
 		}
 		return p.panel(c, h, "connections", msg)
+	}
+}
+
+// handleReleaseZoomAccount gives up this org's claim of a Zoom account, so
+// that another org's admin may claim it (a claim is never taken over).
+func (p *SettingsPages) handleReleaseZoomAccount(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		account := c.QueryParam("account")
+		if !validZoomAccountID(account) {
+			return sfzoom.Errorf(sfzoom.EINVALID, "No Zoom account to release was given. Reload Settings and use the Release button.")
+		}
+		if err := p.Routing.ReleaseZoomAccountOrg(c.Request().Context(), account, h.Session(c).OrgID); err != nil {
+			return err
+		}
+		return p.panel(c, h, "connections", "This org no longer claims Zoom account "+account+
+			". Its meetings that several orgs could log wait here until an admin claims the account again.")
 	}
 }
 

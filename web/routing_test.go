@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
@@ -50,7 +51,20 @@ func (f *fakeRouting) FindOrgForZoom(_ context.Context, id int64, host, account 
 func (f *fakeRouting) SetZoomAccountOrg(_ context.Context, account, org string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if owner, ok := f.claims[account]; ok && owner != org {
+		return sfzoom.Errorf(sfzoom.ECONFLICT, "Zoom account %s is already claimed by another org.", account)
+	}
 	f.claims[account] = org
+	return nil
+}
+
+func (f *fakeRouting) ReleaseZoomAccountOrg(_ context.Context, account, org string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.claims[account] != org {
+		return sfzoom.Errorf(sfzoom.ENOTFOUND, "no claim")
+	}
+	delete(f.claims, account)
 	return nil
 }
 
@@ -156,6 +170,10 @@ func TestSettings_ZoomRouting(t *testing.T) {
 	if got := doc.Find(`[data-testid="routing-owner"]`).Text(); !strings.Contains(got, "claimed by this org") {
 		t.Errorf("owner line = %q", got)
 	}
+	releaseURL, ok := doc.Find(`[data-testid="routing-release"]`).Attr("hx-post")
+	if !ok {
+		t.Fatalf("no Release button next to this org's claim")
+	}
 	if len(h.route.jobs) != 1 {
 		t.Fatalf("jobs = %d, want 1", len(h.route.jobs))
 	}
@@ -168,6 +186,36 @@ func TestSettings_ZoomRouting(t *testing.T) {
 	rec, _ = h.do(t, http.MethodPost, routeURL, url.Values{}, tok, csrf, true)
 	if rec.Code != http.StatusNotFound || len(h.route.jobs) != 1 {
 		t.Fatalf("second route = %d with %d jobs, want 404 and still 1", rec.Code, len(h.route.jobs))
+	}
+
+	// Another org (the sandbox) cannot take the claim over: 409 with the fix,
+	// and the claim stays.
+	sbSession := appsession.Session{OrgID: sandbox, UserID: "005000000000009AAA", Name: "Sam", IsAdmin: true, ExpiresAt: time.Now().Add(time.Hour)}
+	sbTok, sbS, err := h.codec.Encode(sbSession)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sbCSRF := h.codec.CSRFToken(sbS)
+	rec, doc = h.do(t, http.MethodPost, "/app/settings/routing/claim", url.Values{"zoom_account_id": {"acctShared"}}, sbTok, sbCSRF, true)
+	if rec.Code != http.StatusConflict || !strings.Contains(doc.Find(`[data-testid="alert"] h2`).Text(), "already claimed by another org") {
+		t.Fatalf("sandbox take-over = %d %q, want 409", rec.Code, doc.Find(`[data-testid="alert"] h2`).Text())
+	}
+	if h.route.claims["acctShared"] != tOrg {
+		t.Fatalf("claims after a refused take-over = %v", h.route.claims)
+	}
+	// This org's admin releases it with the Release button shown next to
+	// the claim; then it is free.
+	rec, doc = h.do(t, http.MethodPost, releaseURL, url.Values{}, tok, csrf, true)
+	if rec.Code != http.StatusOK || !strings.Contains(doc.Find(`[data-testid="alert"] h2`).Text(), "no longer claims Zoom account acctShared") {
+		t.Fatalf("release = %d %q", rec.Code, doc.Find(`[data-testid="alert"] h2`).Text())
+	}
+	if _, claimed := h.route.claims["acctShared"]; claimed {
+		t.Fatalf("claims after release = %v", h.route.claims)
+	}
+	// Releasing again: nothing of this org's to release.
+	rec, _ = h.do(t, http.MethodPost, releaseURL, url.Values{}, tok, csrf, true)
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("second release = %d, want 404", rec.Code)
 	}
 }
 

@@ -86,9 +86,14 @@ type Activity interface {
 	// several do and no claim decides.
 	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID, zoomAccountID string) (string, error)
 	// SetZoomAccountOrg records that orgID's admin claimed Zoom account
-	// zoomAccountID, replacing any earlier claim (EINVALID when either is
-	// empty).
+	// zoomAccountID (EINVALID when either is empty). A claim is never taken
+	// over: ECONFLICT while another org holds it, until that org's admin
+	// releases it (ReleaseZoomAccountOrg). Otherwise a sandbox admin could
+	// pull production's meetings into the sandbox.
 	SetZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error
+	// ReleaseZoomAccountOrg gives up orgID's claim of zoomAccountID
+	// (ENOTFOUND when orgID holds no such claim).
+	ReleaseZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error
 	// FindZoomAccountOrg returns the org that claimed zoomAccountID
 	// (ENOTFOUND).
 	FindZoomAccountOrg(ctx context.Context, zoomAccountID string) (string, error)

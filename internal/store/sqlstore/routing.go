@@ -89,12 +89,40 @@ func (s *Store) SetZoomAccountOrg(ctx context.Context, zoomAccountID, orgID stri
 		return s.wrapErr("set zoom account org", err)
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO zoom_account_orgs (zoom_account_id, org_id, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (zoom_account_id) DO UPDATE SET org_id = excluded.org_id, updated_at = excluded.updated_at`,
-		zoomAccountID, orgID, s.formatTime(s.nowUTC())); err != nil {
+	// The update applies only to the same org's claim, atomically on both
+	// databases: another org's claim leaves no row affected.
+	res, err := tx.ExecContext(ctx, `INSERT INTO zoom_account_orgs (zoom_account_id, org_id, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (zoom_account_id) DO UPDATE SET updated_at = excluded.updated_at
+		WHERE zoom_account_orgs.org_id = excluded.org_id`,
+		zoomAccountID, orgID, s.formatTime(s.nowUTC()))
+	if err != nil {
 		return s.wrapErr("set zoom account org", err)
 	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.wrapErr("set zoom account org", err)
+	} else if n == 0 {
+		return sfzoom.Errorf(sfzoom.ECONFLICT, "Zoom account %s is already claimed by another org. An admin of that org must release it first (sfzoom Settings → Connections → Release).", zoomAccountID)
+	}
 	return s.wrapErr("set zoom account org", tx.Commit())
+}
+
+// ReleaseZoomAccountOrg gives up orgID's claim of a Zoom account.
+func (s *Store) ReleaseZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return s.wrapErr("release zoom account org", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `DELETE FROM zoom_account_orgs WHERE zoom_account_id = ? AND org_id = ?`, zoomAccountID, orgID)
+	if err != nil {
+		return s.wrapErr("release zoom account org", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return s.wrapErr("release zoom account org", err)
+	} else if n == 0 {
+		return sfzoom.Errorf(sfzoom.ENOTFOUND, "This org holds no claim of Zoom account %s.", zoomAccountID)
+	}
+	return s.wrapErr("release zoom account org", tx.Commit())
 }
 
 // FindZoomAccountOrg returns the org that claimed a Zoom account.

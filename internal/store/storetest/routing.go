@@ -64,9 +64,19 @@ func testRouting(t *testing.T, newStore func(*testing.T) store.Store) {
 		mustNoErr(t, "SetZoomAccountOrg(other)", s.SetZoomAccountOrg(ctx, account, other))
 		_, err = s.FindOrgForZoom(ctx, 0, host, account)
 		wantAmbiguous(t, err, prod, sandbox)
+		// A claim is never taken over: the sandbox can claim the account
+		// only once the other org has released it.
+		wantCode(t, "SetZoomAccountOrg(sandbox over other)", s.SetZoomAccountOrg(ctx, account, sandbox), sfzoom.ECONFLICT)
+		if owner, err := s.FindZoomAccountOrg(ctx, account); err != nil || owner != other {
+			t.Fatalf("after a refused take-over: FindZoomAccountOrg = %q, %v; want %q", owner, err, other)
+		}
+		wantCode(t, "ReleaseZoomAccountOrg(sandbox, not its claim)", s.ReleaseZoomAccountOrg(ctx, account, sandbox), sfzoom.ENOTFOUND)
+		mustNoErr(t, "ReleaseZoomAccountOrg(other)", s.ReleaseZoomAccountOrg(ctx, account, other))
 		// The sandbox's admin claims the account: its meetings go there,
-		// and a claim of another account does not count.
+		// and a claim of another account does not count. Claiming again is
+		// no conflict.
 		mustNoErr(t, "SetZoomAccountOrg(sandbox)", s.SetZoomAccountOrg(ctx, account, sandbox))
+		mustNoErr(t, "SetZoomAccountOrg(sandbox again)", s.SetZoomAccountOrg(ctx, account, sandbox))
 		if got, err = s.FindOrgForZoom(ctx, 0, host, account); err != nil || got != sandbox {
 			t.Fatalf("FindOrgForZoom(claimed) = %q, %v; want %q", got, err, sandbox)
 		}
