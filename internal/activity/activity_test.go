@@ -12,10 +12,11 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
-	"github.com/sony/gobreaker/v2"
 
 	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/httpretry"
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
@@ -41,6 +42,7 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 type clients struct {
 	zc        *zoom.Client
 	sc        *salesforce.Client
+	sfClock   *retrytest.Clock // the Salesforce client's clock (its breaker)
 	noSFToken atomic.Bool
 }
 
@@ -122,13 +124,13 @@ func newEnvWith(t testing.TB, mode string, work bool, followUp time.Duration) *e
 	start := e.meeting.StartTime.Add(5 * time.Minute).UTC().Truncate(time.Second)
 	var err error
 
-	e.cl = &clients{}
+	e.cl = &clients{sfClock: retrytest.NewClock(time.Now())}
 	e.cl.zc = zoom.NewClient(&http.Client{Transport: bearer{e.zoom.IssueAccessToken(host.ID)}}, zoom.WithBaseURL(e.zoom.APIURL()),
 		zoom.WithSleeper(func(ctx context.Context, d time.Duration) error { return nil }))
 	e.cl.sc, err = salesforce.NewClient(&http.Client{Transport: bearer{e.sf.IssueToken(e.seed.AdminID)}}, e.sf.URL(),
 		salesforce.WithSleep(func(ctx context.Context, d time.Duration) error { return nil }),
-		salesforce.WithBreakerSettings(gobreaker.Settings{Name: "sf", Timeout: 200 * time.Millisecond,
-			ReadyToTrip: func(c gobreaker.Counts) bool { return c.ConsecutiveFailures >= 3 }}))
+		salesforce.WithClock(e.cl.sfClock.Now),
+		salesforce.WithBreakerSettings(salesforce.BreakerSettings{Name: "sf", ConsecutiveFailures: 3, OpenTimeout: 30 * time.Second}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -425,11 +427,11 @@ func TestSalesforceDown(t *testing.T) {
 			t.Fatalf("attempt %d: outcome %v, want retry", i, r)
 		}
 	}
-	if st := e.cl.sc.BreakerState(); st != gobreaker.StateOpen {
+	if st := e.cl.sc.BreakerState(); st != httpretry.StateOpen {
 		t.Fatalf("breaker state = %v, want open", st)
 	}
 	e.sf.SetDown(false)
-	time.Sleep(250 * time.Millisecond) // the breaker half-opens
+	e.cl.sfClock.Add(30 * time.Second) // the breaker half-opens
 	if err := e.p.LogMeeting(ctx, endedArgs(e, uuid)); err != nil {
 		t.Fatal(err)
 	}

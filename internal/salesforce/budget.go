@@ -10,7 +10,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/sony/gobreaker/v2"
+
+	"github.com/sfzoom/sfzoom/internal/httpretry"
 )
 
 // Priority says whether a call serves a person waiting on a page
@@ -55,9 +56,8 @@ func (b Budget) Share() float64 {
 }
 
 type budget struct {
-	mu      sync.Mutex
-	b       Budget
-	retryAt time.Time // when the open breaker half-opens
+	mu sync.Mutex
+	b  Budget
 }
 
 // ParseLimitInfo parses a Sforce-Limit-Info header such as
@@ -162,44 +162,30 @@ func register(reg prometheus.Registerer, g prometheus.Gauge) prometheus.Gauge {
 	return g
 }
 
-func (c *Client) newBreaker() *gobreaker.CircuitBreaker[*response] {
+func (c *Client) newBreaker() *httpretry.Breaker {
 	s := c.brkSettings
 	if s.Name == "" {
 		s.Name = "salesforce"
 	}
-	if s.Timeout == 0 {
-		s.Timeout = 30 * time.Second
-	}
-	if s.ReadyToTrip == nil {
-		s.ReadyToTrip = func(counts gobreaker.Counts) bool { return counts.ConsecutiveFailures >= 5 }
-	}
+	s.Now = c.now
 	prev := s.OnStateChange
-	timeout := s.Timeout
-	s.OnStateChange = func(name string, from, to gobreaker.State) {
+	s.OnStateChange = func(name string, from, to httpretry.State) {
 		c.metrics.breaker.Set(float64(to))
-		if to == gobreaker.StateOpen {
-			c.budget.mu.Lock()
-			c.budget.retryAt = time.Now().Add(timeout) // gobreaker times it with the real clock
-			c.budget.mu.Unlock()
-		}
 		c.logger.Warn("salesforce: circuit breaker state change", "from", from.String(), "to", to.String())
 		if prev != nil {
 			prev(name, from, to)
 		}
 	}
-	return gobreaker.NewCircuitBreaker[*response](s)
+	return httpretry.NewBreaker(s)
 }
 
 // BreakerState returns the circuit breaker's current state.
-func (c *Client) BreakerState() gobreaker.State { return c.breaker.State() }
+func (c *Client) BreakerState() httpretry.State { return c.breaker.State() }
 
 // BreakerRetryAt returns when the open breaker lets a trial request through
 // again; zero when it is not open.
-func (c *Client) BreakerRetryAt() time.Time {
-	if c.breaker.State() != gobreaker.StateOpen {
-		return time.Time{}
-	}
-	c.budget.mu.Lock()
-	defer c.budget.mu.Unlock()
-	return c.budget.retryAt
-}
+func (c *Client) BreakerRetryAt() time.Time { return c.breaker.RetryAt() }
+
+// FailingSince returns when the org's current streak of failed calls
+// began; zero while Salesforce answers.
+func (c *Client) FailingSince() time.Time { return c.breaker.FailingSince() }

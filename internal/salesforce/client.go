@@ -8,14 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/sony/gobreaker/v2"
+
+	"github.com/sfzoom/sfzoom/internal/httpretry"
 )
 
 // DefaultAPIVersion is the REST API version sfzoom speaks.
@@ -56,12 +56,19 @@ type Client struct {
 	maxRetries  int
 	sleep       func(ctx context.Context, d time.Duration) error
 	now         func() time.Time
-	breaker     *gobreaker.CircuitBreaker[*response]
+	breaker     *httpretry.Breaker
+	rt          *httpretry.Client
 	budget      *budget
 	metrics     *metrics
-	brkSettings gobreaker.Settings
+	brkSettings BreakerSettings
 	reg         prometheus.Registerer
 }
+
+// BreakerSettings configure the org's circuit breaker (httpretry): it opens
+// after ConsecutiveFailures (default 5) failed calls, stays open for
+// OpenTimeout (default 30 s), then lets HalfOpenRequests (default 1) trial
+// calls through. Name, Now and OnStateChange are the client's.
+type BreakerSettings = httpretry.BreakerSettings
 
 // Option configures a Client.
 type Option func(*Client)
@@ -88,21 +95,22 @@ func WithBackgroundShare(share float64) Option { return func(c *Client) { c.bgSh
 // network error or 5xx (default 2).
 func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = n } }
 
-// WithSleep replaces the backoff sleep (tests pass a no-op).
+// WithSleep replaces the backoff sleep (tests pass a no-op or a fake
+// clock's Sleep).
 func WithSleep(sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(c *Client) { c.sleep = sleep }
 }
 
-// WithClock sets the clock used for the budget timestamp.
+// WithClock sets the clock used for the budget timestamp, Retry-After and
+// the circuit breaker's open period.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
 // WithRegisterer exports the API-usage and breaker gauges to reg. Clients
 // sharing a registry share the collectors.
 func WithRegisterer(reg prometheus.Registerer) Option { return func(c *Client) { c.reg = reg } }
 
-// WithBreakerSettings overrides the circuit breaker settings. Name,
-// ReadyToTrip, IsSuccessful and OnStateChange are filled in when empty.
-func WithBreakerSettings(s gobreaker.Settings) Option { return func(c *Client) { c.brkSettings = s } }
+// WithBreakerSettings overrides the circuit breaker settings.
+func WithBreakerSettings(s BreakerSettings) Option { return func(c *Client) { c.brkSettings = s } }
 
 // NewClient returns a client for the org at instanceURL (from the token
 // response's instance_url or the canvas request's client.instanceUrl).
@@ -127,7 +135,7 @@ func NewClient(httpClient *http.Client, instanceURL string, opts ...Option) (*Cl
 		maxQueryLen: DefaultMaxQueryLength,
 		bgShare:     DefaultBackgroundShare,
 		maxRetries:  2,
-		sleep:       sleepCtx,
+		sleep:       httpretry.SleepContext,
 		now:         time.Now,
 		budget:      &budget{},
 	}
@@ -136,6 +144,16 @@ func NewClient(httpClient *http.Client, instanceURL string, opts ...Option) (*Cl
 	}
 	c.metrics = newMetrics(c.reg)
 	c.breaker = c.newBreaker()
+	c.rt = &httpretry.Client{
+		HTTP: c.httpClient,
+		// Backoff 250 ms, 500 ms, 1 s … up to 8 s, jittered.
+		Policy: httpretry.Policy{MaxAttempts: c.maxRetries + 1, BaseDelay: 250 * time.Millisecond, MaxDelay: 8 * time.Second,
+			MaxRetryAfter: 30 * time.Second},
+		Now: c.now, Sleep: c.sleep, Observe: c.observe,
+	}
+	if c.refresher != nil {
+		c.rt.Reauth = c.refresher.Refresh
+	}
 	return c, nil
 }
 
@@ -169,41 +187,14 @@ func (c *Client) resolve(p string) (*url.URL, error) {
 	}
 }
 
-// response is a fully read HTTP response; the body is small JSON, and
-// reading it inside the breaker lets 5xx count as failures.
-type response struct {
-	StatusCode int
-	Header     http.Header
-	Body       []byte
-}
-
-var errServer = errors.New("salesforce: server error")
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
-// backoff returns a jittered exponential delay for attempt n (0-based):
-// 250ms, 500ms, 1s … capped at 8s, each scaled by a random 0.5–1.0.
-func backoff(n int) time.Duration {
-	d := 250 * time.Millisecond << min(n, 5)
-	if d > 8*time.Second {
-		d = 8 * time.Second
-	}
-	return time.Duration(float64(d) * (0.5 + rand.Float64()/2))
-}
+// response is a fully read HTTP response; the body is small JSON.
+type response = httpretry.Response
 
 // call performs one API request and decodes a 2xx JSON body into v (when v
 // is not nil). It returns the response so callers can tell 200 from 201.
 // Errors are *APIError, *RateLimitError, or transport errors, not yet mapped
-// to sfzoom codes; public methods do that with toDomain.
+// to sfzoom codes; public methods do that with toDomain. Retries, backoff,
+// the breaker and the refresh after INVALID_SESSION_ID are httpretry's.
 func (c *Client) call(ctx context.Context, method, path string, body any, v any) (*response, error) {
 	if err := c.checkBudget(ctx); err != nil {
 		return nil, err
@@ -219,55 +210,70 @@ func (c *Client) call(ctx context.Context, method, path string, body any, v any)
 	if err != nil {
 		return nil, fmt.Errorf("salesforce: bad path: %w", err)
 	}
-	idempotent := method == http.MethodGet || method == http.MethodHead
-	refreshed := false
-	for attempt := 0; ; attempt++ {
-		resp, err := c.roundTrip(ctx, method, u, payload)
-		if err == nil || errors.Is(err, errServer) {
-			c.observe(resp)
-		}
-		switch {
-		case errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests):
-			return nil, fmt.Errorf("salesforce: circuit open: %w", err)
-		case err != nil && !errors.Is(err, errServer):
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if idempotent && attempt < c.maxRetries {
-				c.logger.DebugContext(ctx, "salesforce: retrying after transport error", "path", u.Path, "attempt", attempt+1)
-				if serr := c.sleep(ctx, backoff(attempt)); serr != nil {
-					return nil, serr
-				}
-				continue
-			}
-			return nil, err
-		}
-		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-			if v != nil && len(bytes.TrimSpace(resp.Body)) > 0 {
-				if err := json.Unmarshal(resp.Body, v); err != nil {
-					return resp, fmt.Errorf("salesforce: decode %s response: %w", u.Path, err)
-				}
-			}
-			return resp, nil
-		}
-		apiErr := &APIError{StatusCode: resp.StatusCode, Errors: decodeErrorBody(resp.Body)}
-		switch {
-		case resp.StatusCode == http.StatusUnauthorized && apiErr.Has(CodeInvalidSession) && c.refresher != nil && !refreshed:
-			refreshed = true
-			if rerr := c.refresher.Refresh(ctx); rerr != nil {
-				return resp, fmt.Errorf("salesforce: refresh after INVALID_SESSION_ID: %w", errors.Join(rerr, apiErr))
-			}
-			continue
-		case resp.StatusCode == http.StatusForbidden && apiErr.Has(CodeRequestLimitExceeded):
-			return resp, rateLimitFrom(apiErr)
-		case resp.StatusCode >= 500 && idempotent && attempt < c.maxRetries:
-			if serr := c.sleep(ctx, backoff(attempt)); serr != nil {
-				return nil, serr
-			}
-			continue
-		}
-		return resp, apiErr
+	resp, err := c.rt.Do(ctx, httpretry.Request{
+		Idempotent: method == http.MethodGet || method == http.MethodHead,
+		Build:      func(ctx context.Context) (*http.Request, error) { return newRequest(ctx, method, u, payload) },
+		Classify:   c.classify,
+		Breaker:    c.breaker,
+	})
+	var re *httpretry.ReauthError
+	switch {
+	case errors.As(err, &re):
+		return resp, fmt.Errorf("salesforce: refresh after INVALID_SESSION_ID: %w", errors.Join(re.Err, re.Answer))
+	case errors.Is(err, httpretry.ErrOpen):
+		return nil, fmt.Errorf("salesforce: circuit open: %w", err)
+	case err != nil && resp == nil:
+		return nil, fmt.Errorf("salesforce: %s %s: %w", method, u.Path, err)
+	case err != nil:
+		return resp, err
 	}
+	if v != nil && len(bytes.TrimSpace(resp.Body)) > 0 {
+		if err := json.Unmarshal(resp.Body, v); err != nil {
+			return resp, fmt.Errorf("salesforce: decode %s response: %w", u.Path, err)
+		}
+	}
+	return resp, nil
+}
+
+func newRequest(ctx context.Context, method string, u *url.URL, payload []byte) (*http.Request, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	return req, nil
+}
+
+// classify tells httpretry what a Salesforce answer means: 401
+// INVALID_SESSION_ID calls for a token refresh, a 5xx is transient, a 429
+// is throttled; 403 REQUEST_LIMIT_EXCEEDED is returned at once as a
+// *RateLimitError, since its limits clear in seconds (concurrency) or
+// hours (daily), never within one call.
+func (c *Client) classify(r *response) httpretry.Outcome {
+	if r.StatusCode >= 200 && r.StatusCode < 300 {
+		return httpretry.Outcome{}
+	}
+	apiErr := &APIError{StatusCode: r.StatusCode, Errors: decodeErrorBody(r.Body)}
+	wait, _, _ := httpretry.ParseRetryAfter(r.Header.Get("Retry-After"), c.now())
+	switch {
+	case r.StatusCode == http.StatusUnauthorized && apiErr.Has(CodeInvalidSession):
+		return httpretry.Outcome{Verdict: httpretry.Unauthorized, Err: apiErr}
+	case r.StatusCode == http.StatusForbidden && apiErr.Has(CodeRequestLimitExceeded):
+		return httpretry.Outcome{Err: rateLimitFrom(apiErr)}
+	case r.StatusCode == http.StatusTooManyRequests:
+		return httpretry.Outcome{Verdict: httpretry.Throttled, RetryAfter: wait,
+			Err: &RateLimitError{RetryAfter: max(wait, time.Second), Message: apiErr.firstMessage()}}
+	case r.StatusCode >= 500:
+		return httpretry.Outcome{Verdict: httpretry.Transient, Err: apiErr, RetryAfter: wait}
+	}
+	return httpretry.Outcome{Err: apiErr}
 }
 
 func rateLimitFrom(ae *APIError) *RateLimitError {
@@ -279,35 +285,4 @@ func rateLimitFrom(ae *APIError) *RateLimitError {
 		return &RateLimitError{RetryAfter: 5 * time.Second, Message: msg}
 	}
 	return &RateLimitError{RetryAfter: time.Hour, Daily: true, Message: msg}
-}
-
-func (c *Client) roundTrip(ctx context.Context, method string, u *url.URL, payload []byte) (*response, error) {
-	return c.breaker.Execute(func() (*response, error) {
-		var body io.Reader
-		if payload != nil {
-			body = bytes.NewReader(payload)
-		}
-		req, err := http.NewRequestWithContext(ctx, method, u.String(), body)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Accept", "application/json")
-		if payload != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		hr, err := c.httpClient.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("salesforce: %s %s: %w", method, u.Path, err)
-		}
-		defer hr.Body.Close()
-		b, err := io.ReadAll(io.LimitReader(hr.Body, 32<<20))
-		if err != nil {
-			return nil, fmt.Errorf("salesforce: read %s: %w", u.Path, err)
-		}
-		r := &response{StatusCode: hr.StatusCode, Header: hr.Header, Body: b}
-		if hr.StatusCode >= 500 {
-			return r, errServer
-		}
-		return r, nil
-	})
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/sfzoom/sfzoom/internal/httpretry"
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -567,7 +569,8 @@ func TestErrors(t *testing.T) {
 	})
 	t.Run("BreakerOpens", func(t *testing.T) {
 		reg := prometheus.NewRegistry()
-		e := MustSetup(t, salesforce.WithMaxRetries(0), salesforce.WithRegisterer(reg))
+		clk := retrytest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
+		e := MustSetup(t, salesforce.WithMaxRetries(0), salesforce.WithRegisterer(reg), salesforce.WithClock(clk.Now))
 		e.srv.SetDown(true)
 		for range 5 {
 			_, _ = e.client.Query(context.Background(), q)
@@ -581,10 +584,75 @@ func TestErrors(t *testing.T) {
 			t.Errorf("breaker gauge = %v, want 2 (open)", got)
 		}
 		// Health says when it tries again: the breaker's 30 s timeout after it opened.
-		if at := e.client.BreakerRetryAt(); at.IsZero() || time.Until(at) > 30*time.Second || time.Until(at) < 25*time.Second {
-			t.Errorf("BreakerRetryAt = %v (in %v), want about 30s from now", at, time.Until(at))
+		if at := e.client.BreakerRetryAt(); !at.Equal(clk.Now().Add(30 * time.Second)) {
+			t.Errorf("BreakerRetryAt = %v, want 30s after %v", at, clk.Now())
+		}
+		if since := e.client.FailingSince(); !since.Equal(clk.Now()) {
+			t.Errorf("FailingSince = %v, want %v", since, clk.Now())
+		}
+		// Salesforce is back; after the 30 s (on the client's clock) one trial closes it.
+		e.srv.SetDown(false)
+		clk.Add(30 * time.Second)
+		if _, err := e.client.Query(context.Background(), q); err != nil || e.client.BreakerState() != httpretry.StateClosed {
+			t.Errorf("Query() after the open period = %v, breaker %v; want success and closed", err, e.client.BreakerState())
 		}
 	})
+}
+
+// blockingTransport is a Salesforce that never answers: each request waits
+// for its context.
+type blockingTransport struct{}
+
+func (blockingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	<-r.Context().Done()
+	return nil, r.Context().Err()
+}
+
+// failingTransport is a Salesforce that cannot be reached.
+type failingTransport struct{}
+
+func (failingTransport) RoundTrip(*http.Request) (*http.Response, error) {
+	return nil, errors.New("connection refused")
+}
+
+// TestBreaker_AbandonedRequests: requests whose caller gave up (a closed
+// page, a job's deadline) while Salesforce was slow never open the org's
+// breaker, however many; requests that fail on their own do.
+func TestBreaker_AbandonedRequests(t *testing.T) {
+	q := salesforce.Select(salesforce.FieldID).From(salesforce.ObjectAccount)
+	settings := salesforce.BreakerSettings{ConsecutiveFailures: 2}
+	c, err := salesforce.NewClient(&http.Client{Transport: blockingTransport{}}, "https://acme.my.salesforce.com",
+		salesforce.WithMaxRetries(0), salesforce.WithBreakerSettings(settings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(10*time.Millisecond, cancel)
+		if _, err := c.Query(ctx, q); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled Query %d = %v, want context.Canceled", i, err)
+		}
+		ctx, cancel = context.WithTimeout(context.Background(), 10*time.Millisecond)
+		_, err := c.Query(ctx, q)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Query %d past its deadline = %v, want context.DeadlineExceeded", i, err)
+		}
+	}
+	if st := c.BreakerState(); st != httpretry.StateClosed {
+		t.Fatalf("breaker after 6 abandoned requests = %v, want closed", st)
+	}
+	c, err = salesforce.NewClient(&http.Client{Transport: failingTransport{}}, "https://acme.my.salesforce.com",
+		salesforce.WithMaxRetries(0), salesforce.WithBreakerSettings(settings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		_, _ = c.Query(context.Background(), q)
+	}
+	if st := c.BreakerState(); st != httpretry.StateOpen {
+		t.Errorf("breaker after 2 unreachable requests = %v, want open", st)
+	}
 }
 
 func gauge(t *testing.T, reg *prometheus.Registry, name string) float64 {

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -140,26 +138,6 @@ func (e *unavailableError) Is(target error) bool { return target == ErrUnavailab
 
 func (e *unavailableError) Unwrap() []error {
 	return []error{e.err, &sfzoom.Error{Code: sfzoom.EUNAVAILABLE, Message: "Zoom is unavailable right now. Please try again shortly."}}
-}
-
-// parseRetryAfter reads Retry-After, which Zoom documents as an ISO-8601
-// timestamp ("2020-05-31T00:00:00Z", docs/zoom-api.md §6); seconds and HTTP dates
-// are accepted too. ok is false when the header is absent or unreadable.
-func parseRetryAfter(v string, now time.Time) (wait time.Duration, reset time.Time, ok bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, time.Time{}, false
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil && secs >= 0 {
-		d := time.Duration(secs) * time.Second
-		return d, now.Add(d), true
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", http.TimeFormat} {
-		if t, err := time.Parse(layout, v); err == nil {
-			return max(t.Sub(now), 0), t, true
-		}
-	}
-	return 0, time.Time{}, false
 }
 
 // nextUTCMidnight is when Zoom's daily limits reset.

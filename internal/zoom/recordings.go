@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/sfzoom/sfzoom/internal/httpretry"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
@@ -174,15 +175,16 @@ func (c *Client) Download(ctx context.Context, downloadURL string, opts *Downloa
 		c.logger.WarnContext(ctx, "zoom: download url on a host that is not zoom's; not requested", "host", u.Hostname())
 		return nil, ErrDownloadHost
 	}
-	resp, err := c.breakers[APIDownloads].Execute(func() (*http.Response, error) {
-		resp, err := c.followDownload(ctx, u, opts)
-		if err != nil {
-			return nil, err
+	var resp *http.Response
+	err = c.breakers[APIDownloads].Execute(ctx, func() error {
+		var err error
+		if resp, err = c.followDownload(ctx, u, opts); err != nil {
+			return err
 		}
 		if resp.StatusCode >= 500 {
-			return resp, errServerStatus
+			return httpretry.ErrServerStatus
 		}
-		return resp, nil
+		return nil
 	})
 	if resp == nil {
 		return nil, &unavailableError{op: "download", err: redact(err)}
@@ -195,7 +197,7 @@ func (c *Client) Download(ctx context.Context, downloadURL string, opts *Downloa
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		resp.Body.Close()
 		cl := &call{method: http.MethodGet, path: "download " + u.Path}
-		err := c.checkResponse(cl, &response{status: resp.StatusCode, header: resp.Header, body: body})
+		err := c.checkResponse(cl, &httpretry.Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body})
 		if err == nil { // a 1xx/3xx we did not follow
 			err = &APIError{Method: http.MethodGet, Path: cl.path, StatusCode: resp.StatusCode, Message: "unexpected status"}
 		}

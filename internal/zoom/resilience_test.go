@@ -211,9 +211,10 @@ func gauge(t *testing.T, reg *prometheus.Registry, api string) float64 {
 
 // TestBreakerOutage runs a 5xx outage: the breaker opens after 3 failures
 // and fails fast without calling Zoom, half-opens after its timeout, and
-// closes after a successful trial; the gauge follows.
+// closes after a successful trial; the gauge follows. The breaker runs on
+// the client's injected clock, so its minute open passes without waiting.
 func TestBreakerOutage(t *testing.T) {
-	const openFor = 150 * time.Millisecond
+	const openFor = time.Minute
 	e := setup(t,
 		zoom.WithRetryPolicy(zoom.RetryPolicy{MaxAttempts: 1}),
 		zoom.WithBreakerSettings(zoom.BreakerSettings{ConsecutiveFailures: 3, OpenTimeout: openFor, HalfOpenRequests: 1}))
@@ -228,8 +229,12 @@ func TestBreakerOutage(t *testing.T) {
 		t.Fatalf("state = %q, want open", got)
 	}
 	// Health says when it tries again: OpenTimeout after it opened.
-	if at := e.client.BreakerRetryAt(zoom.APIMeetings); at.IsZero() || time.Until(at) > openFor || time.Until(at) < -openFor {
-		t.Errorf("BreakerRetryAt = %v (in %v), want about %v from now", at, time.Until(at), openFor)
+	opened := e.clock.Now()
+	if at := e.client.BreakerRetryAt(zoom.APIMeetings); !at.Equal(opened.Add(openFor)) {
+		t.Errorf("BreakerRetryAt = %v, want %v", at, opened.Add(openFor))
+	}
+	if since := e.client.FailingSince(zoom.APIMeetings); !since.Equal(opened) {
+		t.Errorf("FailingSince = %v, want %v", since, opened)
 	}
 	if at := e.client.BreakerRetryAt(zoom.APIUsers); !at.IsZero() {
 		t.Errorf("BreakerRetryAt(users) = %v, want zero for a closed breaker", at)
@@ -254,7 +259,11 @@ func TestBreakerOutage(t *testing.T) {
 		t.Errorf("User while meetings breaker open: %v", err)
 	}
 
-	time.Sleep(openFor + 50*time.Millisecond)
+	e.clock.Add(openFor - time.Second)
+	if got := e.client.BreakerState(zoom.APIMeetings); got != "open" {
+		t.Fatalf("state a second before the timeout = %q, want open", got)
+	}
+	e.clock.Add(time.Second)
 	if got := e.client.BreakerState(zoom.APIMeetings); got != "half-open" {
 		t.Fatalf("state after timeout = %q, want half-open", got)
 	}
@@ -509,3 +518,36 @@ func TestTokenSourceFailure(t *testing.T) {
 type errSource struct{ err error }
 
 func (s errSource) Token() (*oauth2.Token, error) { return nil, s.err }
+
+// TestAbandonedRequestsKeepBreakerClosed: calls whose caller gave up (a
+// cancelled page load, a job past its deadline) while Zoom was slow say
+// nothing about Zoom's health: however many there are, the breaker stays
+// closed and the next call goes through.
+func TestAbandonedRequestsKeepBreakerClosed(t *testing.T) {
+	e := setup(t, zoom.WithRetryPolicy(zoom.RetryPolicy{MaxAttempts: 1}),
+		zoom.WithBreakerSettings(zoom.BreakerSettings{ConsecutiveFailures: 2, OpenTimeout: time.Minute}))
+	if _, err := e.client.User(t.Context(), e.host.ID); err != nil { // the token, before Zoom slows down
+		t.Fatal(err)
+	}
+	e.srv.SetLatency(time.Second)
+	for i := range 3 {
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(20*time.Millisecond, cancel)
+		if _, err := e.client.User(ctx, e.host.ID); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled call %d = %v, want context.Canceled", i, err)
+		}
+		ctx, cancel = context.WithTimeout(t.Context(), 20*time.Millisecond)
+		_, err := e.client.User(ctx, e.host.ID)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("call %d past its deadline = %v, want context.DeadlineExceeded", i, err)
+		}
+	}
+	if got := e.client.BreakerState(zoom.APIUsers); got != "closed" {
+		t.Fatalf("breaker after 6 abandoned calls = %q, want closed", got)
+	}
+	e.srv.SetLatency(0)
+	if _, err := e.client.User(t.Context(), e.host.ID); err != nil {
+		t.Errorf("call after the abandoned ones: %v", err)
+	}
+}

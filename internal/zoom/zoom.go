@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
@@ -31,10 +30,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/sony/gobreaker/v2"
 	"golang.org/x/oauth2"
 	"golang.org/x/time/rate"
 
+	"github.com/sfzoom/sfzoom/internal/httpretry"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
@@ -86,25 +85,17 @@ func DefaultRateLimits() RateLimits {
 	return RateLimits{Light: 30, Medium: 20, Heavy: 10, DailyMeetingWrites: 100}
 }
 
-// BreakerSettings configure the per-API circuit breakers.
-type BreakerSettings struct {
-	// ConsecutiveFailures (5xx answers, transport errors) that open it.
-	ConsecutiveFailures uint32
-	// OpenTimeout is how long it stays open before half-opening.
-	OpenTimeout time.Duration
-	// HalfOpenRequests may pass while half-open; all must succeed to close.
-	HalfOpenRequests uint32
-}
+// BreakerSettings configure the per-API circuit breakers (httpretry):
+// ConsecutiveFailures (5xx answers, transport errors) open one, it stays
+// open for OpenTimeout, then HalfOpenRequests trial requests may pass; all
+// must succeed to close it. Name, Now and OnStateChange are the client's.
+type BreakerSettings = httpretry.BreakerSettings
 
-// RetryPolicy bounds retries. MaxAttempts counts the first attempt.
-type RetryPolicy struct {
-	MaxAttempts int
-	BaseDelay   time.Duration
-	MaxDelay    time.Duration
-	// MaxRetryAfter caps how long a 429's Retry-After is waited inside a
-	// call; a longer wait is returned to the caller as *RateLimitError.
-	MaxRetryAfter time.Duration
-}
+// RetryPolicy bounds retries (httpretry.Policy): MaxAttempts counts the
+// first attempt, and MaxRetryAfter caps how long a 429's Retry-After is
+// waited inside a call; a longer wait is returned to the caller as
+// *RateLimitError.
+type RetryPolicy = httpretry.Policy
 
 // Client calls the Zoom API. It is safe for concurrent use.
 type Client struct {
@@ -128,13 +119,13 @@ type Client struct {
 	reg     prometheus.Registerer
 
 	limiters map[string]*rate.Limiter
-	breakers map[string]*gobreaker.CircuitBreaker[*http.Response]
+	breakers map[string]*httpretry.Breaker
 	gauge    *prometheus.GaugeVec
+	rt       *httpretry.Client
 
 	mu     sync.Mutex
 	daily  map[string]*dailyCount // per Zoom user (id or email), for meeting writes
 	hostOf map[int64]string       // meeting id → host, learned from responses
-	openAt map[string]time.Time   // api → when its breaker last opened
 }
 
 type dailyCount struct {
@@ -230,8 +221,8 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		baseURL:    base,
 		logger:     slog.Default(),
 		now:        time.Now,
-		sleep:      sleepCtx,
-		jitter:     defaultJitter,
+		sleep:      httpretry.SleepContext,
+		jitter:     httpretry.Jitter,
 		timeout:    30 * time.Second,
 		retry:      RetryPolicy{MaxAttempts: 4, BaseDelay: 250 * time.Millisecond, MaxDelay: 10 * time.Second, MaxRetryAfter: 30 * time.Second},
 		limits:     DefaultRateLimits(),
@@ -246,10 +237,10 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 		c.now = time.Now
 	}
 	if c.sleep == nil {
-		c.sleep = sleepCtx
+		c.sleep = httpretry.SleepContext
 	}
 	if c.jitter == nil {
-		c.jitter = defaultJitter
+		c.jitter = httpretry.Jitter
 	}
 	if c.logger == nil {
 		c.logger = slog.Default()
@@ -281,10 +272,15 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 			}
 		}
 	}
-	c.breakers = make(map[string]*gobreaker.CircuitBreaker[*http.Response], len(apiNames))
+	c.breakers = make(map[string]*httpretry.Breaker, len(apiNames))
 	for _, name := range apiNames {
 		c.breakers[name] = c.newBreaker(name)
 		c.gauge.WithLabelValues(name).Set(0)
+	}
+	c.rt = &httpretry.Client{HTTP: c.httpClient, Policy: c.retry, Timeout: c.timeout, Now: c.now,
+		Sleep: c.sleep, Jitter: c.jitter}
+	if c.reauth != nil {
+		c.rt.Reauth = c.reauth.Reauthorize
 	}
 	return c
 }
@@ -296,32 +292,18 @@ func newLimiter(r rate.Limit) *rate.Limiter {
 	return rate.NewLimiter(r, max(int(r), 1))
 }
 
-func (c *Client) newBreaker(name string) *gobreaker.CircuitBreaker[*http.Response] {
+func (c *Client) newBreaker(name string) *httpretry.Breaker {
 	s := c.bset
-	return gobreaker.NewCircuitBreaker[*http.Response](gobreaker.Settings{
-		Name:        name,
-		MaxRequests: s.HalfOpenRequests,
-		Interval:    time.Minute,
-		Timeout:     s.OpenTimeout,
-		ReadyToTrip: func(cnt gobreaker.Counts) bool {
-			return cnt.ConsecutiveFailures >= max(s.ConsecutiveFailures, 1)
-		},
-		OnStateChange: func(name string, from, to gobreaker.State) {
+	return httpretry.NewBreaker(httpretry.BreakerSettings{
+		Name:                name,
+		ConsecutiveFailures: max(s.ConsecutiveFailures, 1),
+		OpenTimeout:         s.OpenTimeout,
+		HalfOpenRequests:    s.HalfOpenRequests,
+		Now:                 c.now,
+		OnStateChange: func(name string, from, to httpretry.State) {
 			c.gauge.WithLabelValues(name).Set(float64(to))
-			if to == gobreaker.StateOpen {
-				c.mu.Lock()
-				if c.openAt == nil {
-					c.openAt = map[string]time.Time{}
-				}
-				// gobreaker times its timeout with the real clock.
-				c.openAt[name] = time.Now()
-				c.mu.Unlock()
-			}
 			c.logger.Warn("zoom: circuit breaker state change", "api", name, "from", from.String(), "to", to.String())
 		},
-		// A caller that gives up says nothing about Zoom's health.
-		// Neither does a token source that cannot produce a token.
-		IsExcluded: func(err error) bool { return errors.Is(err, context.Canceled) || credentialError(err) != nil },
 	})
 }
 
@@ -338,36 +320,26 @@ func (c *Client) BreakerState(api string) string {
 // again (it opened at the last failure streak, and half-opens after
 // BreakerSettings.OpenTimeout); zero when the breaker is not open.
 func (c *Client) BreakerRetryAt(api string) time.Time {
-	b, ok := c.breakers[api]
-	if !ok || b.State() != gobreaker.StateOpen {
-		return time.Time{}
+	if b, ok := c.breakers[api]; ok {
+		return b.RetryAt()
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.openAt[api].Add(c.bset.OpenTimeout)
+	return time.Time{}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
+// FailingSince returns when an API's current failure streak began; zero
+// while it answers.
+func (c *Client) FailingSince(api string) time.Time {
+	if b, ok := c.breakers[api]; ok {
+		return b.FailingSince()
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return time.Time{}
 }
 
-func defaultJitter(d time.Duration) time.Duration {
-	if d <= 1 {
-		return d
-	}
-	half := d / 2
-	return half + rand.N(half+1)
-}
+// RateLimitedUntil returns when Zoom's latest 429 (on any API) allows
+// requests again, by its Retry-After or the client's backoff; zero when no
+// rate limit is in force. Daily limits are not included: they are per
+// user, and refused locally until UTC midnight.
+func (c *Client) RateLimitedUntil() time.Time { return c.rt.ThrottledUntil() }
 
 func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
@@ -436,123 +408,85 @@ func (c *Client) newRequest(ctx context.Context, cl *call) (*http.Request, error
 	return req, nil
 }
 
-// response is a fully read answer.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
-
-// errServerStatus tells the breaker that an answer counts as a failure.
-var errServerStatus = errors.New("zoom: server error status")
-
-// attempt sends one request through the API's breaker and reads the body.
-func (c *Client) attempt(ctx context.Context, cl *call) (*response, error) {
-	req, err := c.newRequest(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	var body []byte
-	resp, err := c.breakers[cl.api].Execute(func() (*http.Response, error) {
-		resp, err := c.httpClient.Do(req)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		body, err = io.ReadAll(io.LimitReader(resp.Body, 32<<20))
-		if err != nil {
-			return nil, err
-		}
-		if resp.StatusCode >= 500 {
-			return resp, errServerStatus
-		}
-		return resp, nil
-	})
-	if resp != nil {
-		return &response{status: resp.StatusCode, header: resp.Header, body: body}, nil
-	}
-	return nil, err
-}
-
 // do runs a call with rate limiting, retries, reauthorisation and error
-// mapping, and decodes a 2xx body into v (when v is non-nil).
+// mapping (httpretry), and decodes a 2xx body into v (when v is non-nil).
 func (c *Client) do(ctx context.Context, cl *call, v any) error {
 	if c.initErr != nil {
 		return c.initErr
 	}
-	if _, ok := ctx.Deadline(); !ok && c.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.timeout)
-		defer cancel()
-	}
 	if err := c.checkDaily(cl); err != nil {
 		return err
 	}
-	op := cl.method + " " + cl.path
-	reauthed := false
-	for attempt := 1; ; attempt++ {
-		if lim := c.limiters[cl.category]; lim != nil {
-			if err := lim.Wait(ctx); err != nil {
-				return &unavailableError{op: op, err: fmt.Errorf("rate limiter: %w", err)}
-			}
-		}
-		resp, err := c.attempt(ctx, cl)
-		if err != nil {
-			if ctx.Err() != nil {
-				return &unavailableError{op: op, err: ctx.Err()}
-			}
-			if cerr := credentialError(err); cerr != nil {
-				return fmt.Errorf("zoom: %s: %w", op, cerr)
-			}
-			if errors.Is(err, gobreaker.ErrOpenState) || errors.Is(err, gobreaker.ErrTooManyRequests) ||
-				!cl.idempotent() || attempt >= c.retry.MaxAttempts {
-				return &unavailableError{op: op, err: redact(err)}
-			}
-			if serr := c.pause(ctx, c.backoff(attempt)); serr != nil {
-				return &unavailableError{op: op, err: redact(err)}
-			}
-			continue
-		}
-		err = c.checkResponse(cl, resp)
-		if err == nil {
-			c.countDaily(cl)
-			if v == nil || len(resp.body) == 0 {
-				return nil
-			}
-			if derr := json.Unmarshal(resp.body, v); derr != nil {
-				return fmt.Errorf("zoom: %s: decode: %w", op, derr)
-			}
-			return nil
-		}
-		var rle *RateLimitError
-		var apiErr *APIError
-		switch {
-		case errors.As(err, &rle):
-			if rle.Daily() {
-				c.blockDaily(cl, rle.Reset)
-				return err
-			}
-			wait := rle.RetryAfter
-			if wait <= 0 {
-				wait = c.backoff(attempt)
-			}
-			if noRateLimitWait(ctx) || attempt >= c.retry.MaxAttempts || wait > c.retry.MaxRetryAfter || c.pause(ctx, wait) != nil {
-				return err
-			}
-		case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && c.reauth != nil && !reauthed:
-			reauthed = true
-			if rerr := c.reauth.Reauthorize(ctx); rerr != nil {
-				return fmt.Errorf("zoom: %s: reauthorize: %w", op, errors.Join(err, rerr))
-			}
-			attempt-- // the retry after reauthorisation is free
-		case errors.As(err, &apiErr) && apiErr.StatusCode >= 500 && cl.idempotent() && attempt < c.retry.MaxAttempts:
-			if c.pause(ctx, c.backoff(attempt)) != nil {
-				return err
-			}
-		default:
-			return err
-		}
+	resp, err := c.rt.Do(ctx, c.retryRequest(ctx, cl))
+	if err != nil {
+		return c.callError(cl, resp, err)
 	}
+	c.countDaily(cl)
+	if v == nil || len(resp.Body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(resp.Body, v); err != nil {
+		return fmt.Errorf("zoom: %s %s: decode: %w", cl.method, cl.path, err)
+	}
+	return nil
+}
+
+// retryRequest is how httpretry sends cl: through the API's breaker, after
+// its category's rate limiter, with Zoom's answers classified.
+func (c *Client) retryRequest(ctx context.Context, cl *call) httpretry.Request {
+	r := httpretry.Request{
+		Idempotent:     cl.idempotent(),
+		Build:          func(ctx context.Context) (*http.Request, error) { return c.newRequest(ctx, cl) },
+		Classify:       func(resp *httpretry.Response) httpretry.Outcome { return c.classify(cl, resp) },
+		Breaker:        c.breakers[cl.api],
+		NoThrottleWait: noRateLimitWait(ctx),
+	}
+	if lim := c.limiters[cl.category]; lim != nil {
+		r.Wait = lim.Wait
+	}
+	return r
+}
+
+// classify tells httpretry what a Zoom answer means: a 429 (other than a
+// daily limit, which no short wait helps) is throttled, a 401 calls for
+// reauthorisation, a 5xx is transient.
+func (c *Client) classify(cl *call, resp *httpretry.Response) httpretry.Outcome {
+	err := c.checkResponse(cl, resp)
+	var rle *RateLimitError
+	var apiErr *APIError
+	switch {
+	case err == nil:
+		return httpretry.Outcome{}
+	case errors.As(err, &rle) && !rle.Daily():
+		return httpretry.Outcome{Verdict: httpretry.Throttled, Err: err, RetryAfter: rle.RetryAfter}
+	case errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized:
+		return httpretry.Outcome{Verdict: httpretry.Unauthorized, Err: err}
+	case errors.As(err, &apiErr) && apiErr.StatusCode >= 500:
+		wait, _, _ := httpretry.ParseRetryAfter(resp.Header.Get("Retry-After"), c.now())
+		return httpretry.Outcome{Verdict: httpretry.Transient, Err: err, RetryAfter: wait}
+	}
+	return httpretry.Outcome{Err: err}
+}
+
+// callError maps what httpretry gave up with: Zoom's last answer (a daily
+// limit is remembered, so no more calls go out for that user today), a
+// failed reauthorisation, a credential failure, or Zoom being unreachable.
+func (c *Client) callError(cl *call, resp *httpretry.Response, err error) error {
+	op := cl.method + " " + cl.path
+	var rle *RateLimitError
+	var re *httpretry.ReauthError
+	switch {
+	case errors.As(err, &re):
+		return fmt.Errorf("zoom: %s: %w", op, re)
+	case resp != nil:
+		if errors.As(err, &rle) && rle.Daily() {
+			c.blockDaily(cl, rle.Reset)
+		}
+		return err
+	case httpretry.CredentialFailure(err):
+		return fmt.Errorf("zoom: %s: %w", op, credentialError(err))
+	}
+	return &unavailableError{op: op, err: redact(err)}
 }
 
 type noWaitKey struct{}
@@ -571,27 +505,9 @@ func noRateLimitWait(ctx context.Context) bool {
 	return v
 }
 
-// pause sleeps for d unless that would outlive ctx's deadline, in which case
-// it returns at once: no request is ever sent after its deadline.
-func (c *Client) pause(ctx context.Context, d time.Duration) error {
-	if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
-		return context.DeadlineExceeded
-	}
-	return c.sleep(ctx, d)
-}
-
-// backoff returns the jittered exponential delay before retry n (n ≥ 1).
-func (c *Client) backoff(n int) time.Duration {
-	d := c.retry.BaseDelay
-	for i := 1; i < n && d < c.retry.MaxDelay; i++ {
-		d *= 2
-	}
-	return c.jitter(min(d, c.retry.MaxDelay))
-}
-
 // checkResponse maps a non-2xx answer to *RateLimitError or *APIError.
-func (c *Client) checkResponse(cl *call, r *response) error {
-	if r.status >= 200 && r.status < 300 {
+func (c *Client) checkResponse(cl *call, r *httpretry.Response) error {
+	if r.StatusCode >= 200 && r.StatusCode < 300 {
 		return nil
 	}
 	var body struct {
@@ -599,18 +515,18 @@ func (c *Client) checkResponse(cl *call, r *response) error {
 		Message string       `json:"message"`
 		Errors  []FieldError `json:"errors"`
 	}
-	_ = json.Unmarshal(r.body, &body) // non-JSON bodies (proxies) keep the status only
+	_ = json.Unmarshal(r.Body, &body) // non-JSON bodies (proxies) keep the status only
 	if body.Message == "" {
-		body.Message = http.StatusText(r.status)
+		body.Message = http.StatusText(r.StatusCode)
 	}
-	if r.status == http.StatusTooManyRequests {
+	if r.StatusCode == http.StatusTooManyRequests {
 		now := c.now()
 		e := &RateLimitError{
 			Method: cl.method, Path: cl.path, Code: int(body.Code), Message: body.Message,
-			Category: strings.ToLower(r.header.Get("X-RateLimit-Category")),
-			Type:     r.header.Get("X-RateLimit-Type"),
+			Category: strings.ToLower(r.Header.Get("X-RateLimit-Category")),
+			Type:     r.Header.Get("X-RateLimit-Type"),
 		}
-		if wait, reset, ok := parseRetryAfter(r.header.Get("Retry-After"), now); ok {
+		if wait, reset, ok := httpretry.ParseRetryAfter(r.Header.Get("Retry-After"), now); ok {
 			e.RetryAfter, e.Reset = wait, reset
 		}
 		msg := strings.ToLower(body.Message)
@@ -628,8 +544,8 @@ func (c *Client) checkResponse(cl *call, r *response) error {
 		return e
 	}
 	return &APIError{
-		Method: cl.method, Path: cl.path, StatusCode: r.status, Code: int(body.Code),
-		Message: body.Message, Errors: body.Errors, TrackingID: r.header.Get("X-Zm-Trackingid"),
+		Method: cl.method, Path: cl.path, StatusCode: r.StatusCode, Code: int(body.Code),
+		Message: body.Message, Errors: body.Errors, TrackingID: r.Header.Get("X-Zm-Trackingid"),
 	}
 }
 
