@@ -362,4 +362,3 @@ func ParseRetryAfter(v string, now time.Time) (wait time.Duration, reset time.Ti
 	}
 	return 0, time.Time{}, false
 }
-
