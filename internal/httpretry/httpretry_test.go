@@ -47,6 +47,14 @@ func (s *script) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	fmt.Fprintf(w, `{"status":%d}`, a.status)
 }
 
+// serve starts a script server and returns it with its URL.
+func serve(t *testing.T, answers ...answer) (*script, string) {
+	s := &script{answers: answers}
+	srv := httptest.NewServer(s)
+	t.Cleanup(srv.Close)
+	return s, srv.URL
+}
+
 func (s *script) requests() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -122,12 +130,10 @@ func TestDo(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &script{answers: tt.answers}
-			srv := httptest.NewServer(s)
-			t.Cleanup(srv.Close)
+			s, url := serve(t, tt.answers...)
 			clk := retrytest.NewClock(start)
 			c := newClient(clk)
-			resp, err := c.Do(t.Context(), httpretry.Request{Idempotent: tt.idempotent, Build: get(srv.URL),
+			resp, err := c.Do(t.Context(), httpretry.Request{Idempotent: tt.idempotent, Build: get(url),
 				Classify: classify(clk.Now), NoThrottleWait: tt.noWait})
 			if (err != nil) != tt.wantErr {
 				t.Errorf("Do() error = %v, want error %v", err, tt.wantErr)
@@ -184,14 +190,12 @@ func TestDo_Reauth(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &script{answers: tt.answers}
-			srv := httptest.NewServer(s)
-			t.Cleanup(srv.Close)
+			s, url := serve(t, tt.answers...)
 			clk := retrytest.NewClock(start)
 			c := newClient(clk)
 			calls := 0
 			c.Reauth = func(context.Context) error { calls++; return tt.reauthErr }
-			_, err := c.Do(t.Context(), httpretry.Request{Idempotent: true, Build: get(srv.URL), Classify: classify(clk.Now)})
+			_, err := c.Do(t.Context(), httpretry.Request{Idempotent: true, Build: get(url), Classify: classify(clk.Now)})
 			if (err != nil) != tt.wantErr {
 				t.Errorf("Do() error = %v, want error %v", err, tt.wantErr)
 			}
