@@ -62,9 +62,22 @@ func TestHealth_TellsTheTruth(t *testing.T) {
 				for range 8 {
 					_, _ = sf.Query(ctx, salesforce.Select(salesforce.FieldID).From(salesforce.ObjectUser).Limit(1))
 				}
+				// A meeting ended meanwhile: its job waits for Salesforce.
+				ev := &sfzoom.WebhookEvent{OrgID: d.Info.OrgID, DedupeKey: "outage", EventType: "meeting.ended", Payload: []byte(`{}`), ReceivedAt: time.Now()}
+				job := store.Job{Args: jobs.LogMeetingArgs{OrgID: d.Info.OrgID, ZoomMeetingID: 1, MeetingUUID: "outage=="},
+					InsertOpts: &river.InsertOpts{ScheduledAt: time.Now().Add(time.Hour)}}
+				if err := a.backend.Store.CreateWebhookEvent(ctx, ev, job); err != nil {
+					t.Fatal(err)
+				}
 			},
 			// The describe fails while Salesforce is down: nothing is claimed.
-			fieldsKnown: false, sfStatus: sfzoom.ConnectionActive, sfBreakerOK: false, sfBreakerHas: "Salesforce is refusing requests after repeated failures; sfzoom has paused calls and tries again at ",
+			fieldsKnown: false, sfStatus: sfzoom.ConnectionActive, sfBreakerOK: false,
+			sfBreakerHas: "; 1 meeting waiting, retrying at ",
+			check: func(t *testing.T, v templates.HealthView) {
+				if w := v.Connections[0].Breaker; !strings.HasPrefix(w, "Salesforce unreachable since ") || !strings.Contains(w, "Nothing is lost") {
+					t.Errorf("Salesforce breaker = %q, want when it became unreachable and that nothing is lost", w)
+				}
+			},
 		},
 		{
 			name: "OtherOrgsWebhookHidden",

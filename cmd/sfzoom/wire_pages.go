@@ -241,7 +241,7 @@ func (h *health) salesforce(ctx context.Context, orgID string, v *templates.Heal
 	c.LastOK = in.LastSuccess("salesforce", orgID)
 	b := sf.Budget()
 	v.APIUsed, v.APIMax, v.BudgetKnown = b.Used, b.Max, b.Max > 0
-	c.Breaker, c.BreakerOK = setup.BreakerWords("Salesforce", []setup.BreakerState{{State: sf.BreakerState().String(), RetryAt: sf.BreakerRetryAt()}}, h.loc(ctx))
+	c.Breaker, c.BreakerOK = setup.SalesforceStatus(sf, h.meetingsWaiting(ctx, orgID)).Words(h.loc(ctx))
 	return c
 }
 
@@ -276,12 +276,19 @@ func (h *health) zoom(ctx context.Context, orgID string) templates.HealthConnect
 	if err != nil {
 		return c
 	}
-	var states []setup.BreakerState
-	for _, api := range []string{zoom.APIMeetings, zoom.APIPastMeetings, zoom.APIUsers, zoom.APISCIM, zoom.APIRecordings, zoom.APISummaries, zoom.APIDownloads} {
-		states = append(states, setup.BreakerState{API: api, State: zc.BreakerState(api), RetryAt: zc.BreakerRetryAt(api)})
-	}
-	c.Breaker, c.BreakerOK = setup.BreakerWords("Zoom", states, h.loc(ctx))
+	apis := []string{zoom.APIMeetings, zoom.APIPastMeetings, zoom.APIUsers, zoom.APISCIM, zoom.APIRecordings, zoom.APISummaries, zoom.APIDownloads}
+	c.Breaker, c.BreakerOK = setup.ZoomStatus(zc, apis, h.meetingsWaiting(ctx, orgID)).Words(h.loc(ctx))
 	return c
+}
+
+// meetingsWaiting counts the org's meetings not logged yet (their
+// log_meeting jobs are queued, scheduled or retrying); 0 if unknown.
+func (h *health) meetingsWaiting(ctx context.Context, orgID string) int {
+	n, err := h.a.backend.OrgWaitingJobs(ctx, orgID, jobs.LogMeetingArgs{}.Kind())
+	if err != nil {
+		h.a.log.WarnContext(ctx, "health: count waiting meetings", "err", err)
+	}
+	return n
 }
 
 // loc is the admin's time zone (from the request context's user).

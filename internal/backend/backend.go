@@ -379,6 +379,23 @@ func (b *Backend) OrgQueueDepth(ctx context.Context, orgID string) (map[rivertyp
 	return depth, nil
 }
 
+// OrgWaitingJobs counts orgID's jobs of kind that are not finished yet
+// (available, scheduled, retryable, running or pending): for log_meeting
+// jobs, the meetings still waiting to be logged.
+func (b *Backend) OrgWaitingJobs(ctx context.Context, orgID, kind string) (int, error) {
+	q := `SELECT COUNT(*) FROM river_job WHERE args->>'org_id' = $1 AND kind = $2
+		AND state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`
+	if b.kind == KindSQLite {
+		q = `SELECT COUNT(*) FROM river_job WHERE json_extract(args, '$.org_id') = ? AND kind = ?
+		AND state IN ('available', 'scheduled', 'retryable', 'running', 'pending')`
+	}
+	var n int
+	if err := b.db.QueryRowContext(ctx, q, orgID, kind).Scan(&n); err != nil {
+		return 0, fmt.Errorf("backend: org waiting jobs: %w", err)
+	}
+	return n, nil
+}
+
 // countByState runs q, a SELECT of (state, count) rows.
 func (b *Backend) countByState(ctx context.Context, q string, args ...any) (map[rivertype.JobState]int, error) {
 	rows, err := b.db.QueryContext(ctx, q, args...)
