@@ -179,7 +179,9 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 // running jobs finish (or, past the timeout, are cancelled and left for
 // River to retry), and the database closes.
 func (a *app) serve(ctx context.Context, ln net.Listener) error {
-	if err := a.backend.Start(ctx); err != nil {
+	// Jobs outlive the signal: on SIGTERM they get SFZOOM_SHUTDOWN_TIMEOUT
+	// to finish (backend.Stop below) before being handed back.
+	if err := a.backend.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start job workers: %w", err)
 	}
 	hs := a.web.HTTPServer(ln.Addr().String())

@@ -298,7 +298,10 @@ func (b *Backend) Client() *river.Client[*sql.Tx] { return b.client }
 func (b *Backend) Migrate(ctx context.Context) error { return b.migrate(ctx) }
 
 // Start starts working jobs in the background. It is a no-op for an
-// insert-only backend (Options.Workers nil).
+// insert-only backend (Options.Workers nil). Jobs run with contexts derived
+// from ctx, so cancelling ctx cancels them at once (River's abrupt stop):
+// for a graceful shutdown pass a context that outlives the signal
+// (context.WithoutCancel) and call Stop.
 func (b *Backend) Start(ctx context.Context) error {
 	if b.worker == nil {
 		b.logger.InfoContext(ctx, "backend: no workers configured; jobs are inserted but not worked here")
@@ -311,8 +314,9 @@ func (b *Backend) Start(ctx context.Context) error {
 }
 
 // Stop shuts the job queue down gracefully: no new job is fetched, and jobs
-// already running may finish until ctx is done. Then their contexts are
-// cancelled (River's StopAndCancel) and Stop waits briefly for them to return.
+// already running may finish until ctx is nearly done (its last quarter, at
+// most 5 s, is kept for the hand-back). Then their contexts are cancelled
+// (River's StopAndCancel) and Stop waits for them to return, within ctx.
 // A job that returns its context's cancellation error then is handed back:
 // River makes it available again without using up an attempt, so the next
 // process (or another replica) runs it at once. A job still "running" when
@@ -322,20 +326,36 @@ func (b *Backend) Stop(ctx context.Context) error {
 	if b.worker == nil {
 		return nil
 	}
-	err := b.worker.Stop(ctx)
+	// The hand-back must fit in ctx too: keep the last quarter of its time
+	// (at most handBackTime) for it.
+	soft := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		soft, cancel = context.WithDeadline(ctx, dl.Add(-min(handBackTime, time.Until(dl)/4)))
+		defer cancel()
+	}
+	err := b.worker.Stop(soft)
 	if err == nil {
 		return nil
 	}
 	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return fmt.Errorf("backend: stop river: %w", err)
 	}
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err := b.worker.StopAndCancel(cctx); err != nil {
+	hard := ctx
+	if _, ok := ctx.Deadline(); !ok || ctx.Err() != nil {
+		var cancel context.CancelFunc
+		hard, cancel = context.WithTimeout(context.WithoutCancel(ctx), handBackTime)
+		defer cancel()
+	}
+	if err := b.worker.StopAndCancel(hard); err != nil {
 		return fmt.Errorf("backend: stop river (jobs cancelled): %w", err)
 	}
 	return nil
 }
+
+// handBackTime is the most Stop keeps for cancelling the running jobs and
+// recording them as available again.
+const handBackTime = 5 * time.Second
 
 // Close releases the pool and the database. Stop the job queue first.
 func (b *Backend) Close() error {

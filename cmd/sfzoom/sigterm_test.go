@@ -1,0 +1,224 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/backend"
+	"github.com/sfzoom/sfzoom/internal/config"
+	"github.com/sfzoom/sfzoom/internal/demo"
+	"github.com/sfzoom/sfzoom/internal/helperproc"
+	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
+)
+
+// envServeHelper makes this test binary, started again by helperproc, run
+// `sfzoom serve` as main does (SIGTERM and interrupt cancel its context),
+// logging to stdout, and exit with serve's exit code.
+const envServeHelper = "SFZOOM_TEST_SERVE_HELPER"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(envServeHelper) != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		err := run(ctx, []string{"serve"}, os.Getenv, os.Stdout, os.Stdout)
+		stop()
+		os.Exit(exitCode(err, os.Stdout))
+	}
+	os.Exit(m.Run())
+}
+
+// TestServe_SIGTERM runs `sfzoom serve` as a separate process against the
+// demo's fake Salesforce and Zoom, with a meeting's log_meeting job in
+// flight, and sends it SIGTERM. A job that can finish within
+// SFZOOM_SHUTDOWN_TIMEOUT finishes (its Event is written before the process
+// exits); one that cannot (Zoom answers too slowly) is handed back. Either
+// way the process exits 0 within the timeout and leaves no job "running";
+// started again, it logs the meeting, exactly once.
+func TestServe_SIGTERM(t *testing.T) {
+	const shutdownTimeout = 4 * time.Second
+	tests := []struct {
+		name        string
+		zoomLatency time.Duration // per Zoom call
+		wantLogged  bool          // the job finished before the process exited
+	}{
+		{"FinishesInFlightJob", 300 * time.Millisecond, true},
+		{"HandsBackSlowJob", 2 * time.Second, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			d, err := demo.Start(ctx, demo.Options{DataDir: t.TempDir(), AppAddr: "127.0.0.1:0", SalesforceAddr: "127.0.0.1:0", ZoomAddr: "127.0.0.1:0"})
+			if err != nil {
+				t.Fatalf("demo.Start: %v", err)
+			}
+			t.Cleanup(d.Close)
+			uuid := prepareServeDB(t, d)
+			events := func() int { return len(d.Salesforce.Records("Event")) }
+			before := events()
+			env := []string{envServeHelper + "=1"}
+			for k, v := range d.Env {
+				env = append(env, k+"="+v)
+			}
+			env = append(env, "SFZOOM_ADDR=127.0.0.1:0", "SFZOOM_SHUTDOWN_TIMEOUT="+shutdownTimeout.String(),
+				"SFZOOM_LOG_FORMAT=text", "SFZOOM_LOG_LEVEL=info")
+			start := func() *exec.Cmd {
+				cmd, _ := helperproc.Start(t, env, func(line string) bool { return strings.Contains(line, "sfzoom listening") })
+				return cmd
+			}
+
+			d.Zoom.SetLatency(tt.zoomLatency)
+			cmd := start()
+			waitFor(t, 20*time.Second, "the job's first Zoom call", func() bool { return zoomCalls(d.Zoom) > 0 })
+			took, err := stop(cmd)
+			if err != nil {
+				t.Fatalf("serve after SIGTERM: %v, want exit status 0", err)
+			}
+			// Process teardown gets half a second more.
+			if took > shutdownTimeout+500*time.Millisecond {
+				t.Errorf("serve took %v to stop after SIGTERM, want within SFZOOM_SHUTDOWN_TIMEOUT (%v)", took, shutdownTimeout)
+			}
+			depth := queueDepth(t, d)
+			if depth["running"] != 0 {
+				t.Fatalf("after a graceful stop %d jobs are still \"running\" (%v), want none: they were neither finished nor handed back", depth["running"], depth)
+			}
+			if logged := events() > before; logged != tt.wantLogged {
+				t.Fatalf("meeting logged before the process exited: %v, want %v", logged, tt.wantLogged)
+			}
+
+			// The next start picks up whatever is left and logs the meeting once.
+			d.Zoom.SetLatency(0)
+			cmd = start()
+			waitFor(t, 30*time.Second, "the meeting's Event", func() bool { return events() > before })
+			waitFor(t, 30*time.Second, "the log_meeting jobs to finish", func() bool { return zoomCallsSettled(d.Zoom) })
+			if _, err := stop(cmd); err != nil {
+				t.Fatalf("serve after the second SIGTERM: %v", err)
+			}
+			if n := events() - before; n != 1 {
+				t.Errorf("meeting %s logged as %d Events, want exactly 1", uuid, n)
+			}
+			if depth := queueDepth(t, d); depth["running"] != 0 {
+				t.Errorf("after the second stop %d jobs are \"running\", want none", depth["running"])
+			}
+			t.Logf("SIGTERM with a job in flight (Zoom latency %v): exited 0 after %v (SFZOOM_SHUTDOWN_TIMEOUT %v)", tt.zoomLatency, took, shutdownTimeout)
+		})
+	}
+}
+
+// prepareServeDB sets the demo org up in the demo's database (the
+// Salesforce connection, user mappings) as `sfzoom demo` does, then adds a
+// meeting that ended, with its log_meeting job queued, and closes the
+// database for the serving process. It returns the meeting's UUID.
+func prepareServeDB(t *testing.T, d *demo.Demo) string {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.Load(func(k string) string { return d.Env[k] }, config.ModeDemo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), demoDeps(d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.backend.Close()
+	d.AppListener.Close()
+	if err := a.demoSetup(ctx, d); err != nil {
+		t.Fatalf("demoSetup: %v", err)
+	}
+	host := d.Zoom.AddUser(zoomtest.User{Email: "sigterm.test@acme-demo.com", FirstName: "Sig", LastName: "Term", Type: 2})
+	zm, err := d.Zoom.AddMeeting(zoomtest.Meeting{HostID: host.ID, Topic: "SIGTERM check", Duration: 30, StartTime: time.Now().Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.backend.Store.CreateMeeting(ctx, &sfzoom.Meeting{OrgID: d.Info.OrgID, ZoomMeetingID: zm.ID, HostSFUserID: d.Info.Users["rep"],
+		HostZoomUserID: host.ID, RecordObject: sfzoom.ObjectOpportunity, RecordID: d.Info.SampleRecords["Opportunity"][0], Topic: zm.Topic,
+		StartTime: zm.StartTime, Duration: 30, Status: sfzoom.MeetingScheduled}); err != nil {
+		t.Fatal(err)
+	}
+	d.Zoom.SetWebhook("", nil) // the job is queued here, as the webhook handler would
+	uuid, err := d.Zoom.EndMeeting(ctx, zm.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := &sfzoom.WebhookEvent{OrgID: d.Info.OrgID, DedupeKey: "sigterm-" + uuid, EventType: "meeting.ended", MeetingUUID: uuid,
+		Payload: []byte(`{}`), ReceivedAt: time.Now()}
+	job := store.Job{Args: jobs.LogMeetingArgs{OrgID: d.Info.OrgID, ZoomMeetingID: zm.ID, MeetingUUID: uuid, Trigger: "meeting.ended"}}
+	if err := a.backend.Store.CreateWebhookEvent(ctx, ev, job); err != nil {
+		t.Fatal(err)
+	}
+	d.Zoom.ResetRequests()
+	return uuid
+}
+
+// stop sends SIGTERM and waits for the process; it returns how long that
+// took and the exit error (nil for status 0).
+func stop(cmd *exec.Cmd) (time.Duration, error) {
+	start := time.Now()
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return 0, err
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return time.Since(start), ee
+	}
+	return time.Since(start), err
+}
+
+// queueDepth reads River's job states from the database the serving
+// process left behind.
+func queueDepth(t *testing.T, d *demo.Demo) map[string]int {
+	t.Helper()
+	be, err := backend.Open(context.Background(), backend.Options{DatabaseURL: d.Env["SFZOOM_DATABASE_URL"], SkipMigrations: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Close()
+	depth, err := be.QueueDepth(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for s, n := range depth {
+		out[string(s)] = n
+	}
+	return out
+}
+
+func zoomCalls(z *zoomtest.Server) int {
+	n := 0
+	for route, c := range z.Requests() {
+		if strings.Contains(route, "/v2/") {
+			n += c
+		}
+	}
+	return n
+}
+
+// zoomCallsSettled reports whether no Zoom call arrived for half a second.
+func zoomCallsSettled(z *zoomtest.Server) bool {
+	n := zoomCalls(z)
+	time.Sleep(500 * time.Millisecond)
+	return zoomCalls(z) == n
+}
+
+func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
