@@ -18,8 +18,8 @@ import (
 	"github.com/sfzoom/sfzoom/internal/demo"
 	"github.com/sfzoom/sfzoom/internal/helperproc"
 	"github.com/sfzoom/sfzoom/internal/jobs"
-	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 )
 
