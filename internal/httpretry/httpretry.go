@@ -206,7 +206,6 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		ctx, cancel = context.WithTimeout(ctx, c.Timeout)
 		defer cancel()
 	}
-	maxAttempts := max(c.Policy.MaxAttempts, 1)
 	reauthed := false
 	for attempt := 1; ; attempt++ {
 		if r.Wait != nil {
@@ -216,37 +215,16 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 		}
 		resp, err := c.attempt(ctx, caller, r)
 		if err != nil {
-			switch {
-			case ctx.Err() != nil:
+			if ctx.Err() != nil {
 				return nil, ctx.Err()
-			case CredentialFailure(err), errors.Is(err, ErrOpen), !r.Idempotent, attempt >= maxAttempts:
-				return nil, err
 			}
-			if c.pause(ctx, c.jitter(c.Policy.Delay(attempt))) != nil {
+			if !c.retrySend(ctx, r, attempt, err) {
 				return nil, err
 			}
 			continue
 		}
 		out := r.Classify(resp)
-		switch out.Verdict {
-		case Transient:
-			wait := c.jitter(c.Policy.Delay(attempt))
-			if out.RetryAfter > 0 {
-				wait = out.RetryAfter
-			}
-			if !r.Idempotent || attempt >= maxAttempts || wait > c.Policy.MaxRetryAfter || c.pause(ctx, wait) != nil {
-				return resp, out.Err
-			}
-		case Throttled:
-			wait := out.RetryAfter
-			if wait <= 0 { // no hint: back off rather than hammer
-				wait = c.jitter(c.Policy.Delay(attempt))
-			}
-			c.noteThrottle(wait)
-			if r.NoThrottleWait || attempt >= maxAttempts || wait > c.Policy.MaxRetryAfter || c.pause(ctx, wait) != nil {
-				return resp, out.Err
-			}
-		case Unauthorized:
+		if out.Verdict == Unauthorized {
 			if c.Reauth == nil || reauthed {
 				return resp, out.Err
 			}
@@ -255,10 +233,48 @@ func (c *Client) Do(ctx context.Context, r Request) (*Response, error) {
 				return resp, &ReauthError{Answer: out.Err, Err: rerr}
 			}
 			attempt-- // the retry after reauthorisation is free
-		default:
+			continue
+		}
+		if !c.retryAnswer(ctx, r, attempt, out) {
 			return resp, out.Err
 		}
 	}
+}
+
+// retrySend reports whether a request that got no answer is sent again,
+// after waiting the backoff: only an idempotent one with attempts left,
+// never past a credential failure or an open breaker.
+func (c *Client) retrySend(ctx context.Context, r Request, attempt int, err error) bool {
+	if CredentialFailure(err) || errors.Is(err, ErrOpen) || !r.Idempotent || attempt >= max(c.Policy.MaxAttempts, 1) {
+		return false
+	}
+	return c.pause(ctx, c.jitter(c.Policy.Delay(attempt))) == nil
+}
+
+// retryAnswer reports whether an answer is retried, after waiting: a
+// Transient one (idempotent requests only) after its Retry-After or the
+// backoff, a Throttled one after its Retry-After or the backoff (a wait
+// the caller may decline). A server-given wait beyond MaxRetryAfter is
+// left to the caller.
+func (c *Client) retryAnswer(ctx context.Context, r Request, attempt int, out Outcome) bool {
+	wait := out.RetryAfter
+	if wait <= 0 { // no hint: back off rather than hammer
+		wait = c.jitter(c.Policy.Delay(attempt))
+	}
+	switch out.Verdict {
+	case Transient:
+		if !r.Idempotent || out.RetryAfter > c.Policy.MaxRetryAfter {
+			return false
+		}
+	case Throttled:
+		c.noteThrottle(wait)
+		if r.NoThrottleWait || wait > c.Policy.MaxRetryAfter {
+			return false
+		}
+	default:
+		return false
+	}
+	return attempt < max(c.Policy.MaxAttempts, 1) && c.pause(ctx, wait) == nil
 }
 
 // ErrServerStatus is what a function run by Breaker.Execute returns for an

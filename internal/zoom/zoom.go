@@ -158,7 +158,8 @@ func WithBaseURL(rawURL string) Option {
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.logger = l } }
 
-// WithClock sets the clock used for Retry-After and daily limits.
+// WithClock sets the clock used for Retry-After, daily limits and the
+// circuit breakers' open periods.
 func WithClock(now func() time.Time) Option { return func(c *Client) { c.now = now } }
 
 // WithSleeper sets how the client waits between retries.
