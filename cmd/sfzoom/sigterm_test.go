@@ -79,7 +79,7 @@ func TestServe_SIGTERM(t *testing.T) {
 
 			d.Zoom.SetLatency(tt.zoomLatency)
 			cmd := start()
-			waitFor(t, 20*time.Second, "the job's first Zoom call", func() bool { return zoomCalls(d.Zoom) > 0 })
+			waitFor(t, 20*time.Second, "the job's first Zoom call", func() bool { return d.Zoom.APICalls() > 0 })
 			took, err := stop(cmd)
 			if err != nil {
 				t.Fatalf("serve after SIGTERM: %v, want exit status 0", err)
@@ -195,21 +195,11 @@ func queueDepth(t *testing.T, d *demo.Demo) map[string]int {
 	return out
 }
 
-func zoomCalls(z *zoomtest.Server) int {
-	n := 0
-	for route, c := range z.Requests() {
-		if strings.Contains(route, "/v2/") {
-			n += c
-		}
-	}
-	return n
-}
-
 // zoomCallsSettled reports whether no Zoom call arrived for half a second.
 func zoomCallsSettled(z *zoomtest.Server) bool {
-	n := zoomCalls(z)
+	n := z.APICalls()
 	time.Sleep(500 * time.Millisecond)
-	return zoomCalls(z) == n
+	return z.APICalls() == n
 }
 
 func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {

@@ -205,12 +205,8 @@ func TestSalesforceOutage_SeveralMinutes(t *testing.T) {
 	if c := e.opp(t)["Meeting_Count__c"]; c != float64(meetings) {
 		t.Errorf("Meeting_Count__c = %v, want %d", c, meetings)
 	}
-	var last time.Duration
-	for _, j := range js {
-		last = max(last, j.loggedAt.Sub(recovered))
-	}
 	t.Logf("outage %v: %d job attempts and %d Salesforce requests during it; every meeting logged within %v of recovery; Health said %q",
-		outage, outageAttempts, outageCalls, last, words)
+		outage, outageAttempts, outageCalls, lastLogged(js, recovered), words)
 }
 
 // TestZoomRateLimitStorm: for three minutes (of injected-clock time) Zoom
@@ -237,7 +233,7 @@ func TestZoomRateLimitStorm(t *testing.T) {
 	over := time.Time{}
 	runJobs(t, e, clk, js, func(now time.Time) {
 		if over.IsZero() && !now.Before(start.Add(storm)) {
-			stormCalls = zoomAPICalls(e.zoom)
+			stormCalls = e.zoom.APICalls()
 			over = now
 			e.zoom.ClearFailures()
 		}
@@ -282,10 +278,15 @@ func TestZoomRateLimitStorm(t *testing.T) {
 	if n := len(e.events(t)); n != meetings {
 		t.Errorf("%d Events after the storm, want %d (one per meeting)", n, meetings)
 	}
+	t.Logf("storm %v: %d job runs and %d Zoom requests during it; every meeting logged within %v after it; Health said %q",
+		storm, stormAttempts, stormCalls, lastLogged(js, over), words)
+}
+
+// lastLogged is how long after since the last of js was logged.
+func lastLogged(js []*simJob, since time.Time) time.Duration {
 	var last time.Duration
 	for _, j := range js {
-		last = max(last, j.loggedAt.Sub(over))
+		last = max(last, j.loggedAt.Sub(since))
 	}
-	t.Logf("storm %v: %d job runs and %d Zoom requests during it; every meeting logged within %v after it; Health said %q",
-		storm, stormAttempts, stormCalls, last, words)
+	return last
 }

@@ -194,6 +194,19 @@ func (s *Server) Requests() map[string]int {
 	return out
 }
 
+// APICalls returns how many REST API requests (under /v2/) were served.
+func (s *Server) APICalls() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for route, c := range s.requests {
+		if strings.Contains(route, "/v2/") {
+			n += c
+		}
+	}
+	return n
+}
+
 // RequestLog returns every request served, in order.
 func (s *Server) RequestLog() []Request {
 	s.mu.Lock()
