@@ -55,7 +55,7 @@ func TestServe_SIGTERM(t *testing.T) {
 		wantLogged  bool          // the job finished before the process exited
 	}{
 		{"FinishesInFlightJob", 300 * time.Millisecond, true},
-		{"HandsBackSlowJob", 2 * time.Second, false},
+		{"HandsBackSlowJob", 5 * time.Second, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
