@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,8 @@ import (
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
+	"github.com/sfzoom/sfzoom/internal/zoom"
+	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 	"github.com/sfzoom/sfzoom/templates"
 )
 
@@ -31,6 +35,7 @@ func TestHealth_TellsTheTruth(t *testing.T) {
 		sfStatus     string
 		sfBreakerOK  bool
 		sfBreakerHas string
+		zoomBreaker  string // a regular expression; "" means answering normally
 	}{
 		{
 			name:        "Healthy",
@@ -80,6 +85,23 @@ func TestHealth_TellsTheTruth(t *testing.T) {
 			},
 		},
 		{
+			// Zoom answers 429 with Retry-After a minute ahead: Health says
+			// when the next try is (https://developers.zoom.us/docs/api/rate-limits/).
+			name: "ZoomRateLimited",
+			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
+				zc, err := a.integrations.ZoomAccount(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				d.Zoom.Fail(zoomtest.Failure{Status: http.StatusTooManyRequests, Count: 1, RetryAfter: time.Minute, Type: "QPS"})
+				if _, err := zc.User(zoom.WithoutRateLimitWait(ctx), "me"); sfzoom.ErrorCode(err) != sfzoom.ERATELIMIT {
+					t.Fatalf("User during the 429 = %v, want ERATELIMIT", err)
+				}
+			},
+			fieldsKnown: true, sfStatus: sfzoom.ConnectionActive, sfBreakerOK: true, sfBreakerHas: "answering normally",
+			zoomBreaker: `^Zoom is rate-limiting sfzoom; next try at \d\d:\d\d:\d\d UTC\. No meetings waiting; nothing is lost\.$`,
+		},
+		{
 			name: "OtherOrgsWebhookHidden",
 			breakCause: func(t *testing.T, ctx context.Context, d *demo.Demo, a *app) {
 				ev := &sfzoom.WebhookEvent{OrgID: otherOrg, DedupeKey: "other", EventType: "meeting.ended", Payload: []byte(`{}`), ReceivedAt: time.Now()}
@@ -120,8 +142,12 @@ func TestHealth_TellsTheTruth(t *testing.T) {
 			if tt.sfStatus == sfzoom.ConnectionActive && sf.LastOK.IsZero() {
 				t.Error("Salesforce last successful call is zero, want the demo's calls")
 			}
-			if zm.Status != sfzoom.ConnectionActive || !strings.HasPrefix(zm.Token, "Token valid until ") || zm.Breaker != "Zoom is answering normally." {
-				t.Errorf("Zoom = %+v", zm)
+			wantZoom := "^Zoom is answering normally\\.$"
+			if tt.zoomBreaker != "" {
+				wantZoom = tt.zoomBreaker
+			}
+			if zm.Status != sfzoom.ConnectionActive || !strings.HasPrefix(zm.Token, "Token valid until ") || !regexp.MustCompile(wantZoom).MatchString(zm.Breaker) {
+				t.Errorf("Zoom = %+v, want breaker words matching %s", zm, wantZoom)
 			}
 			if tt.check != nil {
 				tt.check(t, v)
