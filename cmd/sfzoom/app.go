@@ -92,6 +92,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	events := addEventWorker(workers)
 	be, err := backend.Open(ctx, backend.Options{
 		DatabaseURL:  cfg.DatabaseURL,
+		DBMaxConns:   cfg.DBMaxConns,
 		Logger:       logger,
 		Workers:      workers,
 		MaxWorkers:   cfg.Workers,

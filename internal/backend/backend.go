@@ -82,6 +82,10 @@ type Options struct {
 	// DatabaseURL is "sqlite:PATH" (the parent directory is created) or
 	// "postgres://user:password@host:port/db?…" ("postgresql://" too).
 	DatabaseURL string
+	// DBMaxConns bounds the Postgres connections of the store and the
+	// inserting client (postgres.DefaultMaxConns when 0); the working
+	// client's pgxpool has its own (pgxpool's default size). Unused on SQLite.
+	DBMaxConns int
 	// Logger receives River's and the migrations' logs; nil discards them.
 	Logger *slog.Logger
 	// Workers are the job workers. Nil makes an insert-only backend: jobs are
@@ -236,7 +240,7 @@ func (b *Backend) openSQLite(ctx context.Context, path string, opts Options) err
 }
 
 func (b *Backend) openPostgres(ctx context.Context, url string, opts Options) error {
-	db, err := postgres.OpenDB(url)
+	db, err := postgres.OpenDB(url, opts.DBMaxConns)
 	if err != nil {
 		return fmt.Errorf("backend: %w", err)
 	}

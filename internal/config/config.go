@@ -42,6 +42,7 @@ type Config struct {
 	Addr            string        // SFZOOM_ADDR
 	PublicURL       *url.URL      // SFZOOM_PUBLIC_URL
 	DatabaseURL     string        // SFZOOM_DATABASE_URL
+	DBMaxConns      int           // SFZOOM_DB_MAX_CONNS: Postgres connections per process, kept open while idle
 	LogFormat       string        // SFZOOM_LOG_FORMAT: json or text
 	LogLevel        string        // SFZOOM_LOG_LEVEL
 	ShutdownTimeout time.Duration // SFZOOM_SHUTDOWN_TIMEOUT
@@ -92,6 +93,7 @@ func Vars() []Var {
 		{"SFZOOM_ADDR", ":8080", false, false, "Listen address, host:port."},
 		{"SFZOOM_PUBLIC_URL", "", true, false, "The https URL Salesforce and Zoom reach sfzoom at, e.g. https://sfzoom.example.com."},
 		{"SFZOOM_DATABASE_URL", "sqlite:data/sfzoom.db", false, false, "sqlite:PATH (embedded) or postgres://user:pass@host/db (several replicas)."},
+		{"SFZOOM_DB_MAX_CONNS", "16", false, false, "PostgreSQL only: connections each process keeps open for requests (the job workers have their own pool: 4, or one per CPU core above 4). Replicas × (this + that pool) must stay under the server's max_connections."},
 		{"SFZOOM_LOG_FORMAT", "json", false, false, "json or text."},
 		{"SFZOOM_LOG_LEVEL", "info", false, false, "debug, info, warn or error."},
 		{"SFZOOM_SHUTDOWN_TIMEOUT", "30s", false, false, "How long a graceful shutdown waits for requests and jobs."},
@@ -164,6 +166,7 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 	} else if c.DatabaseURL == "sqlite:" {
 		l.fail("SFZOOM_DATABASE_URL", "sqlite: needs a file path, e.g. sqlite:data/sfzoom.db")
 	}
+	c.DBMaxConns = l.int("SFZOOM_DB_MAX_CONNS", 1, 1000)
 	c.LogFormat = l.oneOf("SFZOOM_LOG_FORMAT", "json", "text")
 	c.LogLevel = l.oneOf("SFZOOM_LOG_LEVEL", "debug", "info", "warn", "error")
 	c.ShutdownTimeout = l.duration("SFZOOM_SHUTDOWN_TIMEOUT")

@@ -53,6 +53,9 @@ func TestLoad_OK(t *testing.T) {
 	if !c.CanvasTokenCheck {
 		t.Error("CanvasTokenCheck = false, want on by default")
 	}
+	if c.DBMaxConns != 16 {
+		t.Errorf("DBMaxConns = %d, want 16 by default", c.DBMaxConns)
+	}
 }
 
 func TestLoad_ServeWithNothingListsEveryMissingVariable(t *testing.T) {
@@ -91,6 +94,7 @@ func TestLoad_Malformed(t *testing.T) {
 		{"BadAdminOrg", "SFZOOM_ADMIN_USER_IDS", "bob:005xx000001Svk1AAC", "ORGID:USERID"},
 		{"BadOrigin", "SFZOOM_FRAME_ANCESTORS", "localhost:8080/path", "not an origin"},
 		{"BadMode", "SFZOOM_ZOOM_AUTH_MODE", "jwt", "s2s, user"},
+		{"NoDBConns", "SFZOOM_DB_MAX_CONNS", "0", "from 1 to 1000"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

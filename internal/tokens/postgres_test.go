@@ -20,7 +20,7 @@ type postgresStore struct {
 
 func mustOpenPostgres(t testing.TB, u string) *postgres.Store {
 	t.Helper()
-	db, err := postgres.OpenDB(u)
+	db, err := postgres.OpenDB(u, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

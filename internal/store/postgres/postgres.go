@@ -37,13 +37,33 @@ var migrationsFS embed.FS
 // *sql.DB as the store.
 type JobInserter = sqlstore.JobInserter
 
-// OpenDB opens a pgx-backed *sql.DB for a postgres:// URL. Schema isolation
-// (search_path) can be set in the URL, e.g. "?search_path=tenant1".
-func OpenDB(url string) (*sql.DB, error) {
+// DefaultMaxConns is the pool size OpenDB uses when given 0.
+const DefaultMaxConns = 16
+
+// connMaxIdleTime closes a connection unused this long, so a burst's
+// connections are given back to the server once it has passed.
+const connMaxIdleTime = 5 * time.Minute
+
+// OpenDB opens a pgx-backed *sql.DB for a postgres:// URL, with at most
+// maxConns connections (DefaultMaxConns when 0), all of which are kept open
+// while idle. database/sql keeps only 2 idle connections by default, so
+// under concurrent requests most of them would open a connection (TCP,
+// SCRAM authentication, a forked backend) and close it again: that was 45%
+// of the CPU of webhook ingest (docs/performance.md). Capping the pool also
+// keeps a burst from exhausting the server's max_connections, queueing
+// requests instead. Schema isolation (search_path) can be set in the URL,
+// e.g. "?search_path=tenant1".
+func OpenDB(url string, maxConns int) (*sql.DB, error) {
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
+	db.SetConnMaxIdleTime(connMaxIdleTime)
 	return db, nil
 }
 

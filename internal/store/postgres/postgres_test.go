@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -29,7 +30,7 @@ func (s testStore) CountJobs(ctx context.Context, kind string) (int, error) {
 func MustOpenStore(tb testing.TB) *postgres.Store {
 	tb.Helper()
 	ctx := context.Background()
-	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(tb))
+	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(tb), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -46,9 +47,42 @@ func TestStore(t *testing.T) {
 	storetest.Exercise(t, func(t *testing.T) store.Store { return testStore{MustOpenStore(t)} })
 }
 
+// TestOpenDBKeepsItsConnections: concurrent queries share at most maxConns
+// connections, and every one of them stays open for the next request
+// instead of being closed and opened again (database/sql's default keeps 2).
+func TestOpenDBKeepsItsConnections(t *testing.T) {
+	const maxConns = 4
+	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(t), maxConns)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for round := range 3 {
+		var wg sync.WaitGroup
+		for range 4 * maxConns {
+			wg.Go(func() {
+				if _, err := db.ExecContext(context.Background(), `SELECT pg_sleep(0.02)`); err != nil {
+					t.Error(err)
+				}
+			})
+		}
+		wg.Wait()
+		st := db.Stats()
+		if st.OpenConnections != maxConns || st.Idle != maxConns {
+			t.Fatalf("round %d: %d open, %d idle connections, want %d of each", round, st.OpenConnections, st.Idle, maxConns)
+		}
+		if st.MaxIdleClosed != 0 {
+			t.Fatalf("round %d: %d connections closed for lack of idle room, want 0", round, st.MaxIdleClosed)
+		}
+	}
+	if n := db.Stats().MaxOpenConnections; n != maxConns {
+		t.Errorf("MaxOpenConnections = %d, want %d", n, maxConns)
+	}
+}
+
 func TestCheckMigrations(t *testing.T) {
 	ctx := context.Background()
-	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(t))
+	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
