@@ -51,7 +51,8 @@ type Store interface {
 	// UpsertOrg creates the org or updates its name and instance URL; settings
 	// of an existing org are kept, and so is its instance URL when
 	// org.InstanceURL is empty (callers pass only a verified one). New orgs
-	// get sfzoom.DefaultOrgSettings.
+	// get sfzoom.DefaultOrgSettings. An upsert that would change nothing
+	// writes nothing (UpdatedAt stays); org is set to the stored org.
 	UpsertOrg(ctx context.Context, org *sfzoom.Org) error
 	// FindOrgByID returns ENOTFOUND for an unknown org.
 	FindOrgByID(ctx context.Context, orgID string) (*sfzoom.Org, error)

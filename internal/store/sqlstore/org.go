@@ -16,6 +16,15 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 	if org.ID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Org id is required.")
 	}
+	// Every Canvas open upserts its org, and nearly every open changes
+	// nothing: a read answers those without taking the write lock (the only
+	// writer on SQLite) or writing the WAL (docs/performance.md).
+	if stored, err := s.findOrgUnchanged(ctx, org); err != nil {
+		return s.wrapErr("upsert org", err)
+	} else if stored != nil {
+		*org = *stored
+		return nil
+	}
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return s.wrapErr("upsert org", err)
@@ -45,6 +54,26 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 	}
 	*org = *stored
 	return nil
+}
+
+// findOrgUnchanged returns the stored org when upserting org would change
+// nothing, and nil when it would (a new org, a new name or instance URL).
+func (s *Store) findOrgUnchanged(ctx context.Context, org *sfzoom.Org) (*sfzoom.Org, error) {
+	tx, err := s.beginReadOnly(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	stored, err := findOrgByID(ctx, tx, org.ID)
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if stored.Name != org.Name || (org.InstanceURL != "" && stored.InstanceURL != org.InstanceURL) {
+		return nil, nil
+	}
+	return stored, nil
 }
 
 // FindOrgByID returns the org (ENOTFOUND).

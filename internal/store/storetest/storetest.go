@@ -156,6 +156,33 @@ func testOrg(t *testing.T, newStore func(*testing.T) store.Store) {
 		}
 	})
 
+	// Every Canvas open upserts its org: one that changes nothing is not
+	// written, and the caller still gets the stored org.
+	t.Run("UnchangedUpsertWritesNothing", func(t *testing.T) {
+		s := newStore(t)
+		o := &sfzoom.Org{ID: "00D000000000001AAA", Name: "Acme", InstanceURL: "https://acme.my.salesforce.com"}
+		mustNoErr(t, "UpsertOrg", s.UpsertOrg(ctx, o))
+		for _, again := range []*sfzoom.Org{
+			{ID: o.ID, Name: "Acme", InstanceURL: "https://acme.my.salesforce.com"},
+			{ID: o.ID, Name: "Acme"}, // no verified URL: the stored one stands
+		} {
+			mustNoErr(t, "UpsertOrg", s.UpsertOrg(ctx, again))
+			if diff := cmp.Diff(o, again); diff != "" {
+				t.Fatalf("unchanged UpsertOrg returned (-first +now):\n%s", diff)
+			}
+		}
+		got, err := s.FindOrgByID(ctx, o.ID)
+		mustNoErr(t, "FindOrgByID", err)
+		if !got.UpdatedAt.Equal(o.UpdatedAt) {
+			t.Fatalf("UpdatedAt after unchanged upserts = %v, want %v (not written)", got.UpdatedAt, o.UpdatedAt)
+		}
+		renamed := &sfzoom.Org{ID: o.ID, Name: "Acme Corp"}
+		mustNoErr(t, "UpsertOrg", s.UpsertOrg(ctx, renamed))
+		if renamed.Name != "Acme Corp" || !renamed.UpdatedAt.After(o.UpdatedAt) || renamed.InstanceURL != o.InstanceURL {
+			t.Fatalf("UpsertOrg with a new name = %+v, want it written (later UpdatedAt, URL kept)", renamed)
+		}
+	})
+
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := newStore(t)
 		_, err := s.FindOrgByID(ctx, "00Dmissing")
