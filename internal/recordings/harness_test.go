@@ -130,7 +130,7 @@ const (
 	urlTTL    = 15 * time.Minute
 )
 
-func setup(t testing.TB, videoSize int64) *env {
+func setup(t testing.TB, videoSize int64, opts ...func(*recordings.Options)) *env {
 	t.Helper()
 	e := &env{clock: &clock{t: time.Now().UTC()}, audit: &auditLog{}, storageDone: make(chan int64, 64)}
 
@@ -190,7 +190,7 @@ func setup(t testing.TB, videoSize int64) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.proxy = recordings.NewProxy(recordings.Options{
+	popts := recordings.Options{
 		Signer: e.signer,
 		Access: recordings.NewAccessCache(func(ctx context.Context, orgID, userID, recordID string) (bool, error) {
 			return sfc.CanRead(ctx, userID, recordID)
@@ -199,7 +199,11 @@ func setup(t testing.TB, videoSize int64) *env {
 		Audit:    e.audit,
 		Zoom:     func(context.Context, string, string) (recordings.Zoom, error) { return e.zc, nil },
 		Now:      e.clock.Now,
-	})
+	}
+	for _, o := range opts {
+		o(&popts)
+	}
+	e.proxy = recordings.NewProxy(popts)
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, _ := strings.CutPrefix(r.URL.Path, recordings.MediaPathPrefix)
 		if err := e.proxy.Serve(w, r, token); err != nil {

@@ -58,9 +58,16 @@ type Options struct {
 	// write deadline is pushed forward after every write so long streams
 	// outlive the server's WriteTimeout. Default 30s.
 	WriteTimeout time.Duration
-	// BufferSize is the copy buffer; default 64 KiB.
+	// BufferSize is the copy buffer; default 256 KiB, with which the proxy
+	// streams as fast as a bare io.Copy relay (BenchmarkProxyThroughput,
+	// docs/performance.md); at 64 KiB it reached about three quarters of it.
 	BufferSize int
 }
+
+// DefaultBufferSize is the copy buffer of a Proxy whose Options leave
+// BufferSize 0. Buffers are pooled, so memory grows with concurrent streams
+// only, never with file size.
+const DefaultBufferSize = 256 << 10
 
 // Proxy streams recording files to authorised Salesforce users.
 type Proxy struct {
@@ -93,7 +100,7 @@ func NewProxy(opts Options) *Proxy {
 		opts.WriteTimeout = 30 * time.Second
 	}
 	if opts.BufferSize <= 0 {
-		opts.BufferSize = 64 << 10
+		opts.BufferSize = DefaultBufferSize
 	}
 	p := &Proxy{opts: opts, log: opts.Logger, listings: map[string]listing{}, transcripts: map[string]transcriptEntry{}}
 	p.pool.New = func() any { b := make([]byte, opts.BufferSize); return &b }
