@@ -1,22 +1,18 @@
 package web
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/riverqueue/river"
 
-	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/zoom"
@@ -40,37 +36,26 @@ type webhookStore interface {
 	FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID, zoomAccountID string) (string, error)
 }
 
-// ZoomWebhook serves POST /webhooks/zoom: it verifies the signature on the
-// raw bytes, answers Zoom's URL validation, recognises duplicate deliveries
-// by meaning, and stores the (redacted) event together with its
-// post-meeting job in one transaction before answering 2xx. Register it with
+// ZoomWebhook serves POST /webhooks/zoom: it bounds the body, verifies the
+// signature on the raw bytes, answers Zoom's URL validation, recognises
+// duplicate deliveries by meaning, and stores the event (redacted) together
+// with the jobs its Policy plans in one transaction before answering 2xx. Register it with
 // web.Options.Routes.
 type ZoomWebhook struct {
 	Secret []byte
 	Store  webhookStore
 	// MaxBody bounds the body (DefaultWebhookMaxBody when 0): larger → 413.
 	MaxBody int64
-	// SettleDelay postpones the meeting.ended job so the recording and the
-	// summary, which Zoom sends shortly after, are usually ready when it runs.
-	SettleDelay time.Duration
-	// FollowUpDelay further postpones recording/summary jobs, so the
-	// meeting.ended job normally runs first and they find their data stored.
-	FollowUpDelay time.Duration
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// Policy decides which jobs a delivery enqueues, and when
+	// (internal/activity owns what a meeting event means).
+	Policy activity.WebhookPolicy
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Register adds the route.
 func (w *ZoomWebhook) Register(e *echo.Echo, h *Helpers) {
 	e.POST(ZoomWebhookPath, w.handle, h.NotFrameable())
-}
-
-// webhookJobEvents are the events that (re)log a meeting occurrence.
-var webhookJobEvents = map[string]bool{
-	zoom.EventMeetingEnded:        true,
-	zoom.EventRecordingCompleted:  true,
-	zoom.EventSummaryCompleted:    true,
-	zoom.EventTranscriptCompleted: true,
 }
 
 func (w *ZoomWebhook) handle(c echo.Context) error {
@@ -113,7 +98,7 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 	if ev.EventTS > t.Add(zoom.MaxWebhookFutureSkew).UnixMilli() {
 		return sfzoom.Errorf(sfzoom.EINVALID, "The event timestamp is in the future.")
 	}
-	payload, err := RedactWebhookPayload(body)
+	payload, err := activity.RedactWebhookPayload(body)
 	if err != nil {
 		return sfzoom.WrapError(sfzoom.EINVALID, err, "The webhook payload is not valid JSON.")
 	}
@@ -133,39 +118,11 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 	}
 	stored := &sfzoom.WebhookEvent{OrgID: orgID, DedupeKey: ev.DedupeKey, EventType: ev.Event, MeetingUUID: ev.MeetingUUID,
 		EventTS: ev.EventTS, Payload: payload, ReceivedAt: t}
-	var (
-		js       []store.Job
-		unrouted *sfzoom.UnroutedMeeting
-	)
-	if webhookJobEvents[ev.Event] && ev.MeetingUUID != "" {
-		delay := w.SettleDelay
-		if ev.Event != zoom.EventMeetingEnded {
-			delay += w.FollowUpDelay
-		}
-		opts := &river.InsertOpts{}
-		if delay > 0 {
-			opts.ScheduledAt = t.Add(delay)
-		}
-		args := jobs.LogMeetingArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID, MeetingUUID: ev.MeetingUUID, Trigger: ev.Event}
-		if ev.Event == zoom.EventMeetingEnded && ev.Meeting != nil {
-			args.StartedAt, args.EndedAt = ev.Meeting.StartTime.Time.UTC(), ev.Meeting.EndTime.Time.UTC()
-		}
-		if orgID == "" {
-			// The job routes it if a mapping appears before it runs.
-			args.HostZoomUserID, args.ZoomAccountID = ev.HostID, ev.AccountID
-			unrouted = &sfzoom.UnroutedMeeting{MeetingUUID: ev.MeetingUUID, ZoomMeetingID: ev.MeetingID, HostZoomUserID: ev.HostID,
-				ZoomAccountID: ev.AccountID, Candidates: candidates, Trigger: ev.Event, StartedAt: args.StartedAt, EndedAt: args.EndedAt,
-				ReceivedAt: t}
-		}
-		js = append(js, store.Job{Args: args, InsertOpts: opts})
-	}
-	if ev.Event == zoom.EventMeetingStarted && orgID != "" && ev.MeetingID != 0 {
-		js = append(js, store.Job{Args: jobs.MeetingStartedArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID}})
-	}
-	if unrouted != nil {
-		err = w.Store.CreateUnroutedWebhookEvent(ctx, stored, unrouted, js...)
+	plan := w.Policy.Plan(ev, orgID, candidates, t)
+	if plan.Unrouted != nil {
+		err = w.Store.CreateUnroutedWebhookEvent(ctx, stored, plan.Unrouted, plan.Jobs...)
 	} else {
-		err = w.Store.CreateWebhookEvent(ctx, stored, js...)
+		err = w.Store.CreateWebhookEvent(ctx, stored, plan.Jobs...)
 	}
 	switch {
 	case sfzoom.ErrorCode(err) == sfzoom.ECONFLICT:
@@ -173,8 +130,8 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 	case err != nil:
 		return unavailable(err)
 	}
-	log.InfoContext(req.Context(), "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(js),
-		"unrouted", unrouted != nil)
+	log.InfoContext(req.Context(), "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(plan.Jobs),
+		"unrouted", plan.Unrouted != nil)
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
@@ -183,7 +140,7 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 // answer to Zoom does not depend on it: a validation is never refused
 // because the database is slow.
 func (w *ZoomWebhook) recordValidation(ctx context.Context, log *slog.Logger, body []byte, t time.Time) {
-	payload, err := RedactWebhookPayload(body) // drops the plainToken
+	payload, err := activity.RedactWebhookPayload(body) // drops the plainToken
 	if err != nil {
 		return
 	}
@@ -202,51 +159,4 @@ func unavailable(err error) error {
 		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("web: zoom webhook: %w", err), "sfzoom could not store the event; Zoom will retry.")
 	}
 	return fmt.Errorf("web: zoom webhook: %w", err)
-}
-
-// RedactWebhookPayload returns the body with every secret and Zoom URL
-// removed, at any depth: download_token, download_access_token and any key
-// containing "token", every key ending in "url" (download_url, play_url,
-// share_url, join_url, …) and passwords/passcodes. Numbers are kept exactly.
-func RedactWebhookPayload(body []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("web: redact webhook: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("web: redact webhook: trailing data")
-	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(redact(v)); err != nil {
-		return nil, fmt.Errorf("web: redact webhook: %w", err)
-	}
-	return bytes.TrimRight(buf.Bytes(), "\n"), nil
-}
-
-func sensitiveKey(k string) bool {
-	k = strings.ToLower(k)
-	return strings.Contains(k, "token") || strings.HasSuffix(k, "url") || strings.Contains(k, "password") ||
-		strings.Contains(k, "passcode") || strings.Contains(k, "secret")
-}
-
-func redact(v any) any {
-	switch t := v.(type) {
-	case map[string]any:
-		for k, x := range t {
-			if sensitiveKey(k) {
-				delete(t, k)
-				continue
-			}
-			t[k] = redact(x)
-		}
-	case []any:
-		for i, x := range t {
-			t[i] = redact(x)
-		}
-	}
-	return v
 }

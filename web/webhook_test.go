@@ -267,47 +267,6 @@ func TestZoomWebhookRedactsStoredPayload(t *testing.T) {
 	}
 }
 
-func FuzzRedactWebhookPayload(f *testing.F) {
-	f.Add([]byte(`{"download_token":"t","payload":{"object":{"recording_files":[{"download_url":"u","play_url":"p","id":"1"}]}}}`))
-	f.Add([]byte(`[{"Token":1},{"x":{"refresh_TOKEN":"s"}}]`))
-	f.Add([]byte(`"plain"`))
-	f.Fuzz(func(t *testing.T, body []byte) {
-		out, err := web.RedactWebhookPayload(body)
-		if err != nil {
-			return
-		}
-		var v any
-		dec := json.NewDecoder(bytes.NewReader(out))
-		dec.UseNumber()
-		if err := dec.Decode(&v); err != nil {
-			t.Fatalf("redacted output is not JSON: %v", err)
-		}
-		var walk func(any)
-		walk = func(v any) {
-			switch x := v.(type) {
-			case map[string]any:
-				for k, y := range x {
-					lk := strings.ToLower(k)
-					if strings.Contains(lk, "token") || strings.HasSuffix(lk, "url") {
-						t.Fatalf("key %q survived redaction", k)
-					}
-					walk(y)
-				}
-			case []any:
-				for _, y := range x {
-					walk(y)
-				}
-			}
-		}
-		walk(v)
-		// Redaction is idempotent.
-		again, err := web.RedactWebhookPayload(out)
-		if err != nil || !bytes.Equal(again, out) {
-			t.Fatalf("redaction not idempotent: %v\n%s\n%s", err, out, again)
-		}
-	})
-}
-
 // A delivery that maps to several orgs (production and sandbox sharing a
 // Zoom account, none claimed) or to none is stored under no org and queued
 // for an admin in the same store call, with the candidates, before the 200;

@@ -171,7 +171,7 @@ func newEnvWith(t testing.TB, mode string, work bool, followUp time.Duration) *e
 		}})
 	pipeline = e.p
 
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: e.be.Store, FollowUpDelay: followUp}}})
+	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: e.be.Store, Policy: activity.WebhookPolicy{FollowUpDelay: followUp}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
