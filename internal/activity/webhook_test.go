@@ -134,4 +134,3 @@ func FuzzRedactWebhookPayload(f *testing.F) {
 		}
 	})
 }
-
