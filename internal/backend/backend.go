@@ -47,6 +47,11 @@ const (
 	KindPostgres = "postgres"
 )
 
+// groupCommitMax bounds how many webhook deliveries share one transaction
+// (sqlstore.Store.EnableGroupCommit): enough for a burst from Zoom's
+// senders, small enough that one group's transaction stays short.
+const groupCommitMax = 64
+
 // DefaultMaxWorkers is the number of jobs worked at once when Options.MaxWorkers is 0.
 const DefaultMaxWorkers = 10
 
@@ -220,6 +225,13 @@ func (b *Backend) openSQLite(ctx context.Context, path string, opts Options) err
 		return fmt.Errorf("backend: %w", err)
 	}
 	st := sqlite.New(db, nil, opts.Now)
+	rdb, err := sqlite.OpenReadDB(path)
+	if err != nil {
+		return fmt.Errorf("backend: %w", err)
+	}
+	st.SetReadDB(rdb)
+	st.EnableGroupCommit(groupCommitMax)
+	b.Store = st // closed with the backend from here on
 	driver := riversqlite.New(db)
 	client, err := river.NewClient(driver, riverConfig(opts, b.logger, true))
 	if err != nil {

@@ -59,6 +59,28 @@ func OpenDB(path string) (*sql.DB, error) {
 	return db, nil
 }
 
+// ReadPoolSize is how many connections OpenReadDB keeps: readers run
+// beside the single writer (WAL lets them), so a request's lookups never
+// wait behind another's write.
+const ReadPoolSize = 4
+
+// OpenReadDB opens a pool of read-only connections (query_only) to the
+// database at path, which OpenDB has opened: WAL mode is a property of the
+// file, so these connections read beside the writer. Pass it to
+// Store.SetReadDB.
+func OpenReadDB(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, fmt.Errorf("sqlite: database path is required")
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open read pool: %w", err)
+	}
+	db.SetMaxOpenConns(ReadPoolSize)
+	db.SetMaxIdleConns(ReadPoolSize)
+	return db, nil
+}
+
 // Store implements store.Store on SQLite.
 type Store struct {
 	*sqlstore.Store

@@ -62,10 +62,12 @@ type JobInserter interface {
 
 // Store implements store.Store on the database a Dialect describes.
 type Store struct {
-	db   *sql.DB
-	d    *Dialect
-	jobs JobInserter
-	now  func() time.Time
+	db    *sql.DB
+	rdb   *sql.DB // read-only transactions; db when no read pool is set
+	d     *Dialect
+	jobs  JobInserter
+	now   func() time.Time
+	group *groupCommit // nil unless EnableGroupCommit
 }
 
 var _ store.Store = (*Store)(nil)
@@ -76,8 +78,14 @@ func New(db *sql.DB, d Dialect, jobs JobInserter, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, d: &d, jobs: jobs, now: now}
+	return &Store{db: db, rdb: db, d: &d, jobs: jobs, now: now}
 }
+
+// SetReadDB makes read-only transactions use rdb, a pool of connections to
+// the same database, so reads run beside the writer instead of waiting for
+// it (on SQLite, whose write pool has one connection). The store closes rdb
+// with Close. Call it before the store is used concurrently.
+func (s *Store) SetReadDB(rdb *sql.DB) { s.rdb = rdb }
 
 // DB returns the underlying database, for River's driver and admin queries.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -132,8 +140,14 @@ func (s *Store) CheckMigrations(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the database.
+// Close stops the group commit writer and releases the database.
 func (s *Store) Close() error {
+	s.stopGroupCommit()
+	if s.rdb != s.db {
+		if err := s.rdb.Close(); err != nil {
+			return fmt.Errorf("%s: close read pool: %w", s.d.Name, err)
+		}
+	}
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("%s: close: %w", s.d.Name, err)
 	}
@@ -149,17 +163,17 @@ type sqlTx struct {
 }
 
 func (s *Store) begin(ctx context.Context) (*sqlTx, error) {
-	return s.beginTx(ctx, nil)
+	return s.beginTx(ctx, s.db, nil)
 }
 
 // beginReadOnly starts a read-only transaction; on SQLite it does not take
 // the write lock that the DSN's IMMEDIATE transactions take at BEGIN.
 func (s *Store) beginReadOnly(ctx context.Context) (*sqlTx, error) {
-	return s.beginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	return s.beginTx(ctx, s.rdb, &sql.TxOptions{ReadOnly: true})
 }
 
-func (s *Store) beginTx(ctx context.Context, opts *sql.TxOptions) (*sqlTx, error) {
-	tx, err := s.db.BeginTx(ctx, opts)
+func (s *Store) beginTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions) (*sqlTx, error) {
+	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}

@@ -35,12 +35,45 @@ func (s *Store) createWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 	case ev.EventType == "":
 		return sfzoom.Errorf(sfzoom.EINVALID, "Webhook event needs an event type.")
 	}
+	if s.group != nil {
+		return s.submitWebhookEvent(ctx, ev, u, jobs)
+	}
+	return s.storeWebhookEvent(ctx, ev, u, jobs)
+}
+
+// storeWebhookEvent stores one delivery and its jobs in a transaction of
+// its own.
+func (s *Store) storeWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting, jobs []store.Job) error {
 	tx, err := s.begin(ctx)
 	if err != nil {
 		return s.wrapErr("create webhook event", err)
 	}
 	defer tx.Rollback()
+	row, err := s.insertWebhookEvent(ctx, tx, ev, u)
+	if err != nil {
+		return s.wrapErr("create webhook event", err)
+	}
+	if err := s.insertJobs(ctx, tx, jobs); err != nil {
+		return s.wrapErr("create webhook event", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.wrapErr("create webhook event", err)
+	}
+	row.apply(ev)
+	return nil
+}
 
+// webhookRow is what storing a delivery sets on it once committed.
+type webhookRow struct {
+	id       int64
+	received time.Time
+}
+
+func (r webhookRow) apply(ev *sfzoom.WebhookEvent) { ev.ID, ev.ReceivedAt = r.id, r.received }
+
+// insertWebhookEvent inserts ev (and u, queued for routing) in tx; a known
+// DedupeKey is ECONFLICT and inserts nothing.
+func (s *Store) insertWebhookEvent(ctx context.Context, tx *sqlTx, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting) (webhookRow, error) {
 	received := ev.ReceivedAt.UTC().Truncate(time.Microsecond)
 	if ev.ReceivedAt.IsZero() {
 		received = s.nowUTC()
@@ -57,7 +90,7 @@ func (s *Store) createWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 	// detected without an error, and the transaction is rolled back so no job
 	// is inserted.
 	var id int64
-	err = tx.QueryRowContext(ctx, `
+	err := tx.QueryRowContext(ctx, `
 		INSERT INTO webhook_events (org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at, processed_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (dedupe_key) DO NOTHING
@@ -65,26 +98,17 @@ func (s *Store) createWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 		ev.OrgID, ev.DedupeKey, ev.EventType, ev.MeetingUUID, ev.EventTS, payload, s.formatTime(received), processed,
 	).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("%s: create webhook event: %w", s.d.Name,
-			sfzoom.Errorf(sfzoom.ECONFLICT, "This webhook delivery was already received."))
+		return webhookRow{}, sfzoom.Errorf(sfzoom.ECONFLICT, "This webhook delivery was already received.")
 	} else if err != nil {
-		return s.wrapErr("create webhook event", err)
+		return webhookRow{}, err
 	}
 	if u != nil {
 		u.WebhookEventID = id
 		if err := s.queueUnrouted(ctx, tx, u); err != nil {
-			return s.wrapErr("create webhook event", err)
+			return webhookRow{}, err
 		}
 	}
-	if err := s.insertJobs(ctx, tx, jobs); err != nil {
-		return s.wrapErr("create webhook event", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("create webhook event", err)
-	}
-	ev.ID = id
-	ev.ReceivedAt = received
-	return nil
+	return webhookRow{id: id, received: received}, nil
 }
 
 // FindWebhookEventByID returns the event (ENOTFOUND).
