@@ -38,6 +38,7 @@ type groupCommit struct {
 	in   chan *webhookWrite
 	stop chan struct{}
 	wg   sync.WaitGroup
+	once sync.Once // Close may be called more than once
 	max  int
 }
 
@@ -63,7 +64,7 @@ func (s *Store) stopGroupCommit() {
 	if s.group == nil {
 		return
 	}
-	close(s.group.stop)
+	s.group.once.Do(func() { close(s.group.stop) })
 	s.group.wg.Wait()
 }
 
