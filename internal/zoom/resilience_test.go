@@ -70,7 +70,7 @@ func TestRateLimitRetry(t *testing.T) {
 					t.Errorf("daily limit: %+v, want Daily and 14h until 00:00 UTC", rle)
 				}
 			}
-			if diff := cmp.Diff(tt.wantSleeps, e.sleeps.All()); diff != "" {
+			if diff := cmp.Diff(tt.wantSleeps, e.clock.Sleeps()); diff != "" {
 				t.Errorf("sleeps (-want +got):\n%s", diff)
 			}
 			if n := e.srv.Requests()["GET /v2/meetings/{meetingId}"]; n != tt.wantReqs {
@@ -88,7 +88,7 @@ func TestDailyMeetingWriteLimit(t *testing.T) {
 		tt.srv = e.srv
 		// Tokens come from the fake's clock here, since the test moves it a day on.
 		e.client = zoom.NewClient(&http.Client{Transport: tt}, zoom.WithBaseURL(e.srv.APIURL()), zoom.WithClock(e.clock.Now),
-			zoom.WithSleeper(e.sleeps.Sleep), zoom.WithRateLimits(zoom.RateLimits{DailyMeetingWrites: 100}))
+			zoom.WithSleeper(e.clock.Sleep), zoom.WithRateLimits(zoom.RateLimits{DailyMeetingWrites: 100}))
 		e.srv.SetDailyMeetingLimit(2)
 		for range 2 {
 			if _, err := e.client.CreateMeeting(t.Context(), e.host.ID, req); err != nil {
@@ -503,13 +503,13 @@ func TestTokenSourceFailure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := setup(t)
 			c := zoom.NewClient(&http.Client{Transport: &oauth2.Transport{Source: tt.src}}, zoom.WithBaseURL(e.srv.APIURL()),
-				zoom.WithSleeper(e.sleeps.Sleep))
+				zoom.WithSleeper(e.clock.Sleep))
 			_, err := c.User(t.Context(), e.host.ID)
 			if got := sfzoom.ErrorCode(err); got != tt.wantCode {
 				t.Errorf("ErrorCode(%v) = %q, want %q", err, got, tt.wantCode)
 			}
-			if len(e.sleeps.All()) != 0 || c.BreakerState(zoom.APIUsers) != "closed" {
-				t.Errorf("a credential failure was retried (%v) or tripped the breaker", e.sleeps.All())
+			if len(e.clock.Sleeps()) != 0 || c.BreakerState(zoom.APIUsers) != "closed" {
+				t.Errorf("a credential failure was retried (%v) or tripped the breaker", e.clock.Sleeps())
 			}
 		})
 	}

@@ -19,55 +19,20 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/zoom"
 	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 )
 
-// clock is a settable clock shared by the fake and the client.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-// sleeps records the waits the client asked for, without waiting.
-type sleeps struct {
-	mu sync.Mutex
-	ds []time.Duration
-}
-
-func (s *sleeps) Sleep(ctx context.Context, d time.Duration) error {
-	s.mu.Lock()
-	s.ds = append(s.ds, d)
-	s.mu.Unlock()
-	return ctx.Err()
-}
-
-func (s *sleeps) All() []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]time.Duration(nil), s.ds...)
-}
+// newClock is the settable clock shared by the fake and the client; the
+// client's sleeps move it on and are recorded (retrytest.Clock).
+func newClock() *retrytest.Clock { return retrytest.NewClock(time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)) }
 
 type env struct {
 	srv    *zoomtest.Server
 	client *zoom.Client
-	clock  *clock
-	sleeps *sleeps
+	clock  *retrytest.Clock
 	reg    *prometheus.Registry
 	host   zoomtest.User
 	http   *http.Client
@@ -93,7 +58,7 @@ func s2sClient(srv *zoomtest.Server) *http.Client {
 // after the defaults (no rate limits, recorded sleeps, a fresh registry).
 func setup(t testing.TB, opts ...zoom.Option) *env {
 	t.Helper()
-	e := &env{clock: newClock(), sleeps: &sleeps{}, reg: prometheus.NewRegistry()}
+	e := &env{clock: newClock(), reg: prometheus.NewRegistry()}
 	e.srv = zoomtest.NewServer(zoomtest.WithClock(e.clock.Now), zoomtest.WithSeed(42))
 	t.Cleanup(e.srv.Close)
 	e.host = e.srv.AddUser(zoomtest.User{Email: "jchill@example.com", FirstName: "Jill", LastName: "Chill", Type: 2})
@@ -101,7 +66,7 @@ func setup(t testing.TB, opts ...zoom.Option) *env {
 	all := append([]zoom.Option{
 		zoom.WithBaseURL(e.srv.APIURL()),
 		zoom.WithClock(e.clock.Now),
-		zoom.WithSleeper(e.sleeps.Sleep),
+		zoom.WithSleeper(e.clock.Sleep),
 		zoom.WithRateLimits(zoom.RateLimits{DailyMeetingWrites: 100}),
 		zoom.WithRegisterer(e.reg),
 		zoom.WithLogger(slog.New(slog.DiscardHandler)),
@@ -537,7 +502,7 @@ func TestSummaryText(t *testing.T) {
 // which serves on a local http origin rather than an https Zoom host.
 func demoDownloads(e *env, opts ...zoom.Option) {
 	e.client = zoom.NewClient(e.http, append([]zoom.Option{zoom.WithBaseURL(e.srv.APIURL()), zoom.WithClock(e.clock.Now),
-		zoom.WithSleeper(e.sleeps.Sleep), zoom.WithLogger(slog.New(slog.DiscardHandler)), zoom.WithDemoDownloadOrigin(e.srv.URL())}, opts...)...)
+		zoom.WithSleeper(e.clock.Sleep), zoom.WithLogger(slog.New(slog.DiscardHandler)), zoom.WithDemoDownloadOrigin(e.srv.URL())}, opts...)...)
 }
 
 func TestDownload(t *testing.T) {
