@@ -27,7 +27,9 @@ import (
 
 // newClock is the settable clock shared by the fake and the client; the
 // client's sleeps move it on and are recorded (retrytest.Clock).
-func newClock() *retrytest.Clock { return retrytest.NewClock(time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC)) }
+func newClock() *retrytest.Clock {
+	return retrytest.NewClock(time.Date(2024, 1, 1, 10, 0, 0, 0, time.UTC))
+}
 
 type env struct {
 	srv    *zoomtest.Server
