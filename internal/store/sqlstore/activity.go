@@ -25,15 +25,11 @@ func (s *Store) SaveAttendance(ctx context.Context, orgID, meetingUUID string, m
 	if orgID == "" || meetingUUID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Attendance needs an org and a meeting UUID.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("save attendance", err)
-	}
-	defer tx.Rollback()
 	now := s.nowUTC()
-	for _, p := range ps {
-		var id int64
-		err := tx.QueryRowContext(ctx, `
+	return s.write(ctx, "save attendance", func(tx *sqlTx) error {
+		for _, p := range ps {
+			var id int64
+			err := tx.QueryRowContext(ctx, `
 			INSERT INTO participants (org_id, meeting_id, meeting_uuid, person_key, name, email, join_time, leave_time,
 				duration, match, sf_record_id, linked, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)
@@ -44,15 +40,16 @@ func (s *Store) SaveAttendance(ctx context.Context, orgID, meetingUUID string, m
 				sf_record_id = CASE WHEN participants.linked = 1 THEN participants.sf_record_id ELSE excluded.sf_record_id END,
 				updated_at = excluded.updated_at
 			RETURNING id`,
-			orgID, meetingID, meetingUUID, personKey(p), p.Name, strings.ToLower(strings.TrimSpace(p.Email)),
-			s.formatNullTime(p.JoinTime), s.formatNullTime(p.LeaveTime), p.Duration, p.Match, p.SFRecordID, s.formatTime(now),
-		).Scan(&id)
-		if err != nil {
-			return s.wrapErr("save attendance", err)
+				orgID, meetingID, meetingUUID, personKey(p), p.Name, strings.ToLower(strings.TrimSpace(p.Email)),
+				s.formatNullTime(p.JoinTime), s.formatNullTime(p.LeaveTime), p.Duration, p.Match, p.SFRecordID, s.formatTime(now),
+			).Scan(&id)
+			if err != nil {
+				return err
+			}
+			p.ID, p.OrgID, p.MeetingID = id, orgID, meetingID
 		}
-		p.ID, p.OrgID, p.MeetingID = id, orgID, meetingID
-	}
-	return s.wrapErr("save attendance", tx.Commit())
+		return nil
+	})
 }
 
 const attendeeColumns = `p.id, p.org_id, p.meeting_id, p.meeting_uuid, p.name, p.email, p.join_time, p.leave_time,
@@ -84,34 +81,31 @@ func scanAttendees(rows *sql.Rows) ([]*sfzoom.Attendee, error) {
 
 // FindAttendance returns an occurrence's participants by join time.
 func (s *Store) FindAttendance(ctx context.Context, orgID, meetingUUID string) ([]*sfzoom.Attendee, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find attendance", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
-		WHERE p.org_id = ? AND p.meeting_uuid = ? ORDER BY p.join_time, p.id`, orgID, meetingUUID)
-	if err != nil {
-		return nil, s.wrapErr("find attendance", err)
-	}
-	out, err := scanAttendees(rows)
-	return out, s.wrapErr("find attendance", err)
+	return s.findAttendees(ctx, "find attendance", `WHERE p.org_id = ? AND p.meeting_uuid = ? ORDER BY p.join_time, p.id`,
+		orgID, meetingUUID)
 }
 
 // FindUnmatched returns the org's review queue, newest first.
 func (s *Store) FindUnmatched(ctx context.Context, orgID string, limit int) ([]*sfzoom.Attendee, error) {
-	tx, err := s.begin(ctx)
+	return s.findAttendees(ctx, "find unmatched", `WHERE p.org_id = ? AND p.match = ? ORDER BY p.id DESC`+s.limitClause(limit, 0),
+		orgID, sfzoom.MatchUnmatched)
+}
+
+// findAttendees reads the participants that tail selects, with their meeting's topic.
+func (s *Store) findAttendees(ctx context.Context, op, tail string, args ...any) (out []*sfzoom.Attendee, err error) {
+	err = s.read(ctx, op, func(tx *sqlTx) error {
+		out, err = findAttendees(ctx, tx, tail, args...)
+		return err
+	})
+	return out, err
+}
+
+func findAttendees(ctx context.Context, tx *sqlTx, tail string, args ...any) ([]*sfzoom.Attendee, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+tail, args...)
 	if err != nil {
-		return nil, s.wrapErr("find unmatched", err)
+		return nil, err
 	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
-		WHERE p.org_id = ? AND p.match = ? ORDER BY p.id DESC`+s.limitClause(limit, 0), orgID, sfzoom.MatchUnmatched)
-	if err != nil {
-		return nil, s.wrapErr("find unmatched", err)
-	}
-	out, err := scanAttendees(rows)
-	return out, s.wrapErr("find unmatched", err)
+	return scanAttendees(rows)
 }
 
 // LinkParticipant links a participant to a Contact or Lead by hand and teaches the cache.
@@ -122,36 +116,27 @@ func (s *Store) LinkParticipant(ctx context.Context, orgID string, participantID
 	if l := len(sfRecordID); (l != 15 && l != 18) || strings.Trim(sfRecordID, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "%q is not a Salesforce record id; paste the 15- or 18-character id.", sfRecordID)
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("link participant", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE participants SET match = ?, sf_record_id = ?, linked = 1, updated_at = ?
+	var a *sfzoom.Attendee
+	err := s.write(ctx, "link participant", func(tx *sqlTx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE participants SET match = ?, sf_record_id = ?, linked = 1, updated_at = ?
 		WHERE org_id = ? AND id = ?`, kind, sfRecordID, s.formatTime(s.nowUTC()), orgID, participantID)
-	if err != nil {
-		return nil, s.wrapErr("link participant", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return nil, s.wrapErr("link participant", err)
-	} else if n == 0 {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "That participant is not in the review queue any more; reload the page.")
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`WHERE p.org_id = ? AND p.id = ?`, orgID, participantID)
-	if err != nil {
-		return nil, s.wrapErr("link participant", err)
-	}
-	as, err := scanAttendees(rows)
-	if err != nil || len(as) != 1 {
-		return nil, s.wrapErr("link participant", errors.Join(err, errors.New("participant vanished")))
-	}
-	a := as[0]
-	if a.Email != "" {
-		if err := saveMatch(ctx, tx, &sfzoom.Match{OrgID: orgID, Email: a.Email, Kind: kind, SFRecordID: sfRecordID, ExpiresAt: cacheUntil}); err != nil {
-			return nil, s.wrapErr("link participant", err)
+		if err := mustAffect(res, err, "That participant is not in the review queue any more; reload the page."); err != nil {
+			return err
 		}
+		as, err := findAttendees(ctx, tx, `WHERE p.org_id = ? AND p.id = ?`, orgID, participantID)
+		if err != nil || len(as) != 1 {
+			return errors.Join(err, errors.New("participant vanished"))
+		}
+		a = as[0]
+		if a.Email == "" {
+			return nil
+		}
+		return saveMatch(ctx, tx, &sfzoom.Match{OrgID: orgID, Email: a.Email, Kind: kind, SFRecordID: sfRecordID, ExpiresAt: cacheUntil})
+	})
+	if err != nil {
+		return nil, err
 	}
-	return a, s.wrapErr("link participant", tx.Commit())
+	return a, nil
 }
 
 // SaveRecordingFiles upserts an occurrence's recording files (ids and metadata only).
@@ -159,19 +144,15 @@ func (s *Store) SaveRecordingFiles(ctx context.Context, orgID, meetingUUID strin
 	if orgID == "" || meetingUUID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Recording files need an org and a meeting UUID.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("save recording files", err)
-	}
-	defer tx.Rollback()
 	now := s.nowUTC()
-	for _, f := range files {
-		key := f.ZoomFileID
-		if key == "" {
-			key = "type:" + f.FileType
-		}
-		var id int64
-		err := tx.QueryRowContext(ctx, `
+	return s.write(ctx, "save recording files", func(tx *sqlTx) error {
+		for _, f := range files {
+			key := f.ZoomFileID
+			if key == "" {
+				key = "type:" + f.FileType
+			}
+			var id int64
+			err := tx.QueryRowContext(ctx, `
 			INSERT INTO recording_files (org_id, meeting_id, meeting_uuid, file_key, zoom_file_id, file_type, file_extension,
 				recording_type, file_size, status, recording_start, recording_end, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -180,15 +161,16 @@ func (s *Store) SaveRecordingFiles(ctx context.Context, orgID, meetingUUID strin
 				recording_type = excluded.recording_type, file_size = excluded.file_size, status = excluded.status,
 				recording_start = excluded.recording_start, recording_end = excluded.recording_end, updated_at = excluded.updated_at
 			RETURNING id`,
-			orgID, meetingID, meetingUUID, key, f.ZoomFileID, f.FileType, f.FileExtension, f.RecordingType, f.FileSize, f.Status,
-			s.formatNullTime(f.RecordingStart), s.formatNullTime(f.RecordingEnd), s.formatTime(now),
-		).Scan(&id)
-		if err != nil {
-			return s.wrapErr("save recording files", err)
+				orgID, meetingID, meetingUUID, key, f.ZoomFileID, f.FileType, f.FileExtension, f.RecordingType, f.FileSize, f.Status,
+				s.formatNullTime(f.RecordingStart), s.formatNullTime(f.RecordingEnd), s.formatTime(now),
+			).Scan(&id)
+			if err != nil {
+				return err
+			}
+			f.ID, f.OrgID, f.MeetingID = id, orgID, meetingID
 		}
-		f.ID, f.OrgID, f.MeetingID = id, orgID, meetingID
-	}
-	return s.wrapErr("save recording files", tx.Commit())
+		return nil
+	})
 }
 
 // FindRecordingFiles returns the matching recording files.
@@ -206,34 +188,24 @@ func (s *Store) FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFi
 	if f.ZoomFileID != nil {
 		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find recording files", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `
+	return list(ctx, s.read, "find recording files", scanRecordingFile, `
 		SELECT id, org_id, meeting_id, zoom_file_id, file_type, file_extension, recording_type, file_size, status,
 			recording_start, recording_end
 		FROM recording_files WHERE `+strings.Join(where, " AND ")+` ORDER BY recording_start, id`, args...)
-	if err != nil {
-		return nil, s.wrapErr("find recording files", err)
+}
+
+func scanRecordingFile(sc rowScanner) (*sfzoom.RecordingFile, error) {
+	var (
+		r          sfzoom.RecordingFile
+		start, end dbNullTime
+	)
+	if err := sc.Scan(&r.ID, &r.OrgID, &r.MeetingID, &r.ZoomFileID, &r.FileType, &r.FileExtension, &r.RecordingType,
+		&r.FileSize, &r.Status, &start, &end); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	var out []*sfzoom.RecordingFile
-	for rows.Next() {
-		var (
-			r          sfzoom.RecordingFile
-			start, end dbNullTime
-		)
-		if err := rows.Scan(&r.ID, &r.OrgID, &r.MeetingID, &r.ZoomFileID, &r.FileType, &r.FileExtension, &r.RecordingType,
-			&r.FileSize, &r.Status, &start, &end); err != nil {
-			return nil, s.wrapErr("find recording files", err)
-		}
-		r.RecordingStart = start.Time
-		r.RecordingEnd = end.Time
-		out = append(out, &r)
-	}
-	return out, s.wrapErr("find recording files", rows.Err())
+	r.RecordingStart = start.Time
+	r.RecordingEnd = end.Time
+	return &r, nil
 }
 
 // SaveSummary creates or replaces an occurrence's summary.
@@ -247,24 +219,19 @@ func (s *Store) SaveSummary(ctx context.Context, meetingUUID string, sum *sfzoom
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return s.wrapErr("save summary", err)
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("save summary", err)
-	}
-	defer tx.Rollback()
 	now := s.nowUTC()
-	_, err = tx.ExecContext(ctx, `
+	err := s.write(ctx, "save summary", func(tx *sqlTx) error {
+		_, err := tx.ExecContext(ctx, `
 		INSERT INTO summaries (org_id, meeting_uuid, meeting_id, overview, details, next_steps, action_items, markdown, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, meeting_uuid) DO UPDATE SET meeting_id = excluded.meeting_id, overview = excluded.overview,
 			details = excluded.details, next_steps = excluded.next_steps, action_items = excluded.action_items,
 			markdown = excluded.markdown, updated_at = excluded.updated_at`,
-		sum.OrgID, meetingUUID, sum.MeetingID, sum.Overview, string(details), string(steps), string(items), sum.Markdown, s.formatTime(now))
+			sum.OrgID, meetingUUID, sum.MeetingID, sum.Overview, string(details), string(steps), string(items), sum.Markdown, s.formatTime(now))
+		return err
+	})
 	if err != nil {
-		return s.wrapErr("save summary", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("save summary", err)
+		return err
 	}
 	sum.UpdatedAt = now
 	return nil
@@ -279,27 +246,25 @@ func emptyIfNil[T any](s []T) []T {
 
 // FindSummary returns an occurrence's summary (ENOTFOUND).
 func (s *Store) FindSummary(ctx context.Context, orgID, meetingUUID string) (*sfzoom.Summary, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find summary", err)
-	}
-	defer tx.Rollback()
 	var (
 		sum                   sfzoom.Summary
 		details, steps, items string
 		updated               dbTime
 	)
-	err = tx.QueryRowContext(ctx, `SELECT org_id, meeting_id, overview, details, next_steps, action_items, markdown, updated_at
+	err := s.read(ctx, "find summary", func(tx *sqlTx) error {
+		err := tx.QueryRowContext(ctx, `SELECT org_id, meeting_id, overview, details, next_steps, action_items, markdown, updated_at
 		FROM summaries WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID).
-		Scan(&sum.OrgID, &sum.MeetingID, &sum.Overview, &details, &steps, &items, &sum.Markdown, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has no summary yet.")
-	} else if err != nil {
-		return nil, s.wrapErr("find summary", err)
-	}
-	if err := errors.Join(json.Unmarshal([]byte(details), &sum.Details), json.Unmarshal([]byte(steps), &sum.NextSteps),
-		json.Unmarshal([]byte(items), &sum.ActionItems)); err != nil {
-		return nil, s.wrapErr("find summary", err)
+			Scan(&sum.OrgID, &sum.MeetingID, &sum.Overview, &details, &steps, &items, &sum.Markdown, &updated)
+		if errors.Is(err, sql.ErrNoRows) {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has no summary yet.")
+		} else if err != nil {
+			return err
+		}
+		return errors.Join(json.Unmarshal([]byte(details), &sum.Details), json.Unmarshal([]byte(steps), &sum.NextSteps),
+			json.Unmarshal([]byte(items), &sum.ActionItems))
+	})
+	if err != nil {
+		return nil, err
 	}
 	sum.UpdatedAt = updated.Time
 	return &sum, nil
@@ -311,31 +276,32 @@ func (s *Store) FindCachedMatches(ctx context.Context, orgID string, emails []st
 	if len(emails) == 0 {
 		return out, nil
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find cached matches", err)
-	}
-	defer tx.Rollback()
 	args := []any{orgID, s.formatTime(now)}
 	for _, e := range emails {
 		args = append(args, strings.ToLower(e))
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT email, kind, sf_record_id, account_id, expires_at FROM match_cache
+	err := s.read(ctx, "find cached matches", func(tx *sqlTx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT email, kind, sf_record_id, account_id, expires_at FROM match_cache
 		WHERE org_id = ? AND expires_at > ? AND email IN (?`+strings.Repeat(", ?", len(emails)-1)+`)`, args...)
-	if err != nil {
-		return nil, s.wrapErr("find cached matches", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		m := sfzoom.Match{OrgID: orgID}
-		var exp dbTime
-		if err := rows.Scan(&m.Email, &m.Kind, &m.SFRecordID, &m.AccountID, &exp); err != nil {
-			return nil, s.wrapErr("find cached matches", err)
+		if err != nil {
+			return err
 		}
-		m.ExpiresAt = exp.Time
-		out[m.Email] = &m
+		defer rows.Close()
+		for rows.Next() {
+			m := sfzoom.Match{OrgID: orgID}
+			var exp dbTime
+			if err := rows.Scan(&m.Email, &m.Kind, &m.SFRecordID, &m.AccountID, &exp); err != nil {
+				return err
+			}
+			m.ExpiresAt = exp.Time
+			out[m.Email] = &m
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, s.wrapErr("find cached matches", rows.Err())
+	return out, nil
 }
 
 // SaveCachedMatches creates or replaces cache entries.
@@ -343,17 +309,14 @@ func (s *Store) SaveCachedMatches(ctx context.Context, ms []*sfzoom.Match) error
 	if len(ms) == 0 {
 		return nil
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("save cached matches", err)
-	}
-	defer tx.Rollback()
-	for _, m := range ms {
-		if err := saveMatch(ctx, tx, m); err != nil {
-			return s.wrapErr("save cached matches", err)
+	return s.write(ctx, "save cached matches", func(tx *sqlTx) error {
+		for _, m := range ms {
+			if err := saveMatch(ctx, tx, m); err != nil {
+				return err
+			}
 		}
-	}
-	return s.wrapErr("save cached matches", tx.Commit())
+		return nil
+	})
 }
 
 func saveMatch(ctx context.Context, tx *sqlTx, m *sfzoom.Match) error {
@@ -374,17 +337,13 @@ func (s *Store) SaveActivityLog(ctx context.Context, l *sfzoom.ActivityLog) erro
 	if l.OrgID == "" || l.MeetingUUID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "An activity log needs an org and a meeting UUID.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("save activity log", err)
-	}
-	defer tx.Rollback()
 	if l.LoggedAt.IsZero() {
 		l.LoggedAt = s.nowUTC()
 	}
 	l.LoggedAt = l.LoggedAt.UTC().Truncate(time.Microsecond)
 	l.StartTime = l.StartTime.UTC().Truncate(time.Microsecond)
-	_, err = tx.ExecContext(ctx, `
+	return s.write(ctx, "save activity log", func(tx *sqlTx) error {
+		_, err := tx.ExecContext(ctx, `
 		INSERT INTO activity_logs (org_id, meeting_uuid, meeting_id, zoom_meeting_id, topic, mode, sf_event_id,
 			related_record_id, fingerprint, start_time, logged_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -392,18 +351,16 @@ func (s *Store) SaveActivityLog(ctx context.Context, l *sfzoom.ActivityLog) erro
 			zoom_meeting_id = excluded.zoom_meeting_id, topic = excluded.topic, mode = excluded.mode,
 			sf_event_id = excluded.sf_event_id, related_record_id = excluded.related_record_id,
 			fingerprint = excluded.fingerprint, start_time = excluded.start_time, logged_at = excluded.logged_at`,
-		l.OrgID, l.MeetingUUID, l.MeetingID, l.ZoomMeetingID, l.Topic, l.Mode, l.SFEventID, l.RelatedRecordID,
-		l.Fingerprint, s.formatNullTime(l.StartTime), s.formatTime(l.LoggedAt))
-	if err != nil {
-		return s.wrapErr("save activity log", err)
-	}
-	return s.wrapErr("save activity log", tx.Commit())
+			l.OrgID, l.MeetingUUID, l.MeetingID, l.ZoomMeetingID, l.Topic, l.Mode, l.SFEventID, l.RelatedRecordID,
+			l.Fingerprint, s.formatNullTime(l.StartTime), s.formatTime(l.LoggedAt))
+		return err
+	})
 }
 
 const activityLogColumns = `org_id, meeting_uuid, meeting_id, zoom_meeting_id, topic, mode, sf_event_id,
 	related_record_id, fingerprint, start_time, logged_at`
 
-func scanActivityLog(sc interface{ Scan(...any) error }) (*sfzoom.ActivityLog, error) {
+func scanActivityLog(sc rowScanner) (*sfzoom.ActivityLog, error) {
 	var (
 		l      sfzoom.ActivityLog
 		start  dbNullTime
@@ -420,39 +377,23 @@ func scanActivityLog(sc interface{ Scan(...any) error }) (*sfzoom.ActivityLog, e
 
 // FindActivityLog returns an occurrence's log (ENOTFOUND).
 func (s *Store) FindActivityLog(ctx context.Context, orgID, meetingUUID string) (*sfzoom.ActivityLog, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find activity log", err)
-	}
-	defer tx.Rollback()
-	l, err := scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
+	var l *sfzoom.ActivityLog
+	err := s.read(ctx, "find activity log", func(tx *sqlTx) (err error) {
+		l, err = scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
 		WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has not been logged in Salesforce yet.")
+		if errors.Is(err, sql.ErrNoRows) {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has not been logged in Salesforce yet.")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return l, s.wrapErr("find activity log", err)
+	return l, nil
 }
 
 // FindActivityLogs returns a Zoom meeting's logged occurrences, newest first.
 func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingID int64) ([]*sfzoom.ActivityLog, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find activity logs", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
+	return list(ctx, s.read, "find activity logs", scanActivityLog, `SELECT `+activityLogColumns+` FROM activity_logs
 		WHERE org_id = ? AND zoom_meeting_id = ? ORDER BY start_time DESC, logged_at DESC`, orgID, zoomMeetingID)
-	if err != nil {
-		return nil, s.wrapErr("find activity logs", err)
-	}
-	defer rows.Close()
-	var out []*sfzoom.ActivityLog
-	for rows.Next() {
-		l, err := scanActivityLog(rows)
-		if err != nil {
-			return nil, s.wrapErr("find activity logs", err)
-		}
-		out = append(out, l)
-	}
-	return out, s.wrapErr("find activity logs", rows.Err())
 }

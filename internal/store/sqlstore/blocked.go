@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -16,17 +15,13 @@ func (s *Store) BlockMeeting(ctx context.Context, b *sfzoom.BlockedMeeting) erro
 	if b.OrgID == "" || b.MeetingUUID == "" || b.Provider == "" || b.Fix == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "A blocked meeting needs an org, a meeting UUID, the connection to fix and the fix.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("block meeting", err)
-	}
-	defer tx.Rollback()
 	now := s.nowUTC()
 	args := b.Args
 	if args == nil {
 		args = []byte{}
 	}
-	err = tx.QueryRowContext(ctx, `
+	err := s.write(ctx, "block meeting", func(tx *sqlTx) error {
+		return tx.QueryRowContext(ctx, `
 		INSERT INTO blocked_meetings (org_id, meeting_uuid, zoom_meeting_id, topic, provider, subject, reason, fix, args,
 			attempts, blocked_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)
@@ -36,13 +31,11 @@ func (s *Store) BlockMeeting(ctx context.Context, b *sfzoom.BlockedMeeting) erro
 			provider = excluded.provider, subject = excluded.subject, reason = excluded.reason, fix = excluded.fix,
 			attempts = blocked_meetings.attempts + 1, updated_at = excluded.updated_at
 		RETURNING attempts`,
-		b.OrgID, b.MeetingUUID, b.ZoomMeetingID, b.Topic, b.Provider, b.Subject, b.Reason, b.Fix, args,
-		s.formatTime(now), s.formatTime(now)).Scan(&b.Attempts)
+			b.OrgID, b.MeetingUUID, b.ZoomMeetingID, b.Topic, b.Provider, b.Subject, b.Reason, b.Fix, args,
+			s.formatTime(now), s.formatTime(now)).Scan(&b.Attempts)
+	})
 	if err != nil {
-		return s.wrapErr("block meeting", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("block meeting", err)
+		return err
 	}
 	b.UpdatedAt = now
 	if b.BlockedAt.IsZero() {
@@ -56,19 +49,20 @@ const blockedColumns = `org_id, meeting_uuid, zoom_meeting_id, topic, provider, 
 
 // FindBlockedMeetings returns the matching blocked occurrences, oldest first.
 func (s *Store) FindBlockedMeetings(ctx context.Context, f sfzoom.BlockedMeetingFilter) ([]*sfzoom.BlockedMeeting, int, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, 0, s.wrapErr("find blocked meetings", err)
-	}
-	defer tx.Rollback()
 	where, args := blockedWhere(f.OrgID, f.Provider, f.Subject)
-	var total int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM blocked_meetings`+where, args...).Scan(&total); err != nil {
-		return nil, 0, s.wrapErr("find blocked meetings", err)
-	}
-	out, err := findBlocked(ctx, tx, where+` ORDER BY blocked_at, org_id, meeting_uuid`+s.limitClause(f.Limit, 0), args...)
+	var (
+		out   []*sfzoom.BlockedMeeting
+		total int
+	)
+	err := s.readOnly(ctx, "find blocked meetings", func(tx *sqlTx) (err error) {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM blocked_meetings`+where, args...).Scan(&total); err != nil {
+			return err
+		}
+		out, err = findBlocked(ctx, tx, where+` ORDER BY blocked_at, org_id, meeting_uuid`+s.limitClause(f.Limit, 0), args...)
+		return err
+	})
 	if err != nil {
-		return nil, 0, s.wrapErr("find blocked meetings", err)
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -119,48 +113,34 @@ func (s *Store) UnblockMeetings(ctx context.Context, orgID, provider, subject st
 	if orgID == "" || provider == "" {
 		return 0, sfzoom.Errorf(sfzoom.EINVALID, "Unblocking needs an org and the connection's provider.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return 0, s.wrapErr("unblock meetings", err)
-	}
-	defer tx.Rollback()
 	where, args := blockedWhere(orgID, &provider, &subject)
-	blocked, err := findBlocked(ctx, tx, where+` ORDER BY blocked_at, meeting_uuid`, args...)
-	if err != nil {
-		return 0, s.wrapErr("unblock meetings", err)
-	}
-	if len(blocked) == 0 {
-		return 0, nil
-	}
-	jobs := make([]store.Job, 0, len(blocked))
-	for _, bm := range blocked {
-		j, err := job(bm)
-		if err != nil {
-			return 0, fmt.Errorf("%s: unblock meetings: %w", s.d.Name, err)
+	var n int
+	err := s.write(ctx, "unblock meetings", func(tx *sqlTx) error {
+		blocked, err := findBlocked(ctx, tx, where+` ORDER BY blocked_at, meeting_uuid`, args...)
+		if err != nil || len(blocked) == 0 {
+			return err
 		}
-		jobs = append(jobs, j)
+		jobs := make([]store.Job, 0, len(blocked))
+		for _, bm := range blocked {
+			j, err := job(bm)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, j)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM blocked_meetings`+where, args...); err != nil {
+			return err
+		}
+		n = len(blocked)
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return 0, err
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM blocked_meetings`+where, args...); err != nil {
-		return 0, s.wrapErr("unblock meetings", err)
-	}
-	if err := s.insertJobs(ctx, tx, jobs); err != nil {
-		return 0, s.wrapErr("unblock meetings", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, s.wrapErr("unblock meetings", err)
-	}
-	return len(blocked), nil
+	return n, nil
 }
 
 // DeleteBlockedMeeting forgets a blocked occurrence (no error when absent).
 func (s *Store) DeleteBlockedMeeting(ctx context.Context, orgID, meetingUUID string) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("delete blocked meeting", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM blocked_meetings WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID); err != nil {
-		return s.wrapErr("delete blocked meeting", err)
-	}
-	return s.wrapErr("delete blocked meeting", tx.Commit())
+	return s.exec(ctx, "delete blocked meeting", `DELETE FROM blocked_meetings WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID)
 }

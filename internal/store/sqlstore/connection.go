@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
@@ -16,27 +15,21 @@ func (s *Store) CreateConnection(ctx context.Context, c *sfzoom.Connection) erro
 	if (c.OrgID == "" && c.Provider != sfzoom.ProviderZoomS2S) || c.Provider == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Connection needs an org and a provider.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("create connection", err)
-	}
-	defer tx.Rollback()
 	now := s.nowUTC()
 	var id int64
-	err = tx.QueryRowContext(ctx, `
+	err := s.write(ctx, "create connection", func(tx *sqlTx) error {
+		err := tx.QueryRowContext(ctx, `
 		INSERT INTO connections (org_id, provider, subject, status, scopes, detail, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
-		c.OrgID, c.Provider, c.Subject, c.Status, c.Scopes, c.Detail, s.formatTime(now), s.formatTime(now)).Scan(&id)
-	if err != nil {
+			c.OrgID, c.Provider, c.Subject, c.Status, c.Scopes, c.Detail, s.formatTime(now), s.formatTime(now)).Scan(&id)
 		if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ECONFLICT {
-			return fmt.Errorf("%s: create connection: %w", s.d.Name, sfzoom.WrapError(sfzoom.ECONFLICT, err,
-				"This org already has that %s connection.", c.Provider))
+			return sfzoom.WrapError(sfzoom.ECONFLICT, err, "This org already has that %s connection.", c.Provider)
 		}
-		return s.wrapErr("create connection", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("create connection", err)
+		return err
+	})
+	if err != nil {
+		return err
 	}
 	c.ID, c.CreatedAt, c.UpdatedAt = id, now, now
 	return nil
@@ -44,91 +37,63 @@ func (s *Store) CreateConnection(ctx context.Context, c *sfzoom.Connection) erro
 
 // FindConnection returns the connection for (orgID, provider, subject) (ENOTFOUND).
 func (s *Store) FindConnection(ctx context.Context, orgID, provider, subject string) (*sfzoom.Connection, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find connection", err)
-	}
-	defer tx.Rollback()
-	cs, err := findConnections(ctx, tx, `WHERE org_id = ? AND provider = ? AND subject = ?`, orgID, provider, subject)
-	if err != nil {
-		return nil, s.wrapErr("find connection", err)
-	}
-	if len(cs) == 0 {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Connection not found.")
-	}
-	return cs[0], nil
+	return s.findConnection(ctx, `WHERE org_id = ? AND provider = ? AND subject = ?`, orgID, provider, subject)
 }
 
 // FindConnectionByID returns the connection (ENOTFOUND).
 func (s *Store) FindConnectionByID(ctx context.Context, id int64) (*sfzoom.Connection, error) {
-	tx, err := s.begin(ctx)
+	return s.findConnection(ctx, `WHERE id = ?`, id)
+}
+
+func (s *Store) findConnection(ctx context.Context, where string, args ...any) (*sfzoom.Connection, error) {
+	var cs []*sfzoom.Connection
+	err := s.read(ctx, "find connection", func(tx *sqlTx) (err error) {
+		cs, err = findConnections(ctx, tx, where, args...)
+		if err == nil && len(cs) == 0 {
+			err = sfzoom.Errorf(sfzoom.ENOTFOUND, "Connection not found.")
+		}
+		return err
+	})
 	if err != nil {
-		return nil, s.wrapErr("find connection", err)
+		return nil, err
 	}
-	defer tx.Rollback()
-	c, err := findConnectionByID(ctx, tx, id)
-	return c, s.wrapErr("find connection", err)
+	return cs[0], nil
 }
 
 // FindConnections lists an org's connections, or every org's for "".
 func (s *Store) FindConnections(ctx context.Context, orgID string) ([]*sfzoom.Connection, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find connections", err)
-	}
-	defer tx.Rollback()
 	var cs []*sfzoom.Connection
-	if orgID == "" {
-		cs, err = findConnections(ctx, tx, `ORDER BY org_id, id`)
-	} else {
-		cs, err = findConnections(ctx, tx, `WHERE org_id = ? ORDER BY id`, orgID)
+	err := s.read(ctx, "find connections", func(tx *sqlTx) (err error) {
+		if orgID == "" {
+			cs, err = findConnections(ctx, tx, `ORDER BY org_id, id`)
+		} else {
+			cs, err = findConnections(ctx, tx, `WHERE org_id = ? ORDER BY id`, orgID)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return cs, s.wrapErr("find connections", err)
+	return cs, nil
 }
 
 // UpdateConnectionStatus sets status and detail (ENOTFOUND).
 func (s *Store) UpdateConnectionStatus(ctx context.Context, id int64, status, detail string) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("update connection status", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE connections SET status = ?, detail = ?, updated_at = ? WHERE id = ?`,
-		status, detail, s.formatTime(s.nowUTC()), id)
-	if err := mustAffect(res, err, "Connection not found."); err != nil {
-		return s.wrapErr("update connection status", err)
-	}
-	return s.wrapErr("update connection status", tx.Commit())
+	return s.execOne(ctx, "update connection status", "Connection not found.",
+		`UPDATE connections SET status = ?, detail = ?, updated_at = ? WHERE id = ?`, status, detail, s.formatTime(s.nowUTC()), id)
 }
 
 // DeleteConnection removes the connection and its token (ENOTFOUND).
 func (s *Store) DeleteConnection(ctx context.Context, id int64) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("delete connection", err)
-	}
-	defer tx.Rollback()
-	// Deleted explicitly rather than relying on ON DELETE CASCADE alone, so
-	// the token goes even if foreign keys were switched off.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE connection_id = ?`, id); err != nil {
-		return s.wrapErr("delete connection", err)
-	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM connections WHERE id = ?`, id)
-	if err := mustAffect(res, err, "Connection not found."); err != nil {
-		return s.wrapErr("delete connection", err)
-	}
-	return s.wrapErr("delete connection", tx.Commit())
-}
-
-func findConnectionByID(ctx context.Context, tx *sqlTx, id int64) (*sfzoom.Connection, error) {
-	cs, err := findConnections(ctx, tx, `WHERE id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(cs) == 0 {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Connection not found.")
-	}
-	return cs[0], nil
+	return s.write(ctx, "delete connection", func(tx *sqlTx) error {
+		// Deleted explicitly rather than relying on ON DELETE CASCADE alone, so
+		// the token goes even if foreign keys were switched off.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tokens WHERE connection_id = ?`, id); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM connections WHERE id = ?`, id)
+		return mustAffect(res, err, "Connection not found.")
+	})
 }
 
 func findConnections(ctx context.Context, tx *sqlTx, tail string, args ...any) ([]*sfzoom.Connection, error) {

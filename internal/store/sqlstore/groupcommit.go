@@ -148,36 +148,31 @@ func (s *Store) writeGroup(batch []*webhookWrite) {
 func (s *Store) storeWebhookGroup(live []*webhookWrite) ([]error, error) {
 	ctx, cancel := groupContext(live)
 	defer cancel()
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
 	results := make([]error, len(live))
 	stored := make([]webhookRow, len(live))
-	var jobs []store.Job
-	for i, w := range live {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT delivery`); err != nil {
-			return nil, err
-		}
-		row, err := s.insertWebhookEvent(ctx, tx, w.ev, w.u)
-		if err != nil {
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT delivery`); rerr != nil {
-				return nil, rerr
+	err := s.write(ctx, "create webhook events", func(tx *sqlTx) error {
+		var jobs []store.Job
+		for i, w := range live {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT delivery`); err != nil {
+				return err
 			}
-			results[i] = s.wrapErr("create webhook event", err)
-		} else {
-			stored[i] = row
-			jobs = append(jobs, w.jobs...)
+			row, err := s.insertWebhookEvent(ctx, tx, w.ev, w.u)
+			if err != nil {
+				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT delivery`); rerr != nil {
+					return rerr
+				}
+				results[i] = s.wrapErr("create webhook event", err)
+			} else {
+				stored[i] = row
+				jobs = append(jobs, w.jobs...)
+			}
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT delivery`); err != nil {
+				return err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT delivery`); err != nil {
-			return nil, err
-		}
-	}
-	if err := s.insertJobs(ctx, tx, jobs); err != nil {
-		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
 		return nil, err
 	}
 	for i, w := range live {

@@ -46,27 +46,17 @@ func (s *Store) FindMediaAudit(ctx context.Context, f sfzoom.MediaAuditFilter) (
 	if f.ZoomFileID != nil {
 		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
 	}
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find media audit", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `
-		SELECT id, org_id, sf_user_id, meeting_id, zoom_file_id, range_header, status, bytes, result, detail, at
-		FROM media_audit WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC`+s.limitClause(f.Limit, 0), args...)
-	if err != nil {
-		return nil, s.wrapErr("find media audit", err)
-	}
-	defer rows.Close()
-	var out []*sfzoom.MediaAudit
-	for rows.Next() {
-		var a sfzoom.MediaAudit
-		var at dbTime
-		if err := rows.Scan(&a.ID, &a.OrgID, &a.SFUserID, &a.MeetingID, &a.ZoomFileID, &a.Range, &a.Status, &a.Bytes, &a.Result, &a.Detail, &at); err != nil {
-			return nil, s.wrapErr("find media audit", err)
+	return list(ctx, s.readOnly, "find media audit", func(sc rowScanner) (*sfzoom.MediaAudit, error) {
+		var (
+			a  sfzoom.MediaAudit
+			at dbTime
+		)
+		if err := sc.Scan(&a.ID, &a.OrgID, &a.SFUserID, &a.MeetingID, &a.ZoomFileID, &a.Range, &a.Status, &a.Bytes, &a.Result, &a.Detail, &at); err != nil {
+			return nil, err
 		}
 		a.At = at.Time
-		out = append(out, &a)
-	}
-	return out, s.wrapErr("find media audit", rows.Err())
+		return &a, nil
+	}, `
+		SELECT id, org_id, sf_user_id, meeting_id, zoom_file_id, range_header, status, bytes, result, detail, at
+		FROM media_audit WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC`+s.limitClause(f.Limit, 0), args...)
 }

@@ -25,36 +25,30 @@ func (s *Store) CreateMeeting(ctx context.Context, m *sfzoom.Meeting, jobs ...st
 	if err != nil {
 		return s.wrapErr("create meeting", err)
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("create meeting", err)
-	}
-	defer tx.Rollback()
-
 	now := s.nowUTC()
 	var id int64
-	err = tx.QueryRowContext(ctx, `
+	err = s.write(ctx, "create meeting", func(tx *sqlTx) error {
+		err := tx.QueryRowContext(ctx, `
 		INSERT INTO meetings (org_id, zoom_meeting_id, zoom_uuid, host_sf_user_id, host_zoom_user_id,
 			record_object, record_id, topic, agenda, start_time, duration, timezone, join_url, status,
 			sf_event_id, idempotency_key, settings, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		RETURNING id`,
-		m.OrgID, m.ZoomMeetingID, m.ZoomUUID, m.HostSFUserID, m.HostZoomUserID,
-		m.RecordObject, m.RecordID, m.Topic, m.Agenda, s.formatTime(m.StartTime), m.Duration, m.Timezone, m.JoinURL, m.Status,
-		m.SFEventID, m.IdempotencyKey, string(settings), s.formatTime(now), s.formatTime(now),
-	).Scan(&id)
-	if err != nil {
-		if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ECONFLICT {
-			return fmt.Errorf("%s: create meeting: %w", s.d.Name, sfzoom.WrapError(sfzoom.ECONFLICT, err,
-				"This org already has a meeting with that idempotency key or Zoom meeting id."))
+			m.OrgID, m.ZoomMeetingID, m.ZoomUUID, m.HostSFUserID, m.HostZoomUserID,
+			m.RecordObject, m.RecordID, m.Topic, m.Agenda, s.formatTime(m.StartTime), m.Duration, m.Timezone, m.JoinURL, m.Status,
+			m.SFEventID, m.IdempotencyKey, string(settings), s.formatTime(now), s.formatTime(now),
+		).Scan(&id)
+		if err != nil {
+			if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ECONFLICT {
+				return sfzoom.WrapError(sfzoom.ECONFLICT, err,
+					"This org already has a meeting with that idempotency key or Zoom meeting id.")
+			}
+			return err
 		}
-		return s.wrapErr("create meeting", err)
-	}
-	if err := s.insertJobs(ctx, tx, jobs); err != nil {
-		return s.wrapErr("create meeting", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("create meeting", err)
+		return s.insertJobs(ctx, tx, jobs)
+	})
+	if err != nil {
+		return err
 	}
 	m.ID = id
 	m.StartTime = m.StartTime.UTC().Truncate(time.Microsecond)
@@ -64,38 +58,46 @@ func (s *Store) CreateMeeting(ctx context.Context, m *sfzoom.Meeting, jobs ...st
 
 // FindMeetingByID returns the org's meeting (ENOTFOUND).
 func (s *Store) FindMeetingByID(ctx context.Context, orgID string, id int64) (*sfzoom.Meeting, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find meeting", err)
-	}
-	defer tx.Rollback()
-	m, err := findMeetingByID(ctx, tx, orgID, id)
-	return m, s.wrapErr("find meeting", err)
+	var m *sfzoom.Meeting
+	err := s.read(ctx, "find meeting", func(tx *sqlTx) (err error) {
+		m, err = findMeetingByID(ctx, tx, orgID, id)
+		return err
+	})
+	return m, err
 }
 
 // FindMeetings returns the matching meetings by start time and the total count.
 func (s *Store) FindMeetings(ctx context.Context, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, 0, s.wrapErr("find meetings", err)
-	}
-	defer tx.Rollback()
-	ms, n, err := findMeetings(ctx, tx, f)
-	return ms, n, s.wrapErr("find meetings", err)
+	return readPage(ctx, s, "find meetings", func(tx *sqlTx) ([]*sfzoom.Meeting, int, error) { return findMeetings(ctx, tx, f) })
 }
 
 // UpdateMeeting applies upd and inserts jobs in the same transaction (ENOTFOUND).
 func (s *Store) UpdateMeeting(ctx context.Context, orgID string, id int64, upd sfzoom.MeetingUpdate, jobs ...store.Job) (*sfzoom.Meeting, error) {
-	tx, err := s.begin(ctx)
+	var m *sfzoom.Meeting
+	err := s.write(ctx, "update meeting", func(tx *sqlTx) (err error) {
+		if m, err = findMeetingByID(ctx, tx, orgID, id); err != nil {
+			return err
+		}
+		applyMeetingUpdate(m, upd)
+		m.UpdatedAt = s.nowUTC()
+		if _, err := tx.ExecContext(ctx, `
+		UPDATE meetings SET zoom_uuid = ?, topic = ?, agenda = ?, start_time = ?, duration = ?,
+			join_url = ?, status = ?, sf_event_id = ?, updated_at = ?
+		WHERE org_id = ? AND id = ?`,
+			m.ZoomUUID, m.Topic, m.Agenda, s.formatTime(m.StartTime), m.Duration,
+			m.JoinURL, m.Status, m.SFEventID, s.formatTime(m.UpdatedAt), orgID, id); err != nil {
+			return err
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
 	if err != nil {
-		return nil, s.wrapErr("update meeting", err)
+		return nil, err
 	}
-	defer tx.Rollback()
+	return m, nil
+}
 
-	m, err := findMeetingByID(ctx, tx, orgID, id)
-	if err != nil {
-		return nil, s.wrapErr("update meeting", err)
-	}
+// applyMeetingUpdate sets the fields upd names.
+func applyMeetingUpdate(m *sfzoom.Meeting, upd sfzoom.MeetingUpdate) {
 	if v := upd.ZoomUUID; v != nil {
 		m.ZoomUUID = *v
 	}
@@ -120,22 +122,6 @@ func (s *Store) UpdateMeeting(ctx context.Context, orgID string, id int64, upd s
 	if v := upd.SFEventID; v != nil {
 		m.SFEventID = *v
 	}
-	m.UpdatedAt = s.nowUTC()
-	if _, err := tx.ExecContext(ctx, `
-		UPDATE meetings SET zoom_uuid = ?, topic = ?, agenda = ?, start_time = ?, duration = ?,
-			join_url = ?, status = ?, sf_event_id = ?, updated_at = ?
-		WHERE org_id = ? AND id = ?`,
-		m.ZoomUUID, m.Topic, m.Agenda, s.formatTime(m.StartTime), m.Duration,
-		m.JoinURL, m.Status, m.SFEventID, s.formatTime(m.UpdatedAt), orgID, id); err != nil {
-		return nil, s.wrapErr("update meeting", err)
-	}
-	if err := s.insertJobs(ctx, tx, jobs); err != nil {
-		return nil, s.wrapErr("update meeting", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, s.wrapErr("update meeting", err)
-	}
-	return m, nil
 }
 
 func findMeetingByID(ctx context.Context, tx *sqlTx, orgID string, id int64) (*sfzoom.Meeting, error) {

@@ -20,37 +20,32 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 	// nothing: a read answers those without taking the write lock (the only
 	// writer on SQLite) or writing the WAL (docs/performance.md).
 	if stored, err := s.findOrgUnchanged(ctx, org); err != nil {
-		return s.wrapErr("upsert org", err)
+		return err
 	} else if stored != nil {
 		*org = *stored
 		return nil
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("upsert org", err)
-	}
-	defer tx.Rollback()
-
 	now := s.formatTime(s.nowUTC())
 	settings, err := json.Marshal(sfzoom.DefaultOrgSettings())
 	if err != nil {
 		return s.wrapErr("upsert org", err)
 	}
-	if _, err := tx.ExecContext(ctx, `
+	var stored *sfzoom.Org
+	err = s.write(ctx, "upsert org", func(tx *sqlTx) (err error) {
+		if _, err := tx.ExecContext(ctx, `
 		INSERT INTO orgs (id, name, instance_url, settings, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name,
 			instance_url = CASE WHEN excluded.instance_url = '' THEN orgs.instance_url ELSE excluded.instance_url END,
 			updated_at = excluded.updated_at`,
-		org.ID, org.Name, org.InstanceURL, string(settings), now, now); err != nil {
-		return s.wrapErr("upsert org", err)
-	}
-	stored, err := findOrgByID(ctx, tx, org.ID)
+			org.ID, org.Name, org.InstanceURL, string(settings), now, now); err != nil {
+			return err
+		}
+		stored, err = findOrgByID(ctx, tx, org.ID)
+		return err
+	})
 	if err != nil {
-		return s.wrapErr("upsert org", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("upsert org", err)
+		return err
 	}
 	*org = *stored
 	return nil
@@ -59,35 +54,31 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 // findOrgUnchanged returns the stored org when upserting org would change
 // nothing, and nil when it would (a new org, a new name or instance URL).
 func (s *Store) findOrgUnchanged(ctx context.Context, org *sfzoom.Org) (*sfzoom.Org, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	stored, err := findOrgByID(ctx, tx, org.ID)
-	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	if stored.Name != org.Name || (org.InstanceURL != "" && stored.InstanceURL != org.InstanceURL) {
-		return nil, nil
-	}
-	return stored, nil
+	var stored *sfzoom.Org
+	err := s.readOnly(ctx, "upsert org", func(tx *sqlTx) error {
+		o, err := findOrgByID(ctx, tx, org.ID)
+		switch {
+		case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
+			return nil
+		case err != nil:
+			return err
+		}
+		if o.Name == org.Name && (org.InstanceURL == "" || o.InstanceURL == org.InstanceURL) {
+			stored = o
+		}
+		return nil
+	})
+	return stored, err
 }
 
 // FindOrgByID returns the org (ENOTFOUND).
 func (s *Store) FindOrgByID(ctx context.Context, orgID string) (*sfzoom.Org, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find org", err)
-	}
-	defer tx.Rollback()
-	o, err := findOrgByID(ctx, tx, orgID)
-	if err != nil {
-		return nil, s.wrapErr("find org", err)
-	}
-	return o, nil
+	var o *sfzoom.Org
+	err := s.read(ctx, "find org", func(tx *sqlTx) (err error) {
+		o, err = findOrgByID(ctx, tx, orgID)
+		return err
+	})
+	return o, err
 }
 
 // UpdateOrgSettings validates and saves the org's settings (ENOTFOUND, EINVALID).
@@ -99,22 +90,8 @@ func (s *Store) UpdateOrgSettings(ctx context.Context, orgID string, settings sf
 	if err != nil {
 		return s.wrapErr("update org settings", err)
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("update org settings", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE orgs SET settings = ?, updated_at = ? WHERE id = ?`,
+	return s.execOne(ctx, "update org settings", "Org not found.", `UPDATE orgs SET settings = ?, updated_at = ? WHERE id = ?`,
 		string(b), s.formatTime(s.nowUTC()), orgID)
-	if err != nil {
-		return s.wrapErr("update org settings", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.wrapErr("update org settings", err)
-	} else if n == 0 {
-		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Org not found.")
-	}
-	return s.wrapErr("update org settings", tx.Commit())
 }
 
 func findOrgByID(ctx context.Context, tx *sqlTx, id string) (*sfzoom.Org, error) {

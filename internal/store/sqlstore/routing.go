@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -18,38 +19,37 @@ import (
 // first org to use a Zoom account routes its meetings only while it is the
 // only org that qualifies.
 func (s *Store) FindOrgForZoom(ctx context.Context, zoomMeetingID int64, hostZoomUserID, zoomAccountID string) (string, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return "", s.wrapErr("find org for zoom", err)
-	}
-	defer tx.Rollback()
-	// The orgs that scheduled the meeting decide when any did; the host's
-	// mappings otherwise.
 	var orgs []string
-	if zoomMeetingID != 0 {
-		if orgs, err = distinctOrgs(ctx, tx, `SELECT DISTINCT org_id FROM meetings WHERE zoom_meeting_id = ? ORDER BY org_id`, zoomMeetingID); err != nil {
-			return "", s.wrapErr("find org for zoom", err)
+	var claimant string
+	err := s.readOnly(ctx, "find org for zoom", func(tx *sqlTx) (err error) {
+		// The orgs that scheduled the meeting decide when any did; the host's
+		// mappings otherwise.
+		if zoomMeetingID != 0 {
+			if orgs, err = distinctOrgs(ctx, tx, `SELECT DISTINCT org_id FROM meetings WHERE zoom_meeting_id = ? ORDER BY org_id`, zoomMeetingID); err != nil {
+				return err
+			}
 		}
-	}
-	if len(orgs) == 0 && hostZoomUserID != "" {
-		if orgs, err = distinctOrgs(ctx, tx, `SELECT DISTINCT org_id FROM user_mappings WHERE zoom_user_id = ? ORDER BY org_id`, hostZoomUserID); err != nil {
-			return "", s.wrapErr("find org for zoom", err)
+		if len(orgs) == 0 && hostZoomUserID != "" {
+			if orgs, err = distinctOrgs(ctx, tx, `SELECT DISTINCT org_id FROM user_mappings WHERE zoom_user_id = ? ORDER BY org_id`, hostZoomUserID); err != nil {
+				return err
+			}
 		}
-	}
-	switch len(orgs) {
-	case 0:
+		if len(orgs) > 1 && zoomAccountID != "" {
+			if claimant, err = findZoomAccountOrg(ctx, tx, zoomAccountID); errors.Is(err, sql.ErrNoRows) {
+				err = nil
+			}
+		}
+		return err
+	})
+	switch {
+	case err != nil:
+		return "", err
+	case len(orgs) == 0:
 		return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org knows this Zoom meeting or host.")
-	case 1:
+	case len(orgs) == 1:
 		return orgs[0], nil
-	}
-	if zoomAccountID != "" {
-		chosen, err := findZoomAccountOrg(ctx, tx, zoomAccountID)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return "", s.wrapErr("find org for zoom", err)
-		}
-		if slices.Contains(orgs, chosen) {
-			return chosen, nil
-		}
+	case slices.Contains(orgs, claimant):
+		return claimant, nil
 	}
 	return "", &store.AmbiguousOrgError{Orgs: orgs, AccountID: zoomAccountID}
 }
@@ -84,59 +84,42 @@ func (s *Store) SetZoomAccountOrg(ctx context.Context, zoomAccountID, orgID stri
 	if zoomAccountID == "" || orgID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "A Zoom account ID and an org are required.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("set zoom account org", err)
-	}
-	defer tx.Rollback()
 	// The update applies only to the same org's claim, atomically on both
 	// databases: another org's claim leaves no row affected.
-	res, err := tx.ExecContext(ctx, `INSERT INTO zoom_account_orgs (zoom_account_id, org_id, updated_at) VALUES (?, ?, ?)
+	return s.write(ctx, "set zoom account org", func(tx *sqlTx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO zoom_account_orgs (zoom_account_id, org_id, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (zoom_account_id) DO UPDATE SET updated_at = excluded.updated_at
 		WHERE zoom_account_orgs.org_id = excluded.org_id`,
-		zoomAccountID, orgID, s.formatTime(s.nowUTC()))
-	if err != nil {
-		return s.wrapErr("set zoom account org", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.wrapErr("set zoom account org", err)
-	} else if n == 0 {
-		return sfzoom.Errorf(sfzoom.ECONFLICT, "Zoom account %s is already claimed by another org. An admin of that org must release it first (sfzoom Settings → Connections → Release).", zoomAccountID)
-	}
-	return s.wrapErr("set zoom account org", tx.Commit())
+			zoomAccountID, orgID, s.formatTime(s.nowUTC()))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return sfzoom.Errorf(sfzoom.ECONFLICT, "Zoom account %s is already claimed by another org. An admin of that org must release it first (sfzoom Settings → Connections → Release).", zoomAccountID)
+		}
+		return nil
+	})
 }
 
 // ReleaseZoomAccountOrg gives up orgID's claim of a Zoom account.
 func (s *Store) ReleaseZoomAccountOrg(ctx context.Context, zoomAccountID, orgID string) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("release zoom account org", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM zoom_account_orgs WHERE zoom_account_id = ? AND org_id = ?`, zoomAccountID, orgID)
-	if err != nil {
-		return s.wrapErr("release zoom account org", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.wrapErr("release zoom account org", err)
-	} else if n == 0 {
-		return sfzoom.Errorf(sfzoom.ENOTFOUND, "This org holds no claim of Zoom account %s.", zoomAccountID)
-	}
-	return s.wrapErr("release zoom account org", tx.Commit())
+	return s.execOne(ctx, "release zoom account org", fmt.Sprintf("This org holds no claim of Zoom account %s.", zoomAccountID),
+		`DELETE FROM zoom_account_orgs WHERE zoom_account_id = ? AND org_id = ?`, zoomAccountID, orgID)
 }
 
 // FindZoomAccountOrg returns the org that claimed a Zoom account.
 func (s *Store) FindZoomAccountOrg(ctx context.Context, zoomAccountID string) (string, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return "", s.wrapErr("find zoom account org", err)
-	}
-	defer tx.Rollback()
-	org, err := findZoomAccountOrg(ctx, tx, zoomAccountID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", sfzoom.Errorf(sfzoom.ENOTFOUND, "No org has claimed Zoom account %q.", zoomAccountID)
-	}
-	return org, s.wrapErr("find zoom account org", err)
+	var org string
+	err := s.readOnly(ctx, "find zoom account org", func(tx *sqlTx) (err error) {
+		org, err = findZoomAccountOrg(ctx, tx, zoomAccountID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "No org has claimed Zoom account %q.", zoomAccountID)
+		}
+		return err
+	})
+	return org, err
 }
 
 // QueueUnroutedMeeting stores an occurrence no single org could be given.
@@ -144,15 +127,7 @@ func (s *Store) QueueUnroutedMeeting(ctx context.Context, m *sfzoom.UnroutedMeet
 	if m.MeetingUUID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "An unrouted meeting needs its occurrence UUID.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("queue unrouted meeting", err)
-	}
-	defer tx.Rollback()
-	if err := s.queueUnrouted(ctx, tx, m); err != nil {
-		return s.wrapErr("queue unrouted meeting", err)
-	}
-	return s.wrapErr("queue unrouted meeting", tx.Commit())
+	return s.write(ctx, "queue unrouted meeting", func(tx *sqlTx) error { return s.queueUnrouted(ctx, tx, m) })
 }
 
 func (s *Store) queueUnrouted(ctx context.Context, tx *sqlTx, m *sfzoom.UnroutedMeeting) error {
@@ -175,82 +150,64 @@ func (s *Store) queueUnrouted(ctx context.Context, tx *sqlTx, m *sfzoom.Unrouted
 
 // FindUnroutedMeetings returns the unrouted meetings orgID's admins may see.
 func (s *Store) FindUnroutedMeetings(ctx context.Context, orgID string, limit int) ([]*sfzoom.UnroutedMeeting, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find unrouted meetings", err)
-	}
-	defer tx.Rollback()
-	// The queue is small (meetings waiting for an admin): the candidate
-	// list is matched here, exactly, not with LIKE.
-	rows, err := tx.QueryContext(ctx, `SELECT u.meeting_uuid, u.zoom_meeting_id, u.host_zoom_user_id, u.zoom_account_id, u.candidates,
+	var out []*sfzoom.UnroutedMeeting
+	err := s.readOnly(ctx, "find unrouted meetings", func(tx *sqlTx) error {
+		// The queue is small (meetings waiting for an admin): the candidate
+		// list is matched here, exactly, not with LIKE.
+		rows, err := tx.QueryContext(ctx, `SELECT u.meeting_uuid, u.zoom_meeting_id, u.host_zoom_user_id, u.zoom_account_id, u.candidates,
 			u.trigger_event, u.webhook_event_id, u.started_at, u.ended_at, u.received_at, COALESCE(z.org_id, '')
 		FROM unrouted_meetings u LEFT JOIN zoom_account_orgs z ON z.zoom_account_id = u.zoom_account_id
 		ORDER BY u.received_at DESC, u.meeting_uuid`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var (
+				m              sfzoom.UnroutedMeeting
+				candidates     string
+				started, ended dbNullTime
+				received       dbTime
+				claimedBy      string
+			)
+			if err := rows.Scan(&m.MeetingUUID, &m.ZoomMeetingID, &m.HostZoomUserID, &m.ZoomAccountID, &candidates, &m.Trigger,
+				&m.WebhookEventID, &started, &ended, &received, &claimedBy); err != nil {
+				return err
+			}
+			if candidates != "" {
+				m.Candidates = strings.Split(candidates, ",")
+			}
+			// Another org's claim is not this org's business; a meeting no org
+			// claims shows where its Zoom account was claimed.
+			if !slices.Contains(m.Candidates, orgID) && (len(m.Candidates) > 0 || claimedBy != orgID) {
+				continue
+			}
+			m.StartedAt, m.EndedAt, m.ReceivedAt = started.Time, ended.Time, received.Time
+			out = append(out, &m)
+			if limit > 0 && len(out) == limit {
+				break
+			}
+		}
+		return rows.Err()
+	})
 	if err != nil {
-		return nil, s.wrapErr("find unrouted meetings", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var out []*sfzoom.UnroutedMeeting
-	for rows.Next() {
-		var (
-			m              sfzoom.UnroutedMeeting
-			candidates     string
-			started, ended dbNullTime
-			received       dbTime
-			claimedBy      string
-		)
-		if err := rows.Scan(&m.MeetingUUID, &m.ZoomMeetingID, &m.HostZoomUserID, &m.ZoomAccountID, &candidates, &m.Trigger,
-			&m.WebhookEventID, &started, &ended, &received, &claimedBy); err != nil {
-			return nil, s.wrapErr("find unrouted meetings", err)
-		}
-		if candidates != "" {
-			m.Candidates = strings.Split(candidates, ",")
-		}
-		// Another org's claim is not this org's business; a meeting no org
-		// claims shows where its Zoom account was claimed.
-		if !slices.Contains(m.Candidates, orgID) && (len(m.Candidates) > 0 || claimedBy != orgID) {
-			continue
-		}
-		m.StartedAt, m.EndedAt, m.ReceivedAt = started.Time, ended.Time, received.Time
-		out = append(out, &m)
-		if limit > 0 && len(out) == limit {
-			break
-		}
-	}
-	return out, s.wrapErr("find unrouted meetings", rows.Err())
+	return out, nil
 }
 
 // RouteUnroutedMeeting dequeues an occurrence and inserts its jobs.
 func (s *Store) RouteUnroutedMeeting(ctx context.Context, meetingUUID string, jobs ...store.Job) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("route unrouted meeting", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM unrouted_meetings WHERE meeting_uuid = ?`, meetingUUID)
-	if err != nil {
-		return s.wrapErr("route unrouted meeting", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.wrapErr("route unrouted meeting", err)
-	} else if n == 0 {
-		return sfzoom.Errorf(sfzoom.ENOTFOUND, "That meeting is no longer waiting to be routed. Reload Settings.")
-	}
-	if err := s.insertJobs(ctx, tx, jobs); err != nil {
-		return s.wrapErr("route unrouted meeting", err)
-	}
-	return s.wrapErr("route unrouted meeting", tx.Commit())
+	return s.write(ctx, "route unrouted meeting", func(tx *sqlTx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM unrouted_meetings WHERE meeting_uuid = ?`, meetingUUID)
+		if err := mustAffect(res, err, "That meeting is no longer waiting to be routed. Reload Settings."); err != nil {
+			return err
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
 }
 
 // DeleteUnroutedMeeting forgets a queued occurrence (no error when absent).
 func (s *Store) DeleteUnroutedMeeting(ctx context.Context, meetingUUID string) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("delete unrouted meeting", err)
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `DELETE FROM unrouted_meetings WHERE meeting_uuid = ?`, meetingUUID); err != nil {
-		return s.wrapErr("delete unrouted meeting", err)
-	}
-	return s.wrapErr("delete unrouted meeting", tx.Commit())
+	return s.exec(ctx, "delete unrouted meeting", `DELETE FROM unrouted_meetings WHERE meeting_uuid = ?`, meetingUUID)
 }

@@ -15,39 +15,37 @@ func (s *Store) ClaimScheduleRequest(ctx context.Context, r *sfzoom.ScheduleRequ
 	if r.OrgID == "" || r.IdempotencyKey == "" {
 		return false, sfzoom.Errorf(sfzoom.EINVALID, "A schedule request needs an org and an idempotency key.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return false, s.wrapErr("claim schedule request", err)
-	}
-	defer tx.Rollback()
-
 	now := s.nowUTC()
-	res, err := tx.ExecContext(ctx, `
+	var (
+		claimed bool
+		got     *sfzoom.ScheduleRequest
+	)
+	err := s.write(ctx, "claim schedule request", func(tx *sqlTx) error {
+		res, err := tx.ExecContext(ctx, `
 		INSERT INTO schedule_requests (org_id, idempotency_key, sf_user_id, status, meeting_id, detail, created_at, updated_at)
 		VALUES (?, ?, ?, ?, 0, '', ?, ?)
 		ON CONFLICT (org_id, idempotency_key) DO NOTHING`,
-		r.OrgID, r.IdempotencyKey, r.SFUserID, sfzoom.ScheduleRequestPending, s.formatTime(now), s.formatTime(now))
-	if err != nil {
-		return false, s.wrapErr("claim schedule request", err)
-	}
-	claimed := rowsAffected(res) == 1
-	if !claimed {
-		// A failed attempt created nothing at Zoom, so the same key may try again.
-		res, err = tx.ExecContext(ctx, `
-			UPDATE schedule_requests SET status = ?, sf_user_id = ?, detail = '', updated_at = ?
-			WHERE org_id = ? AND idempotency_key = ? AND status = ?`,
-			sfzoom.ScheduleRequestPending, r.SFUserID, s.formatTime(now), r.OrgID, r.IdempotencyKey, sfzoom.ScheduleRequestFailed)
+			r.OrgID, r.IdempotencyKey, r.SFUserID, sfzoom.ScheduleRequestPending, s.formatTime(now), s.formatTime(now))
 		if err != nil {
-			return false, s.wrapErr("claim schedule request", err)
+			return err
 		}
 		claimed = rowsAffected(res) == 1
-	}
-	got, err := findScheduleRequest(ctx, tx, r.OrgID, r.IdempotencyKey)
+		if !claimed {
+			// A failed attempt created nothing at Zoom, so the same key may try again.
+			res, err = tx.ExecContext(ctx, `
+			UPDATE schedule_requests SET status = ?, sf_user_id = ?, detail = '', updated_at = ?
+			WHERE org_id = ? AND idempotency_key = ? AND status = ?`,
+				sfzoom.ScheduleRequestPending, r.SFUserID, s.formatTime(now), r.OrgID, r.IdempotencyKey, sfzoom.ScheduleRequestFailed)
+			if err != nil {
+				return err
+			}
+			claimed = rowsAffected(res) == 1
+		}
+		got, err = findScheduleRequest(ctx, tx, r.OrgID, r.IdempotencyKey)
+		return err
+	})
 	if err != nil {
-		return false, s.wrapErr("claim schedule request", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, s.wrapErr("claim schedule request", err)
+		return false, err
 	}
 	*r = *got
 	return claimed, nil
@@ -55,13 +53,12 @@ func (s *Store) ClaimScheduleRequest(ctx context.Context, r *sfzoom.ScheduleRequ
 
 // FindScheduleRequest returns the request with the key (ENOTFOUND).
 func (s *Store) FindScheduleRequest(ctx context.Context, orgID, key string) (*sfzoom.ScheduleRequest, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find schedule request", err)
-	}
-	defer tx.Rollback()
-	r, err := findScheduleRequest(ctx, tx, orgID, key)
-	return r, s.wrapErr("find schedule request", err)
+	var r *sfzoom.ScheduleRequest
+	err := s.read(ctx, "find schedule request", func(tx *sqlTx) (err error) {
+		r, err = findScheduleRequest(ctx, tx, orgID, key)
+		return err
+	})
+	return r, err
 }
 
 // FinishScheduleRequest marks a pending request done (with the meeting) or

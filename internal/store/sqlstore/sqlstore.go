@@ -162,22 +162,111 @@ type sqlTx struct {
 	*Dialect
 }
 
-func (s *Store) begin(ctx context.Context) (*sqlTx, error) {
-	return s.beginTx(ctx, s.db, nil)
+// read runs fn in a transaction, then rolls it back. It begins as every
+// transaction on the database does (on SQLite the DSN's IMMEDIATE, which
+// takes the write lock at BEGIN); readOnly does not. fn's error is
+// translated and prefixed with the dialect and op.
+func (s *Store) read(ctx context.Context, op string, fn func(tx *sqlTx) error) error {
+	return s.view(ctx, s.db, nil, op, fn)
 }
 
-// beginReadOnly starts a read-only transaction; on SQLite it does not take
-// the write lock that the DSN's IMMEDIATE transactions take at BEGIN.
-func (s *Store) beginReadOnly(ctx context.Context) (*sqlTx, error) {
-	return s.beginTx(ctx, s.rdb, &sql.TxOptions{ReadOnly: true})
+// readOnly is read in a read-only transaction on the read pool (SetReadDB):
+// on SQLite it does not take the write lock at BEGIN, nor wait for the
+// writer's one connection.
+func (s *Store) readOnly(ctx context.Context, op string, fn func(tx *sqlTx) error) error {
+	return s.view(ctx, s.rdb, &sql.TxOptions{ReadOnly: true}, op, fn)
 }
 
-func (s *Store) beginTx(ctx context.Context, db *sql.DB, opts *sql.TxOptions) (*sqlTx, error) {
+func (s *Store) view(ctx context.Context, db *sql.DB, opts *sql.TxOptions, op string, fn func(tx *sqlTx) error) error {
 	tx, err := db.BeginTx(ctx, opts)
+	if err != nil {
+		return s.wrapErr(op, err)
+	}
+	defer tx.Rollback()
+	return s.wrapErr(op, fn(&sqlTx{tx: tx, Dialect: s.d}))
+}
+
+// write runs fn in a read-write transaction and commits it when fn returns
+// nil; otherwise nothing fn wrote is kept. Errors are translated and prefixed
+// with the dialect and op.
+func (s *Store) write(ctx context.Context, op string, fn func(tx *sqlTx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.wrapErr(op, err)
+	}
+	defer tx.Rollback()
+	if err := fn(&sqlTx{tx: tx, Dialect: s.d}); err != nil {
+		return s.wrapErr(op, err)
+	}
+	return s.wrapErr(op, tx.Commit())
+}
+
+// readFunc is read or readOnly.
+type readFunc func(ctx context.Context, op string, fn func(tx *sqlTx) error) error
+
+// rowScanner is a *sql.Row or *sql.Rows.
+type rowScanner interface{ Scan(dest ...any) error }
+
+// queryAll runs query in tx and returns its rows as scan reads them.
+func queryAll[T any](ctx context.Context, tx *sqlTx, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	return &sqlTx{tx: tx, Dialect: s.d}, nil
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// list runs query alone in a transaction begun by read and returns its rows
+// as scan reads them.
+func list[T any](ctx context.Context, read readFunc, op string, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
+	var out []T
+	err := read(ctx, op, func(tx *sqlTx) (err error) {
+		out, err = queryAll(ctx, tx, scan, query, args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// readPage runs find in a read transaction: a page of rows and the total.
+func readPage[T any](ctx context.Context, s *Store, op string, find func(tx *sqlTx) ([]T, int, error)) ([]T, int, error) {
+	var (
+		out []T
+		n   int
+	)
+	err := s.read(ctx, op, func(tx *sqlTx) (err error) {
+		out, n, err = find(tx)
+		return err
+	})
+	return out, n, err
+}
+
+// exec runs one statement in its own transaction.
+func (s *Store) exec(ctx context.Context, op, query string, args ...any) error {
+	return s.write(ctx, op, func(tx *sqlTx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return err
+	})
+}
+
+// execOne runs one update or delete in its own transaction; one that touches
+// no row is ENOTFOUND with the message notFound.
+func (s *Store) execOne(ctx context.Context, op, notFound, query string, args ...any) error {
+	return s.write(ctx, op, func(tx *sqlTx) error {
+		res, err := tx.ExecContext(ctx, query, args...)
+		return mustAffect(res, err, notFound)
+	})
 }
 
 // ExecContext runs a statement.
@@ -194,12 +283,6 @@ func (tx *sqlTx) QueryContext(ctx context.Context, query string, args ...any) (*
 func (tx *sqlTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.tx.QueryRowContext(ctx, tx.rebind(query), args...)
 }
-
-// Commit commits the transaction.
-func (tx *sqlTx) Commit() error { return tx.tx.Commit() }
-
-// Rollback aborts the transaction; after Commit it is a no-op.
-func (tx *sqlTx) Rollback() error { return tx.tx.Rollback() }
 
 // nowUTC returns the store clock in UTC at the precision times are stored.
 func (s *Store) nowUTC() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

@@ -1,11 +1,16 @@
 package sqlstore
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	_ "modernc.org/sqlite"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
@@ -113,4 +118,58 @@ func TestDialectHelpers(t *testing.T) {
 			t.Error("wrapErr(nil) != nil")
 		}
 	})
+}
+
+// TestTransactionHelpers checks that write commits only when its function
+// succeeds and that read sees what write committed, on a real SQLite file.
+func TestTransactionHelpers(t *testing.T) {
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(t.TempDir(), "tx.db")+"?_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Exec(`CREATE TABLE things (name TEXT PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	s := New(db, Dialect{Name: "test", ErrorCode: func(error) string { return "" }}, nil, nil)
+	ctx := context.Background()
+	insert := func(name string) func(tx *sqlTx) error {
+		return func(tx *sqlTx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO things (name) VALUES (?)`, name)
+			return err
+		}
+	}
+	count := func() (n int) {
+		t.Helper()
+		if err := s.read(ctx, "count", func(tx *sqlTx) error {
+			return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM things`).Scan(&n)
+		}); err != nil {
+			t.Fatalf("read: %v", err)
+		}
+		return n
+	}
+
+	if err := s.write(ctx, "insert", insert("kept")); err != nil {
+		t.Fatalf("write = %v, want nil", err)
+	}
+	boom := sfzoom.Errorf(sfzoom.EINVALID, "boom")
+	err = s.write(ctx, "insert then fail", func(tx *sqlTx) error {
+		if err := insert("dropped")(tx); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) || !strings.HasPrefix(err.Error(), "test: insert then fail: ") {
+		t.Errorf("write(failing) = %v, want %v prefixed with the dialect and op", err, boom)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("rows after a committed and a failed write = %d, want 1 (the failed write rolled back)", n)
+	}
+	if err := s.exec(ctx, "delete", `DELETE FROM things WHERE name = ?`, "kept"); err != nil {
+		t.Fatalf("exec = %v", err)
+	}
+	err = s.execOne(ctx, "delete again", "No such thing.", `DELETE FROM things WHERE name = ?`, "kept")
+	if sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND || sfzoom.ErrorMessage(err) != "No such thing." {
+		t.Errorf("execOne(no row) = %v, want ENOTFOUND %q", err, "No such thing.")
+	}
 }

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -10,17 +9,16 @@ import (
 
 // LoadToken returns the encrypted token of a connection (ENOTFOUND).
 func (s *Store) LoadToken(ctx context.Context, connectionID int64) (*sfzoom.TokenRecord, error) {
-	tx, err := s.begin(ctx)
+	var recs []*sfzoom.TokenRecord
+	err := s.read(ctx, "load token", func(tx *sqlTx) (err error) {
+		recs, err = findTokens(ctx, tx, `WHERE connection_id = ?`, connectionID)
+		if err == nil && len(recs) == 0 {
+			err = sfzoom.Errorf(sfzoom.ENOTFOUND, "Token not found.")
+		}
+		return err
+	})
 	if err != nil {
-		return nil, s.wrapErr("load token", err)
-	}
-	defer tx.Rollback()
-	recs, err := findTokens(ctx, tx, `WHERE connection_id = ?`, connectionID)
-	if err != nil {
-		return nil, s.wrapErr("load token", err)
-	}
-	if len(recs) == 0 {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "Token not found.")
+		return nil, err
 	}
 	return recs[0], nil
 }
@@ -32,43 +30,35 @@ func (s *Store) SaveToken(ctx context.Context, rec *sfzoom.TokenRecord, expectVe
 	if expectVersion < 0 {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Token version cannot be negative.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("save token", err)
-	}
-	defer tx.Rollback()
-
 	now := s.nowUTC()
 	next := expectVersion + 1
 	nonce, ct := nonNil(rec.Nonce), nonNil(rec.Ciphertext)
-	if expectVersion == 0 {
-		_, err = tx.ExecContext(ctx, `
+	err := s.write(ctx, "save token", func(tx *sqlTx) error {
+		if expectVersion == 0 {
+			_, err := tx.ExecContext(ctx, `
 			INSERT INTO tokens (connection_id, key_id, nonce, ciphertext, version, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?)`,
-			rec.ConnectionID, rec.KeyID, nonce, ct, next, s.formatTime(now))
-		if err != nil {
-			if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ECONFLICT {
-				return fmt.Errorf("%s: save token: %w", s.d.Name, sfzoom.WrapError(sfzoom.ECONFLICT, err, "The token was changed by another writer."))
+				rec.ConnectionID, rec.KeyID, nonce, ct, next, s.formatTime(now))
+			switch sfzoom.ErrorCode(s.formatError(err)) {
+			case sfzoom.ECONFLICT:
+				return sfzoom.WrapError(sfzoom.ECONFLICT, err, "The token was changed by another writer.")
+			case sfzoom.ENOTFOUND:
+				return sfzoom.WrapError(sfzoom.ENOTFOUND, err, "Connection not found.")
 			}
-			if sfzoom.ErrorCode(s.formatError(err)) == sfzoom.ENOTFOUND {
-				return fmt.Errorf("%s: save token: %w", s.d.Name, sfzoom.WrapError(sfzoom.ENOTFOUND, err, "Connection not found."))
-			}
-			return s.wrapErr("save token", err)
+			return err
 		}
-	} else {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE tokens SET key_id = ?, nonce = ?, ciphertext = ?, version = ?, updated_at = ?
 			WHERE connection_id = ? AND version = ?`,
 			rec.KeyID, nonce, ct, next, s.formatTime(now), rec.ConnectionID, expectVersion)
-		if err := mustAffect(res, err, ""); err != nil {
-			if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-				return fmt.Errorf("%s: save token: %w", s.d.Name, sfzoom.Errorf(sfzoom.ECONFLICT, "The token was changed by another writer."))
-			}
-			return s.wrapErr("save token", err)
+		if err := mustAffect(res, err, ""); sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+			return sfzoom.Errorf(sfzoom.ECONFLICT, "The token was changed by another writer.")
+		} else {
+			return err
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("save token", err)
+	})
+	if err != nil {
+		return err
 	}
 	rec.Version, rec.UpdatedAt = next, now
 	return nil
@@ -76,13 +66,12 @@ func (s *Store) SaveToken(ctx context.Context, rec *sfzoom.TokenRecord, expectVe
 
 // ListTokens returns every stored token (for key rotation).
 func (s *Store) ListTokens(ctx context.Context) ([]*sfzoom.TokenRecord, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("list tokens", err)
-	}
-	defer tx.Rollback()
-	recs, err := findTokens(ctx, tx, `ORDER BY connection_id`)
-	return recs, s.wrapErr("list tokens", err)
+	var recs []*sfzoom.TokenRecord
+	err := s.read(ctx, "list tokens", func(tx *sqlTx) (err error) {
+		recs, err = findTokens(ctx, tx, `ORDER BY connection_id`)
+		return err
+	})
+	return recs, err
 }
 
 func findTokens(ctx context.Context, tx *sqlTx, tail string, args ...any) ([]*sfzoom.TokenRecord, error) {
@@ -111,23 +100,17 @@ func (s *Store) AppendTokenAudit(ctx context.Context, a *sfzoom.TokenAudit) erro
 	if a.Actor == "" || a.Action == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Token audit needs an actor and an action.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("append token audit", err)
-	}
-	defer tx.Rollback()
 	at := a.At.UTC().Truncate(time.Microsecond)
 	if a.At.IsZero() {
 		at = s.nowUTC()
 	}
 	var id int64
-	if err := tx.QueryRowContext(ctx, `
+	if err := s.write(ctx, "append token audit", func(tx *sqlTx) error {
+		return tx.QueryRowContext(ctx, `
 		INSERT INTO token_audit (connection_id, actor, action, reason, at) VALUES (?, ?, ?, ?, ?) RETURNING id`,
-		a.ConnectionID, a.Actor, a.Action, a.Reason, s.formatTime(at)).Scan(&id); err != nil {
-		return s.wrapErr("append token audit", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("append token audit", err)
+			a.ConnectionID, a.Actor, a.Action, a.Reason, s.formatTime(at)).Scan(&id)
+	}); err != nil {
+		return err
 	}
 	a.ID, a.At = id, at
 	return nil
@@ -136,31 +119,19 @@ func (s *Store) AppendTokenAudit(ctx context.Context, a *sfzoom.TokenAudit) erro
 // FindTokenAudit returns a connection's audit trail, newest first; limit <= 0
 // means no limit.
 func (s *Store) FindTokenAudit(ctx context.Context, connectionID int64, limit int) ([]*sfzoom.TokenAudit, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find token audit", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `
-		SELECT id, connection_id, actor, action, reason, at FROM token_audit
-		WHERE connection_id = ? ORDER BY at DESC, id DESC`+s.limitClause(limit, 0), connectionID)
-	if err != nil {
-		return nil, s.wrapErr("find token audit", err)
-	}
-	defer rows.Close()
-	var as []*sfzoom.TokenAudit
-	for rows.Next() {
+	return list(ctx, s.read, "find token audit", func(sc rowScanner) (*sfzoom.TokenAudit, error) {
 		var (
 			a  sfzoom.TokenAudit
 			at dbTime
 		)
-		if err := rows.Scan(&a.ID, &a.ConnectionID, &a.Actor, &a.Action, &a.Reason, &at); err != nil {
-			return nil, s.wrapErr("find token audit", err)
+		if err := sc.Scan(&a.ID, &a.ConnectionID, &a.Actor, &a.Action, &a.Reason, &at); err != nil {
+			return nil, err
 		}
 		a.At = at.Time
-		as = append(as, &a)
-	}
-	return as, s.wrapErr("find token audit", rows.Err())
+		return &a, nil
+	}, `
+		SELECT id, connection_id, actor, action, reason, at FROM token_audit
+		WHERE connection_id = ? ORDER BY at DESC, id DESC`+s.limitClause(limit, 0), connectionID)
 }
 
 // nonNil returns b, or an empty slice for nil, because the columns are NOT NULL.

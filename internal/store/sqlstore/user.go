@@ -13,14 +13,8 @@ func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) er
 	if m.OrgID == "" || m.SFUserID == "" {
 		return sfzoom.Errorf(sfzoom.EINVALID, "User mapping needs an org and a Salesforce user id.")
 	}
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("upsert user mapping", err)
-	}
-	defer tx.Rollback()
-
 	now := s.nowUTC()
-	if _, err := tx.ExecContext(ctx, `
+	if err := s.exec(ctx, "upsert user mapping", `
 		INSERT INTO user_mappings (org_id, sf_user_id, sf_email, sf_name, zoom_email, zoom_user_id, source, status, detail, verified_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, sf_user_id) DO UPDATE SET
@@ -29,10 +23,7 @@ func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) er
 			detail = excluded.detail, verified_at = excluded.verified_at, updated_at = excluded.updated_at`,
 		m.OrgID, m.SFUserID, m.SFEmail, m.SFName, m.ZoomEmail, m.ZoomUserID, m.Source, m.Status, m.Detail,
 		s.formatNullTime(m.VerifiedAt), s.formatTime(now)); err != nil {
-		return s.wrapErr("upsert user mapping", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("upsert user mapping", err)
+		return err
 	}
 	if !m.VerifiedAt.IsZero() {
 		m.VerifiedAt = m.VerifiedAt.UTC().Truncate(time.Microsecond)
@@ -43,30 +34,25 @@ func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) er
 
 // FindUserMapping returns the user's mapping (ENOTFOUND).
 func (s *Store) FindUserMapping(ctx context.Context, orgID, sfUserID string) (*sfzoom.UserMapping, error) {
-	tx, err := s.begin(ctx)
+	var ms []*sfzoom.UserMapping
+	err := s.read(ctx, "find user mapping", func(tx *sqlTx) (err error) {
+		ms, _, err = findUserMappings(ctx, tx, sfzoom.UserMappingFilter{OrgID: orgID, SFUserID: &sfUserID})
+		if err == nil && len(ms) == 0 {
+			err = sfzoom.Errorf(sfzoom.ENOTFOUND, "User mapping not found.")
+		}
+		return err
+	})
 	if err != nil {
-		return nil, s.wrapErr("find user mapping", err)
-	}
-	defer tx.Rollback()
-	ms, _, err := findUserMappings(ctx, tx, sfzoom.UserMappingFilter{OrgID: orgID, SFUserID: &sfUserID})
-	if err != nil {
-		return nil, s.wrapErr("find user mapping", err)
-	}
-	if len(ms) == 0 {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "User mapping not found.")
+		return nil, err
 	}
 	return ms[0], nil
 }
 
 // FindUserMappings returns the matching mappings ordered by SFName, and the total.
 func (s *Store) FindUserMappings(ctx context.Context, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, 0, s.wrapErr("find user mappings", err)
-	}
-	defer tx.Rollback()
-	ms, n, err := findUserMappings(ctx, tx, f)
-	return ms, n, s.wrapErr("find user mappings", err)
+	return readPage(ctx, s, "find user mappings", func(tx *sqlTx) ([]*sfzoom.UserMapping, int, error) {
+		return findUserMappings(ctx, tx, f)
+	})
 }
 
 func findUserMappings(ctx context.Context, tx *sqlTx, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error) {

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -44,20 +43,15 @@ func (s *Store) createWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent,
 // storeWebhookEvent stores one delivery and its jobs in a transaction of
 // its own.
 func (s *Store) storeWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting, jobs []store.Job) error {
-	tx, err := s.begin(ctx)
+	var row webhookRow
+	err := s.write(ctx, "create webhook event", func(tx *sqlTx) (err error) {
+		if row, err = s.insertWebhookEvent(ctx, tx, ev, u); err != nil {
+			return err
+		}
+		return s.insertJobs(ctx, tx, jobs)
+	})
 	if err != nil {
-		return s.wrapErr("create webhook event", err)
-	}
-	defer tx.Rollback()
-	row, err := s.insertWebhookEvent(ctx, tx, ev, u)
-	if err != nil {
-		return s.wrapErr("create webhook event", err)
-	}
-	if err := s.insertJobs(ctx, tx, jobs); err != nil {
-		return s.wrapErr("create webhook event", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return s.wrapErr("create webhook event", err)
+		return err
 	}
 	row.apply(ev)
 	return nil
@@ -113,32 +107,13 @@ func (s *Store) insertWebhookEvent(ctx context.Context, tx *sqlTx, ev *sfzoom.We
 
 // FindWebhookEventByID returns the event (ENOTFOUND).
 func (s *Store) FindWebhookEventByID(ctx context.Context, id int64) (*sfzoom.WebhookEvent, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find webhook event", err)
-	}
-	defer tx.Rollback()
-	ev, err := findWebhookEvent(ctx, tx, `WHERE id = ?`, id)
-	return ev, s.wrapErr("find webhook event", err)
+	return s.findWebhookEvent(ctx, s.read, "find webhook event", `WHERE id = ?`, id)
 }
 
 // MarkWebhookEventProcessed records when the event was handled (ENOTFOUND).
 func (s *Store) MarkWebhookEventProcessed(ctx context.Context, id int64, at time.Time) error {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return s.wrapErr("mark webhook event processed", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE webhook_events SET processed_at = ? WHERE id = ?`, s.formatTime(at), id)
-	if err != nil {
-		return s.wrapErr("mark webhook event processed", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return s.wrapErr("mark webhook event processed", err)
-	} else if n == 0 {
-		return sfzoom.Errorf(sfzoom.ENOTFOUND, "Webhook event not found.")
-	}
-	return s.wrapErr("mark webhook event processed", tx.Commit())
+	return s.execOne(ctx, "mark webhook event processed", "Webhook event not found.",
+		`UPDATE webhook_events SET processed_at = ? WHERE id = ?`, s.formatTime(at), id)
 }
 
 // LastWebhookEvent returns orgID's most recently received event (ENOTFOUND).
@@ -175,24 +150,17 @@ func (s *Store) CheckWrite(ctx context.Context) error {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	key := "sfzoom-readiness-probe/" + hex.EncodeToString(b[:])
-	err := func() error {
-		tx, err := s.begin(ctx)
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
+	err := s.write(ctx, "write probe", func(tx *sqlTx) error {
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO webhook_events (org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at)
 			VALUES ('', ?, 'sfzoom.readiness_probe', '', 0, ?, ?)`, key, []byte("{}"), s.formatTime(s.nowUTC())); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM webhook_events WHERE dedupe_key = ?`, key); err != nil {
-			return err
-		}
-		return tx.Commit()
-	}()
+		_, err := tx.ExecContext(ctx, `DELETE FROM webhook_events WHERE dedupe_key = ?`, key)
+		return err
+	})
 	if err != nil {
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("%s: write probe: %w", s.d.Name, err),
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, err,
 			"The database cannot store deliveries right now (read-only, full or damaged).")
 	}
 	return nil
@@ -201,14 +169,17 @@ func (s *Store) CheckWrite(ctx context.Context) error {
 // LastOrgWebhookEvent returns orgID's most recent event of eventType (any
 // type when ""), ENOTFOUND if none.
 func (s *Store) LastOrgWebhookEvent(ctx context.Context, orgID, eventType string) (*sfzoom.WebhookEvent, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, s.wrapErr("last org webhook event", err)
-	}
-	defer tx.Rollback()
-	ev, err := findWebhookEvent(ctx, tx, `WHERE org_id = ? AND (? = '' OR event_type = ?) ORDER BY received_at DESC, id DESC LIMIT 1`,
-		orgID, eventType, eventType)
-	return ev, s.wrapErr("last org webhook event", err)
+	return s.findWebhookEvent(ctx, s.readOnly, "last org webhook event",
+		`WHERE org_id = ? AND (? = '' OR event_type = ?) ORDER BY received_at DESC, id DESC LIMIT 1`, orgID, eventType, eventType)
+}
+
+func (s *Store) findWebhookEvent(ctx context.Context, read readFunc, op, tail string, args ...any) (*sfzoom.WebhookEvent, error) {
+	var ev *sfzoom.WebhookEvent
+	err := read(ctx, op, func(tx *sqlTx) (err error) {
+		ev, err = findWebhookEvent(ctx, tx, tail, args...)
+		return err
+	})
+	return ev, err
 }
 
 // pruneBatch bounds one delete, so pruning a large backlog never holds the
@@ -229,21 +200,20 @@ func (s *Store) DeleteWebhookEventsBefore(ctx context.Context, cutoff time.Time)
 }
 
 func (s *Store) deleteWebhookBatch(ctx context.Context, cutoff time.Time) (int64, error) {
-	tx, err := s.begin(ctx)
-	if err != nil {
-		return 0, s.wrapErr("delete webhook events", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `
+	var n int64
+	err := s.write(ctx, "delete webhook events", func(tx *sqlTx) error {
+		res, err := tx.ExecContext(ctx, `
 		DELETE FROM webhook_events WHERE id IN (
 			SELECT id FROM webhook_events WHERE received_at < ? ORDER BY id LIMIT ?)`,
-		s.formatTime(cutoff), pruneBatch)
+			s.formatTime(cutoff), pruneBatch)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
 	if err != nil {
-		return 0, s.wrapErr("delete webhook events", err)
+		return 0, err
 	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, s.wrapErr("delete webhook events", err)
-	}
-	return n, s.wrapErr("delete webhook events", tx.Commit())
+	return n, nil
 }
