@@ -8,32 +8,10 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"github.com/sfzoom/sfzoom/internal/canvas"
+	"github.com/sfzoom/sfzoom/internal/httperr"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
 )
-
-// errorStatus maps application error codes to HTTP status codes. It is the
-// only place that does so.
-var errorStatus = map[string]int{
-	sfzoom.ECONFLICT:       http.StatusConflict,
-	sfzoom.EINVALID:        http.StatusBadRequest,
-	sfzoom.ENOTFOUND:       http.StatusNotFound,
-	sfzoom.ENOTIMPLEMENTED: http.StatusNotImplemented,
-	sfzoom.EUNAUTHORIZED:   http.StatusUnauthorized,
-	sfzoom.EFORBIDDEN:      http.StatusForbidden,
-	sfzoom.ERATELIMIT:      http.StatusTooManyRequests,
-	sfzoom.EUNAVAILABLE:    http.StatusServiceUnavailable,
-	sfzoom.EINTERNAL:       http.StatusInternalServerError,
-}
-
-// ErrorStatusCode returns the HTTP status for an application error code.
-func ErrorStatusCode(code string) int {
-	if s, ok := errorStatus[code]; ok {
-		return s
-	}
-	return http.StatusInternalServerError
-}
 
 // errorTitles are the headings of the HTML error page.
 var errorTitles = map[int]string{
@@ -88,17 +66,18 @@ type errorBody struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// handleError is echo's HTTPErrorHandler: it maps domain errors (and echo's
-// own HTTP errors) to a status and renders JSON or HTML depending on the request.
+// handleError is echo's HTTPErrorHandler: it maps domain errors (with
+// httperr, the one mapping) and echo's own HTTP errors to a status and renders JSON or HTML depending on the request.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, status, msg, action := sfzoom.ErrorCode(err), 0, sfzoom.ErrorMessage(err), sfzoom.ErrorAction(err)
+	code, status, msg, action := sfzoom.ErrorCode(err), httperr.Status(err), sfzoom.ErrorMessage(err), sfzoom.ErrorAction(err)
 	var he *echo.HTTPError
 	if errors.As(err, &he) && sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
+		// echo's own errors (no route, wrong method) carry only a status.
 		status = he.Code
-		code = codeForStatus(status)
+		code = httperr.Code(status)
 		msg = http.StatusText(status)
 		if m, ok := he.Message.(string); ok && m != "" {
 			msg = m
@@ -106,12 +85,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 		if status == http.StatusNotFound {
 			msg = "There is no page at this address."
 		}
-	} else {
-		status = ErrorStatusCode(code)
-	}
-	if errors.Is(err, canvas.ErrSalesforceUnreachable) {
-		// Salesforce, not sfzoom, is down or slow: say so plainly.
-		status = http.StatusBadGateway
 	}
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
@@ -159,18 +132,6 @@ func (s *Server) handleError(err error, c echo.Context) {
 		action = errorActions[status]
 	}
 	_ = render(c, status, templates.ErrorPage(s.pageMeta(c, title), status, title, msg, action))
-}
-
-func codeForStatus(status int) string {
-	for code, st := range errorStatus {
-		if st == status {
-			return code
-		}
-	}
-	if status >= 500 {
-		return sfzoom.EINTERNAL
-	}
-	return sfzoom.EINVALID
 }
 
 // wantsJSON reports whether the client asked for JSON: API and webhook routes,

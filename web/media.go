@@ -31,17 +31,14 @@ func (m MediaRoutes) Register(e *echo.Echo, h *Helpers) {
 
 // handleRecordingMedia streams a recording file. Denials come back as
 // errors before any byte is written and render as 403 pages that say why;
-// unsatisfiable ranges as 416 with Content-Range set by the proxy.
+// unsatisfiable ranges as 416 (a *recordings.RangeError) with Content-Range
+// set by the proxy.
 func handleRecordingMedia(p mediaServer) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		token := c.Param("token")
 		if token == "" || len(token) > 2048 {
 			return sfzoom.Errorf(sfzoom.EFORBIDDEN, "This recording link is malformed. Reopen the record in Salesforce to get a fresh link.")
 		}
-		err := p.Serve(c.Response(), c.Request(), token)
-		if recordings.IsRangeNotSatisfiable(err) {
-			return echo.NewHTTPError(http.StatusRequestedRangeNotSatisfiable, sfzoom.ErrorMessage(err))
-		}
-		return err
+		return p.Serve(c.Response(), c.Request(), token)
 	}
 }

@@ -31,9 +31,18 @@ const IdentityPathPrefix = "/id/"
 const RequiredScope = "id"
 
 // ErrSalesforceUnreachable means the org's (verified) Salesforce host did not
-// answer the replay guard in time or answered with a server error. It maps to
-// sfzoom.EUNAVAILABLE; the web layer shows "Salesforce could not be reached".
-var ErrSalesforceUnreachable = errors.New("canvas: salesforce could not be reached")
+// answer the replay guard in time or answered with a server error. It comes
+// wrapped in sfzoom.EUNAVAILABLE and answers 502 Bad Gateway (its
+// HTTPStatus); the web layer shows "Salesforce could not be reached".
+var ErrSalesforceUnreachable error = upstreamError("canvas: salesforce could not be reached")
+
+// upstreamError is an upstream failure that answers 502 Bad Gateway.
+type upstreamError string
+
+func (e upstreamError) Error() string { return string(e) }
+
+// HTTPStatus is 502: Salesforce, not sfzoom, is down or slow.
+func (e upstreamError) HTTPStatus() int { return http.StatusBadGateway }
 
 // Defaults for NewTokenChecker.
 const (

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/sfzoom/sfzoom/internal/httperr"
 	"github.com/sfzoom/sfzoom/internal/recordings"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
@@ -207,16 +208,7 @@ func setup(t testing.TB, videoSize int64, opts ...func(*recordings.Options)) *en
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, _ := strings.CutPrefix(r.URL.Path, recordings.MediaPathPrefix)
 		if err := e.proxy.Serve(w, r, token); err != nil {
-			status := http.StatusInternalServerError
-			switch {
-			case recordings.IsRangeNotSatisfiable(err):
-				status = http.StatusRequestedRangeNotSatisfiable
-			case sfzoom.ErrorCode(err) == sfzoom.EFORBIDDEN:
-				status = http.StatusForbidden
-			case sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND:
-				status = http.StatusNotFound
-			}
-			http.Error(w, sfzoom.ErrorMessage(err), status)
+			http.Error(w, sfzoom.ErrorMessage(err), httperr.Status(err))
 		}
 	}))
 	t.Cleanup(e.srv.Close)

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sfzoom/sfzoom/internal/httperr"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/zoom"
 )
@@ -288,7 +289,8 @@ func (p *Proxy) Serve(w http.ResponseWriter, r *http.Request, token string) erro
 	}
 	err = p.serve(w, r, claims, a)
 	if err != nil {
-		a.Status = httpStatus(err)
+		// The status the web error handler will send.
+		a.Status = httperr.Status(err)
 		if a.Result == "" {
 			a.Result = sfzoom.MediaFailed
 		}
@@ -511,32 +513,8 @@ func (e *RangeError) Error() string { return "recordings: range not satisfiable:
 // Unwrap returns the application error.
 func (e *RangeError) Unwrap() error { return sfzoom.Errorf(sfzoom.EINVALID, "%s", e.Message) }
 
-// IsRangeNotSatisfiable reports whether err asks for a 416 answer.
-func IsRangeNotSatisfiable(err error) bool {
-	var re *RangeError
-	return errors.As(err, &re)
-}
-
-func httpStatus(err error) int {
-	if IsRangeNotSatisfiable(err) {
-		return http.StatusRequestedRangeNotSatisfiable
-	}
-	switch sfzoom.ErrorCode(err) {
-	case sfzoom.EFORBIDDEN:
-		return http.StatusForbidden
-	case sfzoom.ENOTFOUND:
-		return http.StatusNotFound
-	case sfzoom.EINVALID:
-		return http.StatusBadRequest
-	case sfzoom.EUNAUTHORIZED:
-		return http.StatusUnauthorized
-	case sfzoom.ERATELIMIT:
-		return http.StatusTooManyRequests
-	case sfzoom.EUNAVAILABLE:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// HTTPStatus is 416 Range Not Satisfiable.
+func (e *RangeError) HTTPStatus() int { return http.StatusRequestedRangeNotSatisfiable }
 
 func (p *Proxy) audit(ctx context.Context, a *sfzoom.MediaAudit) {
 	if a.OrgID == "" {
