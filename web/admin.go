@@ -5,12 +5,10 @@ import (
 	"errors"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/ttlcache"
 )
 
 // AdminRechecker answers whether a user still holds the sfzoom Admin
@@ -34,77 +32,22 @@ const (
 	defaultAdminCacheSize = 10000
 )
 
-// adminCache caches admin answers per org and user for a short TTL, bounded
-// in size, and coalesces concurrent misses for the same user into one call
-// to Salesforce.
-type adminCache struct {
-	ttl time.Duration
-	max int
-	now func() time.Time
-
-	mu sync.Mutex
-	m  map[string]adminEntry
-	sf singleflight.Group
-}
-
-type adminEntry struct {
-	admin bool
-	until time.Time
-}
-
-func newAdminCache(ttl time.Duration, max int, now func() time.Time) *adminCache {
+// newAdminCache caches admin answers per org and user for ttl (default and
+// upper bound: half of AdminMaxAge), bounded in size.
+func newAdminCache(ttl time.Duration, now func() time.Time) *ttlcache.Cache[bool] {
 	if ttl <= 0 || ttl > AdminMaxAge {
 		ttl = defaultAdminCacheTTL
 	}
-	if max <= 0 {
-		max = defaultAdminCacheSize
-	}
-	return &adminCache{ttl: ttl, max: max, now: now, m: map[string]adminEntry{}}
+	return ttlcache.New[bool](defaultAdminCacheSize, ttl, now)
 }
 
-// get returns the cached answer for u or calls fetch once for all concurrent
-// callers. Errors are not cached.
-func (c *adminCache) get(ctx context.Context, u *sfzoom.User, fetch func(ctx context.Context) (bool, error)) (bool, error) {
-	key := u.OrgID + "/" + u.UserID
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if ok && c.now().Before(e.until) {
-		return e.admin, nil
-	}
-	v, err, _ := c.sf.Do(key, func() (any, error) {
+// adminAnswer returns the cached answer for u or calls fetch once for all
+// concurrent callers. Errors are not cached.
+func (h *canvasHandler) adminAnswer(ctx context.Context, u *sfzoom.User, fetch func(ctx context.Context) (bool, error)) (bool, error) {
+	return h.admins.Load(ctx, u.OrgID+"/"+u.UserID, func(ctx context.Context) (bool, error) {
 		// The call outlives a caller that gives up: others may wait on it.
-		admin, err := fetch(context.WithoutCancel(ctx))
-		if err != nil {
-			return false, err
-		}
-		c.put(key, admin)
-		return admin, nil
+		return fetch(context.WithoutCancel(ctx))
 	})
-	if err != nil {
-		return false, err
-	}
-	return v.(bool), nil
-}
-
-func (c *adminCache) put(key string, admin bool) {
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		for k, e := range c.m {
-			if !now.Before(e.until) {
-				delete(c.m, k)
-			}
-		}
-		for k := range c.m { // still full: drop arbitrary entries
-			if len(c.m) < c.max {
-				break
-			}
-			delete(c.m, k)
-		}
-	}
-	c.m[key] = adminEntry{admin: admin, until: now.Add(c.ttl)}
 }
 
 // errAdminUnconfirmed marks a session whose admin flag could not be
@@ -136,7 +79,7 @@ func (h *canvasHandler) isAdmin(ctx context.Context, u *sfzoom.User, token strin
 	if h.opts.Admins == nil {
 		return false
 	}
-	ok, err := h.admins.get(ctx, u, func(ctx context.Context) (bool, error) {
+	ok, err := h.adminAnswer(ctx, u, func(ctx context.Context) (bool, error) {
 		return h.opts.Admins.IsAdmin(ctx, u, token)
 	})
 	if err != nil {
@@ -163,7 +106,7 @@ func (h *canvasHandler) stillAdmin(ctx context.Context, u *sfzoom.User, issuedAt
 		}
 		return false, errAdminUnconfirmed
 	}
-	ok, err := h.admins.get(ctx, u, func(ctx context.Context) (bool, error) {
+	ok, err := h.adminAnswer(ctx, u, func(ctx context.Context) (bool, error) {
 		return h.opts.AdminRecheck.RecheckAdmin(ctx, u)
 	})
 	if err != nil {

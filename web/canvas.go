@@ -13,6 +13,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/ttlcache"
 )
 
 // Names of the session carriers. The token travels in every request the page
@@ -91,7 +92,7 @@ type Routes interface {
 type canvasHandler struct {
 	s      *Server
 	opts   CanvasOptions
-	admins *adminCache
+	admins *ttlcache.Cache[bool]
 }
 
 func newCanvasHandler(s *Server, opts CanvasOptions) (*canvasHandler, error) {
@@ -101,7 +102,7 @@ func newCanvasHandler(s *Server, opts CanvasOptions) (*canvasHandler, error) {
 	if opts.SessionTTL <= 0 {
 		opts.SessionTTL = 2 * time.Hour
 	}
-	return &canvasHandler{s: s, opts: opts, admins: newAdminCache(opts.AdminCacheTTL, 0, s.now)}, nil
+	return &canvasHandler{s: s, opts: opts, admins: newAdminCache(opts.AdminCacheTTL, s.now)}, nil
 }
 
 func (h *canvasHandler) routes(e *echo.Echo) {

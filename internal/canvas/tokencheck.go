@@ -9,10 +9,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/ttlcache"
 )
 
 // IdentityPathPrefix is where TokenChecker calls the identity URL,
@@ -91,14 +91,13 @@ type TokenChecker struct {
 	maxEntries  int
 	policy      InstancePolicy
 
-	mu    sync.Mutex
-	cache map[[sha256.Size]byte]cacheEntry
+	cache *ttlcache.Cache[checked]
 }
 
-type cacheEntry struct {
+// checked is a cached answer of the identity endpoint.
+type checked struct {
 	identity Identity
 	dead     bool
-	expires  time.Time
 }
 
 // TokenCheckerOption configures a TokenChecker.
@@ -148,7 +147,6 @@ func NewTokenChecker(client *http.Client, opts ...TokenCheckerOption) *TokenChec
 		now:         time.Now,
 		logger:      slog.New(slog.DiscardHandler),
 		maxEntries:  defaultMaxCacheEntries,
-		cache:       make(map[[sha256.Size]byte]cacheEntry),
 	}
 	if c.client == nil {
 		c.client = http.DefaultClient
@@ -156,6 +154,11 @@ func NewTokenChecker(client *http.Client, opts ...TokenCheckerOption) *TokenChec
 	for _, opt := range opts {
 		opt(c)
 	}
+	ttl := max(c.ttl, c.negativeTTL)
+	if c.maxEntries <= 0 {
+		ttl = 0 // caching disabled
+	}
+	c.cache = ttlcache.New[checked](c.maxEntries, ttl, c.now)
 	return c
 }
 
@@ -186,15 +189,19 @@ func (c *TokenChecker) Check(ctx context.Context, r *Request) (Identity, error) 
 		return Identity{}, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, MsgSessionExpired)
 	}
 
+	// Concurrent opens with one token (a page and its reload) share a call.
 	key := sha256.Sum256([]byte(base + "\x00" + token))
-	id, dead, hit := c.lookup(key)
-	if !hit {
-		id, dead, err = c.fetch(ctx, base, orgID, userID, token)
-		if err != nil {
-			return Identity{}, err
+	res, err := c.cache.LoadTTL(ctx, string(key[:]), func(ctx context.Context) (checked, time.Duration, error) {
+		id, dead, err := c.fetch(ctx, base, orgID, userID, token)
+		if dead {
+			return checked{id, dead}, c.negativeTTL, err
 		}
-		c.store(key, id, dead)
+		return checked{id, dead}, c.ttl, err
+	})
+	if err != nil {
+		return Identity{}, err
 	}
+	id, dead := res.identity, res.dead
 	if dead {
 		return Identity{}, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, MsgSessionExpired)
 	}
@@ -206,48 +213,6 @@ func (c *TokenChecker) Check(ctx context.Context, r *Request) (Identity, error) 
 	}
 	id.InstanceURL = base
 	return id, nil
-}
-
-func (c *TokenChecker) lookup(key [sha256.Size]byte) (Identity, bool, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.cache[key]
-	if !ok {
-		return Identity{}, false, false
-	}
-	if !c.now().Before(e.expires) {
-		delete(c.cache, key)
-		return Identity{}, false, false
-	}
-	return e.identity, e.dead, true
-}
-
-func (c *TokenChecker) store(key [sha256.Size]byte, id Identity, dead bool) {
-	ttl := c.ttl
-	if dead {
-		ttl = c.negativeTTL
-	}
-	if ttl <= 0 || c.maxEntries <= 0 {
-		return
-	}
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.cache) >= c.maxEntries {
-		for k, e := range c.cache {
-			if !now.Before(e.expires) {
-				delete(c.cache, k)
-			}
-		}
-		// Still full: drop arbitrary entries; they are only a cache.
-		for k := range c.cache {
-			if len(c.cache) < c.maxEntries {
-				break
-			}
-			delete(c.cache, k)
-		}
-	}
-	c.cache[key] = cacheEntry{identity: id, dead: dead, expires: now.Add(ttl)}
 }
 
 // fetch calls the identity URL for the payload's org and user. dead reports

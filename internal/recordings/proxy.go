@@ -14,6 +14,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/httperr"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/ttlcache"
 	"github.com/sfzoom/sfzoom/internal/zoom"
 )
 
@@ -76,15 +77,13 @@ type Proxy struct {
 	log  *slog.Logger
 	pool sync.Pool
 
-	mu          sync.Mutex
-	listings    map[string]listing
-	transcripts map[string]transcriptEntry
+	listings    *ttlcache.Cache[*zoom.Recording]
+	transcripts *ttlcache.Cache[[]Cue]
 }
 
-type listing struct {
-	rec     *zoom.Recording
-	expires time.Time
-}
+// maxListings bounds the recording lists kept in memory (each is one
+// meeting's, reused for ListingTTL).
+const maxListings = 1024
 
 // NewProxy returns a proxy.
 func NewProxy(opts Options) *Proxy {
@@ -103,7 +102,9 @@ func NewProxy(opts Options) *Proxy {
 	if opts.BufferSize <= 0 {
 		opts.BufferSize = DefaultBufferSize
 	}
-	p := &Proxy{opts: opts, log: opts.Logger, listings: map[string]listing{}, transcripts: map[string]transcriptEntry{}}
+	p := &Proxy{opts: opts, log: opts.Logger,
+		listings:    ttlcache.New[*zoom.Recording](maxListings, opts.ListingTTL, opts.Now),
+		transcripts: ttlcache.New[[]Cue](maxTranscriptEntries, transcriptTTL, opts.Now)}
 	p.pool.New = func() any { b := make([]byte, opts.BufferSize); return &b }
 	return p
 }
@@ -134,36 +135,24 @@ func (p *Proxy) Authorize(ctx context.Context, orgID, userID string, m *sfzoom.M
 }
 
 // Recording returns the meeting's cloud recording as Zoom lists it now
-// (reused for ListingTTL). The result holds download URLs and must never
+// (reused for ListingTTL; concurrent requests, such as a player's Range
+// requests, share one call). The result holds download URLs and must never
 // reach a browser.
 //
 // Errors: ENOTFOUND (no recording), EUNAUTHORIZED, ERATELIMIT, EUNAVAILABLE.
 func (p *Proxy) Recording(ctx context.Context, m *sfzoom.Meeting) (*zoom.Recording, error) {
 	key := meetingInstance(m)
-	p.mu.Lock()
-	if l, ok := p.listings[key]; ok && p.opts.Now().Before(l.expires) {
-		p.mu.Unlock()
-		return l.rec, nil
-	}
-	p.mu.Unlock()
-	zc, err := p.opts.Zoom(ctx, m.OrgID, m.HostSFUserID)
-	if err != nil {
-		return nil, fmt.Errorf("recordings: zoom client: %w", err)
-	}
-	rec, err := zc.Recordings(ctx, key, nil)
-	if err != nil {
-		return nil, fmt.Errorf("recordings: list: %w", err)
-	}
-	p.mu.Lock()
-	now := p.opts.Now()
-	for k, l := range p.listings {
-		if !now.Before(l.expires) {
-			delete(p.listings, k)
+	return p.listings.Load(ctx, key, func(ctx context.Context) (*zoom.Recording, error) {
+		zc, err := p.opts.Zoom(ctx, m.OrgID, m.HostSFUserID)
+		if err != nil {
+			return nil, fmt.Errorf("recordings: zoom client: %w", err)
 		}
-	}
-	p.listings[key] = listing{rec: rec, expires: now.Add(p.opts.ListingTTL)}
-	p.mu.Unlock()
-	return rec, nil
+		rec, err := zc.Recordings(ctx, key, nil)
+		if err != nil {
+			return nil, fmt.Errorf("recordings: list: %w", err)
+		}
+		return rec, nil
+	})
 }
 
 // Summary returns the meeting's AI Companion summary from Zoom.

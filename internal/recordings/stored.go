@@ -102,40 +102,15 @@ const (
 	maxTranscriptEntries = 256
 )
 
-type transcriptEntry struct {
-	cues    []Cue
-	expires time.Time
-}
-
 // transcript returns the parsed transcript file of m: from memory when a
 // recent view read it, else downloaded from Zoom (the recording list and
 // the file: two calls). Callers have checked access.
 func (p *Proxy) transcript(ctx context.Context, m *sfzoom.Meeting, fileID string) ([]Cue, error) {
-	key := m.OrgID + "/" + fileID
-	now := p.opts.Now()
-	p.mu.Lock()
-	if e, ok := p.transcripts[key]; ok && now.Before(e.expires) {
-		p.mu.Unlock()
-		return e.cues, nil
-	}
-	p.mu.Unlock()
-	b, err := p.ReadText(ctx, m, fileID)
-	if err != nil {
-		return nil, err
-	}
-	cues, err := ParseVTT(b)
-	if err != nil {
-		return nil, err
-	}
-	p.mu.Lock()
-	if len(p.transcripts) >= maxTranscriptEntries {
-		for k, e := range p.transcripts {
-			if !now.Before(e.expires) || len(p.transcripts) >= maxTranscriptEntries {
-				delete(p.transcripts, k)
-			}
+	return p.transcripts.Load(ctx, m.OrgID+"/"+fileID, func(ctx context.Context) ([]Cue, error) {
+		b, err := p.ReadText(ctx, m, fileID)
+		if err != nil {
+			return nil, err
 		}
-	}
-	p.transcripts[key] = transcriptEntry{cues: cues, expires: now.Add(transcriptTTL)}
-	p.mu.Unlock()
-	return cues, nil
+		return ParseVTT(b)
+	})
 }
