@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
+	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/backend"
 	"github.com/sfzoom/sfzoom/internal/canvas"
@@ -40,7 +41,7 @@ type app struct {
 
 	vault        *tokens.Vault
 	integrations *integrations.Integrations
-	pipeline     jobs.MeetingLogger
+	pipeline     *activity.Pipeline
 	setup        *setup.Checker     // the admin's Setup checklist
 	identity     *identity.Resolver // Salesforce ↔ Zoom user mapping
 }
@@ -83,22 +84,10 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: logger, reg: reg, pipeline: unconfiguredPipeline{}}
-	workers := river.NewWorkers()
-	// Workers reach their dependencies through a, which is complete before
-	// the backend starts working jobs.
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateMeetingLogger{a}})
-	river.AddWorker(workers, &jobs.MeetingStartedWorker{Meetings: lateMeetings{a}})
-	events := addEventWorker(workers)
-	be, err := backend.Open(ctx, backend.Options{
-		DatabaseURL:  cfg.DatabaseURL,
-		DBMaxConns:   cfg.DBMaxConns,
-		Logger:       logger,
-		Workers:      workers,
-		MaxWorkers:   cfg.Workers,
-		Middleware:   []rivertype.Middleware{metrics},
-		PeriodicJobs: append(activityPeriodicJobs(workers, a), retentionPeriodicJobs(workers, a)...),
-	})
+	a := &app{cfg: cfg, log: logger, reg: reg}
+	// The store first, then the services built on it, then the River client
+	// that works their jobs (Backend.Work).
+	be, err := backend.Open(ctx, backend.Options{DatabaseURL: cfg.DatabaseURL, DBMaxConns: cfg.DBMaxConns, Logger: logger})
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -140,8 +129,19 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		checker = canvas.NewTokenChecker(deps.httpClient, canvas.WithCacheTTL(cfg.CanvasTokenCheckTTL, cfg.CanvasTokenCheckTTL/4),
 			canvas.WithLogger(logger), canvas.WithInstancePolicy(instances))
 	}
-	pages, routes, admins := a.wirePages(cfg, events)
+	pages, routes, admins, scheduler := a.wirePages(cfg)
 	pages, routes = a.wireRecordings(pages, routes)
+	webhooks := a.wireActivity()
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: a.pipeline})
+	river.AddWorker(workers, &jobs.MeetingStartedWorker{Meetings: be.Store})
+	river.AddWorker(workers, &jobs.UpsertEventWorker{Writer: scheduler})
+	periodic := append(a.activityWorkers(workers), a.retentionWorkers(workers)...)
+	if err := be.Work(ctx, backend.WorkerOptions{Workers: workers, PeriodicJobs: periodic, MaxWorkers: cfg.Workers,
+		Middleware: []rivertype.Middleware{metrics}}); err != nil {
+		be.Close()
+		return nil, err
+	}
 	routes = append(routes, &web.RecordLink{Store: be.Store, Instances: instances}, web.AdminEntry{})
 	srv, err := web.NewServer(web.Options{
 		Logger:         logger,
@@ -153,7 +153,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		Version:        version(),
 		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: (&schemaCheck{
 			store: be.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
-		Routes: append(a.wireActivity(), routes...),
+		Routes: append(webhooks, routes...),
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: secrets,
 			Instances:       instances,

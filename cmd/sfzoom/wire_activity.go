@@ -19,18 +19,22 @@ import (
 // whose webhooks were missed.
 const reconcileInterval = 15 * time.Minute
 
-// activityPeriodicJobs registers the reconciliation worker (which reaches the
-// pipeline through a once newApp has wired it) and returns its periodic job,
-// for backend.Options.PeriodicJobs.
-func activityPeriodicJobs(workers *river.Workers, a *app) []*river.PeriodicJob {
-	river.AddWorker(workers, &lateReconcileWorker{a: a})
-	river.AddWorker(workers, &lateUnblockWorker{a: a})
+// activityWorkers registers the reconciliation and unblock workers of the
+// pipeline wireActivity built and returns their periodic jobs, for
+// backend.WorkerOptions.PeriodicJobs.
+func (a *app) activityWorkers(workers *river.Workers) []*river.PeriodicJob {
+	rec := &activity.Reconciler{Pipeline: a.pipeline, Orgs: a.backend.Store, Enqueue: a.backend.Client(),
+		Zoom: func(ctx context.Context, orgID, sfUserID string) (activity.MeetingLister, error) {
+			return a.integrations.Zoom(ctx, orgID, sfUserID)
+		}}
+	river.AddWorker(workers, &activity.ReconcileWorker{Reconciler: rec})
+	river.AddWorker(workers, &activity.UnblockWorker{Pipeline: a.pipeline, Connections: a.backend.Store})
 	return []*river.PeriodicJob{activity.PeriodicJob(reconcileInterval), activity.UnblockPeriodicJob()}
 }
 
 // wireActivity builds the post-meeting pipeline into a.pipeline and returns
 // the webhook route for web.Options.Routes. It runs inside newApp once the
-// backend and the integrations exist.
+// store and the integrations exist, before the job workers.
 func (a *app) wireActivity() []web.Routes {
 	p := activity.New(activity.Options{
 		Store:       a.backend.Store,
@@ -71,43 +75,6 @@ func (c activityClients) Salesforce(ctx context.Context, orgID string) (activity
 	return c.a.integrations.Salesforce(ctx, orgID)
 }
 
-// lateReconcileWorker runs reconciliation with the reconciler wired later.
-type lateReconcileWorker struct {
-	river.WorkerDefaults[activity.ReconcileArgs]
-	a *app
-}
-
-// Timeout implements river.Worker (see activity.ReconcileTimeout).
-func (w *lateReconcileWorker) Timeout(*river.Job[activity.ReconcileArgs]) time.Duration {
-	return activity.ReconcileTimeout
-}
-
-func (w *lateReconcileWorker) Work(ctx context.Context, job *river.Job[activity.ReconcileArgs]) error {
-	p, ok := w.a.pipeline.(*activity.Pipeline)
-	if !ok {
-		return errPipelineNotConfigured
-	}
-	rec := &activity.Reconciler{Pipeline: p, Orgs: w.a.backend.Store, Enqueue: w.a.backend.Client(),
-		Zoom: func(ctx context.Context, orgID, sfUserID string) (activity.MeetingLister, error) {
-			return w.a.integrations.Zoom(ctx, orgID, sfUserID)
-		}}
-	return (&activity.ReconcileWorker{Reconciler: rec}).Work(ctx, job)
-}
-
-// lateUnblockWorker sweeps the blocked meetings with the pipeline wired later.
-type lateUnblockWorker struct {
-	river.WorkerDefaults[activity.UnblockArgs]
-	a *app
-}
-
-func (w *lateUnblockWorker) Work(ctx context.Context, job *river.Job[activity.UnblockArgs]) error {
-	p, ok := w.a.pipeline.(*activity.Pipeline)
-	if !ok {
-		return errPipelineNotConfigured
-	}
-	return (&activity.UnblockWorker{Pipeline: p, Connections: w.a.backend.Store}).Work(ctx, job)
-}
-
 // unblockingConnector is the integrations as the OAuth popups see them: a
 // successful (re)connect re-enqueues the meetings that were blocked on that
 // connection, so they are logged at once rather than at the next sweep.
@@ -136,11 +103,7 @@ func (u unblockingConnector) ConnectZoomUser(ctx context.Context, orgID, sfUserI
 // restored. A failure is logged, not returned: the connection works, and
 // the periodic sweep re-enqueues them within minutes.
 func (a *app) unblock(ctx context.Context, orgID, provider, subject string) {
-	p, ok := a.pipeline.(*activity.Pipeline)
-	if !ok {
-		return
-	}
-	if _, err := p.Unblock(ctx, orgID, provider, subject); err != nil {
+	if _, err := a.pipeline.Unblock(ctx, orgID, provider, subject); err != nil {
 		a.log.WarnContext(ctx, "re-enqueue blocked meetings after connect", "org", orgID, "provider", provider, "err", err.Error())
 	}
 }

@@ -4,12 +4,9 @@ import (
 	"context"
 	"crypto/hkdf"
 	"crypto/sha256"
-	"errors"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"github.com/sfzoom/sfzoom/internal/config"
@@ -25,39 +22,9 @@ import (
 	"github.com/sfzoom/sfzoom/web"
 )
 
-// lateEventWriter forwards Event jobs to the scheduling service, which is
-// built after the backend the workers are registered with.
-type lateEventWriter struct {
-	mu sync.RWMutex
-	w  jobs.EventWriter
-}
-
-func (l *lateEventWriter) WriteEvent(ctx context.Context, args jobs.UpsertEventArgs) error {
-	l.mu.RLock()
-	w := l.w
-	l.mu.RUnlock()
-	if w == nil {
-		return errors.New("scheduling not configured")
-	}
-	return w.WriteEvent(ctx, args)
-}
-
-func (l *lateEventWriter) set(w jobs.EventWriter) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.w = w
-}
-
-// addEventWorker registers the Event upsert job kind.
-func addEventWorker(workers *river.Workers) *lateEventWriter {
-	l := &lateEventWriter{}
-	river.AddWorker(workers, &jobs.UpsertEventWorker{Writer: l})
-	return l
-}
-
 // wirePages builds the record, home and settings pages, the OAuth popups
 // and the admin checker from the app's parts.
-func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []web.Pages, routes []web.Routes, admins adminChecker) {
+func (a *app) wirePages(cfg *config.Config) (pages []web.Pages, routes []web.Routes, admins adminChecker, scheduler *scheduling.Service) {
 	st := a.backend.Store
 	in := a.integrations
 	ident := identity.New(identity.Options{
@@ -76,7 +43,6 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 			return in.Salesforce(ctx, orgID)
 		},
 	})
-	events.set(svc)
 
 	key, err := hkdf.Key(sha256.New, cfg.SessionKeys[0], nil, "sfzoom oauth popup v1", 32)
 	if err != nil {
@@ -96,7 +62,7 @@ func (a *app) wirePages(cfg *config.Config, events *lateEventWriter) (pages []we
 	a.identity = ident
 	a.setup = a.setupChecker(cfg, ident)
 	settings.Setup = a.setup
-	return []web.Pages{sp, settings, a.reviewPages()}, []web.Routes{oauth}, adminChecker{in: in}
+	return []web.Pages{sp, settings, a.reviewPages()}, []web.Routes{oauth}, adminChecker{in: in}, svc
 }
 
 // meetingFlags reads the post-meeting pipeline's recordings and summaries.

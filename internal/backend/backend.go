@@ -39,6 +39,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/store/postgres"
 	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 )
 
 // Database kinds, as reported by Backend.Kind.
@@ -94,7 +95,8 @@ type Options struct {
 	// Logger receives River's and the migrations' logs; nil discards them.
 	Logger *slog.Logger
 	// Workers are the job workers. Nil makes an insert-only backend: jobs are
-	// inserted with their rows but Start works nothing (sfzoom migrate, tests).
+	// inserted with their rows but Start works nothing (sfzoom migrate,
+	// tests) until workers are attached with Work.
 	Workers *river.Workers
 	// PeriodicJobs are enqueued by the elected River leader while started.
 	PeriodicJobs []*river.PeriodicJob
@@ -125,12 +127,27 @@ type worker interface {
 	StopAndCancel(ctx context.Context) error
 }
 
+// WorkerOptions are the job workers attached to an open backend by Work.
+type WorkerOptions struct {
+	// Workers are the job workers.
+	Workers *river.Workers
+	// PeriodicJobs are enqueued by the elected River leader while started.
+	PeriodicJobs []*river.PeriodicJob
+	// MaxWorkers is how many jobs of the default queue run at once (DefaultMaxWorkers if 0).
+	MaxWorkers int
+	// Middleware is installed on the working client (e.g. *jobs.Metrics).
+	Middleware []rivertype.Middleware
+}
+
 // Backend is an open database with its store and job queue.
 type Backend struct {
 	// Store is the persistence contract, inserting jobs in its transactions.
 	Store store.Store
 
 	kind    string
+	dsn     string
+	opts    Options
+	jobs    interface{ SetJobInserter(sqlstore.JobInserter) } // the store's job inserter
 	db      *sql.DB
 	pool    *pgxpool.Pool          // Postgres only: the working client's pool
 	client  *river.Client[*sql.Tx] // inserts jobs; admin operations
@@ -178,12 +195,16 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 		return nil, fmt.Errorf("backend: %w", sfzoom.Errorf(sfzoom.EINVALID,
 			"The job rescue window (%v) must be longer than the job timeout (%v), or a job still running would be run twice.", rescue, timeout))
 	}
-	b := &Backend{kind: kind, logger: logger}
+	b := &Backend{kind: kind, dsn: dsn, opts: opts, logger: logger}
 	switch kind {
 	case KindSQLite:
 		err = b.openSQLite(ctx, dsn, opts)
 	default:
-		err = b.openPostgres(ctx, dsn, opts)
+		err = b.openPostgres(dsn, opts)
+	}
+	if err == nil && opts.Workers != nil {
+		err = b.Work(ctx, WorkerOptions{Workers: opts.Workers, PeriodicJobs: opts.PeriodicJobs,
+			MaxWorkers: opts.MaxWorkers, Middleware: opts.Middleware})
 	}
 	if err != nil {
 		b.Close()
@@ -198,19 +219,21 @@ func Open(ctx context.Context, opts Options) (*Backend, error) {
 	return b, nil
 }
 
-func riverConfig(opts Options, logger *slog.Logger, work bool) *river.Config {
+// riverConfig is the River configuration of a client; w, when set, makes it
+// a working client.
+func riverConfig(opts Options, logger *slog.Logger, w *WorkerOptions) *river.Config {
 	cfg := &river.Config{Logger: logger, FetchPollInterval: opts.FetchPollInterval,
 		JobTimeout:           cmp.Or(opts.JobTimeout, JobTimeout),
 		RescueStuckJobsAfter: cmp.Or(opts.RescueStuckJobsAfter, RescueStuckJobsAfter)}
-	if work && opts.Workers != nil {
-		n := opts.MaxWorkers
+	if w != nil {
+		n := w.MaxWorkers
 		if n <= 0 {
 			n = DefaultMaxWorkers
 		}
-		cfg.Workers = opts.Workers
-		cfg.PeriodicJobs = opts.PeriodicJobs
+		cfg.Workers = w.Workers
+		cfg.PeriodicJobs = w.PeriodicJobs
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
-		cfg.Middleware = opts.Middleware
+		cfg.Middleware = w.Middleware
 	}
 	return cfg
 }
@@ -233,15 +256,12 @@ func (b *Backend) openSQLite(ctx context.Context, path string, opts Options) err
 	st.EnableGroupCommit(groupCommitMax)
 	b.Store = st // closed with the backend from here on
 	driver := riversqlite.New(db)
-	client, err := river.NewClient(driver, riverConfig(opts, b.logger, true))
+	client, err := river.NewClient(driver, riverConfig(opts, b.logger, nil))
 	if err != nil {
 		return fmt.Errorf("backend: river client: %w", err)
 	}
 	st.SetJobInserter(client)
-	b.Store, b.client = st, client
-	if opts.Workers != nil {
-		b.worker = client
-	}
+	b.Store, b.jobs, b.client = st, st, client
 	b.migrate = func(ctx context.Context) error {
 		if err := st.Migrate(ctx); err != nil {
 			return fmt.Errorf("backend: %w", sqlite.Explain(path, err))
@@ -251,7 +271,7 @@ func (b *Backend) openSQLite(ctx context.Context, path string, opts Options) err
 	return nil
 }
 
-func (b *Backend) openPostgres(ctx context.Context, url string, opts Options) error {
+func (b *Backend) openPostgres(url string, opts Options) error {
 	db, err := postgres.OpenDB(url, opts.DBMaxConns)
 	if err != nil {
 		return fmt.Errorf("backend: %w", err)
@@ -259,27 +279,50 @@ func (b *Backend) openPostgres(ctx context.Context, url string, opts Options) er
 	b.db = db
 	st := postgres.New(db, nil, opts.Now)
 	driver := riverdatabasesql.New(db)
-	client, err := river.NewClient(driver, riverConfig(opts, b.logger, false))
+	client, err := river.NewClient(driver, riverConfig(opts, b.logger, nil))
 	if err != nil {
 		return fmt.Errorf("backend: river client: %w", err)
 	}
 	st.SetJobInserter(client)
-	b.Store, b.client = st, client
+	b.Store, b.jobs, b.client = st, st, client
 	b.migrate = func(ctx context.Context) error {
 		if err := st.Migrate(ctx); err != nil {
 			return err
 		}
 		return migrateRiver(ctx, driver, b.logger)
 	}
-	if opts.Workers == nil {
+	return nil
+}
+
+// Work attaches the job workers, so that a process opens the store, builds
+// the services the workers need from it, and only then builds the working
+// River client. Call it once, before Start and before the backend is used
+// concurrently. On SQLite the working client also becomes the client that
+// inserts jobs (so its own inserts wake it); on Postgres it works jobs over
+// its own pgx pool.
+func (b *Backend) Work(ctx context.Context, w WorkerOptions) error {
+	if w.Workers == nil {
+		return fmt.Errorf("backend: %w", sfzoom.Errorf(sfzoom.EINVALID, "Work needs job workers."))
+	}
+	if b.worker != nil {
+		return fmt.Errorf("backend: %w", sfzoom.Errorf(sfzoom.EINVALID, "The job workers are already attached."))
+	}
+	cfg := riverConfig(b.opts, b.logger, &w)
+	if b.kind == KindSQLite {
+		client, err := river.NewClient(riversqlite.New(b.db), cfg)
+		if err != nil {
+			return fmt.Errorf("backend: river client: %w", err)
+		}
+		b.jobs.SetJobInserter(client)
+		b.client, b.worker = client, client
 		return nil
 	}
-	pool, err := pgxpool.New(ctx, url)
+	pool, err := pgxpool.New(ctx, b.dsn)
 	if err != nil {
 		return fmt.Errorf("backend: postgres pool: %w", err)
 	}
 	b.pool = pool
-	wc, err := river.NewClient(riverpgxv5.New(pool), riverConfig(opts, b.logger, true))
+	wc, err := river.NewClient(riverpgxv5.New(pool), cfg)
 	if err != nil {
 		return fmt.Errorf("backend: river worker client: %w", err)
 	}

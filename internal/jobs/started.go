@@ -7,6 +7,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
 )
 
 // MeetingStartedArgs marks a meeting scheduled through sfzoom as started
@@ -24,10 +25,10 @@ func (MeetingStartedArgs) InsertOpts() river.InsertOpts {
 	return river.InsertOpts{MaxAttempts: 5, Queue: river.QueueDefault}
 }
 
-// StartedMeetings finds meeting rows and sets their status.
+// StartedMeetings finds meeting rows and updates their status (the store).
 type StartedMeetings interface {
 	FindMeetings(ctx context.Context, f sfzoom.MeetingFilter) ([]*sfzoom.Meeting, int, error)
-	SetMeetingStatus(ctx context.Context, orgID string, id int64, status string) error
+	UpdateMeeting(ctx context.Context, orgID string, id int64, upd sfzoom.MeetingUpdate, jobs ...store.Job) (*sfzoom.Meeting, error)
 }
 
 // MeetingStartedWorker runs MeetingStartedArgs jobs.
@@ -53,7 +54,8 @@ func (w *MeetingStartedWorker) Work(ctx context.Context, job *river.Job[MeetingS
 		if m.Status != sfzoom.MeetingScheduled {
 			continue
 		}
-		if err := w.Meetings.SetMeetingStatus(ctx, m.OrgID, m.ID, sfzoom.MeetingStarted); err != nil {
+		started := sfzoom.MeetingStarted
+		if _, err := w.Meetings.UpdateMeeting(ctx, m.OrgID, m.ID, sfzoom.MeetingUpdate{Status: &started}); err != nil {
 			return Result(fmt.Errorf("jobs: meeting started: %w", err))
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
 )
 
 type startedStore struct{ ms []*sfzoom.Meeting }
@@ -23,13 +24,16 @@ func (s *startedStore) FindMeetings(_ context.Context, f sfzoom.MeetingFilter) (
 	return out, len(out), nil
 }
 
-func (s *startedStore) SetMeetingStatus(_ context.Context, orgID string, id int64, status string) error {
+func (s *startedStore) UpdateMeeting(_ context.Context, orgID string, id int64, upd sfzoom.MeetingUpdate, _ ...store.Job) (*sfzoom.Meeting, error) {
 	for _, m := range s.ms {
 		if m.OrgID == orgID && m.ID == id {
-			m.Status = status
+			if upd.Status != nil {
+				m.Status = *upd.Status
+			}
+			return m, nil
 		}
 	}
-	return nil
+	return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "no meeting %d", id)
 }
 
 // TestMeetingStarted: a scheduled meeting becomes started; one that already
