@@ -290,54 +290,24 @@ func (p *Proxy) Serve(w http.ResponseWriter, r *http.Request, token string) erro
 	return err
 }
 
+// serve answers one verified media request, step by step: the file the
+// claims name (once the user may see it), the range asked for, then either
+// the headers (HEAD) or Zoom's download streamed through.
 func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoom.MediaAudit) error {
 	ctx := r.Context()
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		return sfzoom.Errorf(sfzoom.EINVALID, "Recordings can only be fetched with GET.")
 	}
-	m, err := p.opts.Meetings.FindMeetingByID(ctx, c.OrgID, c.MeetingID)
-	if err != nil {
-		return fmt.Errorf("recordings: meeting: %w", err)
-	}
-	if err := p.Authorize(ctx, c.OrgID, c.UserID, m); err != nil {
-		if sfzoom.ErrorCode(err) == sfzoom.EFORBIDDEN {
-			a.Result = sfzoom.MediaDenied
-		}
-		return err
-	}
-	rec, err := p.Recording(ctx, m)
+	m, rec, f, err := p.authorizedFile(ctx, c, a)
 	if err != nil {
 		return err
-	}
-	f := findFile(rec, c.FileID)
-	if f == nil || f.DownloadURL == "" {
-		return sfzoom.Errorf(sfzoom.ENOTFOUND, "This recording file no longer exists in Zoom (it may have been deleted).")
 	}
 	size := int64(f.FileSize)
-
-	// Media headers go out only with media; an error page keeps its own.
-	h := http.Header{}
-	h.Set("Content-Type", ContentType(f.FileExtension))
-	h.Set("Accept-Ranges", "bytes")
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Cross-Origin-Resource-Policy", "same-origin")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("Content-Disposition", "inline")
-
-	var want *byteRange
+	h := mediaHeader(f.FileExtension)
 	rangeHeader := r.Header.Get("Range")
-	if size > 0 {
-		want, err = parseRange(rangeHeader, size)
-		switch {
-		case errors.Is(err, errMultiRange):
-			a.Result = sfzoom.MediaBadRange
-			return rangeNotSatisfiable(w.Header(), size, "Only one byte range per request is supported.")
-		case err != nil:
-			a.Result = sfzoom.MediaBadRange
-			return rangeNotSatisfiable(w.Header(), size, "")
-		}
+	want, err := requestedRange(w.Header(), rangeHeader, size, a)
+	if err != nil {
+		return err
 	}
 	if r.Method == http.MethodHead {
 		if size > 0 {
@@ -349,10 +319,6 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 		return nil
 	}
 
-	zc, err := p.opts.Zoom(ctx, m.OrgID, m.HostSFUserID)
-	if err != nil {
-		return fmt.Errorf("recordings: zoom client: %w", err)
-	}
 	dopts := &zoom.DownloadOptions{IfRange: r.Header.Get("If-Range"), Token: rec.DownloadAccessToken}
 	switch {
 	case want != nil:
@@ -363,67 +329,160 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 	if dopts.Range == "" {
 		dopts.IfRange = ""
 	}
-	resp, err := zc.Download(ctx, f.DownloadURL, dopts)
+	resp, err := p.download(ctx, c, m, f, dopts, a)
 	if err != nil {
-		if errors.Is(err, zoom.ErrDownloadRefused) {
-			a.Result = sfzoom.MediaZoomRefused
-			p.log.WarnContext(ctx, "zoom refused a recording download", "org_id", c.OrgID, "meeting_id", c.MeetingID, "file_id", c.FileID)
-			return sfzoom.WrapError(sfzoom.EFORBIDDEN, err, "Zoom refused to hand out this recording (it answered with an error page instead of the file). Ask the meeting host to check the recording's settings in Zoom, then try again.")
-		}
-		if sfzoom.ErrorCode(err) == sfzoom.EFORBIDDEN {
-			a.Result = sfzoom.MediaZoomRefused
-		}
-		return fmt.Errorf("recordings: download: %w", err)
+		return err
 	}
 	defer resp.Body.Close()
-	if v := resp.Header.Get("ETag"); v != "" {
-		h.Set("ETag", v)
+	for _, k := range []string{"ETag", "Last-Modified"} {
+		if v := resp.Header.Get(k); v != "" {
+			h.Set(k, v)
+		}
 	}
-	if v := resp.Header.Get("Last-Modified"); v != "" {
-		h.Set("Last-Modified", v)
+	part, err := answer(w.Header(), resp, want, size, dopts.IfRange != "", h, a)
+	if err != nil {
+		return err
 	}
+	if part.skip > 0 {
+		if _, err := io.CopyN(io.Discard, resp.Body, part.skip); err != nil {
+			return sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "Zoom stopped sending the recording; try again.")
+		}
+	}
+	if part.length > 0 {
+		h.Set("Content-Length", strconv.FormatInt(part.length, 10))
+	}
+	copyHeader(w.Header(), h)
+	w.WriteHeader(part.status)
+	a.Status = part.status
+	p.stream(ctx, w, resp.Body, part.length, c, a)
+	return nil
+}
 
-	status, skip, length := http.StatusOK, int64(0), size
+// authorizedFile returns the meeting, its recording listing and the file
+// the claims name, once the user may see them.
+func (p *Proxy) authorizedFile(ctx context.Context, c Claims, a *sfzoom.MediaAudit) (*sfzoom.Meeting, *zoom.Recording, *zoom.RecordingFile, error) {
+	m, err := p.opts.Meetings.FindMeetingByID(ctx, c.OrgID, c.MeetingID)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("recordings: meeting: %w", err)
+	}
+	if err := p.Authorize(ctx, c.OrgID, c.UserID, m); err != nil {
+		if sfzoom.ErrorCode(err) == sfzoom.EFORBIDDEN {
+			a.Result = sfzoom.MediaDenied
+		}
+		return nil, nil, nil, err
+	}
+	rec, err := p.Recording(ctx, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	f := findFile(rec, c.FileID)
+	if f == nil || f.DownloadURL == "" {
+		return nil, nil, nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "This recording file no longer exists in Zoom (it may have been deleted).")
+	}
+	return m, rec, f, nil
+}
+
+// mediaHeader is the header sent with media (and only with media: an
+// error page keeps its own).
+func mediaHeader(ext string) http.Header {
+	h := http.Header{}
+	h.Set("Content-Type", ContentType(ext))
+	h.Set("Accept-Ranges", "bytes")
+	h.Set("Cache-Control", "private, no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Content-Disposition", "inline")
+	return h
+}
+
+// requestedRange parses the Range header against a file of known size (nil
+// when the whole file is asked for, or the size is unknown); a range it
+// cannot serve is a *RangeError with Content-Range set on wh.
+func requestedRange(wh http.Header, rangeHeader string, size int64, a *sfzoom.MediaAudit) (*byteRange, error) {
+	if size <= 0 {
+		return nil, nil
+	}
+	want, err := parseRange(rangeHeader, size)
+	switch {
+	case errors.Is(err, errMultiRange):
+		a.Result = sfzoom.MediaBadRange
+		return nil, rangeNotSatisfiable(wh, size, "Only one byte range per request is supported.")
+	case err != nil:
+		a.Result = sfzoom.MediaBadRange
+		return nil, rangeNotSatisfiable(wh, size, "")
+	}
+	return want, nil
+}
+
+// download asks Zoom for the file (or the part dopts names).
+func (p *Proxy) download(ctx context.Context, c Claims, m *sfzoom.Meeting, f *zoom.RecordingFile, dopts *zoom.DownloadOptions, a *sfzoom.MediaAudit) (*http.Response, error) {
+	zc, err := p.opts.Zoom(ctx, m.OrgID, m.HostSFUserID)
+	if err != nil {
+		return nil, fmt.Errorf("recordings: zoom client: %w", err)
+	}
+	resp, err := zc.Download(ctx, f.DownloadURL, dopts)
+	if err == nil {
+		return resp, nil
+	}
+	if errors.Is(err, zoom.ErrDownloadRefused) {
+		a.Result = sfzoom.MediaZoomRefused
+		p.log.WarnContext(ctx, "zoom refused a recording download", "org_id", c.OrgID, "meeting_id", c.MeetingID, "file_id", c.FileID)
+		return nil, sfzoom.WrapError(sfzoom.EFORBIDDEN, err, "Zoom refused to hand out this recording (it answered with an error page instead of the file). Ask the meeting host to check the recording's settings in Zoom, then try again.")
+	}
+	if sfzoom.ErrorCode(err) == sfzoom.EFORBIDDEN {
+		a.Result = sfzoom.MediaZoomRefused
+	}
+	return nil, fmt.Errorf("recordings: download: %w", err)
+}
+
+// part is what the client is sent of Zoom's answer: the status, the bytes
+// of Zoom's body to skip, and how many to send (0: all).
+type part struct {
+	status       int
+	skip, length int64
+}
+
+// answer decides the part to send from Zoom's answer to the download,
+// setting Content-Range on h (or on wh for a 416).
+func answer(wh http.Header, resp *http.Response, want *byteRange, size int64, ifRange bool, h http.Header, a *sfzoom.MediaAudit) (part, error) {
+	out := part{status: http.StatusOK, length: size}
 	switch resp.StatusCode {
 	case http.StatusRequestedRangeNotSatisfiable:
 		a.Result = sfzoom.MediaBadRange
-		return rangeNotSatisfiable(w.Header(), size, "")
+		return out, rangeNotSatisfiable(wh, size, "")
 	case http.StatusPartialContent:
 		got, total, ok := parseContentRange(resp.Header.Get("Content-Range"))
 		if !ok || (want != nil && (got.start != want.start || got.end > want.end)) {
-			return sfzoom.Errorf(sfzoom.EUNAVAILABLE, "Zoom sent a different part of the recording than asked for; try again.")
+			return out, sfzoom.Errorf(sfzoom.EUNAVAILABLE, "Zoom sent a different part of the recording than asked for; try again.")
 		}
 		if size <= 0 && total > 0 {
 			size = total
 		}
-		status, length = http.StatusPartialContent, got.length()
+		out.status, out.length = http.StatusPartialContent, got.length()
 		h.Set("Content-Range", got.contentRange(size))
 	case http.StatusOK:
 		if size <= 0 && resp.ContentLength > 0 {
-			size, length = resp.ContentLength, resp.ContentLength
+			size, out.length = resp.ContentLength, resp.ContentLength
 		}
 		// Zoom ignored the range. With If-Range that means the validator no
 		// longer matched and the whole file is the right answer; otherwise
 		// serve the range ourselves by skipping ahead in the stream.
-		if want != nil && dopts.IfRange == "" {
-			status, skip, length = http.StatusPartialContent, want.start, want.length()
+		if want != nil && !ifRange {
+			out.status, out.skip, out.length = http.StatusPartialContent, want.start, want.length()
 			h.Set("Content-Range", want.contentRange(size))
 		}
 	default:
-		return sfzoom.Errorf(sfzoom.EUNAVAILABLE, "Zoom answered the download with status %d; try again.", resp.StatusCode)
+		return out, sfzoom.Errorf(sfzoom.EUNAVAILABLE, "Zoom answered the download with status %d; try again.", resp.StatusCode)
 	}
-	if skip > 0 {
-		if _, err := io.CopyN(io.Discard, resp.Body, skip); err != nil {
-			return sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "Zoom stopped sending the recording; try again.")
-		}
-	}
-	if length > 0 {
-		h.Set("Content-Length", strconv.FormatInt(length, 10))
-	}
-	copyHeader(w.Header(), h)
-	w.WriteHeader(status)
-	a.Status = status
-	n, err := p.copy(w, resp.Body, length)
+	return out, nil
+}
+
+// stream copies the body to the client once the header is written, and
+// audits how it ended; a failure now is logged, not returned.
+func (p *Proxy) stream(ctx context.Context, w http.ResponseWriter, body io.Reader, length int64, c Claims, a *sfzoom.MediaAudit) {
+	n, err := p.copy(w, body, length)
 	a.Bytes = n
 	switch {
 	case err != nil:
@@ -435,7 +494,6 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 	default:
 		a.Result = sfzoom.MediaServed
 	}
-	return nil
 }
 
 // copy streams at most limit bytes (all when limit <= 0) through a pooled
