@@ -73,11 +73,6 @@ type BreakerSettings = httpretry.BreakerSettings
 // Option configures a Client.
 type Option func(*Client)
 
-// WithAPIVersion overrides DefaultAPIVersion ("62.0", without the "v").
-func WithAPIVersion(v string) Option {
-	return func(c *Client) { c.apiVersion = strings.TrimPrefix(v, "v") }
-}
-
 // WithRefresher sets the hook called once on 401 INVALID_SESSION_ID.
 func WithRefresher(r Refresher) Option { return func(c *Client) { c.refresher = r } }
 

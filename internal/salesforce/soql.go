@@ -60,7 +60,6 @@ type cmpCond struct {
 
 type inCond struct {
 	field  Field
-	not    bool
 	values []any
 }
 
@@ -87,12 +86,6 @@ func Eq(f Field, v any) Condition { return cmpCond{op: "=", field: f, value: v} 
 // Ne is "field != value".
 func Ne(f Field, v any) Condition { return cmpCond{op: "!=", field: f, value: v} }
 
-// Gt is "field > value".
-func Gt(f Field, v any) Condition { return cmpCond{op: ">", field: f, value: v} }
-
-// Lt is "field < value".
-func Lt(f Field, v any) Condition { return cmpCond{op: "<", field: f, value: v} }
-
 // In is "field IN (values…)". An empty list matches nothing.
 func In[T any](f Field, values ...T) Condition {
 	vs := make([]any, len(values))
@@ -100,13 +93,6 @@ func In[T any](f Field, values ...T) Condition {
 		vs[i] = v
 	}
 	return inCond{field: f, values: vs}
-}
-
-// NotIn is "field NOT IN (values…)".
-func NotIn[T any](f Field, values ...T) Condition {
-	c := In(f, values...).(inCond)
-	c.not = true
-	return c
 }
 
 // Like is "field LIKE pattern" where '%' and '_' in pattern are wildcards
@@ -167,17 +153,13 @@ func (c cmpCond) render(b *strings.Builder) error {
 func (c inCond) render(b *strings.Builder) error {
 	if len(c.values) == 0 {
 		// SOQL has no empty IN list; an Id that cannot exist keeps the
-		// query valid and matches nothing (or everything, for NOT IN).
+		// query valid and matches nothing.
 		c.values = []any{""}
 	}
 	if err := writeName(b, c.field); err != nil {
 		return err
 	}
-	if c.not {
-		b.WriteString(" NOT IN (")
-	} else {
-		b.WriteString(" IN (")
-	}
+	b.WriteString(" IN (")
 	for i, v := range c.values {
 		if i > 0 {
 			b.WriteString(", ")

@@ -393,15 +393,15 @@ func (s *oauthServer) handleRevoke(w http.ResponseWriter, r *http.Request) {
 // testKeys returns a key spec with fresh random keys named ids.
 func testKeys(t testing.TB, ids ...string) []tokens.Key {
 	t.Helper()
-	var parts []string
+	var keys []tokens.Key
 	for _, id := range ids {
 		b := make([]byte, 32)
 		_, _ = rand.Read(b)
-		parts = append(parts, id+":"+base64.StdEncoding.EncodeToString(b))
-	}
-	keys, err := tokens.ParseKeys(strings.Join(parts, ","))
-	if err != nil {
-		t.Fatalf("ParseKeys: %v", err)
+		k, err := tokens.NewKey(id, b)
+		if err != nil {
+			t.Fatalf("NewKey: %v", err)
+		}
+		keys = append(keys, k)
 	}
 	return keys
 }

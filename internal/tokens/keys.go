@@ -1,10 +1,8 @@
 package tokens
 
 import (
-	"encoding/base64"
 	"fmt"
 	"log/slog"
-	"strings"
 )
 
 // keySize is the AES-256 key length in bytes.
@@ -27,44 +25,6 @@ func (k Key) GoString() string { return k.String() }
 // LogValue makes slog print the key id only.
 func (k Key) LogValue() slog.Value { return slog.StringValue(k.String()) }
 
-// ParseKeys parses a key list of the form "id1:base64key,id2:base64key". Each
-// key must decode (standard or URL base64, padded or not) to 32 bytes. The
-// first key seals new tokens; every key can open. Errors name the position and
-// id of a bad entry but never repeat key material.
-func ParseKeys(spec string) ([]Key, error) {
-	spec = strings.TrimSpace(spec)
-	if spec == "" {
-		return nil, fmt.Errorf("tokens: no vault keys configured (want id:base64key[,id:base64key...])")
-	}
-	var keys []Key
-	seen := make(map[string]bool)
-	for i, entry := range strings.Split(spec, ",") {
-		n := i + 1
-		entry = strings.TrimSpace(entry)
-		if entry == "" {
-			return nil, fmt.Errorf("tokens: key entry %d is empty", n)
-		}
-		id, b64, ok := strings.Cut(entry, ":")
-		if !ok {
-			return nil, fmt.Errorf("tokens: key entry %d has no \"id:\" prefix (want id:base64key)", n)
-		}
-		id = strings.TrimSpace(id)
-		if err := validKeyID(id); err != nil {
-			return nil, fmt.Errorf("tokens: key entry %d: %w", n, err)
-		}
-		if seen[id] {
-			return nil, fmt.Errorf("tokens: key entry %d: duplicate key id %q", n, id)
-		}
-		seen[id] = true
-		material, err := decodeKey(strings.TrimSpace(b64))
-		if err != nil {
-			return nil, fmt.Errorf("tokens: key %q (entry %d): %w", id, n, err)
-		}
-		keys = append(keys, Key{ID: id, material: material})
-	}
-	return keys, nil
-}
-
 // validKeyID keeps ids short and printable, since they are stored in every
 // token row and appear in logs.
 func validKeyID(id string) error {
@@ -82,25 +42,6 @@ func validKeyID(id string) error {
 		}
 	}
 	return nil
-}
-
-// decodeKey accepts the common base64 alphabets. Its errors describe the
-// problem without the input, which is secret.
-func decodeKey(s string) ([]byte, error) {
-	if s == "" {
-		return nil, fmt.Errorf("key material is empty")
-	}
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
-		b, err := enc.DecodeString(s)
-		if err != nil {
-			continue
-		}
-		if len(b) != keySize {
-			return nil, fmt.Errorf("key decodes to %d bytes, want %d (AES-256)", len(b), keySize)
-		}
-		return b, nil
-	}
-	return nil, fmt.Errorf("key material is not valid base64")
 }
 
 // NewKey returns a vault key from an id and 32 bytes of key material (as

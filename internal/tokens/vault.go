@@ -92,10 +92,6 @@ func WithHolder(holder string) Option { return func(v *Vault) { v.holder = holde
 // WithHTTPClient sets the client used to call token and revoke endpoints.
 func WithHTTPClient(c *http.Client) Option { return func(v *Vault) { v.httpClient = c } }
 
-// WithExpiryDelta sets how long before expiry a token is renewed (default 60 s,
-// as Zoom's Rivet SDK does).
-func WithExpiryDelta(d time.Duration) Option { return func(v *Vault) { v.expiryDelta = d } }
-
 // WithFailureBackoff sets how long a failed token request is remembered and
 // its error returned without asking again (default 5 s; 0 disables).
 func WithFailureBackoff(d time.Duration) Option { return func(v *Vault) { v.backoff = d } }

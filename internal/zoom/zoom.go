@@ -173,10 +173,6 @@ func WithJitter(f func(d time.Duration) time.Duration) Option {
 // WithReauthorizer sets the hook called once on 401 before one retry.
 func WithReauthorizer(r Reauthorizer) Option { return func(c *Client) { c.reauth = r } }
 
-// WithTimeout bounds a call whose context has no deadline (default 30 s;
-// downloads are bounded only by their context, since they stream).
-func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
-
 // WithRetryPolicy replaces the default retry policy (4 attempts, 250 ms
 // base, 10 s cap, Retry-After honoured up to 30 s).
 func WithRetryPolicy(p RetryPolicy) Option { return func(c *Client) { c.retry = p } }

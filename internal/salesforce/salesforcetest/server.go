@@ -157,10 +157,6 @@ func WithClock(now func() time.Time) Option { return func(s *Server) { s.now = n
 // WithSchema replaces DefaultSchema.
 func WithSchema(sc Schema) Option { return func(s *Server) { s.schema = sc } }
 
-// WithSeed makes tokens differ between servers that share a clock (default
-// "salesforcetest").
-func WithSeed(seed string) Option { return func(s *Server) { s.seedName = seed } }
-
 // WithConnectedApp requires this client id and secret on the token endpoint
 // and uses the secret to sign token responses. Without it any client id is
 // accepted and the secret "secret" is assumed.

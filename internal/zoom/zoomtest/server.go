@@ -61,10 +61,6 @@ func WithoutListener(baseURL string) Option {
 	return func(s *Server) { s.noListen, s.base = true, strings.TrimSuffix(baseURL, "/") }
 }
 
-// WithWebhookClient sets the HTTP client used to deliver webhooks (default:
-// a client with Zoom's 3 s answer budget as timeout).
-func WithWebhookClient(hc *http.Client) Option { return func(s *Server) { s.webhookClient = hc } }
-
 // Server is the fake Zoom. Build it with NewServer and Close it when done.
 type Server struct {
 	now           func() time.Time

@@ -25,13 +25,6 @@ type Delivery struct {
 	Body      []byte
 }
 
-// ZoomRetryDelays returns Zoom's real webhook retry schedule: retries 5, 20
-// and 60 minutes apart (developers.zoom.us/docs/api/webhooks, "Notification
-// delivery"). Pass it, or a scaled-down copy, to SetWebhookRetries.
-func ZoomRetryDelays() []time.Duration {
-	return []time.Duration{5 * time.Minute, 20 * time.Minute, 60 * time.Minute}
-}
-
 // SetWebhook sets where events are delivered and the secret token they are
 // signed with. An empty url turns delivery off (state still changes).
 func (s *Server) SetWebhook(url string, secret []byte) {
