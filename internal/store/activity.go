@@ -57,6 +57,10 @@ type Activity interface {
 	// FindActivityLogs returns the logged occurrences of a Zoom meeting,
 	// newest first.
 	FindActivityLogs(ctx context.Context, orgID string, zoomMeetingID int64) ([]*sfzoom.ActivityLog, error)
+	// LatestActivityLog returns the log of the occurrence related to
+	// relatedRecordID (RelatedRecordID, as written) that started last, the
+	// larger MeetingUUID first on a tie (ENOTFOUND when none is logged).
+	LatestActivityLog(ctx context.Context, orgID, relatedRecordID string) (*sfzoom.ActivityLog, error)
 
 	// BlockMeeting parks an occurrence whose logging waits for a person to
 	// fix a connection, keyed by (OrgID, MeetingUUID). Blocking it again

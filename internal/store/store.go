@@ -77,6 +77,9 @@ type Store interface {
 	CreateWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, jobs ...Job) error
 	// FindWebhookEventByID returns ENOTFOUND for an unknown id.
 	FindWebhookEventByID(ctx context.Context, id int64) (*sfzoom.WebhookEvent, error)
+	// FindWebhookEventByDedupeKey returns the delivery stored under its
+	// DedupeKey (ENOTFOUND): a job reads its own delivery back by it.
+	FindWebhookEventByDedupeKey(ctx context.Context, key string) (*sfzoom.WebhookEvent, error)
 	// MarkWebhookEventProcessed records when the event was handled (ENOTFOUND).
 	MarkWebhookEventProcessed(ctx context.Context, id int64, at time.Time) error
 	// LastWebhookEvent returns orgID's most recently received event

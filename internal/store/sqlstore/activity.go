@@ -397,3 +397,20 @@ func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingI
 	return list(ctx, s.read, "find activity logs", scanActivityLog, `SELECT `+activityLogColumns+` FROM activity_logs
 		WHERE org_id = ? AND zoom_meeting_id = ? ORDER BY start_time DESC, logged_at DESC`, orgID, zoomMeetingID)
 }
+
+// LatestActivityLog returns the log of the occurrence related to
+// relatedRecordID that started last (ENOTFOUND when none is logged).
+func (s *Store) LatestActivityLog(ctx context.Context, orgID, relatedRecordID string) (*sfzoom.ActivityLog, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return nil, s.wrapErr("latest activity log", err)
+	}
+	defer tx.Rollback()
+	l, err := scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
+		WHERE org_id = ? AND related_record_id = ? AND start_time IS NOT NULL
+		ORDER BY start_time DESC, meeting_uuid DESC LIMIT 1`, orgID, relatedRecordID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "No meeting of this record has been logged yet.")
+	}
+	return l, s.wrapErr("latest activity log", err)
+}

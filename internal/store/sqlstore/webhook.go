@@ -217,3 +217,14 @@ func (s *Store) deleteWebhookBatch(ctx context.Context, cutoff time.Time) (int64
 	}
 	return n, nil
 }
+
+// FindWebhookEventByDedupeKey returns the delivery stored under key (ENOTFOUND).
+func (s *Store) FindWebhookEventByDedupeKey(ctx context.Context, key string) (*sfzoom.WebhookEvent, error) {
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return nil, s.wrapErr("find webhook event", err)
+	}
+	defer tx.Rollback()
+	ev, err := findWebhookEvent(ctx, tx, `WHERE dedupe_key = ?`, key)
+	return ev, s.wrapErr("find webhook event", err)
+}

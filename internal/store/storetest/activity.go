@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -181,5 +182,28 @@ func testActivity(t *testing.T, newStore func(*testing.T) store.Store) {
 		}
 		_, err = s.FindActivityLog(ctx, actOther, actUUID)
 		wantCode(t, "FindActivityLog other org", err, sfzoom.ENOTFOUND)
+	})
+
+	t.Run("LatestActivityLog", func(t *testing.T) {
+		// The Opportunity roll-ups follow the meeting that started last,
+		// whatever order the meetings were logged in.
+		s := newStore(t)
+		const opp = "006000000000001AAA"
+		_, err := s.LatestActivityLog(ctx, actOrg, opp)
+		wantCode(t, "LatestActivityLog none", err, sfzoom.ENOTFOUND)
+		for i, start := range []time.Time{t0, t0.Add(48 * time.Hour), t0.Add(24 * time.Hour)} {
+			mustNoErr(t, "SaveActivityLog", s.SaveActivityLog(ctx, &sfzoom.ActivityLog{OrgID: actOrg, MeetingUUID: fmt.Sprintf("u%d==", i),
+				RelatedRecordID: opp, StartTime: start, LoggedAt: t0.Add(time.Duration(i) * time.Hour)}))
+		}
+		// Later meetings of another record or another org do not count.
+		mustNoErr(t, "SaveActivityLog", s.SaveActivityLog(ctx, &sfzoom.ActivityLog{OrgID: actOrg, MeetingUUID: "x==",
+			RelatedRecordID: "006000000000002AAA", StartTime: t0.Add(72 * time.Hour), LoggedAt: t0}))
+		mustNoErr(t, "SaveActivityLog", s.SaveActivityLog(ctx, &sfzoom.ActivityLog{OrgID: actOther, MeetingUUID: "y==",
+			RelatedRecordID: opp, StartTime: t0.Add(72 * time.Hour), LoggedAt: t0}))
+		got, err := s.LatestActivityLog(ctx, actOrg, opp)
+		mustNoErr(t, "LatestActivityLog", err)
+		if got.MeetingUUID != "u1==" || !got.StartTime.Equal(t0.Add(48*time.Hour)) {
+			t.Fatalf("LatestActivityLog = %s started %v, want u1== (the latest start, logged second)", got.MeetingUUID, got.StartTime)
+		}
 	})
 }

@@ -423,6 +423,13 @@ func testWebhookEvent(t *testing.T, newStore func(*testing.T) store.Store) {
 		if diff := cmp.Diff(ev, got); diff != "" {
 			t.Fatalf("FindWebhookEventByID mismatch (-want +got):\n%s", diff)
 		}
+		byKey, err := s.FindWebhookEventByDedupeKey(ctx, "k1")
+		mustNoErr(t, "FindWebhookEventByDedupeKey", err)
+		if diff := cmp.Diff(ev, byKey); diff != "" {
+			t.Fatalf("FindWebhookEventByDedupeKey mismatch (-want +got):\n%s", diff)
+		}
+		_, err = s.FindWebhookEventByDedupeKey(ctx, "k2")
+		wantCode(t, "FindWebhookEventByDedupeKey unknown", err, sfzoom.ENOTFOUND)
 		if n := countJobs(t, s); n != 1 {
 			t.Fatalf("jobs = %d, want 1", n)
 		}
