@@ -51,4 +51,7 @@ type ActivityLog struct {
 	Fingerprint     string
 	StartTime       time.Time
 	LoggedAt        time.Time
+	// Timezone is the IANA zone the Event's text was written in ("" for
+	// UTC), so that a later update writes it in the same zone.
+	Timezone string
 }

@@ -345,20 +345,21 @@ func (s *Store) SaveActivityLog(ctx context.Context, l *sfzoom.ActivityLog) erro
 	return s.write(ctx, "save activity log", func(tx *sqlTx) error {
 		_, err := tx.ExecContext(ctx, `
 		INSERT INTO activity_logs (org_id, meeting_uuid, meeting_id, zoom_meeting_id, topic, mode, sf_event_id,
-			related_record_id, fingerprint, start_time, logged_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			related_record_id, fingerprint, start_time, logged_at, timezone)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (org_id, meeting_uuid) DO UPDATE SET meeting_id = excluded.meeting_id,
 			zoom_meeting_id = excluded.zoom_meeting_id, topic = excluded.topic, mode = excluded.mode,
 			sf_event_id = excluded.sf_event_id, related_record_id = excluded.related_record_id,
-			fingerprint = excluded.fingerprint, start_time = excluded.start_time, logged_at = excluded.logged_at`,
+			fingerprint = excluded.fingerprint, start_time = excluded.start_time, logged_at = excluded.logged_at,
+			timezone = excluded.timezone`,
 			l.OrgID, l.MeetingUUID, l.MeetingID, l.ZoomMeetingID, l.Topic, l.Mode, l.SFEventID, l.RelatedRecordID,
-			l.Fingerprint, s.formatNullTime(l.StartTime), s.formatTime(l.LoggedAt))
+			l.Fingerprint, s.formatNullTime(l.StartTime), s.formatTime(l.LoggedAt), l.Timezone)
 		return err
 	})
 }
 
 const activityLogColumns = `org_id, meeting_uuid, meeting_id, zoom_meeting_id, topic, mode, sf_event_id,
-	related_record_id, fingerprint, start_time, logged_at`
+	related_record_id, fingerprint, start_time, logged_at, timezone`
 
 func scanActivityLog(sc rowScanner) (*sfzoom.ActivityLog, error) {
 	var (
@@ -367,7 +368,7 @@ func scanActivityLog(sc rowScanner) (*sfzoom.ActivityLog, error) {
 		logged dbTime
 	)
 	if err := sc.Scan(&l.OrgID, &l.MeetingUUID, &l.MeetingID, &l.ZoomMeetingID, &l.Topic, &l.Mode, &l.SFEventID,
-		&l.RelatedRecordID, &l.Fingerprint, &start, &logged); err != nil {
+		&l.RelatedRecordID, &l.Fingerprint, &start, &logged, &l.Timezone); err != nil {
 		return nil, err
 	}
 	l.StartTime = start.Time

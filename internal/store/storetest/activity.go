@@ -168,7 +168,8 @@ func testActivity(t *testing.T, newStore func(*testing.T) store.Store) {
 		_, err := s.FindActivityLog(ctx, actOrg, actUUID)
 		wantCode(t, "FindActivityLog none", err, sfzoom.ENOTFOUND)
 		l := &sfzoom.ActivityLog{OrgID: actOrg, MeetingUUID: actUUID, MeetingID: 7, ZoomMeetingID: 85746065432, Topic: "Renewal",
-			Mode: sfzoom.ActivityModeDirect, SFEventID: "00U000000000001AAA", RelatedRecordID: "006000000000001AAA", Fingerprint: "abc", StartTime: t0, LoggedAt: t0}
+			Mode: sfzoom.ActivityModeDirect, SFEventID: "00U000000000001AAA", RelatedRecordID: "006000000000001AAA", Fingerprint: "abc", StartTime: t0, LoggedAt: t0,
+			Timezone: "America/New_York"}
 		mustNoErr(t, "SaveActivityLog", s.SaveActivityLog(ctx, l))
 		got, err := s.FindActivityLog(ctx, actOrg, actUUID)
 		mustNoErr(t, "FindActivityLog", err)
