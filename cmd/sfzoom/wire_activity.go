@@ -15,6 +15,11 @@ import (
 	"github.com/sfzoom/sfzoom/web"
 )
 
+// webhookSettleDelay postpones the meeting.ended job, which writes the
+// Event: a recording or summary delivered meanwhile is written in the same
+// call (activity.WebhookPolicy).
+const webhookSettleDelay = 5 * time.Second
+
 // reconcileInterval is how often the reconciliation pass looks for meetings
 // whose webhooks were missed.
 const reconcileInterval = 15 * time.Minute
@@ -46,6 +51,7 @@ func (a *app) wireActivity() []web.Routes {
 	a.pipeline = p
 	return []web.Routes{&web.ZoomWebhook{
 		Secret: []byte(a.cfg.ZoomWebhookSecret), Store: a.backend.Store, Logger: a.log,
+		Policy: activity.WebhookPolicy{SettleDelay: webhookSettleDelay},
 	}}
 }
 

@@ -72,6 +72,7 @@ type Store interface {
 	UpdateMeeting(ctx context.Context, orgID string, id int64, upd sfzoom.MeetingUpdate, jobs ...store.Job) (*sfzoom.Meeting, error)
 	FindUserMappings(ctx context.Context, f sfzoom.UserMappingFilter) ([]*sfzoom.UserMapping, int, error)
 	FindWebhookEventByID(ctx context.Context, id int64) (*sfzoom.WebhookEvent, error)
+	FindWebhookEventByDedupeKey(ctx context.Context, key string) (*sfzoom.WebhookEvent, error)
 	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 	store.Activity

@@ -1,6 +1,8 @@
 package activity_test
 
 import (
+	"log/slog"
+	"os"
 	"context"
 	"errors"
 	"net/http"
@@ -107,8 +109,9 @@ func newEnv(t *testing.T, mode string, work bool) *env {
 	return newEnvWith(t, mode, work, time.Second)
 }
 
-// newEnvWith is newEnv with the webhook handler's FollowUpDelay.
-func newEnvWith(t testing.TB, mode string, work bool, followUp time.Duration) *env {
+// newEnvWith is newEnv with the webhook policy's SettleDelay (the wait
+// before a meeting.ended job runs).
+func newEnvWith(t testing.TB, mode string, work bool, settle time.Duration) *env {
 	t.Helper()
 	ctx := context.Background()
 	e := &env{}
@@ -162,7 +165,7 @@ func newEnvWith(t testing.TB, mode string, work bool, followUp time.Duration) *e
 		StartTime: start, Duration: 30, Status: sfzoom.MeetingScheduled}); err != nil {
 		t.Fatal(err)
 	}
-	e.p = activity.New(activity.Options{Store: e.be.Store, Clients: e.cl, PublicURL: publicURL, Holder: "test",
+	e.p = activity.New(activity.Options{Store: e.be.Store, Clients: e.cl, PublicURL: publicURL, Holder: "test", Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		AfterFetch: func(ctx context.Context, orgID, uuid string) error {
 			if e.failNext.Add(-1) >= 0 {
 				return errors.New("simulated crash after the Zoom fetch")
@@ -171,7 +174,7 @@ func newEnvWith(t testing.TB, mode string, work bool, followUp time.Duration) *e
 		}})
 	pipeline = e.p
 
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: e.be.Store, Policy: activity.WebhookPolicy{FollowUpDelay: followUp}}}})
+	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: e.be.Store, Policy: activity.WebhookPolicy{SettleDelay: settle}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -302,7 +305,7 @@ func TestFullFlow(t *testing.T) {
 	}
 	// Budget: three deliveries, one meeting: ≤ 2 Salesforce and ≤ 3 Zoom calls.
 	if n := e.sf.APICalls(); n > 2 {
-		t.Errorf("Salesforce API calls = %d, want ≤ 2", n)
+		t.Errorf("Salesforce API calls = %d, want ≤ 2: %v", n, e.sf.Requests())
 	}
 	if n := zoomAPICalls(e.zoom); n > 3 {
 		t.Errorf("Zoom API calls = %d, want ≤ 3: %v", n, e.zoom.Requests())

@@ -102,47 +102,48 @@ func checkLoggedOnce(t testing.TB, sf *salesforcetest.Server, oppID, uuid string
 	}
 }
 
-// TestTenDuplicateDeliveries sends the same signed meeting.ended ten times
-// at once to the real webhook handler with River workers running: one
-// delivery is stored and enqueued, nine are answered 200 "duplicate", and
-// the meeting is logged once (one Event, Meeting_Count__c 1, the Tasks once).
+// TestTenDuplicateDeliveries sends each signed delivery of an ended
+// meeting (meeting.ended, recording.completed, meeting.summary_completed)
+// ten times at once to the real webhook handler with River workers running:
+// each is stored and enqueued once, the other nine are answered 200
+// "duplicate", and the meeting is logged once (one Event, Meeting_Count__c
+// 1, the Tasks once).
 func TestTenDuplicateDeliveries(t *testing.T) {
 	e := newEnv(t, sfzoom.ActivityModeDirect, true)
 	uuid, ds := captureEnd(t, e.zoom, e.meeting.ID)
-	if len(ds) == 0 || ds[0].Event != zoom.EventMeetingEnded {
-		t.Fatalf("captured %v, want meeting.ended first", ds)
+	if len(ds) != 3 || ds[0].Event != zoom.EventMeetingEnded {
+		t.Fatalf("captured %v, want meeting.ended, recording.completed and meeting.summary_completed", ds)
 	}
-	ended := ds[0]
 
 	const n = 10
 	var wg sync.WaitGroup
 	start := make(chan struct{})
-	statuses := make([]int, n)
-	answers := make([]string, n)
-	errs := make([]error, n)
-	for i := range n {
+	statuses := make([]int, n*len(ds))
+	answers := make([]string, n*len(ds))
+	errs := make([]error, n*len(ds))
+	for i := range n * len(ds) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			<-start
-			statuses[i], answers[i], errs[i] = deliver(e.hook.URL, ended)
+			statuses[i], answers[i], errs[i] = deliver(e.hook.URL, ds[i%len(ds)])
 		}()
 	}
 	close(start)
 	wg.Wait()
 	count := map[string]int{}
-	for i := range n {
+	for i := range statuses {
 		if errs[i] != nil || statuses[i] != http.StatusOK {
 			t.Fatalf("delivery %d: status %d, err %v; want 200", i, statuses[i], errs[i])
 		}
 		count[answers[i]]++
 	}
-	if count["ok"] != 1 || count["duplicate"] != n-1 {
-		t.Fatalf("answers = %v, want 1 ok and %d duplicate", count, n-1)
+	if count["ok"] != len(ds) || count["duplicate"] != (n-1)*len(ds) {
+		t.Fatalf("answers = %v, want %d ok and %d duplicate", count, len(ds), (n-1)*len(ds))
 	}
 	e.waitLogged(t, uuid)
-	if got := countRows(t, e.be.DB(), `SELECT COUNT(*) FROM river_job WHERE kind = 'log_meeting'`); got != 1 {
-		t.Errorf("%d log_meeting jobs, want 1", got)
+	if got := countRows(t, e.be.DB(), `SELECT COUNT(*) FROM river_job WHERE kind = 'log_meeting'`); got != len(ds) {
+		t.Errorf("%d log_meeting jobs, want %d", got, len(ds))
 	}
 	checkLoggedOnce(t, e.sf, e.seed.OpportunityIDs[0], uuid, 2)
 }

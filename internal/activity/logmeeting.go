@@ -3,9 +3,6 @@ package activity
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -32,6 +29,13 @@ const (
 // meeting at most this long after. It is well under River's rescue window
 // (internal/backend.RescueStuckJobsAfter), so a rescued job finds it free.
 const DefaultLeaseTTL = 30 * time.Second
+
+// occurrenceLeaseWait is how long a job waits for an occurrence another job
+// is logging before it snoozes: deliveries that arrive together (a
+// recording stored, a summary fetched) take milliseconds each, and queue
+// behind one another rather than snoozing past the meeting.ended job that
+// writes them all at once.
+const occurrenceLeaseWait = 3 * time.Second
 
 // errLeaseLost is the cause of a job's cancellation when its holder could
 // not renew the occurrence's lease (the store failed, or another holder took
@@ -93,13 +97,6 @@ func (p *Pipeline) holdLease(ctx context.Context, name, holder string) (context.
 	return jobCtx, release, nil
 }
 
-// fetched is what Zoom told us about an occurrence.
-type fetched struct {
-	Participants []*zoom.Participant  `json:"participants"`
-	Recording    *zoom.Recording      `json:"recording,omitempty"`
-	Summary      *zoom.MeetingSummary `json:"summary,omitempty"`
-}
-
 // LogMeeting logs one meeting occurrence in Salesforce. It implements
 // jobs.MeetingLogger. Errors carry their meaning for jobs.Result: rate
 // limits snooze, permanent errors (unknown org, a meeting Zoom does not
@@ -123,31 +120,36 @@ func (p *Pipeline) LogMeeting(ctx context.Context, args jobs.LogMeetingArgs) err
 	return err
 }
 
+// run is one job's occurrence: its org, the meeting sfzoom scheduled (nil
+// when it did not) and the org's activity mode.
+type run struct {
+	args     jobs.LogMeetingArgs
+	orgID    string
+	uuid     string
+	meeting  *sfzoom.Meeting
+	mode     string
+	settings sfzoom.OrgSettings
+}
+
+func (r *run) meetingID() int64 {
+	if r.meeting == nil {
+		return 0
+	}
+	return r.meeting.ID
+}
+
+func (r *run) direct() bool { return r.mode != sfzoom.ActivityModePlatformEvent }
+
+// logMeeting finds the occurrence's org and meeting, then logs it under the
+// occurrence's lease: one job per occurrence at a time, across processes,
+// so that the Event existence check and the roll-ups never interleave.
 func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (err error) {
-	orgID, uuid := args.OrgID, args.MeetingUUID
-	if uuid == "" {
-		return sfzoom.Errorf(sfzoom.EINVALID, "The job names no meeting occurrence (UUID).")
-	}
-	if orgID == "" {
-		var err error
-		if orgID, err = p.resolveOrg(ctx, args); err != nil {
-			return err
-		}
-	}
-	org, err := p.opts.Store.FindOrgByID(ctx, orgID)
-	if err != nil {
-		return fmt.Errorf("activity: find org: %w", err)
-	}
-	meeting, err := p.findMeeting(ctx, orgID, args.ZoomMeetingID)
+	r, err := p.prepare(ctx, args)
 	if err != nil {
 		return err
 	}
-
-	// One job per occurrence at a time, across processes: the Event
-	// existence check and the roll-up increment must not interleave.
-	lease := "log_meeting:" + orgID + ":" + uuid
-	holder := fmt.Sprintf("%s/%d", p.opts.Holder, p.seq.Add(1))
-	ctx, release, err := p.holdLease(ctx, lease, holder)
+	ctx, release, err := p.waitLease(ctx, "log_meeting:"+r.orgID+":"+r.uuid, occurrenceLeaseWait,
+		&retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Another worker is logging this meeting."), delay: 2 * time.Second})
 	if err != nil {
 		return err
 	}
@@ -157,127 +159,37 @@ func (p *Pipeline) logMeeting(ctx context.Context, args jobs.LogMeetingArgs) (er
 			err = fmt.Errorf("%w: %w", errLeaseLost, err)
 		}
 	}()
-
-	if meeting, err = p.markEnded(ctx, meeting, args); err != nil {
+	if r.meeting, err = p.markEnded(ctx, r.meeting, args); err != nil {
 		return err
 	}
-	if done, err := p.alreadyCovered(ctx, orgID, uuid, args.Trigger); err != nil || done {
-		return err
-	}
+	return p.logOccurrence(ctx, r)
+}
 
-	// Salesforce first: without a connection there is no point spending
-	// Zoom calls. A missing or refused connection parks the meeting as
-	// blocked until an admin connects Salesforce; it is never dropped.
-	sf, err := p.opts.Clients.Salesforce(ctx, orgID)
-	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-		return p.block(ctx, args, orgID, meeting, p.salesforceBlocked(err))
-	} else if err != nil {
-		return fmt.Errorf("activity: salesforce client: %w", err)
+// prepare resolves the job's org (routing a delivery stored without one)
+// and finds the meeting sfzoom scheduled.
+func (p *Pipeline) prepare(ctx context.Context, args jobs.LogMeetingArgs) (*run, error) {
+	r := &run{args: args, orgID: args.OrgID, uuid: args.MeetingUUID}
+	if r.uuid == "" {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "The job names no meeting occurrence (UUID).")
 	}
-	hostSF := p.hostSFUser(ctx, orgID, meeting, args)
-	zc, err := p.opts.Clients.Zoom(ctx, orgID, hostSF)
-	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-		return p.block(ctx, args, orgID, meeting, p.zoomBlocked(hostSF, err))
-	} else if err != nil {
-		return fmt.Errorf("activity: zoom client: %w", err)
-	}
-
-	// The Zoom client already retried a 401 once after a forced token
-	// refresh; an EUNAUTHORIZED here means the authorization itself is gone.
-	data, err := p.fetch(ctx, zc, uuid)
-	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-		return p.block(ctx, args, orgID, meeting, p.zoomBlocked(hostSF, err))
-	} else if err != nil {
-		return err
-	}
-	if p.opts.AfterFetch != nil {
-		if err := p.opts.AfterFetch(ctx, orgID, uuid); err != nil {
-			return err
+	if r.orgID == "" {
+		var err error
+		if r.orgID, err = p.resolveOrg(ctx, args); err != nil {
+			return nil, err
 		}
 	}
-	meetingID := int64(0)
-	if meeting != nil {
-		meetingID = meeting.ID
+	org, err := p.opts.Store.FindOrgByID(ctx, r.orgID)
+	if err != nil {
+		return nil, fmt.Errorf("activity: find org: %w", err)
 	}
-	mode := org.Settings.ActivityMode
-	if mode == "" {
-		mode = sfzoom.ActivityModeDirect
+	r.settings, r.mode = org.Settings, org.Settings.ActivityMode
+	if r.mode == "" {
+		r.mode = sfzoom.ActivityModeDirect
 	}
-	fp := fingerprint(data, mode, meeting)
-	prev, err := p.opts.Store.FindActivityLog(ctx, orgID, uuid)
-	if err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
-		return err
+	if r.meeting, err = p.findMeeting(ctx, r.orgID, args.ZoomMeetingID); err != nil {
+		return nil, err
 	}
-	if prev != nil && prev.Fingerprint == fp && args.Trigger != TriggerManual && args.Trigger != TriggerRelink {
-		p.log.InfoContext(ctx, "activity: meeting already logged, nothing changed", "org", orgID, "zoom_meeting_id", args.ZoomMeetingID)
-		return p.opts.Store.DeleteBlockedMeeting(ctx, orgID, uuid)
-	}
-
-	if err := p.saveZoomData(ctx, orgID, uuid, meetingID, data); err != nil {
-		return err
-	}
-	parts := mergeParticipants(data.Participants, org.Settings)
-	direct := mode != sfzoom.ActivityModePlatformEvent
-	// A meeting scheduled from an Opportunity takes the Opportunity's lease
-	// now, so the lookup also reads its roll-up inputs (writeDirect).
-	lockedOpp := ""
-	if direct && meeting != nil && meeting.RecordObject == sfzoom.ObjectOpportunity && salesforce.ValidID(meeting.RecordID) {
-		oppCtx, release, err := p.lockOpportunity(ctx, orgID, meeting.RecordID)
-		if err != nil {
-			return err
-		}
-		defer release()
-		ctx = oppCtx
-		lockedOpp = meeting.RecordID
-	}
-	lk, err := p.matchAndRelate(ctx, sf, orgID, uuid, meeting, parts, direct, lockedOpp)
-	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-		return p.block(ctx, args, orgID, meeting, p.salesforceBlocked(err))
-	} else if err != nil {
-		return err
-	}
-	for _, pt := range parts {
-		if mt := lk.matches[pt.Email]; mt != nil && pt.Match != sfzoom.MatchInternal {
-			pt.Match, pt.SFRecordID = mt.Kind, mt.SFRecordID
-		}
-	}
-	if err := p.opts.Store.SaveAttendance(ctx, orgID, uuid, meetingID, parts); err != nil {
-		return err
-	}
-	// Hand-linked matches from the review queue win over the pipeline's.
-	if attendees, err := p.opts.Store.FindAttendance(ctx, orgID, uuid); err == nil {
-		for _, a := range attendees {
-			for _, pt := range parts {
-				if a.ID == pt.ID && a.Linked {
-					pt.Match, pt.SFRecordID = a.Match, a.SFRecordID
-				}
-			}
-		}
-	}
-
-	occ := p.occurrence(orgID, uuid, args.ZoomMeetingID, meeting, data, parts, lk)
-	var eventID string
-	if direct {
-		eventID, err = p.writeDirect(ctx, sf, occ, lk)
-	} else {
-		err = p.publish(ctx, sf, occ)
-	}
-	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-		return p.block(ctx, args, orgID, meeting, p.salesforceBlocked(err))
-	} else if err != nil {
-		return err
-	}
-	l := &sfzoom.ActivityLog{OrgID: orgID, MeetingUUID: uuid, MeetingID: meetingID, ZoomMeetingID: occ.zoomMeetingID,
-		Topic: occ.topic, Mode: mode, SFEventID: eventID, RelatedRecordID: occ.relatedID(), Fingerprint: fp, StartTime: occ.start}
-	if err := p.opts.Store.SaveActivityLog(ctx, l); err != nil {
-		return err
-	}
-	if err := p.opts.Store.DeleteBlockedMeeting(ctx, orgID, uuid); err != nil {
-		return err
-	}
-	p.log.InfoContext(ctx, "activity: meeting logged", "org", orgID, "zoom_meeting_id", occ.zoomMeetingID, "mode", mode,
-		"participants", len(parts), "event", eventID, "related", occ.relatedID())
-	return nil
+	return r, nil
 }
 
 // resolveOrg finds the org of a delivery stored without one: by the meeting
@@ -334,132 +246,6 @@ func (p *Pipeline) findMeeting(ctx context.Context, orgID string, zoomMeetingID 
 		return nil, nil
 	}
 	return ms[0], nil
-}
-
-// fetch reads participants (every page), the recording and the summary:
-// three calls in the common case. A missing recording or summary (not
-// recorded, no AI Companion, not ready yet) is not an error: a later
-// webhook brings it and the same Event is updated.
-func (p *Pipeline) fetch(ctx context.Context, zc ZoomAPI, uuid string) (*fetched, error) {
-	var d fetched
-	var err error
-	if d.Participants, err = zc.PastMeetingParticipants(ctx, uuid); err != nil && !errors.Is(err, zoom.ErrNotFound) {
-		return nil, fmt.Errorf("activity: participants: %w", err)
-	}
-	if d.Recording, err = zc.Recordings(ctx, uuid, nil); err != nil {
-		if !errors.Is(err, zoom.ErrNotFound) {
-			return nil, fmt.Errorf("activity: recordings: %w", err)
-		}
-		d.Recording = nil
-	}
-	if d.Summary, err = zc.MeetingSummary(ctx, uuid); err != nil {
-		code := sfzoom.ErrorCode(err)
-		if !errors.Is(err, zoom.ErrNotFound) && code != sfzoom.EFORBIDDEN && code != sfzoom.EINVALID {
-			return nil, fmt.Errorf("activity: summary: %w", err)
-		}
-		d.Summary = nil
-	}
-	return &d, nil
-}
-
-// saveZoomData keeps recording file ids and the summary (never URLs or tokens).
-func (p *Pipeline) saveZoomData(ctx context.Context, orgID, uuid string, meetingID int64, d *fetched) error {
-	if d.Recording != nil {
-		var files []*sfzoom.RecordingFile
-		for _, f := range append(append([]zoom.RecordingFile(nil), d.Recording.RecordingFiles...), d.Recording.ParticipantAudioFiles...) {
-			files = append(files, &sfzoom.RecordingFile{ZoomFileID: f.ID, FileType: f.FileType, FileExtension: f.FileExtension,
-				RecordingType: f.RecordingType, FileSize: int64(f.FileSize), Status: f.Status,
-				RecordingStart: f.RecordingStart.Time.UTC(), RecordingEnd: f.RecordingEnd.Time.UTC()})
-		}
-		if err := p.opts.Store.SaveRecordingFiles(ctx, orgID, uuid, meetingID, files); err != nil {
-			return err
-		}
-	}
-	if s := d.Summary; s != nil {
-		sum := &sfzoom.Summary{OrgID: orgID, MeetingID: meetingID, Overview: s.SummaryOverview, NextSteps: s.NextSteps,
-			ActionItems: actionItems(s), Markdown: s.Text()}
-		for _, dt := range s.SummaryDetails {
-			sum.Details = append(sum.Details, sfzoom.SummaryDetail{Label: dt.Label, Summary: dt.Summary})
-		}
-		if err := p.opts.Store.SaveSummary(ctx, uuid, sum); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// actionItems are the summary's next steps (the host-edited ones when present).
-func actionItems(s *zoom.MeetingSummary) []string {
-	if s.EditedSummary != nil && len(s.EditedSummary.NextSteps) > 0 {
-		return s.EditedSummary.NextSteps
-	}
-	return s.NextSteps
-}
-
-// fingerprint identifies what Zoom said and where it goes, so a duplicate
-// job (same data, same record) writes nothing. Download URLs and tokens
-// change on every fetch and are left out.
-func fingerprint(d *fetched, mode string, m *sfzoom.Meeting) string {
-	type file struct{ ID, Type, Status string }
-	type part struct {
-		Email, Name string
-		Duration    int
-	}
-	v := struct {
-		Mode, Object, Record string
-		Parts                []part
-		Files                []file
-		Summary              string
-	}{Mode: mode}
-	if m != nil {
-		v.Object, v.Record = m.RecordObject, m.RecordID
-	}
-	for _, pt := range d.Participants {
-		v.Parts = append(v.Parts, part{pt.UserEmail, pt.Name, pt.Duration})
-	}
-	if d.Recording != nil {
-		for _, f := range d.Recording.RecordingFiles {
-			v.Files = append(v.Files, file{f.ID, f.FileType, f.Status})
-		}
-	}
-	if d.Summary != nil {
-		v.Summary = d.Summary.Text() + d.Summary.SummaryLastModifiedTime.String()
-	}
-	b, _ := json.Marshal(v)
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
-// alreadyCovered reports whether a recording or summary webhook's job has
-// nothing to add: the occurrence was logged after its recording files (or
-// summary) were stored, typically by the meeting.ended job that ran first.
-// Such jobs then cost no API call at all.
-func (p *Pipeline) alreadyCovered(ctx context.Context, orgID, uuid, trigger string) (bool, error) {
-	var have bool
-	switch trigger {
-	case zoom.EventRecordingCompleted, zoom.EventTranscriptCompleted:
-		files, err := p.opts.Store.FindRecordingFiles(ctx, sfzoom.RecordingFileFilter{OrgID: orgID, MeetingUUID: &uuid})
-		if err != nil {
-			return false, err
-		}
-		have = len(files) > 0
-	case zoom.EventSummaryCompleted:
-		_, err := p.opts.Store.FindSummary(ctx, orgID, uuid)
-		if err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
-			return false, err
-		}
-		have = err == nil
-	default:
-		return false, nil
-	}
-	if !have {
-		return false, nil
-	}
-	_, err := p.opts.Store.FindActivityLog(ctx, orgID, uuid)
-	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-		return false, nil
-	}
-	return err == nil, err
 }
 
 // markEnded records on the scheduled meeting that it has ended and when it

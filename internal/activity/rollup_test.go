@@ -17,6 +17,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/storetest"
+	"github.com/sfzoom/sfzoom/internal/zoom"
 	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 )
 
@@ -85,16 +86,24 @@ func testRollups(t *testing.T, dbURL string) {
 		return fmt.Errorf("%s: still snoozed after 50 runs", args.MeetingUUID)
 	}
 
+	// Each meeting's meeting.ended and meeting.summary_completed jobs run
+	// at once, in either order, on either replica.
+	summaryOf := func(args jobs.LogMeetingArgs) jobs.LogMeetingArgs {
+		args.Trigger = zoom.EventSummaryCompleted
+		return args
+	}
 	var wg sync.WaitGroup
-	errs := make(chan error, concurrent)
+	errs := make(chan error, 2*concurrent)
 	start := make(chan struct{})
 	for i := range concurrent {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			errs <- logUntilDone(replicas[i%2], ms[i].args)
-		}()
+		for j, args := range []jobs.LogMeetingArgs{ms[i].args, summaryOf(ms[i].args)} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				errs <- logUntilDone(replicas[(i+j)%2], args)
+			}()
+		}
 	}
 	close(start)
 	wg.Wait()
@@ -121,11 +130,22 @@ func testRollups(t *testing.T, dbURL string) {
 	}
 	check("after 20 concurrent meetings", concurrent)
 
-	// The oldest meeting, logged last, is counted but is not the latest.
-	if err := logUntilDone(replicas[0], ms[concurrent].args); err != nil {
+	// The oldest meeting, found late by reconciliation and then completed
+	// by its summary delivery, is counted but is not the latest: neither
+	// write touches the last-meeting fields.
+	late := ms[concurrent].args
+	late.Trigger = activity.TriggerReconcile
+	if err := logUntilDone(replicas[0], late); err != nil {
 		t.Fatal(err)
 	}
 	check("after an older meeting logged late", concurrent+1)
+	if err := z.AddSummary(late.MeetingUUID, zoomtest.Summary{Title: "late", Overview: "An updated overview of the oldest call"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := logUntilDone(replicas[1], summaryOf(late)); err != nil {
+		t.Fatal(err)
+	}
+	check("after the older meeting's summary arrived", concurrent+1)
 
 	// A re-log (an admin's retry) changes nothing.
 	relog := ms[5].args

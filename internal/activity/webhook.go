@@ -22,11 +22,13 @@ import (
 // limits, signature, URL validation) and stores the delivery with the jobs
 // Plan returns in one transaction.
 type WebhookPolicy struct {
-	// SettleDelay postpones the meeting.ended job so the recording and the
-	// summary, which Zoom sends shortly after, are usually ready when it runs.
+	// SettleDelay postpones the meeting.ended job, which writes the Event:
+	// a recording or summary delivered within it (Zoom's retries after an
+	// outage, a short meeting) is stored by its own job first and written
+	// in the same call (see plan).
 	SettleDelay time.Duration
-	// FollowUpDelay further postpones recording/summary jobs, so the
-	// meeting.ended job normally runs first and they find their data stored.
+	// FollowUpDelay postpones recording and summary jobs (none by default:
+	// they only store what they bring until the Event exists).
 	FollowUpDelay time.Duration
 }
 
@@ -54,15 +56,16 @@ var logEvents = map[string]bool{
 func (w WebhookPolicy) Plan(ev *zoom.WebhookEvent, orgID string, candidates []string, received time.Time) WebhookPlan {
 	var plan WebhookPlan
 	if logEvents[ev.Event] && ev.MeetingUUID != "" {
-		delay := w.SettleDelay
-		if ev.Event != zoom.EventMeetingEnded {
-			delay += w.FollowUpDelay
+		delay := w.FollowUpDelay
+		if ev.Event == zoom.EventMeetingEnded {
+			delay = w.SettleDelay
 		}
 		opts := &river.InsertOpts{}
 		if delay > 0 {
 			opts.ScheduledAt = received.Add(delay)
 		}
-		args := jobs.LogMeetingArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID, MeetingUUID: ev.MeetingUUID, Trigger: ev.Event}
+		args := jobs.LogMeetingArgs{OrgID: orgID, ZoomMeetingID: ev.MeetingID, MeetingUUID: ev.MeetingUUID, Trigger: ev.Event,
+			DeliveryKey: ev.DedupeKey}
 		if ev.Event == zoom.EventMeetingEnded && ev.Meeting != nil {
 			args.StartedAt, args.EndedAt = ev.Meeting.StartTime.Time.UTC(), ev.Meeting.EndTime.Time.UTC()
 		}

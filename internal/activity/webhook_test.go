@@ -22,10 +22,10 @@ func TestWebhookPolicyPlan(t *testing.T) {
 	received := time.Date(2026, 3, 2, 15, 31, 0, 0, time.UTC)
 	start, end := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 15, 30, 0, 0, time.UTC)
 	const org, uuid, mid = "00D000000000001AAA", "4444AAAiAAAAAiAiAiiAii==", int64(85746065432)
-	ended := &zoom.WebhookEvent{Event: zoom.EventMeetingEnded, MeetingID: mid, MeetingUUID: uuid, HostID: "h", AccountID: "acc",
+	ended := &zoom.WebhookEvent{Event: zoom.EventMeetingEnded, MeetingID: mid, MeetingUUID: uuid, HostID: "h", AccountID: "acc", DedupeKey: "k-ended",
 		Meeting: &zoom.WebhookMeeting{StartTime: zoom.Time{Time: start}, EndTime: zoom.Time{Time: end}}}
-	rec := &zoom.WebhookEvent{Event: zoom.EventRecordingCompleted, MeetingID: mid, MeetingUUID: uuid, HostID: "h", AccountID: "acc"}
-	sum := &zoom.WebhookEvent{Event: zoom.EventSummaryCompleted, MeetingID: mid, MeetingUUID: uuid, HostID: "h", AccountID: "acc"}
+	rec := &zoom.WebhookEvent{Event: zoom.EventRecordingCompleted, MeetingID: mid, MeetingUUID: uuid, HostID: "h", AccountID: "acc", DedupeKey: "k-rec"}
+	sum := &zoom.WebhookEvent{Event: zoom.EventSummaryCompleted, MeetingID: mid, MeetingUUID: uuid, HostID: "h", AccountID: "acc", DedupeKey: "k-sum"}
 	started := &zoom.WebhookEvent{Event: zoom.EventMeetingStarted, MeetingID: mid, MeetingUUID: uuid}
 	joined := &zoom.WebhookEvent{Event: "meeting.participant_joined", MeetingID: mid, MeetingUUID: uuid}
 	policy := activity.WebhookPolicy{SettleDelay: 10 * time.Second, FollowUpDelay: 5 * time.Second}
@@ -40,18 +40,18 @@ func TestWebhookPolicyPlan(t *testing.T) {
 		wantQueue bool
 	}{
 		{"EndedAfterSettle", policy, ended, org,
-			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventMeetingEnded, StartedAt: start, EndedAt: end},
+			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventMeetingEnded, DeliveryKey: "k-ended", StartedAt: start, EndedAt: end},
 			received.Add(10 * time.Second), false},
 		{"RecordingAfterFollowUp", policy, rec, org,
-			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventRecordingCompleted},
-			received.Add(15 * time.Second), false},
+			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventRecordingCompleted, DeliveryKey: "k-rec"},
+			received.Add(5 * time.Second), false},
 		{"SummaryAfterFollowUp", policy, sum, org,
-			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventSummaryCompleted},
-			received.Add(15 * time.Second), false},
+			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventSummaryCompleted, DeliveryKey: "k-sum"},
+			received.Add(5 * time.Second), false},
 		{"NoDelays", activity.WebhookPolicy{}, sum, org,
-			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventSummaryCompleted}, time.Time{}, false},
+			jobs.LogMeetingArgs{OrgID: org, ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventSummaryCompleted, DeliveryKey: "k-sum"}, time.Time{}, false},
 		{"Unrouted", policy, ended, "",
-			jobs.LogMeetingArgs{ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventMeetingEnded, StartedAt: start, EndedAt: end,
+			jobs.LogMeetingArgs{ZoomMeetingID: mid, MeetingUUID: uuid, Trigger: zoom.EventMeetingEnded, DeliveryKey: "k-ended", StartedAt: start, EndedAt: end,
 				HostZoomUserID: "h", ZoomAccountID: "acc"},
 			received.Add(10 * time.Second), true},
 		{"Started", policy, started, org, jobs.MeetingStartedArgs{OrgID: org, ZoomMeetingID: mid}, time.Time{}, false},

@@ -56,9 +56,15 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 	o := &occurrence{orgID: orgID, uuid: uuid, zoomMeetingID: zoomMeetingID, parts: parts,
 		whoID: lk.related.whoID, whatID: lk.related.whatID, isOpp: lk.related.isOpp}
 	o.loc = time.UTC
+	if loc, err := time.LoadLocation(d.zone); err == nil && d.zone != "" {
+		o.loc = loc // the zone of the Event's last write, when nothing below says
+	}
 	if m != nil {
 		o.topic, o.ownerID, o.start, o.end = m.Topic, m.HostSFUserID, m.StartTime, m.EndTime()
-		o.agenda, o.loc = strings.TrimSpace(m.Agenda), m.Location()
+		o.agenda = strings.TrimSpace(m.Agenda)
+		if m.Timezone != "" {
+			o.loc = m.Location()
+		}
 	}
 	if r := d.Recording; r != nil {
 		if m == nil && r.Timezone != "" {
@@ -76,9 +82,9 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 		if !r.StartTime.IsZero() {
 			o.start, o.end = r.StartTime.Time, r.StartTime.Time.Add(time.Duration(r.Duration)*time.Minute)
 		}
-		if len(r.RecordingFiles) > 0 {
-			o.recordingLink = p.RecordingLink(orgID, uuid)
-		}
+	}
+	if len(d.files) > 0 {
+		o.recordingLink = p.RecordingLink(orgID, uuid)
 	}
 	// Attendance is the best evidence of when the meeting really ran.
 	var first, last time.Time
@@ -103,12 +109,14 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 		if o.start.IsZero() && !s.MeetingStartTime.IsZero() {
 			o.start, o.end = s.MeetingStartTime.Time, s.MeetingEndTime.Time
 		}
-		o.overview = strings.TrimSpace(s.SummaryOverview)
-		o.summaryText = s.Text()
+	}
+	if s := d.summary; s != nil {
+		o.overview = strings.TrimSpace(s.Overview)
+		o.summaryText = s.Markdown
 		if o.overview == "" {
 			o.overview = firstParagraph(o.summaryText)
 		}
-		o.actionItems = actionItems(s)
+		o.actionItems = s.ActionItems
 	}
 	if o.start.IsZero() {
 		o.start = p.now().UTC()
@@ -244,32 +252,162 @@ func TaskExternalID(meetingUUID string, n int) string {
 	return fmt.Sprintf("%s#task-%d", meetingUUID, n)
 }
 
-// writeDirect upserts the Event, updates the Opportunity roll-ups and
-// upserts the Tasks in ONE all-or-none composite call. The roll-ups are
-// recomputed from the Opportunity's logged Events (othersOf), never
-// incremented, under a per-Opportunity lease that every replica honours:
-// concurrent meetings of one Opportunity, re-logs and logging out of order
-// (reconciliation finding an older meeting late) cannot skew them. For a
-// meeting scheduled from the Opportunity the lease was taken before the
-// lookup, which then read the other Events in the same call; otherwise it is
-// taken here and they are read with one more call.
-func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurrence, lk *lookup) (string, error) {
-	var others *others
-	if o.isOpp && o.whatID != "" {
-		if lk.others != nil && sameID(lk.others.oppID, o.whatID) {
-			others = lk.others
-		} else {
-			oppCtx, release, err := p.lockOpportunity(ctx, o.orgID, o.whatID)
+// writeOccurrence writes what the run knows of the occurrence to
+// Salesforce and records it: matching first when participants are new (one
+// read call), then the Event, the roll-ups and the Tasks in one composite
+// call (or the platform event), then the activity log. An Opportunity's
+// roll-ups are written under its lease, held until the log is saved, so a
+// concurrent run of another meeting of the Opportunity sees this one.
+func (p *Pipeline) writeOccurrence(ctx context.Context, r *run, sf SalesforceAPI, n needs, st *stored, d *fetched, parts []*sfzoom.Participant, fp string) error {
+	lk := &lookup{matches: map[string]*sfzoom.Match{}}
+	if n.lookup {
+		// A meeting scheduled from an Opportunity takes the Opportunity's
+		// lease now, so the lookup also reads its roll-up inputs.
+		if rel, _ := scheduledRelation(r.meeting); r.direct() && rel.isOpp {
+			oppCtx, release, err := p.lockOpportunity(ctx, r.orgID, rel.whatID)
 			if err != nil {
-				return "", err
+				return err
 			}
 			defer release()
 			ctx = oppCtx
-			if others, err = p.othersOf(ctx, sf, o.whatID, o.uuid); err != nil {
-				return "", err
+		}
+		var err error
+		if lk, parts, err = p.matchParticipants(ctx, r, sf, parts); err != nil {
+			return p.blockOnSalesforce(ctx, r, err)
+		}
+	} else {
+		lk.related = storedRelation(r.meeting, st.prev)
+		lk.eventID = st.prev.SFEventID
+	}
+	occ := p.occurrence(r.orgID, r.uuid, r.args.ZoomMeetingID, r.meeting, d, parts, lk)
+	var eventID string
+	if r.direct() {
+		roll, release, err := p.rollups(ctx, r, sf, occ, lk, st.prev)
+		if err != nil {
+			return p.blockOnSalesforce(ctx, r, err)
+		}
+		defer release()
+		if eventID, err = p.writeDirect(ctx, sf, occ, lk, roll); err != nil {
+			return p.blockOnSalesforce(ctx, r, err)
+		}
+	} else if err := p.publish(ctx, sf, occ); err != nil {
+		return p.blockOnSalesforce(ctx, r, err)
+	}
+	l := &sfzoom.ActivityLog{OrgID: r.orgID, MeetingUUID: r.uuid, MeetingID: r.meetingID(), ZoomMeetingID: occ.zoomMeetingID,
+		Topic: occ.topic, Mode: r.mode, SFEventID: eventID, RelatedRecordID: occ.relatedID(), Fingerprint: fp, StartTime: occ.start}
+	if occ.loc != time.UTC {
+		l.Timezone = occ.loc.String()
+	}
+	if err := p.opts.Store.SaveActivityLog(ctx, l); err != nil {
+		return err
+	}
+	if err := p.opts.Store.DeleteBlockedMeeting(ctx, r.orgID, r.uuid); err != nil {
+		return err
+	}
+	p.log.InfoContext(ctx, "activity: meeting logged", "org", r.orgID, "zoom_meeting_id", occ.zoomMeetingID, "mode", r.mode,
+		"trigger", r.args.Trigger, "participants", len(parts), "event", eventID, "related", occ.relatedID())
+	return nil
+}
+
+// blockOnSalesforce parks the meeting when Salesforce refused the
+// integration's authorization; other errors pass through.
+func (p *Pipeline) blockOnSalesforce(ctx context.Context, r *run, err error) error {
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return p.block(ctx, r.args, r.orgID, r.meeting, p.salesforceBlocked(err))
+	}
+	return err
+}
+
+// matchParticipants matches the participants and finds the related record
+// and the Event (matchAndRelate), then stores the attendance with its
+// matches; a match an admin linked by hand wins.
+func (p *Pipeline) matchParticipants(ctx context.Context, r *run, sf SalesforceAPI, parts []*sfzoom.Participant) (*lookup, []*sfzoom.Participant, error) {
+	lockedOpp := ""
+	if rel, _ := scheduledRelation(r.meeting); r.direct() && rel.isOpp {
+		lockedOpp = rel.whatID
+	}
+	lk, err := p.matchAndRelate(ctx, sf, r.orgID, r.uuid, r.meeting, parts, r.direct(), lockedOpp)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, pt := range parts {
+		if mt := lk.matches[pt.Email]; mt != nil && pt.Match != sfzoom.MatchInternal {
+			pt.Match, pt.SFRecordID = mt.Kind, mt.SFRecordID
+		}
+	}
+	if err := p.opts.Store.SaveAttendance(ctx, r.orgID, r.uuid, r.meetingID(), parts); err != nil {
+		return nil, nil, err
+	}
+	if attendees, err := p.opts.Store.FindAttendance(ctx, r.orgID, r.uuid); err == nil {
+		for _, a := range attendees {
+			for _, pt := range parts {
+				if a.ID == pt.ID && a.Linked {
+					pt.Match, pt.SFRecordID = a.Match, a.SFRecordID
+				}
 			}
 		}
 	}
+	return lk, parts, nil
+}
+
+// rollup is what a write sets on the related Opportunity.
+type rollup struct {
+	oppID string
+	count int  // Meeting_Count__c (0 leaves it as it is)
+	last  bool // Last_Meeting_Date__c and Last_Meeting_Summary__c follow this meeting
+}
+
+// rollups decides the Opportunity roll-ups of the write, holding the
+// Opportunity's lease (release must be called once the activity log is
+// saved). They are recomputed, never incremented, so re-runs, concurrent
+// meetings and logging out of order (reconciliation finding an older
+// meeting late) cannot skew them:
+//   - an occurrence written for the first time on the Opportunity is counted
+//     with its other logged Events (read in the lookup for a meeting
+//     scheduled from it, else with one more call), and is the last meeting
+//     unless another started later;
+//   - an occurrence already counted there (a recording or summary arriving)
+//     leaves the count and is the last meeting unless sfzoom logged another
+//     of the Opportunity that started later (the store answers, no call).
+func (p *Pipeline) rollups(ctx context.Context, r *run, sf SalesforceAPI, o *occurrence, lk *lookup, prev *sfzoom.ActivityLog) (*rollup, func(), error) {
+	noop := func() {}
+	if !o.isOpp || o.whatID == "" {
+		return nil, noop, nil
+	}
+	if lk.others != nil && sameID(lk.others.oppID, o.whatID) {
+		return lk.others.rollup(o), noop, nil // read under the lease the caller holds
+	}
+	oppCtx, release, err := p.lockOpportunity(ctx, r.orgID, o.whatID)
+	if err != nil {
+		return nil, noop, err
+	}
+	if prev != nil && sameID(prev.RelatedRecordID, o.whatID) {
+		latest, err := p.opts.Store.LatestActivityLog(oppCtx, r.orgID, o.whatID)
+		if err != nil && sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+			release()
+			return nil, noop, fmt.Errorf("activity: latest meeting of the opportunity: %w", err)
+		}
+		last := err != nil || latest.MeetingUUID == o.uuid || !latest.StartTime.After(o.start)
+		return &rollup{oppID: o.whatID, last: last}, release, nil
+	}
+	others, err := p.othersOf(oppCtx, sf, o.whatID, o.uuid)
+	if err != nil {
+		release()
+		return nil, noop, err
+	}
+	return others.rollup(o), release, nil
+}
+
+// rollup counts o with the other logged Events and makes it the last
+// meeting unless another started later.
+func (ot *others) rollup(o *occurrence) *rollup {
+	return &rollup{oppID: ot.oppID, count: ot.count + 1, last: ot.latest.IsZero() || !ot.latest.After(o.start)}
+}
+
+// writeDirect upserts the Event, updates the Opportunity roll-ups (roll,
+// nil for none) and upserts the Tasks in ONE all-or-none composite call
+// (docs/salesforce-api.md §6.1, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm).
+func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurrence, lk *lookup, roll *rollup) (string, error) {
 	ev := salesforce.Fields{
 		salesforce.FieldSubject:        truncate("Zoom: "+o.topic, 255),
 		salesforce.FieldStartDateTime:  o.start,
@@ -298,21 +436,8 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		ev[salesforce.FieldZoomRecordingURL] = o.recordingLink
 	}
 	steps := []salesforce.Subrequest{salesforce.UpsertRequest("evt", salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, o.uuid, ev)}
-	if others != nil {
-		// This occurrence is counted with the others, and sets the last
-		// meeting unless another logged meeting started later.
-		opp := salesforce.Fields{salesforce.FieldMeetingCount: others.count + 1}
-		if others.latest.IsZero() || !others.latest.After(o.start) {
-			// The latest meeting's summary, or none yet: never an older
-			// meeting's summary under the latest meeting's date.
-			// A date field has no zone: the day the host had the meeting.
-			opp[salesforce.FieldLastMeetingDate] = salesforce.DateOf(o.start.In(o.loc))
-			opp[salesforce.FieldLastMeetingSummary] = nil
-			if o.overview != "" {
-				opp[salesforce.FieldLastMeetingSummary] = truncate(o.overview, 32000)
-			}
-		}
-		steps = append(steps, salesforce.UpdateRequest("opp", salesforce.ObjectOpportunity, o.whatID, opp))
+	if opp := roll.fields(o); len(opp) > 0 {
+		steps = append(steps, salesforce.UpdateRequest("opp", salesforce.ObjectOpportunity, roll.oppID, opp))
 	}
 	for i, item := range o.actionItems {
 		if i >= maxTasks {
@@ -337,6 +462,28 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		}
 	}
 	return lk.eventID, nil
+}
+
+// fields are the Opportunity fields the roll-up sets (none for nil).
+func (roll *rollup) fields(o *occurrence) salesforce.Fields {
+	if roll == nil {
+		return nil
+	}
+	opp := salesforce.Fields{}
+	if roll.count > 0 {
+		opp[salesforce.FieldMeetingCount] = roll.count
+	}
+	if roll.last {
+		// The latest meeting's summary, or none yet: never an older
+		// meeting's summary under the latest meeting's date.
+		// A date field has no zone: the day the host had the meeting.
+		opp[salesforce.FieldLastMeetingDate] = salesforce.DateOf(o.start.In(o.loc))
+		opp[salesforce.FieldLastMeetingSummary] = nil
+		if o.overview != "" {
+			opp[salesforce.FieldLastMeetingSummary] = truncate(o.overview, 32000)
+		}
+	}
+	return opp
 }
 
 // publish sends Zoom_Meeting_Event__e for orgs that automate in Flows or
@@ -436,8 +583,8 @@ func sameID(a, b string) bool {
 	return a == b
 }
 
-// Per-Opportunity lease: held across the roll-up read and the write (two
-// Salesforce calls, normally well under a second). It is held like the
+// Leases are polled every oppLeasePoll. Per-Opportunity lease: held across the roll-up read, the write and the
+// activity log (at most two Salesforce calls, normally well under a second). It is held like the
 // meeting's lease (holdLease): renewed while its holder works and freed
 // LeaseTTL after a holder that died, so a crash never keeps an Opportunity's
 // meetings waiting for minutes. A worker that cannot get it within
@@ -451,24 +598,31 @@ const (
 // workers and replicas. The returned context is cancelled if the lease is
 // lost; release must be called once.
 func (p *Pipeline) lockOpportunity(ctx context.Context, orgID, oppID string) (context.Context, func(), error) {
-	name := "opp_rollup:" + orgID + ":" + oppID
+	return p.waitLease(ctx, "opp_rollup:"+orgID+":"+oppID, oppLeaseWait,
+		&retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Other meetings of this Opportunity are being logged."), delay: 5 * time.Second})
+}
+
+// waitLease takes the lease name (holdLease) for a new holder of this
+// process, polling for up to wait while another holder has it; then it
+// gives up with busy.
+func (p *Pipeline) waitLease(ctx context.Context, name string, wait time.Duration, busy error) (context.Context, func(), error) {
 	holder := fmt.Sprintf("%s/%d", p.opts.Holder, p.seq.Add(1))
-	give := time.NewTimer(oppLeaseWait)
+	give := time.NewTimer(wait)
 	defer give.Stop()
 	for {
 		lctx, release, err := p.holdLease(ctx, name, holder)
 		if err == nil {
 			return lctx, release, nil
 		}
-		var busy *retryLater
-		if !errors.As(err, &busy) {
-			return ctx, nil, fmt.Errorf("activity: opportunity lease: %w", err)
+		var taken *retryLater
+		if !errors.As(err, &taken) {
+			return ctx, nil, fmt.Errorf("activity: lease %s: %w", name, err)
 		}
 		select {
 		case <-ctx.Done():
-			return ctx, nil, fmt.Errorf("activity: wait for opportunity lease: %w", ctx.Err())
+			return ctx, nil, fmt.Errorf("activity: wait for lease %s: %w", name, ctx.Err())
 		case <-give.C:
-			return ctx, nil, &retryLater{err: sfzoom.Errorf(sfzoom.ECONFLICT, "Other meetings of this Opportunity are being logged."), delay: 5 * time.Second}
+			return ctx, nil, busy
 		case <-time.After(oppLeasePoll):
 		}
 	}
