@@ -1,8 +1,6 @@
 package activity_test
 
 import (
-	"log/slog"
-	"os"
 	"context"
 	"errors"
 	"net/http"
@@ -165,7 +163,7 @@ func newEnvWith(t testing.TB, mode string, work bool, settle time.Duration) *env
 		StartTime: start, Duration: 30, Status: sfzoom.MeetingScheduled}); err != nil {
 		t.Fatal(err)
 	}
-	e.p = activity.New(activity.Options{Store: e.be.Store, Clients: e.cl, PublicURL: publicURL, Holder: "test", Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
+	e.p = activity.New(activity.Options{Store: e.be.Store, Clients: e.cl, PublicURL: publicURL, Holder: "test",
 		AfterFetch: func(ctx context.Context, orgID, uuid string) error {
 			if e.failNext.Add(-1) >= 0 {
 				return errors.New("simulated crash after the Zoom fetch")
