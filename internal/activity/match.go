@@ -115,21 +115,66 @@ func records(r salesforce.SubResponse) ([]salesforce.Record, error) {
 
 // matchAndRelate resolves participants' emails (cache first, then Contacts,
 // unconverted Leads and Account website domains), finds the related record
-// and whether the occurrence's Event exists, all in one composite call of
-// read-only steps (allOrNone false: a failed step fails the job, nothing
-// was written). A second call is made only in the uncommon case where the
-// related Opportunity must be derived from a Contact's Account.
+// and whether the occurrence's Event exists, with read-only composite calls
+// (allOrNone false: a failed step fails the job, nothing was written): one
+// call for up to five queries, which covers a hundred unknown emails. One
+// more call is made only in the uncommon case where the related Opportunity
+// must be derived from a Contact's Account.
 //
 // lockedOpp, when not empty, is the Opportunity whose lease the caller
 // holds: its other logged Events are read in the same call (roll-ups).
 func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, uuid string, m *sfzoom.Meeting, parts []*sfzoom.Participant, direct bool, lockedOpp string) (*lookup, error) {
 	lk := &lookup{matches: map[string]*sfzoom.Match{}}
+	emails := externalEmails(parts)
+	misses, err := p.cachedMatches(ctx, orgID, emails, lk)
+	if err != nil {
+		return nil, err
+	}
+	_, scheduled := scheduledRelation(m)
+	steps, err := lookupSteps(uuid, emails, misses, direct, scheduled, lockedOpp)
+	if err != nil {
+		return nil, err
+	}
+	byRef, err := runQueries(ctx, sf, steps)
+	if err != nil {
+		return nil, err
+	}
+	l := &learner{lk: lk, orgID: orgID, exp: p.now().Add(p.opts.CacheTTL)}
+	for _, st := range steps {
+		if err := l.read(st.ReferenceID, byRef[st.ReferenceID], misses, lockedOpp); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.opts.Store.SaveCachedMatches(ctx, l.fresh); err != nil {
+		return nil, err
+	}
+	lk.accountIDs = contactAccounts(lk.matches)
+	if rel, ok := scheduledRelation(m); ok {
+		if !rel.isOpp || lk.related.whatID == "" {
+			lk.related = rel
+		}
+	} else if lk.related.whatID == "" && len(lk.accountIDs) > 0 && direct {
+		if err := deriveOpportunity(ctx, sf, lk); err != nil {
+			return nil, err
+		}
+	}
+	return lk, nil
+}
+
+// externalEmails are the participants' emails worth matching (not internal).
+func externalEmails(parts []*sfzoom.Participant) []string {
 	var emails []string
 	for _, pt := range parts {
 		if pt.Email != "" && pt.Match != sfzoom.MatchInternal {
 			emails = append(emails, pt.Email)
 		}
 	}
+	return emails
+}
+
+// cachedMatches puts the cached matches of emails in lk and returns the
+// emails the cache does not know.
+func (p *Pipeline) cachedMatches(ctx context.Context, orgID string, emails []string, lk *lookup) ([]string, error) {
 	cached, err := p.opts.Store.FindCachedMatches(ctx, orgID, emails, p.now())
 	if err != nil {
 		return nil, err
@@ -142,7 +187,15 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 			misses = append(misses, e)
 		}
 	}
+	return misses, nil
+}
 
+// lookupSteps are the read-only queries of a lookup: the occurrence's
+// Event, Contacts and Leads by email (inChunk emails per query), Accounts
+// by website domain, the locked Opportunity's other logged Events and, for
+// a meeting not scheduled from a record, the open Opportunities of the
+// Contacts (Contact → OpportunityContactRole).
+func lookupSteps(uuid string, emails, misses []string, direct, scheduled bool, lockedOpp string) ([]salesforce.Subrequest, error) {
 	var steps []salesforce.Subrequest
 	add := func(ref string, q salesforce.Query) error {
 		st, err := soqlStep(ref, q)
@@ -167,13 +220,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 			return nil, err
 		}
 	}
-	var domains []string
-	for _, e := range misses {
-		if d := domainOf(e); d != "" && !freemail[d] && registrable(d) && !slices.Contains(domains, d) && len(domains) < 20 {
-			domains = append(domains, d)
-		}
-	}
-	if len(domains) > 0 {
+	if domains := companyDomains(misses); len(domains) > 0 {
 		conds := make([]salesforce.Condition, len(domains))
 		for i, d := range domains {
 			conds[i] = salesforce.Like(salesforce.FieldWebsite, "%"+d+"%")
@@ -183,10 +230,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 			return nil, err
 		}
 	}
-	scheduled := m != nil && m.RecordID != "" && salesforce.ValidID(m.RecordID)
 	if lockedOpp != "" && direct {
-		// The Opportunity the meeting was scheduled from: its other logged
-		// Events, for the roll-ups (at most 5 query steps per composite).
 		st, err := othersStep(lockedOpp, uuid)
 		steps = append(steps, st)
 		if err != nil {
@@ -194,7 +238,6 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 		}
 	}
 	if !scheduled && len(emails) > 0 {
-		// Contact → OpportunityContactRole → open Opportunity.
 		if err := add("ocr", salesforce.Select(salesforce.FieldOpportunityID, salesforce.FieldContactID, salesforce.FieldContactEmail,
 			"Opportunity.LastModifiedDate").From(salesforce.ObjectOpportunityContactRole).
 			Where(salesforce.And(salesforce.In(salesforce.FieldContactEmail, emails...), salesforce.Eq("Opportunity.IsClosed", false))).
@@ -202,115 +245,153 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 			return nil, err
 		}
 	}
+	return steps, nil
+}
 
-	var fresh []*sfzoom.Match
-	if len(steps) > 0 {
-		resps, err := sf.Composite(ctx, false, steps)
+// companyDomains are the registrable, non-freemail domains of emails (at
+// most 20), which may name an Account.
+func companyDomains(emails []string) []string {
+	var domains []string
+	for _, e := range emails {
+		if d := domainOf(e); d != "" && !freemail[d] && registrable(d) && !slices.Contains(domains, d) && len(domains) < 20 {
+			domains = append(domains, d)
+		}
+	}
+	return domains
+}
+
+// maxQueriesPerComposite is Salesforce's limit on query subrequests in one
+// composite request (docs/salesforce-api.md §6.1,
+// https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html).
+const maxQueriesPerComposite = 5
+
+// runQueries runs read-only query steps in as few composite calls as the
+// limit allows and returns the answers by reference id.
+func runQueries(ctx context.Context, sf SalesforceAPI, steps []salesforce.Subrequest) (map[string]salesforce.SubResponse, error) {
+	byRef := map[string]salesforce.SubResponse{}
+	for i := 0; i < len(steps); i += maxQueriesPerComposite {
+		resps, err := sf.Composite(ctx, false, steps[i:min(i+maxQueriesPerComposite, len(steps))])
 		if err != nil {
 			return nil, fmt.Errorf("activity: salesforce lookups: %w", err)
 		}
-		byRef := map[string]salesforce.SubResponse{}
 		for _, r := range resps {
 			byRef[r.ReferenceID] = r
 		}
-		exp := p.now().Add(p.opts.CacheTTL)
-		learn := func(email, kind, id, account string) {
-			if _, done := lk.matches[email]; done {
-				return
-			}
-			mt := &sfzoom.Match{OrgID: orgID, Email: email, Kind: kind, SFRecordID: id, AccountID: account, ExpiresAt: exp}
-			lk.matches[email] = mt
-			fresh = append(fresh, mt)
-		}
-		for _, st := range steps {
-			if st.ReferenceID == "others" {
-				if lk.others, err = othersFrom(lockedOpp, byRef["others"]); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			recs, err := records(byRef[st.ReferenceID])
-			if err != nil {
-				return nil, fmt.Errorf("activity: salesforce lookup %s: %w", st.ReferenceID, err)
-			}
-			switch ref := st.ReferenceID; {
-			case ref == "evt":
-				if len(recs) > 0 {
-					lk.eventID = recs[0].ID()
-				}
-			case strings.HasPrefix(ref, "con"):
-				for _, r := range recs {
-					learn(strings.ToLower(r.String(salesforce.FieldEmail)), sfzoom.MatchContact, r.ID(), r.String(salesforce.FieldAccountID))
-				}
-			case strings.HasPrefix(ref, "lead"):
-				// Contacts win over Leads: the Contact steps came first.
-				for _, r := range recs {
-					e := strings.ToLower(r.String(salesforce.FieldEmail))
-					if cur := lk.matches[e]; cur == nil || cur.Kind != sfzoom.MatchContact {
-						learn(e, sfzoom.MatchLead, r.ID(), "")
-					}
-				}
-			case ref == "acct":
-				for _, e := range misses {
-					if _, done := lk.matches[e]; done {
-						continue
-					}
-					for _, r := range recs {
-						if websiteMatches(r.String(salesforce.FieldWebsite), domainOf(e)) {
-							learn(e, sfzoom.MatchAccount, r.ID(), r.ID())
-							break
-						}
-					}
-				}
-			case ref == "ocr":
-				var best salesforce.Record
-				var bestAt time.Time
-				for _, r := range recs {
-					at, _ := r.Time("Opportunity.LastModifiedDate")
-					if best.String(salesforce.FieldOpportunityID) == "" || at.After(bestAt) {
-						best, bestAt = r, at
-					}
-				}
-				if id := best.String(salesforce.FieldOpportunityID); id != "" {
-					lk.related = related{whatID: id, isOpp: true}
-				}
-			}
-		}
 	}
-	if err := p.opts.Store.SaveCachedMatches(ctx, fresh); err != nil {
-		return nil, err
-	}
-	for _, mt := range lk.matches {
-		if mt.Kind == sfzoom.MatchContact && mt.AccountID != "" && !slices.Contains(lk.accountIDs, mt.AccountID) {
-			lk.accountIDs = append(lk.accountIDs, mt.AccountID)
-		}
-	}
-	slices.Sort(lk.accountIDs)
+	return byRef, nil
+}
 
-	if scheduled {
-		switch m.RecordObject {
-		case sfzoom.ObjectOpportunity:
-			if lk.related.whatID == "" {
-				lk.related = related{whatID: m.RecordID, isOpp: true}
-			}
-		case sfzoom.ObjectAccount:
-			lk.related = related{whatID: m.RecordID}
-		case sfzoom.ObjectContact, sfzoom.ObjectLead:
-			lk.related = related{whoID: m.RecordID}
-		}
-	} else if lk.related.whatID == "" && len(lk.accountIDs) > 0 && direct {
-		// Uncommon path, one more call: the Account's most recent open Opportunity.
-		recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID).From(salesforce.ObjectOpportunity).
-			Where(salesforce.And(salesforce.Eq(salesforce.FieldIsClosed, false), salesforce.In(salesforce.FieldAccountID, lk.accountIDs...))).
-			OrderBy(salesforce.FieldLastModifiedDate, salesforce.Desc).Limit(1))
-		if err != nil {
-			return nil, fmt.Errorf("activity: derive opportunity: %w", err)
-		}
+// learner turns lookup answers into matches, the Event and the related record.
+type learner struct {
+	lk    *lookup
+	orgID string
+	exp   time.Time
+	fresh []*sfzoom.Match // matches learnt now, for the cache
+}
+
+func (l *learner) learn(email, kind, id, account string) {
+	if _, done := l.lk.matches[email]; done {
+		return
+	}
+	mt := &sfzoom.Match{OrgID: l.orgID, Email: email, Kind: kind, SFRecordID: id, AccountID: account, ExpiresAt: l.exp}
+	l.lk.matches[email] = mt
+	l.fresh = append(l.fresh, mt)
+}
+
+// read learns from the answer of step ref. Steps are read in order:
+// Contacts win over Leads because the Contact steps come first.
+func (l *learner) read(ref string, r salesforce.SubResponse, misses []string, lockedOpp string) error {
+	if ref == "others" {
+		var err error
+		l.lk.others, err = othersFrom(lockedOpp, r)
+		return err
+	}
+	recs, err := records(r)
+	if err != nil {
+		return fmt.Errorf("activity: salesforce lookup %s: %w", ref, err)
+	}
+	switch {
+	case ref == "evt":
 		if len(recs) > 0 {
-			lk.related = related{whatID: recs[0].ID(), isOpp: true}
+			l.lk.eventID = recs[0].ID()
+		}
+	case strings.HasPrefix(ref, "con"):
+		for _, rec := range recs {
+			l.learn(strings.ToLower(rec.String(salesforce.FieldEmail)), sfzoom.MatchContact, rec.ID(), rec.String(salesforce.FieldAccountID))
+		}
+	case strings.HasPrefix(ref, "lead"):
+		for _, rec := range recs {
+			e := strings.ToLower(rec.String(salesforce.FieldEmail))
+			if cur := l.lk.matches[e]; cur == nil || cur.Kind != sfzoom.MatchContact {
+				l.learn(e, sfzoom.MatchLead, rec.ID(), "")
+			}
+		}
+	case ref == "acct":
+		l.learnAccounts(recs, misses)
+	case ref == "ocr":
+		l.lk.related = latestOpportunity(recs)
+	}
+	return nil
+}
+
+// learnAccounts matches each email still unknown to the first Account whose
+// website is its domain.
+func (l *learner) learnAccounts(recs []salesforce.Record, misses []string) {
+	for _, e := range misses {
+		if _, done := l.lk.matches[e]; done {
+			continue
+		}
+		for _, rec := range recs {
+			if websiteMatches(rec.String(salesforce.FieldWebsite), domainOf(e)) {
+				l.learn(e, sfzoom.MatchAccount, rec.ID(), rec.ID())
+				break
+			}
 		}
 	}
-	return lk, nil
+}
+
+// latestOpportunity is the most recently modified open Opportunity among
+// the Contacts' roles (no relation when there is none).
+func latestOpportunity(recs []salesforce.Record) related {
+	var best salesforce.Record
+	var bestAt time.Time
+	for _, r := range recs {
+		at, _ := r.Time("Opportunity.LastModifiedDate")
+		if best.String(salesforce.FieldOpportunityID) == "" || at.After(bestAt) {
+			best, bestAt = r, at
+		}
+	}
+	if id := best.String(salesforce.FieldOpportunityID); id != "" {
+		return related{whatID: id, isOpp: true}
+	}
+	return related{}
+}
+
+// contactAccounts are the sorted Accounts of the matched Contacts.
+func contactAccounts(matches map[string]*sfzoom.Match) []string {
+	var ids []string
+	for _, mt := range matches {
+		if mt.Kind == sfzoom.MatchContact && mt.AccountID != "" && !slices.Contains(ids, mt.AccountID) {
+			ids = append(ids, mt.AccountID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// deriveOpportunity relates the occurrence to the most recent open
+// Opportunity of the Contacts' Accounts (one more call, the uncommon path).
+func deriveOpportunity(ctx context.Context, sf SalesforceAPI, lk *lookup) error {
+	recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID).From(salesforce.ObjectOpportunity).
+		Where(salesforce.And(salesforce.Eq(salesforce.FieldIsClosed, false), salesforce.In(salesforce.FieldAccountID, lk.accountIDs...))).
+		OrderBy(salesforce.FieldLastModifiedDate, salesforce.Desc).Limit(1))
+	if err != nil {
+		return fmt.Errorf("activity: derive opportunity: %w", err)
+	}
+	if len(recs) > 0 {
+		lk.related = related{whatID: recs[0].ID(), isOpp: true}
+	}
+	return nil
 }
 
 // registrable reports whether domain is under a registrable domain (not

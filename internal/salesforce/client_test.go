@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -315,6 +316,30 @@ func TestComposite(t *testing.T) {
 			t.Errorf("events after rollback = %d, want %d", got, before)
 		}
 	})
+}
+
+// TestCompositeQueryLimit: at most 5 of a composite's subrequests may be
+// queries, as Salesforce documents
+// (https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html);
+// the fake refuses a sixth, so a caller that would fail in a real org fails
+// in tests too.
+func TestCompositeQueryLimit(t *testing.T) {
+	e := MustSetup(t)
+	ctx := context.Background()
+	query := func(n int) []salesforce.Subrequest {
+		var steps []salesforce.Subrequest
+		for i := range n {
+			steps = append(steps, salesforce.Subrequest{Method: http.MethodGet, ReferenceID: fmt.Sprintf("q%d", i),
+				URL: "query?q=" + url.QueryEscape("SELECT Id FROM Contact LIMIT 1")})
+		}
+		return steps
+	}
+	if res, err := e.client.Composite(ctx, false, query(5)); err != nil || len(res) != 5 {
+		t.Fatalf("five queries: %d answers, %v; want 5 and no error", len(res), err)
+	}
+	if _, err := e.client.Composite(ctx, false, query(6)); err == nil {
+		t.Fatal("six queries in one composite: no error, want Salesforce's limit")
+	}
 }
 
 func meetingSteps(key, opp, contact string) []salesforce.Subrequest {

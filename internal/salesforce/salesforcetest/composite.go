@@ -53,6 +53,16 @@ func (s *Server) composite(sess *session, ver string, body []byte) apiResp {
 	if len(req.Steps) > 25 {
 		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", "Maximum of 25 subrequests allowed per composite request")
 	}
+	queries := 0
+	for _, st := range req.Steps {
+		if queryLike(st.URL) {
+			queries++
+		}
+	}
+	if queries > maxCompositeQueries {
+		// The limit is documented; the wording of the answer is ours.
+		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", fmt.Sprintf("Maximum of %d query and sObject Collections subrequests allowed per composite request", maxCompositeQueries))
+	}
 	for _, st := range req.Steps {
 		for h := range st.Headers {
 			if strings.EqualFold(h, "Authorization") || strings.EqualFold(h, "Content-Type") || strings.EqualFold(h, "Accept") {
@@ -107,6 +117,25 @@ func (s *Server) composite(sess *session, ver string, body []byte) apiResp {
 		}
 	}
 	return apiResp{status: http.StatusOK, body: mustJSON(ordered{{"compositeResponse", out}})}
+}
+
+// maxCompositeQueries is how many of a composite request's subrequests may
+// be queries (query, queryAll) or sObject Collections
+// (https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html).
+const maxCompositeQueries = 5
+
+// queryLike reports whether a subrequest URL is a query or an sObject
+// Collections request.
+func queryLike(u string) bool {
+	path, _, _ := strings.Cut(u, "?")
+	segs := strings.Split(strings.Trim(strings.TrimPrefix(path, "/services/data/"), "/"), "/")
+	if len(segs) > 0 && versionRE.MatchString(segs[0]) {
+		segs = segs[1:]
+	}
+	if len(segs) == 0 {
+		return false
+	}
+	return segs[0] == "query" || segs[0] == "queryAll" || (segs[0] == "composite" && len(segs) > 1 && segs[1] == "sobjects")
 }
 
 func firstErr(errs ...error) error {
