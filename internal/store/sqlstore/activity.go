@@ -402,7 +402,7 @@ func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingI
 // LatestActivityLog returns the log of the occurrence related to
 // relatedRecordID that started last (ENOTFOUND when none is logged).
 func (s *Store) LatestActivityLog(ctx context.Context, orgID, relatedRecordID string) (*sfzoom.ActivityLog, error) {
-	tx, err := s.begin(ctx)
+	tx, err := s.beginReadOnly(ctx)
 	if err != nil {
 		return nil, s.wrapErr("latest activity log", err)
 	}

@@ -220,7 +220,7 @@ func (s *Store) deleteWebhookBatch(ctx context.Context, cutoff time.Time) (int64
 
 // FindWebhookEventByDedupeKey returns the delivery stored under key (ENOTFOUND).
 func (s *Store) FindWebhookEventByDedupeKey(ctx context.Context, key string) (*sfzoom.WebhookEvent, error) {
-	tx, err := s.begin(ctx)
+	tx, err := s.beginReadOnly(ctx)
 	if err != nil {
 		return nil, s.wrapErr("find webhook event", err)
 	}
