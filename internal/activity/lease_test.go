@@ -153,6 +153,39 @@ func TestLeaseOneWorkerPerMeeting(t *testing.T) {
 	}
 }
 
+// TestLeaseWaitEndsBeforeJobDeadline: a job whose timeout is shorter than
+// the wait for a held occurrence gives up waiting in time and snoozes (the
+// lease's ECONFLICT, which asks River to retry without using an attempt),
+// rather than running into its timeout, a failed attempt that River retries
+// only after its growing backoff (what left TestCrashRecovery's jobs
+// pending with its 2 s job timeout).
+func TestLeaseWaitEndsBeforeJobDeadline(t *testing.T) {
+	e := newLeaseEnv(t)
+	fetched, release := make(chan struct{}, 1), make(chan struct{})
+	a := e.pipeline("worker-a", e.be.Store, activity.Options{AfterFetch: blockAfterFetch(fetched, release)})
+	b := e.pipeline("worker-b", e.be.Store, activity.Options{})
+	done := startHeld(t, a, e.args, fetched)
+	defer func() {
+		close(release)
+		if err := <-done; err != nil {
+			t.Errorf("first worker's LogMeeting = %v", err)
+		}
+	}()
+
+	const timeout = time.Second // under the occurrence's lease wait (3 s)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	err := b.LogMeeting(ctx, e.args)
+	if ctx.Err() != nil {
+		t.Fatalf("the waiting job ran into its %v timeout (LogMeeting = %v); it must give up before", timeout, err)
+	}
+	wantConflict(t, err)
+	var snooze interface{ RetryAfterDelay() time.Duration }
+	if !errors.As(err, &snooze) || snooze.RetryAfterDelay() <= 0 {
+		t.Fatalf("LogMeeting = %v, want a snooze (RetryAfterDelay > 0)", err)
+	}
+}
+
 // TestLeaseHeartbeat: a worker that works longer than the lease's TTL keeps
 // the occurrence, because it renews the lease while it works. The store's
 // clock is moved an hour ahead (every lease taken before is expired); the

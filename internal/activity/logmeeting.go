@@ -19,7 +19,6 @@ const (
 	TriggerManual    = "manual"    // an admin asked for a re-log
 	TriggerRelink    = "relink"    // the review queue linked a participant
 	TriggerReconcile = "reconcile" // the periodic reconciliation found it unlogged
-	TriggerWebhook   = "webhook"   // coalesced webhook deliveries
 )
 
 // DefaultLeaseTTL is how long an occurrence's lease outlives its holder's

@@ -604,9 +604,16 @@ func (p *Pipeline) lockOpportunity(ctx context.Context, orgID, oppID string) (co
 
 // waitLease takes the lease name (holdLease) for a new holder of this
 // process, polling for up to wait while another holder has it; then it
-// gives up with busy.
+// gives up with busy. The wait never takes more than half of what is left
+// before ctx's deadline (the job's timeout): a job that gets the lease late
+// still has time to work, and one that does not gets busy (a snooze, which
+// uses up no attempt) instead of running into its timeout (a failed
+// attempt, retried only after River's growing backoff).
 func (p *Pipeline) waitLease(ctx context.Context, name string, wait time.Duration, busy error) (context.Context, func(), error) {
 	holder := fmt.Sprintf("%s/%d", p.opts.Holder, p.seq.Add(1))
+	if deadline, ok := ctx.Deadline(); ok {
+		wait = min(wait, time.Until(deadline)/2)
+	}
 	give := time.NewTimer(wait)
 	defer give.Stop()
 	for {
