@@ -168,8 +168,9 @@ func startReplica(t *testing.T, dbURL, name string, z *zoomtest.Server, zoomToke
 	}
 	t.Cleanup(func() { be.Close() })
 	pipeline = activity.New(activity.Options{Store: be.Store, Clients: cl, PublicURL: publicURL, Holder: name})
-	// Production wiring: no settle or follow-up delay, so both replicas'
-	// jobs for the same occurrence run at the same time.
+	// No settle delay (production waits cmd/sfzoom's webhookSettleDelay
+	// before the meeting.ended job): both replicas' jobs for the same
+	// occurrence run at the same time, the hardest case.
 	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: be.Store}}})
 	if err != nil {
 		t.Fatal(err)
@@ -189,22 +190,18 @@ func startReplica(t *testing.T, dbURL, name string, z *zoomtest.Server, zoomToke
 
 // TestTwoReplicasLogOnce runs two sfzoom replicas on one PostgreSQL
 // database, each with its own River worker pool, pipeline and webhook
-// endpoint. The same signed meeting.ended and recording.completed reach
-// both endpoints concurrently, three times each: the meeting is logged once
-// (one Event, Meeting_Count__c 1, Tasks not duplicated).
+// endpoint. The same signed meeting.ended, recording.completed and
+// meeting.summary_completed (whose summary brings the Tasks) reach both
+// endpoints concurrently, three times each: each delivery is stored and
+// worked once, and the meeting is logged once (one Event, Meeting_Count__c
+// 1, Tasks not duplicated).
 func TestTwoReplicasLogOnce(t *testing.T) {
 	dbURL := storetest.PostgresSchemaURL(t)
 	ctx := context.Background()
 	z, sf, seed, host, m := newFakes(t)
-	uuid, ds := captureEnd(t, z, m.ID)
-	var toSend []zoomtest.Delivery
-	for _, d := range ds {
-		if d.Event == zoom.EventMeetingEnded || d.Event == zoom.EventRecordingCompleted {
-			toSend = append(toSend, d)
-		}
-	}
-	if len(toSend) != 2 {
-		t.Fatalf("captured %d meeting.ended/recording.completed deliveries, want 2", len(toSend))
+	uuid, toSend := captureEnd(t, z, m.ID)
+	if len(toSend) != 3 {
+		t.Fatalf("captured %v, want meeting.ended, recording.completed and meeting.summary_completed", toSend)
 	}
 	zoomToken, sfToken := z.IssueAccessToken(host.ID), sf.IssueToken(seed.AdminID)
 
@@ -253,11 +250,11 @@ func TestTwoReplicasLogOnce(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if got := countRows(t, a.be.DB(), `SELECT COUNT(*) FROM webhook_events`); got != 2 {
-		t.Errorf("%d stored webhook events, want 2 (one per distinct event)", got)
+	if got := countRows(t, a.be.DB(), `SELECT COUNT(*) FROM webhook_events`); got != len(toSend) {
+		t.Errorf("%d stored webhook events, want %d (one per distinct event)", got, len(toSend))
 	}
-	if got := countRows(t, a.be.DB(), `SELECT COUNT(*) FROM river_job WHERE kind = 'log_meeting' AND state = 'completed'`); got != 2 {
-		t.Errorf("%d completed log_meeting jobs, want 2", got)
+	if got := countRows(t, a.be.DB(), `SELECT COUNT(*) FROM river_job WHERE kind = 'log_meeting' AND state = 'completed'`); got != len(toSend) {
+		t.Errorf("%d completed log_meeting jobs, want %d", got, len(toSend))
 	}
 	checkLoggedOnce(t, sf, seed.OpportunityIDs[0], uuid, 2)
 }
