@@ -402,16 +402,18 @@ func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingI
 // LatestActivityLog returns the log of the occurrence related to
 // relatedRecordID that started last (ENOTFOUND when none is logged).
 func (s *Store) LatestActivityLog(ctx context.Context, orgID, relatedRecordID string) (*sfzoom.ActivityLog, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, s.wrapErr("latest activity log", err)
-	}
-	defer tx.Rollback()
-	l, err := scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
+	var l *sfzoom.ActivityLog
+	err := s.readOnly(ctx, "latest activity log", func(tx *sqlTx) (err error) {
+		l, err = scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
 		WHERE org_id = ? AND related_record_id = ? AND start_time IS NOT NULL
 		ORDER BY start_time DESC, meeting_uuid DESC LIMIT 1`, orgID, relatedRecordID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "No meeting of this record has been logged yet.")
+		if errors.Is(err, sql.ErrNoRows) {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "No meeting of this record has been logged yet.")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	return l, s.wrapErr("latest activity log", err)
+	return l, nil
 }

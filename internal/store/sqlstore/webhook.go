@@ -220,11 +220,5 @@ func (s *Store) deleteWebhookBatch(ctx context.Context, cutoff time.Time) (int64
 
 // FindWebhookEventByDedupeKey returns the delivery stored under key (ENOTFOUND).
 func (s *Store) FindWebhookEventByDedupeKey(ctx context.Context, key string) (*sfzoom.WebhookEvent, error) {
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find webhook event", err)
-	}
-	defer tx.Rollback()
-	ev, err := findWebhookEvent(ctx, tx, `WHERE dedupe_key = ?`, key)
-	return ev, s.wrapErr("find webhook event", err)
+	return s.findWebhookEvent(ctx, s.readOnly, "find webhook event", `WHERE dedupe_key = ?`, key)
 }
