@@ -356,7 +356,7 @@ func meetingStart(t time.Time, loc *time.Location) string {
 	return t.In(loc).Format("Mon 2 Jan 2006, 15:04 MST")
 }
 
-func meetingStatus(status string) (label, kind string) {
+func meetingStatus(status sfzoom.MeetingStatus) (label, kind string) {
 	switch status {
 	case sfzoom.MeetingScheduled:
 		return "Scheduled", BadgeDefault
@@ -367,9 +367,9 @@ func meetingStatus(status string) (label, kind string) {
 	case sfzoom.MeetingCancelled:
 		return "Cancelled", BadgeError
 	default:
-		return status, BadgeDefault
+		return string(status), BadgeDefault
 	}
 }
 
-func meetingStatusLabel(status string) string { l, _ := meetingStatus(status); return l }
-func meetingStatusKind(status string) string  { _, k := meetingStatus(status); return k }
+func meetingStatusLabel(status sfzoom.MeetingStatus) string { l, _ := meetingStatus(status); return l }
+func meetingStatusKind(status sfzoom.MeetingStatus) string  { _, k := meetingStatus(status); return k }

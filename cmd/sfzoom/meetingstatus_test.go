@@ -27,7 +27,7 @@ func TestDemo_MeetingStatusFollowsZoom(t *testing.T) {
 	if err := a.backend.Store.CreateMeeting(ctx, m); err != nil {
 		t.Fatal(err)
 	}
-	waitStatus := func(want string) *sfzoom.Meeting {
+	waitStatus := func(want sfzoom.MeetingStatus) *sfzoom.Meeting {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)
 		for {

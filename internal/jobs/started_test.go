@@ -53,7 +53,7 @@ func TestMeetingStarted(t *testing.T) {
 			t.Fatalf("Work(%d) = %v", zid, err)
 		}
 	}
-	want := []string{sfzoom.MeetingStarted, sfzoom.MeetingEnded, sfzoom.MeetingCancelled, sfzoom.MeetingScheduled}
+	want := []sfzoom.MeetingStatus{sfzoom.MeetingStarted, sfzoom.MeetingEnded, sfzoom.MeetingCancelled, sfzoom.MeetingScheduled}
 	for i, m := range st.ms {
 		if m.Status != want[i] {
 			t.Errorf("meeting %d status = %q, want %q", m.ID, m.Status, want[i])

@@ -6,12 +6,16 @@ import (
 	"time"
 )
 
+// MeetingStatus is a meeting's stored status, which sfzoom and Zoom's
+// webhooks move (see MeetingState for where it stands on the clock).
+type MeetingStatus string
+
 // Meeting statuses as sfzoom tracks them.
 const (
-	MeetingScheduled = "scheduled"
-	MeetingStarted   = "started"
-	MeetingEnded     = "ended"
-	MeetingCancelled = "cancelled"
+	MeetingScheduled MeetingStatus = "scheduled"
+	MeetingStarted   MeetingStatus = "started"
+	MeetingEnded     MeetingStatus = "ended"
+	MeetingCancelled MeetingStatus = "cancelled"
 )
 
 // Salesforce objects a meeting can be scheduled from.
@@ -40,7 +44,7 @@ type Meeting struct {
 	Duration       int // minutes
 	Timezone       string
 	JoinURL        string
-	Status         string
+	Status         MeetingStatus
 	SFEventID      string // the Salesforce Event written for it
 	IdempotencyKey string // the scheduling form's key; unique per org when set
 	Settings       MeetingSettings
@@ -56,7 +60,7 @@ type MeetingFilter struct {
 	HostSFUserID   *string
 	RecordObject   *string
 	RecordID       *string
-	Status         *string
+	Status         *MeetingStatus
 	StartsAfter    *time.Time
 	IdempotencyKey *string
 	Offset, Limit  int
@@ -70,7 +74,7 @@ type MeetingUpdate struct {
 	StartTime *time.Time
 	Duration  *int
 	JoinURL   *string
-	Status    *string
+	Status    *MeetingStatus
 	SFEventID *string
 }
 

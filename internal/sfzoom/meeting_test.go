@@ -13,7 +13,7 @@ func TestMeetingState(t *testing.T) {
 	now := time.Date(2026, 12, 4, 22, 55, 0, 0, time.UTC)
 	tests := []struct {
 		name   string
-		status string
+		status sfzoom.MeetingStatus
 		start  time.Time
 		want   sfzoom.MeetingState
 		label  string

@@ -328,6 +328,7 @@ func testMeeting(t *testing.T, newStore func(*testing.T) store.Store) {
 			mustNoErr(t, "CreateMeeting", s.CreateMeeting(ctx, m))
 		}
 		ptr := func(s string) *string { return &s }
+		status := func(s sfzoom.MeetingStatus) *sfzoom.MeetingStatus { return &s }
 		zid := int64(3)
 		after := start.Add(30 * time.Minute)
 		tests := []struct {
@@ -340,7 +341,7 @@ func testMeeting(t *testing.T, newStore func(*testing.T) store.Store) {
 			{"OtherOrg", sfzoom.MeetingFilter{OrgID: "orgB"}, []*sfzoom.Meeting{other}, 1},
 			{"UnknownOrg", sfzoom.MeetingFilter{OrgID: "orgC"}, nil, 0},
 			{"Record", sfzoom.MeetingFilter{OrgID: "orgA", RecordObject: ptr(sfzoom.ObjectContact), RecordID: ptr("003B")}, []*sfzoom.Meeting{m2}, 1},
-			{"Status", sfzoom.MeetingFilter{OrgID: "orgA", Status: ptr(sfzoom.MeetingScheduled)}, []*sfzoom.Meeting{m1, m3}, 2},
+			{"Status", sfzoom.MeetingFilter{OrgID: "orgA", Status: status(sfzoom.MeetingScheduled)}, []*sfzoom.Meeting{m1, m3}, 2},
 			{"Host", sfzoom.MeetingFilter{OrgID: "orgA", HostSFUserID: ptr("005B")}, []*sfzoom.Meeting{m2}, 1},
 			{"ZoomMeetingID", sfzoom.MeetingFilter{OrgID: "orgA", ZoomMeetingID: &zid}, []*sfzoom.Meeting{m3}, 1},
 			{"IdempotencyKey", sfzoom.MeetingFilter{OrgID: "orgA", IdempotencyKey: ptr("k1")}, []*sfzoom.Meeting{m1}, 1},
