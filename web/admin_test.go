@@ -94,7 +94,7 @@ func newAdminHarness(t *testing.T, p *permSet) *adminHarness {
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: codec, Orgs: &fakeOrgs{},
 			Admins: p, AdminRecheck: p,
-			Pages: []web.Pages{whoamiPages{}, &web.SettingsPages{}},
+			Pages: []web.Pages{whoamiPages{}}, Settings: &web.SettingsPages{},
 		},
 	})
 	if err != nil {

@@ -30,13 +30,10 @@ func canvasTarget(page string, admin bool) string {
 // says where the settings open.
 const AdminPath = "/admin"
 
-// AdminEntry serves GET /admin: how to open sfzoom's settings. It names no
-// org (anyone can reach it).
-type AdminEntry struct{}
-
-// Register adds the route.
-func (AdminEntry) Register(e *echo.Echo, h *Helpers) {
-	e.GET(AdminPath, func(c echo.Context) error {
+// handleAdminEntry serves GET /admin: how to open sfzoom's settings. It
+// names no org (anyone can reach it).
+func handleAdminEntry(h *Helpers) echo.HandlerFunc {
+	return func(c echo.Context) error {
 		return h.Render(c, http.StatusOK, templates.AdminEntryPage(h.Meta(c, "sfzoom settings")))
-	}, h.NotFrameable())
+	}
 }

@@ -71,7 +71,7 @@ func TestCanvas_PageParameterOpensSettings(t *testing.T) {
 // TestAdminEntry: the /admin address sfdx/README.md once promised answers
 // with where the settings are, names no org, and cannot be framed.
 func TestAdminEntry(t *testing.T) {
-	srv, err := web.NewServer(web.Options{Store: fakeStore{}, Routes: []web.Routes{web.AdminEntry{}}})
+	srv, err := web.NewServer(web.Options{Store: fakeStore{}, AdminEntry: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,21 +70,24 @@ type CanvasOptions struct {
 	// maximum AdminMaxAge/2).
 	AdminCacheTTL   time.Duration
 	BootstrapAdmins []string
-	// Pages register the app's own pages (record, home, settings) on the
-	// session-protected /app group; none serves built-in placeholders.
+	// The app's pages on the session-protected /app group (routes.go);
+	// a nil one is not served.
+	Scheduling *SchedulingPages // home, record pages, scheduling
+	Settings   *SettingsPages   // admin settings, Health, routing
+	Review     *ReviewPages     // admin review of unmatched participants
+	Recordings *RecordingsPages // a meeting's recordings, its tasks
+	// Pages are pages from outside sfzoom's own (tests) on the /app group.
 	Pages []Pages
 }
 
-// Pages registers app pages on the session-protected /app group. Every
-// request there carries a verified session; unsafe methods passed the CSRF
-// check.
+// Pages registers pages from outside sfzoom's own (tests) on the
+// session-protected /app group. sfzoom's own are listed in routes.go.
 type Pages interface {
 	Register(g *echo.Group, h *Helpers)
 }
 
-// Routes registers routes outside the app session: webhooks, OAuth popup
-// callbacks, signed media URLs. They authenticate themselves and are not
-// frameable unless they say so.
+// Routes registers routes from outside sfzoom's own (tests) outside the app
+// session. sfzoom's own are listed in routes.go.
 type Routes interface {
 	Register(e *echo.Echo, h *Helpers)
 }
@@ -103,17 +106,6 @@ func newCanvasHandler(s *Server, opts CanvasOptions) (*canvasHandler, error) {
 		opts.SessionTTL = 2 * time.Hour
 	}
 	return &canvasHandler{s: s, opts: opts, admins: newAdminCache(opts.AdminCacheTTL, s.now)}, nil
-}
-
-func (h *canvasHandler) routes(e *echo.Echo) {
-	e.POST("/canvas", h.handleCanvas, h.s.appPage, noStore)
-	e.GET("/canvas", h.handleCanvasGet, h.s.appPage, noStore)
-
-	app := e.Group("/app", h.s.appPage, noStore, h.requireSession)
-	helpers := &Helpers{s: h.s}
-	for _, p := range h.opts.Pages {
-		p.Register(app, helpers)
-	}
 }
 
 // handleCanvas is the entry point Salesforce POSTs the signed request to. It

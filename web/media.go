@@ -5,7 +5,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/sfzoom/sfzoom/internal/recordings"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
@@ -20,13 +19,6 @@ type mediaServer interface {
 // the credential, and the proxy re-checks record access before streaming.
 type MediaRoutes struct {
 	Proxy mediaServer
-}
-
-// Register adds GET and HEAD /media/:token.
-func (m MediaRoutes) Register(e *echo.Echo, h *Helpers) {
-	hf := handleRecordingMedia(m.Proxy)
-	e.GET(recordings.MediaPathPrefix+":token", hf, notFrameable, noStore)
-	e.HEAD(recordings.MediaPathPrefix+":token", hf, notFrameable, noStore)
 }
 
 // handleRecordingMedia streams a recording file. Denials come back as

@@ -90,7 +90,7 @@ func TestMediaAuditStatusIsStatusSent(t *testing.T) {
 		Now:        clock,
 		ListingTTL: time.Nanosecond,
 	})
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{web.MediaRoutes{Proxy: proxy}}})
+	srv, err := web.NewServer(web.Options{Media: &web.MediaRoutes{Proxy: proxy}})
 	if err != nil {
 		t.Fatal(err)
 	}

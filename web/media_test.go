@@ -39,7 +39,7 @@ func (f *fakeMedia) Serve(w http.ResponseWriter, r *http.Request, token string) 
 
 func TestHandleRecordingMedia(t *testing.T) {
 	fm := &fakeMedia{}
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{web.MediaRoutes{Proxy: fm}}})
+	srv, err := web.NewServer(web.Options{Media: &web.MediaRoutes{Proxy: fm}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"golang.org/x/oauth2"
 
-	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
 )
@@ -154,14 +153,6 @@ func (o *OAuth) StartURL(c echo.Context, h *Helpers, provider string) string {
 	t := oauthTicket{Provider: provider, OrgID: sess.OrgID, UserID: sess.UserID, Email: sess.Email, Admin: sess.IsAdmin,
 		Nonce: rand.Text(), Exp: h.Now().Add(ttl)}
 	return "/oauth/" + provider + "/start?t=" + url.QueryEscape(o.sign(t))
-}
-
-// Register adds the popup routes (implements Routes).
-func (o *OAuth) Register(e *echo.Echo, h *Helpers) {
-	g := e.Group("", h.AppPage(), noStore, denyFraming)
-	g.GET("/oauth/:provider/start", o.handleStart(h))
-	g.GET(integrations.SalesforceCallbackPath, o.handleCallback(h, OAuthSalesforce))
-	g.GET(integrations.ZoomCallbackPath, o.handleCallback(h, OAuthZoom))
 }
 
 // denyFraming: the popup pages run scripts (postMessage to the opener), so

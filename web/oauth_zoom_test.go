@@ -125,15 +125,13 @@ func newZoomUserEnv(t *testing.T) *zoomUserEnv {
 	sched := &fakeScheduler{now: time.Now(), byKey: map[string]*sfzoom.Meeting{}}
 	e.srv, err = web.NewServer(web.Options{
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"}, Now: e.clock.Now,
-		Routes: []web.Routes{oauth},
+		OAuth: oauth,
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: e.codec, Orgs: orgs,
-			Pages: []web.Pages{
-				&web.SchedulingPages{Scheduler: sched, Orgs: orgs,
-					Zoom: &web.ZoomUserConnection{OAuth: oauth, Connections: be.Store, Disconnect: e.in.DisconnectZoomUser}},
-				&web.SettingsPages{Users: &fakeUserAdmin{}, Orgs: orgs, Connections: be.Store, OAuth: oauth,
-					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: &fakeSetup{}, ZoomMode: integrations.ZoomAuthUser},
-			},
+			Scheduling: &web.SchedulingPages{Scheduler: sched, Orgs: orgs,
+				Zoom: &web.ZoomUserConnection{OAuth: oauth, Connections: be.Store, Disconnect: e.in.DisconnectZoomUser}},
+			Settings: &web.SettingsPages{Users: &fakeUserAdmin{}, Orgs: orgs, Connections: be.Store, OAuth: oauth,
+				DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: &fakeSetup{}, ZoomMode: integrations.ZoomAuthUser},
 		},
 	})
 	if err != nil {

@@ -40,12 +40,6 @@ type RecordingsPages struct {
 	MaxMeetings int
 }
 
-// Register adds the routes to the /app group.
-func (p *RecordingsPages) Register(g *echo.Group, h *Helpers) {
-	g.GET("/meetings/:id/media", p.handleMeetingMedia(h))
-	g.POST("/meetings/:id/tasks", p.handleMeetingTasks(h))
-}
-
 // MediaPath is the fragment URL of a meeting's recordings section.
 func MediaPath(meetingID int64) string {
 	return "/app/meetings/" + strconv.FormatInt(meetingID, 10) + "/media"

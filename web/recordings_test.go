@@ -139,10 +139,10 @@ func newMediaEnv(t *testing.T) *mediaEnv {
 	orgs := &fakeOrgStore{org: sfzoom.Org{ID: e.demo.OrgID}}
 	e.srv, err = web.NewServer(web.Options{
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
-		Routes: []web.Routes{web.MediaRoutes{Proxy: proxy}},
+		Media: &web.MediaRoutes{Proxy: proxy},
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: e.codec, Orgs: orgs,
-			Pages: []web.Pages{&web.RecordingsPages{Media: proxy, Meetings: be.Store, Tasks: tasks}},
+			Recordings: &web.RecordingsPages{Media: proxy, Meetings: be.Store, Tasks: tasks},
 		},
 	})
 	if err != nil {

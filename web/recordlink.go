@@ -35,11 +35,6 @@ type RecordLink struct {
 // RecordLinkPrefix is the path prefix of recording links.
 const RecordLinkPrefix = "/r/"
 
-// Register implements Routes.
-func (rl *RecordLink) Register(e *echo.Echo, h *Helpers) {
-	e.GET(RecordLinkPrefix+":org/*", rl.handle, notFrameable)
-}
-
 func (rl *RecordLink) handle(c echo.Context) error {
 	ctx := c.Request().Context()
 	orgID := c.Param("org")

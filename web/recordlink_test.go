@@ -40,14 +40,14 @@ func TestRecordLink(t *testing.T) {
 			org + "|" + "noRel": {OrgID: org, MeetingUUID: "noRel", SFEventID: "00U5g000000000XAAQ"},
 		},
 	}
-	srv, err := web.NewServer(web.Options{Store: fakeStore{}, Routes: []web.Routes{&web.RecordLink{Store: st}}})
+	srv, err := web.NewServer(web.Options{Store: fakeStore{}, RecordLink: &web.RecordLink{Store: st}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// An instance URL written before it was verified (issue 12: a forged
 	// signed request could store any host) is never a redirect target.
 	poisoned := linkStore{org: &sfzoom.Org{ID: org, InstanceURL: "https://evil.example"}, logs: st.logs}
-	evil, err := web.NewServer(web.Options{Store: fakeStore{}, Routes: []web.Routes{&web.RecordLink{Store: poisoned}}})
+	evil, err := web.NewServer(web.Options{Store: fakeStore{}, RecordLink: &web.RecordLink{Store: poisoned}})
 	if err != nil {
 		t.Fatal(err)
 	}

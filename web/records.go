@@ -63,20 +63,6 @@ type SchedulingPages struct {
 	Zoom *ZoomUserConnection
 }
 
-// Register adds the pages to the /app group.
-func (p *SchedulingPages) Register(g *echo.Group, h *Helpers) {
-	g.GET("/home", p.handleHome(h))
-	g.GET("/records/:object/:id", p.handleRecordShow(h), accessMemo)
-	g.GET("/records/:object/:id/meetings", p.handleRecordMeetings(h), accessMemo)
-	g.POST("/records/:object/:id/meetings", p.handleMeetingCreate(h), accessMemo)
-	g.GET("/records/:object/:id/schedule-form", p.handleScheduleForm(h), accessMemo)
-	g.POST("/meetings/:id/reschedule", p.handleMeetingReschedule(h), accessMemo)
-	g.POST("/meetings/:id/cancel", p.handleMeetingCancel(h), accessMemo)
-	if p.Zoom != nil {
-		g.POST("/zoom/disconnect", p.Zoom.handleDisconnect(h))
-	}
-}
-
 // accessMemo lets one request reuse a record-access check that passed: the
 // record page reads the record and then its meetings, and an action redraws
 // the meeting list after checking the record.

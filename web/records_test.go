@@ -217,15 +217,13 @@ func newAppHarness(t *testing.T) *appHarness {
 	oauth := &web.OAuth{Key: []byte("0123456789abcdef0123456789abcdef"), Salesforce: h.conn}
 	srv, err := web.NewServer(web.Options{
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
-		Routes: []web.Routes{oauth},
+		OAuth: oauth,
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: codec, Orgs: h.orgs,
-			Pages: []web.Pages{
-				&web.SchedulingPages{Scheduler: h.sched, Orgs: h.orgs},
-				&web.SettingsPages{Users: h.users, Orgs: h.orgs, Connections: noConnections{}, OAuth: oauth,
-					DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: h.setup, ZoomMode: "s2s",
-					Routing: h.route},
-			},
+			Scheduling: &web.SchedulingPages{Scheduler: h.sched, Orgs: h.orgs},
+			Settings: &web.SettingsPages{Users: h.users, Orgs: h.orgs, Connections: noConnections{}, OAuth: oauth,
+				DisconnectSalesforce: func(context.Context, string) error { return nil }, Health: fakeHealth{}, Setup: h.setup, ZoomMode: "s2s",
+				Routing: h.route},
 		},
 	})
 	if err != nil {

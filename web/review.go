@@ -30,14 +30,6 @@ type ReviewPages struct {
 	Review Reviewer
 }
 
-// Register adds the review routes to the /app group.
-func (p *ReviewPages) Register(g *echo.Group, h *Helpers) {
-	r := g.Group("/review", requireAdmin(h, "review unmatched participants"))
-	r.GET("", p.handleQueue(h))
-	r.GET("/:id/candidates", p.handleCandidates(h))
-	r.POST("/:id/link", p.handleLink(h))
-}
-
 // participantID parses the :id path parameter.
 func participantID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)

@@ -91,7 +91,7 @@ func newReviewHarness(t *testing.T) *reviewHarness {
 		Store: fakeStore{}, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
 		Canvas: &web.CanvasOptions{
 			ConsumerSecrets: canvas.UnboundSecrets([]byte(testSecret)), Sessions: codec, Orgs: &fakeOrgStore{org: sfzoom.Org{ID: tOrg}},
-			Pages: []web.Pages{&web.ReviewPages{Review: rv}},
+			Review: &web.ReviewPages{Review: rv},
 		},
 	})
 	if err != nil {

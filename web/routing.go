@@ -33,15 +33,6 @@ const ctxKeyClaimedAccount = "sfzoom.claimed_account"
 // unroutedShown bounds the queue listed on the Connections tab.
 const unroutedShown = 50
 
-func (p *SettingsPages) registerRouting(s *echo.Group, h *Helpers) {
-	if p.Routing == nil {
-		return
-	}
-	s.POST("/routing/claim", p.handleClaimZoomAccount(h))
-	s.POST("/routing/route", p.handleRouteMeeting(h))
-	s.POST("/routing/release", p.handleReleaseZoomAccount(h))
-}
-
 // routingView fills the Connections tab's routing section.
 func (p *SettingsPages) routingView(c echo.Context, h *Helpers, v *templates.SettingsView) error {
 	if p.Routing == nil {

@@ -48,8 +48,14 @@ type Options struct {
 	// Canvas wires the Canvas entry point and the app session; nil serves only
 	// the operational routes (health, metrics, static).
 	Canvas *CanvasOptions
-	// Routes are extra routes outside the app session (webhooks, OAuth
-	// callbacks, media).
+	// The routes outside the app session (routes.go); a nil one is not
+	// served. Each authenticates itself.
+	Webhook    *ZoomWebhook // Zoom's webhook
+	OAuth      *OAuth       // the OAuth popups
+	Media      *MediaRoutes // signed media URLs
+	RecordLink *RecordLink  // links into a Salesforce record
+	AdminEntry bool         // GET /admin: how to open the settings
+	// Routes are routes from outside sfzoom's own (tests).
 	Routes []Routes
 	// RateLimits limit POST /canvas and the Zoom webhook per client IP;
 	// zero values take the defaults.

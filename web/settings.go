@@ -65,18 +65,6 @@ type SettingsPages struct {
 	ZoomAccountID string
 }
 
-// Register adds the settings routes to the /app group.
-func (p *SettingsPages) Register(g *echo.Group, h *Helpers) {
-	s := g.Group("/settings", requireAdmin(h, "open Settings"))
-	s.GET("", p.handleSettings(h))
-	s.POST("/users/verify", p.handleVerifyAll(h))
-	s.POST("/users/:id/override", p.handleOverride(h))
-	s.POST("/org", p.handleOrgSave(h))
-	s.POST("/connections/salesforce/disconnect", p.handleDisconnect(h))
-	s.POST("/jobs/:id/retry", p.handleRetry(h))
-	p.registerRouting(s, h)
-}
-
 // requireAdmin refuses everyone but sfzoom admins; what completes "Only
 // sfzoom admins can …" in the message.
 func requireAdmin(h *Helpers, what string) echo.MiddlewareFunc {

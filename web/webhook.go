@@ -53,11 +53,6 @@ type ZoomWebhook struct {
 	Logger *slog.Logger
 }
 
-// Register adds the route.
-func (w *ZoomWebhook) Register(e *echo.Echo, h *Helpers) {
-	e.POST(ZoomWebhookPath, w.handle, h.NotFrameable())
-}
-
 func (w *ZoomWebhook) handle(c echo.Context) error {
 	now := time.Now
 	if w.Now != nil {

@@ -75,9 +75,9 @@ func (s *webhookStore) FindOrgForZoom(ctx context.Context, id int64, host, accou
 
 func newWebhookServer(t *testing.T, st *webhookStore, now time.Time) http.Handler {
 	t.Helper()
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{
+	srv, err := web.NewServer(web.Options{Webhook: &web.ZoomWebhook{
 		Secret: webhookSecret, Store: st, MaxBody: 4096, Now: func() time.Time { return now },
-	}}, Now: func() time.Time { return now }})
+	}, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}

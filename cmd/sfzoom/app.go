@@ -129,9 +129,33 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		checker = canvas.NewTokenChecker(deps.httpClient, canvas.WithCacheTTL(cfg.CanvasTokenCheckTTL, cfg.CanvasTokenCheckTTL/4),
 			canvas.WithLogger(logger), canvas.WithInstancePolicy(instances))
 	}
-	pages, routes, admins, scheduler := a.wirePages(cfg)
-	pages, routes = a.wireRecordings(pages, routes)
-	webhooks := a.wireActivity()
+	opts := web.Options{
+		Logger:         logger,
+		Store:          be.Store,
+		Registry:       reg,
+		Gatherer:       reg,
+		PublicURL:      cfg.PublicURL,
+		FrameAncestors: cfg.FrameAncestors,
+		Version:        version(),
+		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: (&schemaCheck{
+			store: be.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
+		RecordLink: &web.RecordLink{Store: be.Store, Instances: instances},
+		AdminEntry: true,
+	}
+	co := &web.CanvasOptions{
+		ConsumerSecrets: secrets,
+		Instances:       instances,
+		Sessions:        sessions,
+		SessionTTL:      cfg.SessionTTL,
+		TokenChecker:    checker,
+		Orgs:            be.Store,
+		BootstrapAdmins: cfg.AdminUserIDs,
+	}
+	admins, scheduler := a.wirePages(cfg, &opts, co)
+	a.wireRecordings(&opts, co)
+	opts.Webhook = a.wireActivity()
+	co.Admins, co.AdminRecheck = admins, admins
+	opts.Canvas = co
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: a.pipeline})
 	river.AddWorker(workers, &jobs.MeetingStartedWorker{Meetings: be.Store})
@@ -142,31 +166,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		be.Close()
 		return nil, err
 	}
-	routes = append(routes, &web.RecordLink{Store: be.Store, Instances: instances}, web.AdminEntry{})
-	srv, err := web.NewServer(web.Options{
-		Logger:         logger,
-		Store:          be.Store,
-		Registry:       reg,
-		Gatherer:       reg,
-		PublicURL:      cfg.PublicURL,
-		FrameAncestors: cfg.FrameAncestors,
-		Version:        version(),
-		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: (&schemaCheck{
-			store: be.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
-		Routes: append(webhooks, routes...),
-		Canvas: &web.CanvasOptions{
-			ConsumerSecrets: secrets,
-			Instances:       instances,
-			Sessions:        sessions,
-			SessionTTL:      cfg.SessionTTL,
-			TokenChecker:    checker,
-			Orgs:            be.Store,
-			BootstrapAdmins: cfg.AdminUserIDs,
-			Pages:           pages,
-			Admins:          admins,
-			AdminRecheck:    admins,
-		},
-	})
+	srv, err := web.NewServer(opts)
 	if err != nil {
 		be.Close()
 		return nil, err

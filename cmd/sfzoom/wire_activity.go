@@ -38,9 +38,9 @@ func (a *app) activityWorkers(workers *river.Workers) []*river.PeriodicJob {
 }
 
 // wireActivity builds the post-meeting pipeline into a.pipeline and returns
-// the webhook route for web.Options.Routes. It runs inside newApp once the
+// the webhook route for web.Options.Webhook. It runs inside newApp once the
 // store and the integrations exist, before the job workers.
-func (a *app) wireActivity() []web.Routes {
+func (a *app) wireActivity() *web.ZoomWebhook {
 	p := activity.New(activity.Options{
 		Store:       a.backend.Store,
 		Clients:     activityClients{a},
@@ -49,10 +49,10 @@ func (a *app) wireActivity() []web.Routes {
 		ZoomPerUser: a.integrations.ZoomMode() == integrations.ZoomAuthUser,
 	})
 	a.pipeline = p
-	return []web.Routes{&web.ZoomWebhook{
+	return &web.ZoomWebhook{
 		Secret: []byte(a.cfg.ZoomWebhookSecret), Store: a.backend.Store, Logger: a.log,
 		Policy: activity.WebhookPolicy{SettleDelay: webhookSettleDelay},
-	}}
+	}
 }
 
 // reviewRelogDelay lets an admin link several participants of one meeting
@@ -60,7 +60,7 @@ func (a *app) wireActivity() []web.Routes {
 const reviewRelogDelay = 10 * time.Second
 
 // reviewPages builds the admin review queue of unmatched participants.
-func (a *app) reviewPages() web.Pages {
+func (a *app) reviewPages() *web.ReviewPages {
 	rv := activity.NewReview(activity.ReviewOptions{
 		Store: a.backend.Store, Enqueue: a.backend.Client(), RelogDelay: reviewRelogDelay, Logger: a.log,
 		Salesforce: func(ctx context.Context, orgID string) (activity.SalesforceAPI, error) {

@@ -22,9 +22,10 @@ import (
 	"github.com/sfzoom/sfzoom/web"
 )
 
-// wirePages builds the record, home and settings pages, the OAuth popups
-// and the admin checker from the app's parts.
-func (a *app) wirePages(cfg *config.Config) (pages []web.Pages, routes []web.Routes, admins adminChecker, scheduler *scheduling.Service) {
+// wirePages builds the record, home, settings and review pages into co and
+// the OAuth popups into opts, and returns the admin checker and the
+// scheduling service.
+func (a *app) wirePages(cfg *config.Config, opts *web.Options, co *web.CanvasOptions) (adminChecker, *scheduling.Service) {
 	st := a.backend.Store
 	in := a.integrations
 	ident := identity.New(identity.Options{
@@ -62,7 +63,9 @@ func (a *app) wirePages(cfg *config.Config) (pages []web.Pages, routes []web.Rou
 	a.identity = ident
 	a.setup = a.setupChecker(cfg, ident)
 	settings.Setup = a.setup
-	return []web.Pages{sp, settings, a.reviewPages()}, []web.Routes{oauth}, adminChecker{in: in}, svc
+	co.Scheduling, co.Settings, co.Review = sp, settings, a.reviewPages()
+	opts.OAuth = oauth
+	return adminChecker{in: in}, svc
 }
 
 // meetingFlags reads the post-meeting pipeline's recordings and summaries.

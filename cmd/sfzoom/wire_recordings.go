@@ -14,8 +14,8 @@ import (
 // wireRecordings builds the media proxy and adds its pages (the per-meeting
 // recordings fragment and the create-tasks action), the signed media route,
 // and the record page's "Recordings and summaries" section to what
-// wirePages returned. The media URL key is derived from the session keys.
-func (a *app) wireRecordings(pages []web.Pages, routes []web.Routes) ([]web.Pages, []web.Routes) {
+// wirePages built. The media URL key is derived from the session keys.
+func (a *app) wireRecordings(opts *web.Options, co *web.CanvasOptions) {
 	in := a.integrations
 	signer, err := recordings.NewSigner(a.cfg.SessionKeys, a.cfg.MediaURLTTL, nil)
 	if err != nil {
@@ -40,12 +40,8 @@ func (a *app) wireRecordings(pages []web.Pages, routes []web.Routes) ([]web.Page
 		return in.Salesforce(ctx, orgID)
 	})
 	rp := &web.RecordingsPages{Media: proxy, Meetings: a.backend.Store, Tasks: tasks}
-	for _, p := range pages {
-		if sp, ok := p.(*web.SchedulingPages); ok {
-			sp.Sections = append(sp.Sections, rp)
-		}
-	}
-	return append(pages, rp), append(routes, web.MediaRoutes{Proxy: proxy})
+	co.Scheduling.Sections = append(co.Scheduling.Sections, rp)
+	co.Recordings, opts.Media = rp, &web.MediaRoutes{Proxy: proxy}
 }
 
 // demoSeedRecordings links the demo's recorded meeting (a real playable

@@ -172,7 +172,7 @@ func newEnvWith(t testing.TB, mode string, work bool, settle time.Duration) *env
 		}})
 	pipeline = e.p
 
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: e.be.Store, Policy: activity.WebhookPolicy{SettleDelay: settle}}}})
+	srv, err := web.NewServer(web.Options{Webhook: &web.ZoomWebhook{Secret: secret, Store: e.be.Store, Policy: activity.WebhookPolicy{SettleDelay: settle}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func BenchmarkWebhookIngest(b *testing.B) {
 					b.Fatal(err)
 				}
 				defer be.Close()
-				srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: be.Store}}})
+				srv, err := web.NewServer(web.Options{Webhook: &web.ZoomWebhook{Secret: secret, Store: be.Store}})
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -171,7 +171,7 @@ func startReplica(t *testing.T, dbURL, name string, z *zoomtest.Server, zoomToke
 	// No settle delay (production waits cmd/sfzoom's webhookSettleDelay
 	// before the meeting.ended job): both replicas' jobs for the same
 	// occurrence run at the same time, the hardest case.
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: be.Store}}})
+	srv, err := web.NewServer(web.Options{Webhook: &web.ZoomWebhook{Secret: secret, Store: be.Store}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func serveHelperProcess() {
 		opts.JobTimeout, opts.RescueStuckJobsAfter, act.LeaseTTL = shortJobTimeout, shortRescue, shortLeaseTTL
 	}
 	be := helperBackend(ctx, opts, act)
-	srv, err := web.NewServer(web.Options{Routes: []web.Routes{&web.ZoomWebhook{Secret: secret, Store: be.Store}}})
+	srv, err := web.NewServer(web.Options{Webhook: &web.ZoomWebhook{Secret: secret, Store: be.Store}})
 	if err != nil {
 		helperFail(err)
 	}

@@ -56,7 +56,7 @@ func OpenBackend(ctx context.Context, databaseURL string) (*backend.Backend, err
 func WebhookServer(be *backend.Backend) (http.Handler, error) {
 	srv, err := web.NewServer(web.Options{Store: be.Store,
 		RateLimits: web.RateLimits{Canvas: unlimited, ZoomWebhook: unlimited},
-		Routes:     []web.Routes{&web.ZoomWebhook{Secret: []byte(WebhookSecret), Store: be.Store}}})
+		Webhook:    &web.ZoomWebhook{Secret: []byte(WebhookSecret), Store: be.Store}})
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: %w", err)
 	}
