@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/sfzoom/sfzoom/internal/setup"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
@@ -35,61 +36,16 @@ type ConnectionRow struct {
 }
 
 // JobRow is a failed job on the Health page.
-type JobRow struct {
-	ID       int64
-	Kind     string
-	Attempt  int
-	Error    string
-	At       time.Time
-	RetryURL string
-}
+type JobRow = setup.FailedJob
 
-// BlockedRow is a meeting whose logging waits for a person to fix a
-// connection (Health page).
-type BlockedRow struct {
-	Topic     string
-	BlockedAt time.Time
-	Reason    string // what went wrong
-	Fix       string // who must do what
-	Attempts  int
-}
+// BlockedRow is a meeting waiting for a connection on the Health page.
+type BlockedRow = setup.BlockedMeeting
 
 // HealthConnection is one vendor connection of the org on the Health page.
-type HealthConnection struct {
-	TestID string
-	Label  string // "Salesforce (integration user)"
-	Status string // a connection status (active, reconnect_required, …) or "not_connected"
-	// Token says whether the access token works and until when, in words.
-	Token string
-	// LastOK is the last successful call this sfzoom server made (zero:
-	// none since it started).
-	LastOK time.Time
-	// Breaker says in words whether the vendor is answering, and when
-	// sfzoom tries again if not; BreakerOK is false while it refuses.
-	Breaker   string
-	BreakerOK bool
-}
+type HealthConnection = setup.HealthConnection
 
-// HealthView is the Health page.
-type HealthView struct {
-	// Blocked are the org's meetings waiting for a connection (the oldest
-	// first, at most a page); BlockedTotal counts them all.
-	Blocked         []BlockedRow
-	BlockedTotal    int
-	APIUsed, APIMax int64
-	BudgetKnown     bool
-	Connections     []HealthConnection
-	QueueDepth      map[string]int
-	FailedJobs      []JobRow
-	LastWebhook     time.Time // of this org
-	LastWebhookType string
-	// FieldsChecked is false when the fields could not be described (no
-	// Salesforce connection): then nothing is claimed about them.
-	FieldsChecked bool
-	MissingFields []string // "Event.Zoom_Meeting_ID__c (Text)"
-	DeployCommand string
-	Problems      []string // what could not be checked, and why
-}
+// HealthView is the Health tab (gathered by setup.Health).
+type HealthView = setup.HealthReport
 
 // SetupRow is one check of the Setup checklist.
 type SetupRow struct {

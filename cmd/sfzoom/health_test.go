@@ -122,7 +122,7 @@ func TestHealth_TellsTheTruth(t *testing.T) {
 			ctx := context.Background()
 			d, a := startDemoWithApp(t)
 			tt.breakCause(t, ctx, d, a)
-			v, err := (&health{a: a}).Health(ctx, d.Info.OrgID)
+			v, err := a.health().Health(ctx, d.Info.OrgID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -170,7 +170,7 @@ func TestDemo_HealthShowsOnlyTheSessionOrg(t *testing.T) {
 	if err := a.backend.Store.CreateWebhookEvent(ctx, ev, job); err != nil {
 		t.Fatal(err)
 	}
-	h := &health{a: a}
+	h := a.health()
 
 	v, err := h.Health(ctx, third)
 	if err != nil {
