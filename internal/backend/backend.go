@@ -255,20 +255,7 @@ func (b *Backend) openSQLite(ctx context.Context, path string, opts Options) err
 	st.SetReadDB(rdb)
 	st.EnableGroupCommit(groupCommitMax)
 	b.Store = st // closed with the backend from here on
-	driver := riversqlite.New(db)
-	client, err := river.NewClient(driver, riverConfig(opts, b.logger, nil))
-	if err != nil {
-		return fmt.Errorf("backend: river client: %w", err)
-	}
-	st.SetJobInserter(client)
-	b.Store, b.jobs, b.client = st, st, client
-	b.migrate = func(ctx context.Context) error {
-		if err := st.Migrate(ctx); err != nil {
-			return fmt.Errorf("backend: %w", sqlite.Explain(path, err))
-		}
-		return sqlite.Explain(path, migrateRiver(ctx, driver, b.logger))
-	}
-	return nil
+	return b.useStore(st, riversqlite.New(db), opts, func(err error) error { return sqlite.Explain(path, err) })
 }
 
 func (b *Backend) openPostgres(url string, opts Options) error {
@@ -277,8 +264,21 @@ func (b *Backend) openPostgres(url string, opts Options) error {
 		return fmt.Errorf("backend: %w", err)
 	}
 	b.db = db
-	st := postgres.New(db, nil, opts.Now)
-	driver := riverdatabasesql.New(db)
+	return b.useStore(postgres.New(db, nil, opts.Now), riverdatabasesql.New(db), opts, func(err error) error { return err })
+}
+
+// jobStore is a store that inserts jobs in its transactions and migrates
+// its schema (both dialects' stores).
+type jobStore interface {
+	store.Store
+	SetJobInserter(sqlstore.JobInserter)
+	Migrate(ctx context.Context) error
+}
+
+// useStore makes st the backend's store, inserting jobs through a River
+// client over driver (the working client comes with Work). explain says
+// what a migration error means for the database at hand.
+func (b *Backend) useStore(st jobStore, driver riverdriver.Driver[*sql.Tx], opts Options, explain func(error) error) error {
 	client, err := river.NewClient(driver, riverConfig(opts, b.logger, nil))
 	if err != nil {
 		return fmt.Errorf("backend: river client: %w", err)
@@ -287,9 +287,9 @@ func (b *Backend) openPostgres(url string, opts Options) error {
 	b.Store, b.jobs, b.client = st, st, client
 	b.migrate = func(ctx context.Context) error {
 		if err := st.Migrate(ctx); err != nil {
-			return err
+			return fmt.Errorf("backend: %w", explain(err))
 		}
-		return migrateRiver(ctx, driver, b.logger)
+		return explain(migrateRiver(ctx, driver, b.logger))
 	}
 	return nil
 }

@@ -73,12 +73,9 @@ func (p *Proxy) addStoredFiles(ctx context.Context, v *Media, userID string, fil
 		}
 		f := File{ID: sf.ZoomFileID, FileType: strings.ToUpper(sf.FileType), Extension: strings.ToUpper(sf.FileExtension),
 			RecordingType: sf.RecordingType, Size: sf.FileSize, Start: sf.RecordingStart, End: sf.RecordingEnd}
-		path, err := p.opts.Signer.Path(Claims{OrgID: v.Meeting.OrgID, UserID: userID, MeetingID: v.Meeting.ID, FileID: sf.ZoomFileID})
-		if err != nil {
+		if err := p.addFile(v, userID, f, true); err != nil {
 			return err
 		}
-		f.Path = path
-		v.Files = append(v.Files, f)
 	}
 	p.finishFiles(ctx, v)
 	return nil

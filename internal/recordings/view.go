@@ -131,16 +131,25 @@ func (p *Proxy) addFiles(ctx context.Context, v *Media, userID string, rec *zoom
 		}
 		f := File{ID: zf.ID, FileType: strings.ToUpper(zf.FileType), Extension: strings.ToUpper(zf.FileExtension),
 			RecordingType: zf.RecordingType, Size: int64(zf.FileSize), Start: zf.RecordingStart.Time, End: zf.RecordingEnd.Time}
-		if zf.DownloadURL != "" {
-			path, err := p.opts.Signer.Path(Claims{OrgID: v.Meeting.OrgID, UserID: userID, MeetingID: v.Meeting.ID, FileID: zf.ID})
-			if err != nil {
-				return err
-			}
-			f.Path = path
+		if err := p.addFile(v, userID, f, zf.DownloadURL != ""); err != nil {
+			return err
 		}
-		v.Files = append(v.Files, f)
 	}
 	p.finishFiles(ctx, v)
+	return nil
+}
+
+// addFile lists f in v, with a signed media path for userID when it can be
+// fetched.
+func (p *Proxy) addFile(v *Media, userID string, f File, fetchable bool) error {
+	if fetchable {
+		path, err := p.opts.Signer.Path(Claims{OrgID: v.Meeting.OrgID, UserID: userID, MeetingID: v.Meeting.ID, FileID: f.ID})
+		if err != nil {
+			return err
+		}
+		f.Path = path
+	}
+	v.Files = append(v.Files, f)
 	return nil
 }
 

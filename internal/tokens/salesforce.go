@@ -3,7 +3,6 @@ package tokens
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -131,14 +130,12 @@ func (s *Salesforce) grant() *grant {
 		// every refresh as possibly rotating.
 		rotating: true,
 		fetch: func(ctx context.Context, cur *blob) (*blob, error) {
-			if cur == nil || cur.RefreshToken == "" {
-				return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Salesforce is not connected. An admin must connect the integration user from the settings page.")
-			}
-			t, err := s.cfg.TokenSource(s.v.withHTTP(ctx), &oauth2.Token{RefreshToken: cur.RefreshToken}).Token()
+			b, err := s.v.refresh(ctx, &s.cfg, cur, "salesforce",
+				"Salesforce is not connected. An admin must connect the integration user from the settings page.")
 			if err != nil {
-				return nil, fmt.Errorf("tokens: salesforce refresh: %w", err)
+				return nil, err
 			}
-			return s.withExpiry(blobFromToken(t, s.v.now())), nil
+			return s.withExpiry(b), nil
 		},
 	}
 }
@@ -225,28 +222,8 @@ func (s *Salesforce) Revoke(ctx context.Context) error {
 }
 
 func (s *Salesforce) revoke(ctx context.Context, token string) error {
-	revokeURL := strings.TrimSuffix(s.cfg.Endpoint.TokenURL, "/token") + "/revoke"
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, revokeURL, strings.NewReader(url.Values{"token": {token}}.Encode()))
-	if err != nil {
-		return fmt.Errorf("tokens: salesforce revoke: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.v.httpClient.Do(req)
-	if err != nil {
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("tokens: salesforce revoke: %w", err), "Salesforce could not be reached. Try again in a moment.")
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	switch {
-	case resp.StatusCode < 300:
-		return nil
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, &EndpointError{StatusCode: resp.StatusCode}, "Salesforce could not revoke the connection right now. Try again in a moment.")
-	default:
-		// 400 invalid_token: nothing left to revoke at Salesforce.
-		s.v.log.WarnContext(ctx, "tokens: salesforce revoke refused; deleting locally", "status", resp.StatusCode)
-		return nil
-	}
+	// Salesforce answers 400 invalid_token when nothing is left to revoke.
+	return s.v.revoke(ctx, "Salesforce", strings.TrimSuffix(s.cfg.Endpoint.TokenURL, "/token")+"/revoke", token, nil)
 }
 
 // identityOrg returns the org id of a Salesforce identity URL

@@ -20,9 +20,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -562,4 +565,50 @@ func (v *Vault) invalidate(connectionID int64, accessToken string) {
 	if accessToken != "" {
 		v.bad[connectionID] = accessToken
 	}
+}
+
+// revoke asks vendor's OAuth revoke endpoint to revoke token (RFC 7009, a
+// form POST; auth, when set, adds the client's credentials). A 5xx or 429
+// is EUNAVAILABLE; any other refusal means the token is already unusable
+// at the vendor, so deleting it locally is the right outcome.
+func (v *Vault) revoke(ctx context.Context, vendor, revokeURL, token string, auth func(*http.Request)) error {
+	op := "tokens: " + strings.ToLower(vendor) + " revoke"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, revokeURL, strings.NewReader(url.Values{"token": {token}}.Encode()))
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if auth != nil {
+		auth(req)
+	}
+	resp, err := v.httpClient.Do(req)
+	if err != nil {
+		// url.Error carries only the URL, which has no token.
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("%s: %w", op, err), "%s could not be reached. Try again in a moment.", vendor)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	switch {
+	case resp.StatusCode < 300:
+		return nil
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, &EndpointError{StatusCode: resp.StatusCode}, "%s could not revoke the connection right now. Try again in a moment.", vendor)
+	default:
+		v.log.WarnContext(ctx, op+" refused; deleting locally", "status", resp.StatusCode)
+		return nil
+	}
+}
+
+// refresh trades cur's refresh token for a new token at cfg's endpoint;
+// without one the connection is EUNAUTHORIZED, saying notConnected.
+func (v *Vault) refresh(ctx context.Context, cfg *oauth2.Config, cur *blob, vendor, notConnected string) (*blob, error) {
+	if cur == nil || cur.RefreshToken == "" {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "%s", notConnected)
+	}
+	// An empty access token makes x/oauth2 refresh straight away.
+	t, err := cfg.TokenSource(v.withHTTP(ctx), &oauth2.Token{RefreshToken: cur.RefreshToken}).Token()
+	if err != nil {
+		return nil, fmt.Errorf("tokens: %s refresh: %w", vendor, err)
+	}
+	return blobFromToken(t, v.now()), nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -203,15 +202,7 @@ func (z *ZoomUser) grant() *grant {
 		provider: "Zoom",
 		rotating: true,
 		fetch: func(ctx context.Context, cur *blob) (*blob, error) {
-			if cur == nil || cur.RefreshToken == "" {
-				return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Zoom is not connected for this user. Connect Zoom from the settings page.")
-			}
-			// An empty access token makes x/oauth2 refresh straight away.
-			t, err := z.cfg.TokenSource(z.v.withHTTP(ctx), &oauth2.Token{RefreshToken: cur.RefreshToken}).Token()
-			if err != nil {
-				return nil, fmt.Errorf("tokens: zoom refresh: %w", err)
-			}
-			return blobFromToken(t, z.v.now()), nil
+			return z.v.refresh(ctx, &z.cfg, cur, "zoom", "Zoom is not connected for this user. Connect Zoom from the settings page.")
 		},
 	}
 }
@@ -270,31 +261,9 @@ func (z *ZoomUser) Revoke(ctx context.Context, connectionID int64) error {
 }
 
 func (z *ZoomUser) revoke(ctx context.Context, accessToken string) error {
-	body := strings.NewReader(url.Values{"token": {accessToken}}.Encode())
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, z.revokeURL, body)
-	if err != nil {
-		return fmt.Errorf("tokens: zoom revoke: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(z.cfg.ClientID), url.QueryEscape(z.cfg.ClientSecret))
-	resp, err := z.v.httpClient.Do(req)
-	if err != nil {
-		// url.Error carries only the URL, which has no token.
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, fmt.Errorf("tokens: zoom revoke: %w", err), "Zoom could not be reached. Try again in a moment.")
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	switch {
-	case resp.StatusCode < 300:
-		return nil
-	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, &EndpointError{StatusCode: resp.StatusCode}, "Zoom could not revoke the connection right now. Try again in a moment.")
-	default:
-		// A 4xx means the token is already unusable at Zoom: nothing is left
-		// to revoke, so deleting locally is the right outcome.
-		z.v.log.WarnContext(ctx, "tokens: zoom revoke refused; deleting locally", "status", resp.StatusCode)
-		return nil
-	}
+	return z.v.revoke(ctx, "Zoom", z.revokeURL, accessToken, func(req *http.Request) {
+		req.SetBasicAuth(url.QueryEscape(z.cfg.ClientID), url.QueryEscape(z.cfg.ClientSecret))
+	})
 }
 
 // Probe fetches a new token with the configured credentials without storing

@@ -371,33 +371,20 @@ func (p *parser) integer() (int, error) {
 	return n, nil
 }
 
-func (p *parser) orExpr() (*Expr, error) {
-	first, err := p.andExpr()
-	if err != nil {
-		return nil, err
-	}
-	e := &Expr{Op: "OR", Children: []*Expr{first}}
-	for p.keyword("OR") {
-		c, err := p.andExpr()
-		if err != nil {
-			return nil, err
-		}
-		e.Children = append(e.Children, c)
-	}
-	if len(e.Children) == 1 {
-		return first, nil
-	}
-	return e, nil
-}
+func (p *parser) orExpr() (*Expr, error) { return p.chain("OR", p.andExpr) }
 
-func (p *parser) andExpr() (*Expr, error) {
-	first, err := p.unary()
+func (p *parser) andExpr() (*Expr, error) { return p.chain("AND", p.unary) }
+
+// chain parses operands joined by the keyword op: one operand alone, or
+// an op node over all of them.
+func (p *parser) chain(op string, operand func() (*Expr, error)) (*Expr, error) {
+	first, err := operand()
 	if err != nil {
 		return nil, err
 	}
-	e := &Expr{Op: "AND", Children: []*Expr{first}}
-	for p.keyword("AND") {
-		c, err := p.unary()
+	e := &Expr{Op: op, Children: []*Expr{first}}
+	for p.keyword(op) {
+		c, err := operand()
 		if err != nil {
 			return nil, err
 		}
