@@ -113,48 +113,11 @@ func newCanvasHandler(s *Server, opts CanvasOptions) (*canvasHandler, error) {
 // issues the app session and redirects to the page for the record context.
 func (h *canvasHandler) handleCanvas(c echo.Context) error {
 	ctx := c.Request().Context()
-	// The body only: a signed request in a query string would land in
-	// proxy and browser logs (docs/canvas.md §3).
-	sr := c.Request().PostFormValue("signed_request")
-	if sr == "" {
-		return sfzoom.Errorf(sfzoom.EINVALID, "This page needs a signed request from Salesforce. Open sfzoom from a Salesforce record page.")
-	}
-	req, err := canvas.Verify(sr, h.opts.ConsumerSecrets)
+	req, u, err := h.verify(c)
 	if err != nil {
-		if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-			// Never log the payload, token or secret: only that it failed.
-			h.s.log.WarnContext(ctx, "canvas signed request rejected", "reason", "bad signature",
-				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "remote", c.RealIP())
-		}
 		return err
 	}
-	u := req.User()
-	if u.OrgID == "" || u.UserID == "" {
-		return sfzoom.Errorf(sfzoom.EINVALID, "The request from Salesforce has no organization or user. Open sfzoom from a Salesforce record page.")
-	}
-	// The payload is the caller's text: its instance URL must be one of
-	// Salesforce's hosts before anything is sent there or stored.
-	instance, err := h.opts.Instances.Check(req.Client.InstanceURL)
-	if err != nil {
-		h.s.log.WarnContext(ctx, "canvas signed request rejected", "reason", "untrusted instance url",
-			"org_id", u.OrgID, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "remote", c.RealIP())
-		return err
-	}
-	// The org's stored instance URL (recording links redirect there) is
-	// written only once Salesforce at that host has vouched for the token.
-	verified := ""
-	if h.opts.TokenChecker != nil {
-		id, err := h.opts.TokenChecker.Check(ctx, req)
-		if err != nil {
-			return err
-		}
-		if id.InstanceURL != "" {
-			instance = id.InstanceURL // the host that answered
-		}
-		verified = instance
-	}
-	u.InstanceURL = instance
-	if err := h.opts.Orgs.UpsertOrg(ctx, &sfzoom.Org{ID: u.OrgID, Name: req.Context.Organization.Name, InstanceURL: verified}); err != nil {
+	if err := h.recordOrg(ctx, req, u); err != nil {
 		return err
 	}
 	u.IsAdmin = h.isAdmin(ctx, u, req.Client.OAuthToken)
@@ -179,6 +142,59 @@ func (h *canvasHandler) handleCanvas(c echo.Context) error {
 		target = "/app/records/" + url.PathEscape(object) + "/" + url.PathEscape(id)
 	}
 	return c.Redirect(http.StatusSeeOther, withSession(target, token))
+}
+
+// verify checks the signed request in the body: its signature, its org
+// and user, and that its instance URL is one of Salesforce's hosts.
+func (h *canvasHandler) verify(c echo.Context) (*canvas.Request, *sfzoom.User, error) {
+	ctx := c.Request().Context()
+	// The body only: a signed request in a query string would land in
+	// proxy and browser logs (docs/canvas.md §3).
+	sr := c.Request().PostFormValue("signed_request")
+	if sr == "" {
+		return nil, nil, sfzoom.Errorf(sfzoom.EINVALID, "This page needs a signed request from Salesforce. Open sfzoom from a Salesforce record page.")
+	}
+	req, err := canvas.Verify(sr, h.opts.ConsumerSecrets)
+	if err != nil {
+		if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+			// Never log the payload, token or secret: only that it failed.
+			h.s.log.WarnContext(ctx, "canvas signed request rejected", "reason", "bad signature",
+				"request_id", c.Response().Header().Get(echo.HeaderXRequestID), "remote", c.RealIP())
+		}
+		return nil, nil, err
+	}
+	u := req.User()
+	if u.OrgID == "" || u.UserID == "" {
+		return nil, nil, sfzoom.Errorf(sfzoom.EINVALID, "The request from Salesforce has no organization or user. Open sfzoom from a Salesforce record page.")
+	}
+	// The payload is the caller's text: its instance URL must be one of
+	// Salesforce's hosts before anything is sent there or stored.
+	instance, err := h.opts.Instances.Check(req.Client.InstanceURL)
+	if err != nil {
+		h.s.log.WarnContext(ctx, "canvas signed request rejected", "reason", "untrusted instance url",
+			"org_id", u.OrgID, "request_id", c.Response().Header().Get(echo.HeaderXRequestID), "remote", c.RealIP())
+		return nil, nil, err
+	}
+	u.InstanceURL = instance
+	return req, u, nil
+}
+
+// recordOrg upserts u's org. Its stored instance URL (recording links
+// redirect there) is written only once Salesforce at that host has vouched
+// for the token (the replay guard), which also settles u.InstanceURL.
+func (h *canvasHandler) recordOrg(ctx context.Context, req *canvas.Request, u *sfzoom.User) error {
+	verified := ""
+	if h.opts.TokenChecker != nil {
+		id, err := h.opts.TokenChecker.Check(ctx, req)
+		if err != nil {
+			return err
+		}
+		if id.InstanceURL != "" {
+			u.InstanceURL = id.InstanceURL // the host that answered
+		}
+		verified = u.InstanceURL
+	}
+	return h.opts.Orgs.UpsertOrg(ctx, &sfzoom.Org{ID: u.OrgID, Name: req.Context.Organization.Name, InstanceURL: verified})
 }
 
 // handleCanvasGet answers a GET to the canvas URL: Salesforce sends one when

@@ -72,20 +72,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, status, msg, action := sfzoom.ErrorCode(err), httperr.Status(err), sfzoom.ErrorMessage(err), sfzoom.ErrorAction(err)
-	var he *echo.HTTPError
-	if errors.As(err, &he) && sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
-		// echo's own errors (no route, wrong method) carry only a status.
-		status = he.Code
-		code = httperr.Code(status)
-		msg = http.StatusText(status)
-		if m, ok := he.Message.(string); ok && m != "" {
-			msg = m
-		}
-		if status == http.StatusNotFound {
-			msg = "There is no page at this address."
-		}
-	}
+	code, status, msg, action := describeError(err)
 	reqID := c.Response().Header().Get(echo.HeaderXRequestID)
 	if status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed",
@@ -105,24 +92,47 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
-	var fe *formError
-	if errors.As(err, &fe) {
-		if c.Request().Header.Get("HX-Request") == "true" {
-			c.Response().Header().Set(FormErrorHeader, "1")
-			c.Response().Header().Set("HX-Retarget", "#"+fe.target)
-			c.Response().Header().Set("HX-Reswap", "outerHTML")
-			_ = render(c, status, fe.form)
-			return
+	_ = s.renderError(c, err, status, msg, action)
+}
+
+// describeError is the code, HTTP status, message and action err answers
+// with (internal/httperr maps the codes).
+func describeError(err error) (code string, status int, msg, action string) {
+	code, status, msg, action = sfzoom.ErrorCode(err), httperr.Status(err), sfzoom.ErrorMessage(err), sfzoom.ErrorAction(err)
+	var he *echo.HTTPError
+	if errors.As(err, &he) && code == sfzoom.EINTERNAL {
+		// echo's own errors (no route, wrong method) carry only a status.
+		status = he.Code
+		code = httperr.Code(status)
+		msg = http.StatusText(status)
+		if m, ok := he.Message.(string); ok && m != "" {
+			msg = m
 		}
-		_ = render(c, status, templates.Page(s.pageMeta(c, "Check the form"), fe.form))
-		return
+		if status == http.StatusNotFound {
+			msg = "There is no page at this address."
+		}
 	}
-	if c.Request().Header.Get("HX-Request") == "true" {
+	return code, status, msg, action
+}
+
+// renderError answers a page or an htmx request with HTML: a form shown
+// again with its errors, the flash fragment, or the error page.
+func (s *Server) renderError(c echo.Context, err error, status int, msg, action string) error {
+	htmx := c.Request().Header.Get("HX-Request") == "true"
+	var fe *formError
+	switch {
+	case errors.As(err, &fe) && htmx:
+		c.Response().Header().Set(FormErrorHeader, "1")
+		c.Response().Header().Set("HX-Retarget", "#"+fe.target)
+		c.Response().Header().Set("HX-Reswap", "outerHTML")
+		return render(c, status, fe.form)
+	case fe != nil:
+		return render(c, status, templates.Page(s.pageMeta(c, "Check the form"), fe.form))
+	case htmx:
 		// htmx swaps error responses only when told to; the fragment explains.
 		c.Response().Header().Set("HX-Reswap", "innerHTML")
 		c.Response().Header().Set("HX-Retarget", "#sfzoom-flash")
-		_ = render(c, status, templates.ErrorFragment(strings.TrimSpace(msg+" "+action)))
-		return
+		return render(c, status, templates.ErrorFragment(strings.TrimSpace(msg+" "+action)))
 	}
 	title := errorTitles[status]
 	if title == "" {
@@ -131,7 +141,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	if action == "" {
 		action = errorActions[status]
 	}
-	_ = render(c, status, templates.ErrorPage(s.pageMeta(c, title), status, title, msg, action))
+	return render(c, status, templates.ErrorPage(s.pageMeta(c, title), status, title, msg, action))
 }
 
 // wantsJSON reports whether the client asked for JSON: API and webhook routes,

@@ -26,6 +26,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/identity"
 	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/jobs"
+	"github.com/sfzoom/sfzoom/internal/scheduling"
 	"github.com/sfzoom/sfzoom/internal/setup"
 	"github.com/sfzoom/sfzoom/internal/tokens"
 	"github.com/sfzoom/sfzoom/web"
@@ -109,15 +110,36 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		PublicURL: cfg.PublicURL.String(), ZoomDemoDownloadOrigin: deps.zoomDemoDownloadOrigin,
 	})
 
-	sessions, err := appsession.NewCodec(cfg.SessionKeys, appsession.WithMaxLifetime(cfg.SessionTTL))
+	opts, scheduler, err := a.wireWeb(cfg, deps)
 	if err != nil {
 		be.Close()
 		return nil, err
 	}
-	secrets, err := consumerSecrets(cfg.CanvasConsumerSecrets)
+	if err := a.wireJobs(ctx, scheduler, metrics); err != nil {
+		be.Close()
+		return nil, err
+	}
+	srv, err := web.NewServer(opts)
 	if err != nil {
 		be.Close()
 		return nil, err
+	}
+	a.web = srv
+	return a, nil
+}
+
+// wireWeb builds the web server's options: the Canvas entry point and app
+// session, the pages, the webhook and the other routes, with the services
+// behind them (the scheduling service is returned for its job worker).
+func (a *app) wireWeb(cfg *config.Config, deps appDeps) (web.Options, *scheduling.Service, error) {
+	logger, reg := a.log, a.reg
+	sessions, err := appsession.NewCodec(cfg.SessionKeys, appsession.WithMaxLifetime(cfg.SessionTTL))
+	if err != nil {
+		return web.Options{}, nil, err
+	}
+	secrets, err := consumerSecrets(cfg.CanvasConsumerSecrets)
+	if err != nil {
+		return web.Options{}, nil, err
 	}
 	if len(deps.devSalesforceOrigins) == 0 && slices.ContainsFunc(secrets, func(s canvas.Secret) bool { return s.OrgID == "" }) {
 		logger.Warn("SFZOOM_CANVAS_CONSUMER_SECRET holds bare secrets, which verify signed requests of every org; " +
@@ -131,15 +153,15 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	}
 	opts := web.Options{
 		Logger:         logger,
-		Store:          be.Store,
+		Store:          a.backend.Store,
 		Registry:       reg,
 		Gatherer:       reg,
 		PublicURL:      cfg.PublicURL,
 		FrameAncestors: cfg.FrameAncestors,
 		Version:        version(),
 		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: (&schemaCheck{
-			store: be.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
-		RecordLink: &web.RecordLink{Store: be.Store, Instances: instances},
+			store: a.backend.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
+		RecordLink: &web.RecordLink{Store: a.backend.Store, Instances: instances},
 		AdminEntry: true,
 	}
 	co := &web.CanvasOptions{
@@ -148,7 +170,7 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 		Sessions:        sessions,
 		SessionTTL:      cfg.SessionTTL,
 		TokenChecker:    checker,
-		Orgs:            be.Store,
+		Orgs:            a.backend.Store,
 		BootstrapAdmins: cfg.AdminUserIDs,
 	}
 	admins, scheduler := a.wirePages(cfg, &opts, co)
@@ -156,23 +178,19 @@ func newApp(ctx context.Context, cfg *config.Config, logger *slog.Logger, deps a
 	opts.Webhook = a.wireActivity()
 	co.Admins, co.AdminRecheck = admins, admins
 	opts.Canvas = co
+	return opts, scheduler, nil
+}
+
+// wireJobs attaches the job workers of the services wireWeb built; the
+// backend works them once started.
+func (a *app) wireJobs(ctx context.Context, scheduler *scheduling.Service, metrics *jobs.Metrics) error {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: a.pipeline})
-	river.AddWorker(workers, &jobs.MeetingStartedWorker{Meetings: be.Store})
+	river.AddWorker(workers, &jobs.MeetingStartedWorker{Meetings: a.backend.Store})
 	river.AddWorker(workers, &jobs.UpsertEventWorker{Writer: scheduler})
 	periodic := append(a.activityWorkers(workers), a.retentionWorkers(workers)...)
-	if err := be.Work(ctx, backend.WorkerOptions{Workers: workers, PeriodicJobs: periodic, MaxWorkers: cfg.Workers,
-		Middleware: []rivertype.Middleware{metrics}}); err != nil {
-		be.Close()
-		return nil, err
-	}
-	srv, err := web.NewServer(opts)
-	if err != nil {
-		be.Close()
-		return nil, err
-	}
-	a.web = srv
-	return a, nil
+	return a.backend.Work(ctx, backend.WorkerOptions{Workers: workers, PeriodicJobs: periodic, MaxWorkers: a.cfg.Workers,
+		Middleware: []rivertype.Middleware{metrics}})
 }
 
 // serve runs the HTTP server on ln and the job workers until ctx is done,

@@ -319,16 +319,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 		return nil
 	}
 
-	dopts := &zoom.DownloadOptions{IfRange: r.Header.Get("If-Range"), Token: rec.DownloadAccessToken}
-	switch {
-	case want != nil:
-		dopts.Range = want.header()
-	case size <= 0:
-		dopts.Range = rangeHeader // unknown size: let Zoom resolve it
-	}
-	if dopts.Range == "" {
-		dopts.IfRange = ""
-	}
+	dopts := downloadOptions(r, rec.DownloadAccessToken, want, size)
 	resp, err := p.download(ctx, c, m, f, dopts, a)
 	if err != nil {
 		return err
@@ -356,6 +347,23 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, c Claims, a *sfzoo
 	a.Status = part.status
 	p.stream(ctx, w, resp.Body, part.length, c, a)
 	return nil
+}
+
+// downloadOptions asks Zoom for the range the client wants (want, resolved
+// against the known size), or passes the client's Range on when the size is
+// unknown; If-Range goes along only with a range.
+func downloadOptions(r *http.Request, token string, want *byteRange, size int64) *zoom.DownloadOptions {
+	d := &zoom.DownloadOptions{IfRange: r.Header.Get("If-Range"), Token: token}
+	switch {
+	case want != nil:
+		d.Range = want.header()
+	case size <= 0:
+		d.Range = r.Header.Get("Range") // unknown size: let Zoom resolve it
+	}
+	if d.Range == "" {
+		d.IfRange = ""
+	}
+	return d
 }
 
 // authorizedFile returns the meeting, its recording listing and the file

@@ -246,83 +246,101 @@ func (s *Service) Record(ctx context.Context, u *sfzoom.User, object, id string)
 	r := &Record{Object: object, ID: salesforce.To18(id)}
 	switch object {
 	case sfzoom.ObjectOpportunity:
-		q := salesforce.Select(salesforce.FieldID, salesforce.FieldName, salesforce.FieldStageName, salesforce.FieldCloseDate,
-			salesforce.FieldAmount, salesforce.FieldAccountID, salesforce.FieldAccountName).
-			From(salesforce.ObjectOpportunity).Where(salesforce.Eq(salesforce.FieldID, r.ID)).Limit(1)
-		recs, err := sf.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("scheduling: read opportunity: %w", err)
-		}
-		if len(recs) == 0 {
-			return nil, notFound(object)
-		}
-		rec := recs[0]
-		r.Name, r.AccountID, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldAccountID), rec.String(salesforce.FieldAccountName)
-		r.Facts = appendFact(r.Facts, "Account", r.Account)
-		r.Facts = appendFact(r.Facts, "Stage", rec.String(salesforce.FieldStageName))
-		r.Facts = appendFact(r.Facts, "Close date", rec.String(salesforce.FieldCloseDate))
-		if amt, ok := rec.Float(salesforce.FieldAmount); ok {
-			r.Facts = appendFact(r.Facts, "Amount", strconv.FormatFloat(amt, 'f', -1, 64))
-		}
-		roles, err := sf.ContactRoles(ctx, r.ID)
-		if err != nil {
-			return nil, fmt.Errorf("scheduling: contact roles: %w", err)
-		}
-		roles, err = readableRoles(ctx, sf, u.UserID, roles)
-		if err != nil {
-			return nil, err
-		}
-		if len(roles) > 0 {
-			ids := make([]string, 0, len(roles))
-			for _, cr := range roles {
-				ids = append(ids, cr.ContactID)
-			}
-			names, err := contactNames(ctx, sf, ids)
-			if err != nil {
-				return nil, err
-			}
-			for _, cr := range roles {
-				r.Invitees = append(r.Invitees, Invitee{ContactID: cr.ContactID, Name: names[salesforce.To18(cr.ContactID)],
-					Email: cr.ContactEmail, Role: cr.Role, Primary: cr.IsPrimary})
-			}
-		}
+		err = readOpportunity(ctx, sf, u.UserID, r)
 	case sfzoom.ObjectContact:
-		q := salesforce.Select(salesforce.FieldID, salesforce.FieldName, salesforce.FieldEmail, salesforce.FieldTitle,
-			salesforce.FieldAccountID, salesforce.FieldAccountName).
-			From(salesforce.ObjectContact).Where(salesforce.Eq(salesforce.FieldID, r.ID)).Limit(1)
-		recs, err := sf.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("scheduling: read contact: %w", err)
-		}
-		if len(recs) == 0 {
-			return nil, notFound(object)
-		}
-		rec := recs[0]
-		r.Name, r.AccountID, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldAccountID), rec.String(salesforce.FieldAccountName)
-		r.Facts = appendFact(r.Facts, "Title", rec.String(salesforce.FieldTitle))
-		r.Facts = appendFact(r.Facts, "Account", r.Account)
-		r.Facts = appendFact(r.Facts, "Email", rec.String(salesforce.FieldEmail))
-		r.Invitees = []Invitee{{ContactID: r.ID, Name: r.Name, Email: rec.String(salesforce.FieldEmail), Primary: true}}
+		err = readContact(ctx, sf, r)
 	case sfzoom.ObjectLead:
-		q := salesforce.Select(salesforce.FieldID, salesforce.FieldName, salesforce.FieldEmail,
-			salesforce.FieldCompany, salesforce.FieldStatus).
-			From(salesforce.ObjectLead).Where(salesforce.Eq(salesforce.FieldID, r.ID)).Limit(1)
-		recs, err := sf.Query(ctx, q)
-		if err != nil {
-			return nil, fmt.Errorf("scheduling: read lead: %w", err)
-		}
-		if len(recs) == 0 {
-			return nil, notFound(object)
-		}
-		rec := recs[0]
-		// A Lead has no Account; its Company stands in for the topic.
-		r.Name, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldCompany)
-		r.Facts = appendFact(r.Facts, "Company", r.Account)
-		r.Facts = appendFact(r.Facts, "Lead status", rec.String(salesforce.FieldStatus))
-		r.Facts = appendFact(r.Facts, "Email", rec.String(salesforce.FieldEmail))
-		r.Invitees = []Invitee{{ContactID: r.ID, Name: r.Name, Email: rec.String(salesforce.FieldEmail), Primary: true}}
+		err = readLead(ctx, sf, r)
+	}
+	if err != nil {
+		return nil, err
 	}
 	return r, nil
+}
+
+// readRecord reads fields of r from sfObject (ENOTFOUND when it is gone);
+// name names the object in errors.
+func readRecord(ctx context.Context, sf Salesforce, r *Record, sfObject salesforce.Object, name string, fields ...salesforce.Field) (salesforce.Record, error) {
+	q := salesforce.Select(fields...).From(sfObject).Where(salesforce.Eq(salesforce.FieldID, r.ID)).Limit(1)
+	recs, err := sf.Query(ctx, q)
+	if err != nil {
+		return salesforce.Record{}, fmt.Errorf("scheduling: read %s: %w", name, err)
+	}
+	if len(recs) == 0 {
+		return salesforce.Record{}, notFound(r.Object)
+	}
+	return recs[0], nil
+}
+
+// readOpportunity reads an Opportunity, its facts and, as invitees, the
+// contact roles userID may read.
+func readOpportunity(ctx context.Context, sf Salesforce, userID string, r *Record) error {
+	rec, err := readRecord(ctx, sf, r, salesforce.ObjectOpportunity, "opportunity",
+		salesforce.FieldID, salesforce.FieldName, salesforce.FieldStageName, salesforce.FieldCloseDate,
+		salesforce.FieldAmount, salesforce.FieldAccountID, salesforce.FieldAccountName)
+	if err != nil {
+		return err
+	}
+	r.Name, r.AccountID, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldAccountID), rec.String(salesforce.FieldAccountName)
+	r.Facts = appendFact(r.Facts, "Account", r.Account)
+	r.Facts = appendFact(r.Facts, "Stage", rec.String(salesforce.FieldStageName))
+	r.Facts = appendFact(r.Facts, "Close date", rec.String(salesforce.FieldCloseDate))
+	if amt, ok := rec.Float(salesforce.FieldAmount); ok {
+		r.Facts = appendFact(r.Facts, "Amount", strconv.FormatFloat(amt, 'f', -1, 64))
+	}
+	roles, err := sf.ContactRoles(ctx, r.ID)
+	if err != nil {
+		return fmt.Errorf("scheduling: contact roles: %w", err)
+	}
+	roles, err = readableRoles(ctx, sf, userID, roles)
+	if err != nil || len(roles) == 0 {
+		return err
+	}
+	ids := make([]string, 0, len(roles))
+	for _, cr := range roles {
+		ids = append(ids, cr.ContactID)
+	}
+	names, err := contactNames(ctx, sf, ids)
+	if err != nil {
+		return err
+	}
+	for _, cr := range roles {
+		r.Invitees = append(r.Invitees, Invitee{ContactID: cr.ContactID, Name: names[salesforce.To18(cr.ContactID)],
+			Email: cr.ContactEmail, Role: cr.Role, Primary: cr.IsPrimary})
+	}
+	return nil
+}
+
+// readContact reads a Contact, who is its own invitee.
+func readContact(ctx context.Context, sf Salesforce, r *Record) error {
+	rec, err := readRecord(ctx, sf, r, salesforce.ObjectContact, "contact",
+		salesforce.FieldID, salesforce.FieldName, salesforce.FieldEmail, salesforce.FieldTitle,
+		salesforce.FieldAccountID, salesforce.FieldAccountName)
+	if err != nil {
+		return err
+	}
+	r.Name, r.AccountID, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldAccountID), rec.String(salesforce.FieldAccountName)
+	r.Facts = appendFact(r.Facts, "Title", rec.String(salesforce.FieldTitle))
+	r.Facts = appendFact(r.Facts, "Account", r.Account)
+	r.Facts = appendFact(r.Facts, "Email", rec.String(salesforce.FieldEmail))
+	r.Invitees = []Invitee{{ContactID: r.ID, Name: r.Name, Email: rec.String(salesforce.FieldEmail), Primary: true}}
+	return nil
+}
+
+// readLead reads a Lead, who is its own invitee.
+func readLead(ctx context.Context, sf Salesforce, r *Record) error {
+	rec, err := readRecord(ctx, sf, r, salesforce.ObjectLead, "lead",
+		salesforce.FieldID, salesforce.FieldName, salesforce.FieldEmail, salesforce.FieldCompany, salesforce.FieldStatus)
+	if err != nil {
+		return err
+	}
+	// A Lead has no Account; its Company stands in for the topic.
+	r.Name, r.Account = rec.String(salesforce.FieldName), rec.String(salesforce.FieldCompany)
+	r.Facts = appendFact(r.Facts, "Company", r.Account)
+	r.Facts = appendFact(r.Facts, "Lead status", rec.String(salesforce.FieldStatus))
+	r.Facts = appendFact(r.Facts, "Email", rec.String(salesforce.FieldEmail))
+	r.Invitees = []Invitee{{ContactID: r.ID, Name: r.Name, Email: rec.String(salesforce.FieldEmail), Primary: true}}
+	return nil
 }
 
 // readableRoles keeps the contact roles whose Contact userID may read. The
@@ -865,6 +883,19 @@ func (s *Service) ownMeeting(ctx context.Context, u *sfzoom.User, id int64) (*sf
 	return m, nil
 }
 
+// ownMeetingAtZoom is ownMeeting with the Zoom client of its host.
+func (s *Service) ownMeetingAtZoom(ctx context.Context, u *sfzoom.User, id int64) (*sfzoom.Meeting, ZoomMeetings, error) {
+	m, err := s.ownMeeting(ctx, u, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	zc, err := s.hostZoom(ctx, u, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, zc, nil
+}
+
 // hostZoom returns the Zoom client that acts for m's host: in user mode
 // only the host's own Zoom connection may change the meeting (an admin's
 // would act on the admin's account, where the meeting doesn't exist).
@@ -886,11 +917,7 @@ func (s *Service) Reschedule(ctx context.Context, u *sfzoom.User, id int64, star
 	if duration < 1 || duration > MaxDuration {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Enter a duration between 1 and %d minutes.", MaxDuration)
 	}
-	m, err := s.ownMeeting(ctx, u, id)
-	if err != nil {
-		return nil, err
-	}
-	zc, err := s.hostZoom(ctx, u, m)
+	m, zc, err := s.ownMeetingAtZoom(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
@@ -908,11 +935,7 @@ func (s *Service) Reschedule(ctx context.Context, u *sfzoom.User, id int64, star
 
 // Cancel deletes the meeting at Zoom and marks its Event cancelled.
 func (s *Service) Cancel(ctx context.Context, u *sfzoom.User, id int64) (*Result, error) {
-	m, err := s.ownMeeting(ctx, u, id)
-	if err != nil {
-		return nil, err
-	}
-	zc, err := s.hostZoom(ctx, u, m)
+	m, zc, err := s.ownMeetingAtZoom(ctx, u, id)
 	if err != nil {
 		return nil, err
 	}
