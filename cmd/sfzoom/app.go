@@ -158,7 +158,11 @@ func (a *app) wireWeb(cfg *config.Config, deps appDeps) (web.Options, *schedulin
 		Gatherer:       reg,
 		PublicURL:      cfg.PublicURL,
 		FrameAncestors: cfg.FrameAncestors,
-		Version:        version(),
+		RateLimits: web.RateLimits{
+			Canvas:      web.RateLimit(cfg.CanvasRateLimit),
+			ZoomWebhook: web.RateLimit(cfg.ZoomWebhookRateLimit),
+		},
+		Version: version(),
 		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: (&schemaCheck{
 			store: a.backend.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
 		RecordLink: &web.RecordLink{Store: a.backend.Store, Instances: instances},

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"regexp"
@@ -37,6 +38,13 @@ type ConsumerSecret struct {
 	Secret []byte
 }
 
+// RateLimit is a per-client-IP token bucket: Rate requests per second on
+// average, Burst at once. "off" is an infinite Rate.
+type RateLimit struct {
+	Rate  float64
+	Burst int
+}
+
 // Config is the whole configuration of a sfzoom process.
 type Config struct {
 	Addr            string        // SFZOOM_ADDR
@@ -54,17 +62,19 @@ type Config struct {
 	SessionKeys           [][]byte         // SFZOOM_SESSION_KEYS
 	SessionTTL            time.Duration    // SFZOOM_SESSION_TTL
 	FrameAncestors        []string         // SFZOOM_FRAME_ANCESTORS: extra origins allowed to frame the app
+	CanvasRateLimit       RateLimit        // SFZOOM_CANVAS_RATE_LIMIT: POST /canvas per client IP
 	AdminUserIDs          []string         // SFZOOM_ADMIN_USER_IDS: bootstrap admins (Salesforce user ids)
 
 	EncryptionKeys []EncryptionKey // SFZOOM_ENCRYPTION_KEYS
 
-	ZoomWebhookSecret string   // SFZOOM_ZOOM_WEBHOOK_SECRET
-	ZoomAuthMode      string   // SFZOOM_ZOOM_AUTH_MODE
-	ZoomAccountID     string   // SFZOOM_ZOOM_ACCOUNT_ID (S2S only)
-	ZoomClientID      string   // SFZOOM_ZOOM_CLIENT_ID
-	ZoomClientSecret  string   // SFZOOM_ZOOM_CLIENT_SECRET
-	ZoomAPIURL        *url.URL // SFZOOM_ZOOM_API_URL
-	ZoomOAuthURL      *url.URL // SFZOOM_ZOOM_OAUTH_URL
+	ZoomWebhookSecret    string    // SFZOOM_ZOOM_WEBHOOK_SECRET
+	ZoomWebhookRateLimit RateLimit // SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT: POST /webhooks/zoom per client IP
+	ZoomAuthMode         string    // SFZOOM_ZOOM_AUTH_MODE
+	ZoomAccountID        string    // SFZOOM_ZOOM_ACCOUNT_ID (S2S only)
+	ZoomClientID         string    // SFZOOM_ZOOM_CLIENT_ID
+	ZoomClientSecret     string    // SFZOOM_ZOOM_CLIENT_SECRET
+	ZoomAPIURL           *url.URL  // SFZOOM_ZOOM_API_URL
+	ZoomOAuthURL         *url.URL  // SFZOOM_ZOOM_OAUTH_URL
 
 	SalesforceClientID         string   // SFZOOM_SALESFORCE_CLIENT_ID
 	SalesforceClientSecret     string   // SFZOOM_SALESFORCE_CLIENT_SECRET
@@ -104,9 +114,11 @@ func Vars() []Var {
 		{"SFZOOM_SESSION_KEYS", "", true, true, "Comma-separated base64 keys (32 or 64 bytes) for app sessions; the first signs, all verify. `sfzoom keygen` makes one."},
 		{"SFZOOM_SESSION_TTL", "2h", false, false, "Longest app session; never longer than the Salesforce token's life."},
 		{"SFZOOM_FRAME_ANCESTORS", "", false, false, "Extra origins allowed to frame the app, space- or comma-separated (Salesforce domains are always allowed)."},
+		{"SFZOOM_CANVAS_RATE_LIMIT", "5:60", false, false, "Per-client-IP limit of POST /canvas as RATE:BURST (requests per second, and at once), or off. An office behind one NAT shares a bucket."},
 		{"SFZOOM_ADMIN_USER_IDS", "", false, false, "Salesforce users who are sfzoom admins even without the sfzoom Admin permission set, as ORGID:USERID (a bare user id matches in every org; sandbox copies keep user ids)."},
 		{"SFZOOM_ENCRYPTION_KEYS", "", true, true, "Token encryption keys, id:base64(32 bytes), comma-separated; the first encrypts, all decrypt. `sfzoom keygen` makes one."},
 		{"SFZOOM_ZOOM_WEBHOOK_SECRET", "", true, true, "The Secret Token of the Zoom app's event subscription."},
+		{"SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT", "50:1000", false, false, "Per-client-IP limit of the Zoom webhook as RATE:BURST (requests per second, and at once), or off. Zoom sends from a few addresses; raise it (or turn it off) only to load-test from one address."},
 		{"SFZOOM_ZOOM_AUTH_MODE", "s2s", false, false, "s2s (Server-to-Server app) or user (each rep connects their own Zoom)."},
 		{"SFZOOM_ZOOM_ACCOUNT_ID", "", false, false, "Zoom account id (required in s2s mode)."},
 		{"SFZOOM_ZOOM_CLIENT_ID", "", true, false, "Zoom app client id."},
@@ -180,6 +192,7 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 		c.SessionKeys = l.base64Keys("SFZOOM_SESSION_KEYS")
 		c.SessionTTL = l.duration("SFZOOM_SESSION_TTL")
 		c.FrameAncestors = l.origins("SFZOOM_FRAME_ANCESTORS")
+		c.CanvasRateLimit = l.rateLimit("SFZOOM_CANVAS_RATE_LIMIT")
 		c.AdminUserIDs = l.list("SFZOOM_ADMIN_USER_IDS")
 		for _, id := range c.AdminUserIDs {
 			org, user, bound := strings.Cut(id, ":")
@@ -192,6 +205,7 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 		}
 		c.ZoomWebhookSecret = l.str("SFZOOM_ZOOM_WEBHOOK_SECRET")
 		l.require("SFZOOM_ZOOM_WEBHOOK_SECRET", c.ZoomWebhookSecret != "", "the Secret Token of the Zoom app's event subscription")
+		c.ZoomWebhookRateLimit = l.rateLimit("SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT")
 		c.ZoomAuthMode = l.oneOf("SFZOOM_ZOOM_AUTH_MODE", ZoomAuthS2S, ZoomAuthUser)
 		c.ZoomAccountID = l.str("SFZOOM_ZOOM_ACCOUNT_ID")
 		if c.ZoomAuthMode == ZoomAuthS2S {
@@ -315,6 +329,22 @@ func (l *loader) float(name string, lo, hi float64) float64 {
 		l.fail(name, fmt.Sprintf("got %q; expected a number from %g to %g", v, lo, hi))
 	}
 	return f
+}
+
+// rateLimit parses RATE:BURST (a positive number of requests per second and
+// a positive whole burst) or "off".
+func (l *loader) rateLimit(name string) RateLimit {
+	v := l.raw(name)
+	if strings.EqualFold(v, "off") {
+		return RateLimit{Rate: math.Inf(1), Burst: math.MaxInt32}
+	}
+	r, b, ok := strings.Cut(v, ":")
+	rate, errR := strconv.ParseFloat(r, 64)
+	burst, errB := strconv.Atoi(b)
+	if !ok || errR != nil || errB != nil || rate <= 0 || math.IsInf(rate, 0) || burst < 1 || burst > math.MaxInt32 {
+		l.fail(name, fmt.Sprintf("got %q; expected RATE:BURST (requests per second per client IP, and how many at once), e.g. %s, or off", v, l.defaults[name].Default))
+	}
+	return RateLimit{Rate: rate, Burst: burst}
 }
 
 func (l *loader) bool(name string) bool {

@@ -3,6 +3,7 @@ package config_test
 import (
 	"encoding/base64"
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -95,6 +96,10 @@ func TestLoad_Malformed(t *testing.T) {
 		{"BadOrigin", "SFZOOM_FRAME_ANCESTORS", "localhost:8080/path", "not an origin"},
 		{"BadMode", "SFZOOM_ZOOM_AUTH_MODE", "jwt", "s2s, user"},
 		{"NoDBConns", "SFZOOM_DB_MAX_CONNS", "0", "from 1 to 1000"},
+		{"RateWithoutBurst", "SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT", "50", "RATE:BURST"},
+		{"ZeroRate", "SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT", "0:10", "RATE:BURST"},
+		{"ZeroBurst", "SFZOOM_CANVAS_RATE_LIMIT", "5:0", "RATE:BURST"},
+		{"WordRate", "SFZOOM_CANVAS_RATE_LIMIT", "fast:60", "e.g. 5:60, or off"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -219,5 +224,33 @@ func TestLoad_WebhookRetention(t *testing.T) {
 		if _, err := config.Load(env(m), config.ModeServe); err == nil || !strings.Contains(err.Error(), "SFZOOM_WEBHOOK_RETENTION") {
 			t.Errorf("SFZOOM_WEBHOOK_RETENTION=%q: error = %v, want one naming the variable", v, err)
 		}
+	}
+}
+
+// TestLoad_RateLimits: the per-client-IP limits default to 50:1000 (Zoom
+// webhook) and 5:60 (Canvas), take RATE:BURST, and "off" lifts them (for a
+// load test from one address).
+func TestLoad_RateLimits(t *testing.T) {
+	inf := config.RateLimit{Rate: math.Inf(1), Burst: math.MaxInt32}
+	for _, tt := range []struct {
+		name, webhook, canvas string
+		wantWebhook, wantCanv config.RateLimit
+	}{
+		{"Defaults", "", "", config.RateLimit{Rate: 50, Burst: 1000}, config.RateLimit{Rate: 5, Burst: 60}},
+		{"Set", "200:5000", "0.5:10", config.RateLimit{Rate: 200, Burst: 5000}, config.RateLimit{Rate: 0.5, Burst: 10}},
+		{"Off", "off", "OFF", inf, inf},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m := validServeEnv()
+			m["SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT"] = tt.webhook
+			m["SFZOOM_CANVAS_RATE_LIMIT"] = tt.canvas
+			c, err := config.Load(env(m), config.ModeServe)
+			if err != nil {
+				t.Fatalf("Load() error = %v", err)
+			}
+			if c.ZoomWebhookRateLimit != tt.wantWebhook || c.CanvasRateLimit != tt.wantCanv {
+				t.Errorf("rate limits = webhook %+v, canvas %+v; want %+v, %+v", c.ZoomWebhookRateLimit, c.CanvasRateLimit, tt.wantWebhook, tt.wantCanv)
+			}
+		})
 	}
 }
