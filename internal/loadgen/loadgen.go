@@ -115,15 +115,19 @@ type Webhook struct {
 
 // Request returns delivery i.
 func (w Webhook) Request(i int) (*http.Request, error) {
-	now := time.Now()
-	body := []byte(`{"event":"meeting.ended","event_ts":` + strconv.FormatInt(now.UnixMilli(), 10) +
+	body := []byte(`{"event":"meeting.ended","event_ts":` + strconv.FormatInt(time.Now().UnixMilli(), 10) +
 		`,"payload":{"account_id":"` + w.AccountID + `","object":{"id":"85746065432","uuid":"` + w.Run + "-" + strconv.Itoa(i) +
 		`==","host_id":"` + w.HostID + `","topic":"Renewal call","type":2,"start_time":"2026-03-02T15:00:00Z","end_time":"2026-03-02T15:30:00Z","duration":30,"timezone":"UTC"}}}`)
+	return w.Signed(body)
+}
+
+// Signed returns a POST of body to URL, signed now.
+func (w Webhook) Signed(body []byte) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: webhook request: %w", err)
 	}
-	ts := strconv.FormatInt(now.Unix(), 10)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(zoom.HeaderTimestamp, ts)
 	req.Header.Set(zoom.HeaderSignature, zoom.SignWebhook(w.Secret, ts, body))
