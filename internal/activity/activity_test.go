@@ -515,3 +515,37 @@ func TestScheduledEventCountedOnce(t *testing.T) {
 		t.Fatalf("Meeting_Count__c = %v, want 1", c)
 	}
 }
+
+// TestManyParticipantsOneLookup: 300 participants the match cache does not
+// know are matched in one read call (Contacts and Leads by email in one
+// query each, within Salesforce's 100,000-character SOQL limit), so the
+// meeting.ended job costs one read and one write; the Contact and the Lead
+// among them are matched.
+func TestManyParticipantsOneLookup(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, false)
+	ctx := context.Background()
+	m := benchMeeting(t, e, e.meeting.HostID, "Town hall", 300, false)
+	e.zoom.SetWebhook("", nil)
+	uuid, err := e.zoom.EndMeeting(ctx, m.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sf.ResetRequests()
+	if err := e.p.LogMeeting(ctx, jobs.LogMeetingArgs{OrgID: e.orgID, ZoomMeetingID: m.ID, MeetingUUID: uuid, Trigger: zoom.EventMeetingEnded}); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.sf.APICalls(); n != 2 {
+		t.Errorf("Salesforce API calls = %d, want 2 (one read, one write): %v", n, e.sf.Requests())
+	}
+	att, err := e.be.Store.FindAttendance(ctx, e.orgID, uuid)
+	if err != nil || len(att) != 300 {
+		t.Fatalf("attendance = %d (%v), want 300", len(att), err)
+	}
+	kinds := map[string]string{}
+	for _, a := range att {
+		kinds[a.Email] = a.Match
+	}
+	if kinds["hank@globex.example"] != sfzoom.MatchContact || kinds["dana.scully@fbi-consulting.example"] != sfzoom.MatchLead {
+		t.Errorf("Hank matched %q, Dana %q; want a Contact and a Lead", kinds["hank@globex.example"], kinds["dana.scully@fbi-consulting.example"])
+	}
+}

@@ -86,8 +86,38 @@ type lookup struct {
 	others     *others  // the locked Opportunity's other logged Events, when read here
 }
 
-// inChunk is how many values one IN clause carries inside a composite step.
-const inChunk = 100
+// emailQueryChars bounds the emails of one IN clause, in characters of
+// SOQL. A query may be 100,000 characters long by default
+// (https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_soslsoql.htm),
+// and inside a composite request's body it is not held to the 16,384
+// bytes of a GET's URI (https://help.salesforce.com/s/articleView?id=000386264&type=1).
+// Half of it leaves room for the rest of the query: a few hundred
+// participants take one query.
+const emailQueryChars = 50_000
+
+// maxEmailsPerQuery keeps a query's answer within one page of 2,000
+// records (https://developer.salesforce.com/docs/platform/api-rest/guide/resources-query.html)
+// even when several records share an email.
+const maxEmailsPerQuery = 500
+
+// emailChunks splits emails into the IN lists of as few queries as the
+// limits allow.
+func emailChunks(emails []string) [][]string {
+	var chunks [][]string
+	start, size := 0, 0
+	for i, e := range emails {
+		n := len(e) + 4 + strings.Count(e, "'") + strings.Count(e, `\`) // quotes, ", ", escapes
+		if i > start && (size+n > emailQueryChars || i-start >= maxEmailsPerQuery) {
+			chunks = append(chunks, emails[start:i])
+			start, size = i, 0
+		}
+		size += n
+	}
+	if start < len(emails) {
+		chunks = append(chunks, emails[start:])
+	}
+	return chunks
+}
 
 // soqlStep is a composite GET of a SOQL query.
 func soqlStep(ref string, q salesforce.Query) (salesforce.Subrequest, error) {
@@ -191,10 +221,10 @@ func (p *Pipeline) cachedMatches(ctx context.Context, orgID string, emails []str
 }
 
 // lookupSteps are the read-only queries of a lookup: the occurrence's
-// Event, Contacts and Leads by email (inChunk emails per query), Accounts
-// by website domain, the locked Opportunity's other logged Events and, for
-// a meeting not scheduled from a record, the open Opportunities of the
-// Contacts (Contact → OpportunityContactRole).
+// Event, Contacts and Leads by email (emailChunks), Accounts by website
+// domain, the locked Opportunity's other logged Events and, for a meeting
+// not scheduled from a record, the open Opportunities of the Contacts
+// (Contact → OpportunityContactRole).
 func lookupSteps(uuid string, emails, misses []string, direct, scheduled bool, lockedOpp string) ([]salesforce.Subrequest, error) {
 	var steps []salesforce.Subrequest
 	add := func(ref string, q salesforce.Query) error {
@@ -208,25 +238,16 @@ func lookupSteps(uuid string, emails, misses []string, direct, scheduled bool, l
 			return nil, err
 		}
 	}
-	for i := 0; i < len(misses); i += inChunk {
-		chunk := misses[i:min(i+inChunk, len(misses))]
-		if err := add(fmt.Sprintf("con%d", i/inChunk), salesforce.Select(salesforce.FieldID, salesforce.FieldEmail, salesforce.FieldAccountID).
-			From(salesforce.ObjectContact).Where(salesforce.In(salesforce.FieldEmail, chunk...)).OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+	for i, chunk := range emailChunks(misses) {
+		if err := add(fmt.Sprintf("con%d", i), contactsByEmail(chunk)); err != nil {
 			return nil, err
 		}
-		if err := add(fmt.Sprintf("lead%d", i/inChunk), salesforce.Select(salesforce.FieldID, salesforce.FieldEmail).
-			From(salesforce.ObjectLead).Where(salesforce.And(salesforce.Eq(salesforce.FieldIsConverted, false), salesforce.In(salesforce.FieldEmail, chunk...))).
-			OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+		if err := add(fmt.Sprintf("lead%d", i), leadsByEmail(chunk)); err != nil {
 			return nil, err
 		}
 	}
 	if domains := companyDomains(misses); len(domains) > 0 {
-		conds := make([]salesforce.Condition, len(domains))
-		for i, d := range domains {
-			conds[i] = salesforce.Like(salesforce.FieldWebsite, "%"+d+"%")
-		}
-		if err := add("acct", salesforce.Select(salesforce.FieldID, salesforce.FieldWebsite).From(salesforce.ObjectAccount).
-			Where(salesforce.Or(conds...)).OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+		if err := add("acct", accountsByDomain(domains)); err != nil {
 			return nil, err
 		}
 	}
@@ -238,14 +259,42 @@ func lookupSteps(uuid string, emails, misses []string, direct, scheduled bool, l
 		}
 	}
 	if !scheduled && len(emails) > 0 {
-		if err := add("ocr", salesforce.Select(salesforce.FieldOpportunityID, salesforce.FieldContactID, salesforce.FieldContactEmail,
-			"Opportunity.LastModifiedDate").From(salesforce.ObjectOpportunityContactRole).
-			Where(salesforce.And(salesforce.In(salesforce.FieldContactEmail, emails...), salesforce.Eq("Opportunity.IsClosed", false))).
-			OrderBy(salesforce.FieldID, salesforce.Asc)); err != nil {
+		if err := add("ocr", openOpportunityRoles(emails)); err != nil {
 			return nil, err
 		}
 	}
 	return steps, nil
+}
+
+func contactsByEmail(emails []string) salesforce.Query {
+	return salesforce.Select(salesforce.FieldID, salesforce.FieldEmail, salesforce.FieldAccountID).From(salesforce.ObjectContact).
+		Where(salesforce.In(salesforce.FieldEmail, emails...)).OrderBy(salesforce.FieldID, salesforce.Asc)
+}
+
+// leadsByEmail finds unconverted Leads.
+func leadsByEmail(emails []string) salesforce.Query {
+	return salesforce.Select(salesforce.FieldID, salesforce.FieldEmail).From(salesforce.ObjectLead).
+		Where(salesforce.And(salesforce.Eq(salesforce.FieldIsConverted, false), salesforce.In(salesforce.FieldEmail, emails...))).
+		OrderBy(salesforce.FieldID, salesforce.Asc)
+}
+
+// accountsByDomain finds the Accounts whose website mentions a domain.
+func accountsByDomain(domains []string) salesforce.Query {
+	conds := make([]salesforce.Condition, len(domains))
+	for i, d := range domains {
+		conds[i] = salesforce.Like(salesforce.FieldWebsite, "%"+d+"%")
+	}
+	return salesforce.Select(salesforce.FieldID, salesforce.FieldWebsite).From(salesforce.ObjectAccount).
+		Where(salesforce.Or(conds...)).OrderBy(salesforce.FieldID, salesforce.Asc)
+}
+
+// openOpportunityRoles finds the open Opportunities the emails' Contacts
+// have a role on.
+func openOpportunityRoles(emails []string) salesforce.Query {
+	return salesforce.Select(salesforce.FieldOpportunityID, salesforce.FieldContactID, salesforce.FieldContactEmail,
+		"Opportunity.LastModifiedDate").From(salesforce.ObjectOpportunityContactRole).
+		Where(salesforce.And(salesforce.In(salesforce.FieldContactEmail, emails...), salesforce.Eq("Opportunity.IsClosed", false))).
+		OrderBy(salesforce.FieldID, salesforce.Asc)
 }
 
 // companyDomains are the registrable, non-freemail domains of emails (at
@@ -265,12 +314,15 @@ func companyDomains(emails []string) []string {
 // https://developer.salesforce.com/docs/platform/api-rest/guide/resources-composite-composite-post.html).
 const maxQueriesPerComposite = 5
 
-// runQueries runs read-only query steps in as few composite calls as the
-// limit allows and returns the answers by reference id.
+// maxSubrequests is Salesforce's limit on subrequests in one composite request.
+const maxSubrequests = 25
+
+// runQueries runs read-only steps in as few composite calls as the limits
+// allow (compositeBatches) and returns the answers by reference id.
 func runQueries(ctx context.Context, sf SalesforceAPI, steps []salesforce.Subrequest) (map[string]salesforce.SubResponse, error) {
 	byRef := map[string]salesforce.SubResponse{}
-	for i := 0; i < len(steps); i += maxQueriesPerComposite {
-		resps, err := sf.Composite(ctx, false, steps[i:min(i+maxQueriesPerComposite, len(steps))])
+	for _, batch := range compositeBatches(steps) {
+		resps, err := sf.Composite(ctx, false, batch)
 		if err != nil {
 			return nil, fmt.Errorf("activity: salesforce lookups: %w", err)
 		}
@@ -279,6 +331,31 @@ func runQueries(ctx context.Context, sf SalesforceAPI, steps []salesforce.Subreq
 		}
 	}
 	return byRef, nil
+}
+
+// compositeBatches splits steps, in order, into composite requests of at
+// most maxQueriesPerComposite queries and maxSubrequests subrequests; a
+// step that is not a query (a record GET) rides along without counting.
+func compositeBatches(steps []salesforce.Subrequest) [][]salesforce.Subrequest {
+	var (
+		batches [][]salesforce.Subrequest
+		cur     []salesforce.Subrequest
+		queries int
+	)
+	for _, st := range steps {
+		q := strings.HasPrefix(st.URL, "query?") || strings.HasPrefix(st.URL, "queryAll?")
+		if len(cur) == maxSubrequests || (q && queries == maxQueriesPerComposite) {
+			batches, cur, queries = append(batches, cur), nil, 0
+		}
+		cur = append(cur, st)
+		if q {
+			queries++
+		}
+	}
+	if len(cur) > 0 {
+		batches = append(batches, cur)
+	}
+	return batches
 }
 
 // learner turns lookup answers into matches, the Event and the related record.
