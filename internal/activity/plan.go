@@ -148,14 +148,12 @@ func (p *Pipeline) logOccurrence(ctx context.Context, r *run) error {
 		}
 	}
 	// Salesforce first: without a connection there is no point spending
-	// Zoom calls. A missing or refused connection parks the meeting as
-	// blocked until an admin connects Salesforce; it is never dropped.
+	// Zoom calls.
 	var sf SalesforceAPI
 	if n.write {
-		if sf, err = p.opts.Clients.Salesforce(ctx, r.orgID); sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-			return p.block(ctx, r.args, r.orgID, r.meeting, p.salesforceBlocked(err))
-		} else if err != nil {
-			return fmt.Errorf("activity: salesforce client: %w", err)
+		var blocked bool
+		if sf, blocked, err = p.salesforceFor(ctx, r); err != nil || blocked {
+			return err
 		}
 	}
 	if n.zoom() {
@@ -184,6 +182,19 @@ func (p *Pipeline) logOccurrence(ctx context.Context, r *run) error {
 		return p.opts.Store.DeleteBlockedMeeting(ctx, r.orgID, r.uuid)
 	}
 	return p.writeOccurrence(ctx, r, sf, n, st, d, parts, fp)
+}
+
+// salesforceFor returns the org's Salesforce client. A missing or refused
+// connection parks the meeting as blocked until an admin connects
+// Salesforce (blocked true); it is never dropped.
+func (p *Pipeline) salesforceFor(ctx context.Context, r *run) (sf SalesforceAPI, blocked bool, err error) {
+	sf, err = p.opts.Clients.Salesforce(ctx, r.orgID)
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return nil, true, p.block(ctx, r.args, r.orgID, r.meeting, p.salesforceBlocked(err))
+	} else if err != nil {
+		return nil, false, fmt.Errorf("activity: salesforce client: %w", err)
+	}
+	return sf, false, nil
 }
 
 // fetchZoom makes the Zoom calls the run needs, as the host (blocked is

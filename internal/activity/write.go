@@ -12,6 +12,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/salesforce"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/zoom"
 )
 
 // maxTasks caps follow-up Tasks so the write stays one composite call
@@ -51,42 +52,73 @@ func (o *occurrence) minutes() int {
 	return 1
 }
 
-// occurrence assembles the write from the meeting row, Zoom's data and the matches.
+// occurrence assembles the write from the meeting row, Zoom's data and the
+// matches, step by step: each later source wins where it knows better.
 func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom.Meeting, d *fetched, parts []*sfzoom.Participant, lk *lookup) *occurrence {
 	o := &occurrence{orgID: orgID, uuid: uuid, zoomMeetingID: zoomMeetingID, parts: parts,
 		whoID: lk.related.whoID, whatID: lk.related.whatID, isOpp: lk.related.isOpp}
-	o.loc = time.UTC
-	if loc, err := time.LoadLocation(d.zone); err == nil && d.zone != "" {
-		o.loc = loc // the zone of the Event's last write, when nothing below says
-	}
-	if m != nil {
-		o.topic, o.ownerID, o.start, o.end = m.Topic, m.HostSFUserID, m.StartTime, m.EndTime()
-		o.agenda = strings.TrimSpace(m.Agenda)
-		if m.Timezone != "" {
-			o.loc = m.Location()
-		}
-	}
-	if r := d.Recording; r != nil {
-		if m == nil && r.Timezone != "" {
-			if loc, err := time.LoadLocation(r.Timezone); err == nil {
-				o.loc = loc
-			}
-		}
-		if o.topic == "" {
-			o.topic = r.Topic
-		}
-		if o.zoomMeetingID == 0 {
-			o.zoomMeetingID = int64(r.ID)
-		}
-		o.hostEmail = r.HostEmail
-		if !r.StartTime.IsZero() {
-			o.start, o.end = r.StartTime.Time, r.StartTime.Time.Add(time.Duration(r.Duration)*time.Minute)
-		}
-	}
+	o.loc = eventZone(m, d)
+	o.fromMeeting(m)
+	o.fromRecording(d.Recording)
 	if len(d.files) > 0 {
 		o.recordingLink = p.RecordingLink(orgID, uuid)
 	}
-	// Attendance is the best evidence of when the meeting really ran.
+	o.fromAttendance(parts)
+	o.fromSummary(d.Summary, d.summary)
+	o.complete(p.now)
+	return o
+}
+
+// eventZone is the time zone of what people read: the meeting's (scheduled
+// through sfzoom), else for a meeting sfzoom did not schedule the host's
+// zone in Zoom (the recording's), else the zone of the Event's last write,
+// else UTC.
+func eventZone(m *sfzoom.Meeting, d *fetched) *time.Location {
+	if m != nil && m.Timezone != "" {
+		return m.Location()
+	}
+	if r := d.Recording; m == nil && r != nil && r.Timezone != "" {
+		if loc, err := time.LoadLocation(r.Timezone); err == nil {
+			return loc
+		}
+	}
+	if loc, err := time.LoadLocation(d.zone); err == nil && d.zone != "" {
+		return loc
+	}
+	return time.UTC
+}
+
+// fromMeeting takes the topic, the rep, the agenda and the planned times
+// from the meeting sfzoom scheduled (nil for none).
+func (o *occurrence) fromMeeting(m *sfzoom.Meeting) {
+	if m == nil {
+		return
+	}
+	o.topic, o.ownerID, o.start, o.end = m.Topic, m.HostSFUserID, m.StartTime, m.EndTime()
+	o.agenda = strings.TrimSpace(m.Agenda)
+}
+
+// fromRecording takes the host and the recorded times from this run's
+// recording, and the topic and meeting number when nothing said them.
+func (o *occurrence) fromRecording(r *zoom.Recording) {
+	if r == nil {
+		return
+	}
+	if o.topic == "" {
+		o.topic = r.Topic
+	}
+	if o.zoomMeetingID == 0 {
+		o.zoomMeetingID = int64(r.ID)
+	}
+	o.hostEmail = r.HostEmail
+	if !r.StartTime.IsZero() {
+		o.start, o.end = r.StartTime.Time, r.StartTime.Time.Add(time.Duration(r.Duration)*time.Minute)
+	}
+}
+
+// fromAttendance takes the first join and the last leave: attendance is
+// the best evidence of when the meeting really ran.
+func (o *occurrence) fromAttendance(parts []*sfzoom.Participant) {
 	var first, last time.Time
 	for _, pt := range parts {
 		if !pt.JoinTime.IsZero() && (first.IsZero() || pt.JoinTime.Before(first)) {
@@ -99,7 +131,13 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 	if !first.IsZero() && last.After(first) {
 		o.start, o.end = first, last
 	}
-	if s := d.Summary; s != nil {
+}
+
+// fromSummary fills what is still unknown from this run's summary (fetched,
+// nil when not) and takes the overview, the text and the next steps from
+// the stored one.
+func (o *occurrence) fromSummary(fetched *zoom.MeetingSummary, stored *sfzoom.Summary) {
+	if s := fetched; s != nil {
 		if o.topic == "" {
 			o.topic = s.MeetingTopic
 		}
@@ -110,7 +148,7 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 			o.start, o.end = s.MeetingStartTime.Time, s.MeetingEndTime.Time
 		}
 	}
-	if s := d.summary; s != nil {
+	if s := stored; s != nil {
 		o.overview = strings.TrimSpace(s.Overview)
 		o.summaryText = s.Markdown
 		if o.overview == "" {
@@ -118,8 +156,13 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 		}
 		o.actionItems = s.ActionItems
 	}
+}
+
+// complete fills the defaults (now, a minute, "Zoom meeting"), truncates
+// the times to what Salesforce keeps and picks the Event's WhoId.
+func (o *occurrence) complete(now func() time.Time) {
 	if o.start.IsZero() {
-		o.start = p.now().UTC()
+		o.start = now().UTC()
 	}
 	if !o.end.After(o.start) {
 		o.end = o.start.Add(time.Minute)
@@ -129,13 +172,12 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 		o.topic = "Zoom meeting"
 	}
 	if o.whoID == "" {
-		o.whoID = primaryContact(parts)
+		o.whoID = primaryContact(o.parts)
 	}
 	// Salesforce refuses a WhatId next to a Lead WhoId.
 	if strings.HasPrefix(o.whoID, "00Q") {
 		o.whatID, o.isOpp = "", false
 	}
-	return o
 }
 
 func firstParagraph(s string) string {
@@ -408,33 +450,7 @@ func (ot *others) rollup(o *occurrence) *rollup {
 // nil for none) and upserts the Tasks in ONE all-or-none composite call
 // (docs/salesforce-api.md §6.1, https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm).
 func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurrence, lk *lookup, roll *rollup) (string, error) {
-	ev := salesforce.Fields{
-		salesforce.FieldSubject:        truncate("Zoom: "+o.topic, 255),
-		salesforce.FieldStartDateTime:  o.start,
-		salesforce.FieldEndDateTime:    o.end,
-		salesforce.FieldDurationInMins: o.minutes(),
-		salesforce.FieldDescription:    o.description(),
-		salesforce.FieldZoomLoggedAt:   p.now().UTC(),
-	}
-	if o.zoomMeetingID > 0 {
-		ev[salesforce.FieldZoomMeetingNumber] = sfzoom.MeetingNumber(o.zoomMeetingID)
-	}
-	if lk.eventID == "" {
-		// An Event made at scheduling time keeps its join URL as location.
-		ev[salesforce.FieldLocation] = "Zoom"
-	}
-	if o.whoID != "" {
-		ev[salesforce.FieldWhoID] = o.whoID
-	}
-	if o.whatID != "" {
-		ev[salesforce.FieldWhatID] = o.whatID
-	}
-	if o.ownerID != "" {
-		ev[salesforce.FieldOwnerID] = o.ownerID
-	}
-	if o.recordingLink != "" {
-		ev[salesforce.FieldZoomRecordingURL] = o.recordingLink
-	}
+	ev := p.eventFields(o, lk.eventID == "")
 	steps := []salesforce.Subrequest{salesforce.UpsertRequest("evt", salesforce.ObjectEvent, salesforce.FieldZoomMeetingID, o.uuid, ev)}
 	if opp := roll.fields(o); len(opp) > 0 {
 		steps = append(steps, salesforce.UpdateRequest("opp", salesforce.ObjectOpportunity, roll.oppID, opp))
@@ -462,6 +478,37 @@ func (p *Pipeline) writeDirect(ctx context.Context, sf SalesforceAPI, o *occurre
 		}
 	}
 	return lk.eventID, nil
+}
+
+// eventFields are the Event's fields; a new Event (one sfzoom did not
+// make at scheduling time, which keeps its join URL) has "Zoom" as its
+// location.
+func (p *Pipeline) eventFields(o *occurrence, isNew bool) salesforce.Fields {
+	ev := salesforce.Fields{
+		salesforce.FieldSubject:        truncate("Zoom: "+o.topic, 255),
+		salesforce.FieldStartDateTime:  o.start,
+		salesforce.FieldEndDateTime:    o.end,
+		salesforce.FieldDurationInMins: o.minutes(),
+		salesforce.FieldDescription:    o.description(),
+		salesforce.FieldZoomLoggedAt:   p.now().UTC(),
+	}
+	if o.zoomMeetingID > 0 {
+		ev[salesforce.FieldZoomMeetingNumber] = sfzoom.MeetingNumber(o.zoomMeetingID)
+	}
+	if isNew {
+		ev[salesforce.FieldLocation] = "Zoom"
+	}
+	optional := []struct {
+		field salesforce.Field
+		value string
+	}{{salesforce.FieldWhoID, o.whoID}, {salesforce.FieldWhatID, o.whatID}, {salesforce.FieldOwnerID, o.ownerID},
+		{salesforce.FieldZoomRecordingURL, o.recordingLink}}
+	for _, f := range optional {
+		if f.value != "" {
+			ev[f.field] = f.value
+		}
+	}
+	return ev
 }
 
 // fields are the Opportunity fields the roll-up sets (none for nil).
