@@ -174,6 +174,13 @@ func (p *Pipeline) logOccurrence(ctx context.Context, r *run) error {
 			"trigger", r.args.Trigger)
 		return nil
 	}
+	return p.writeChanged(ctx, r, sf, n, st, d)
+}
+
+// writeChanged writes the occurrence to Salesforce unless nothing written
+// changed since its last write (a duplicate delivery, a recording already
+// written) and the run is not forced.
+func (p *Pipeline) writeChanged(ctx context.Context, r *run, sf SalesforceAPI, n needs, st *stored, d *fetched) error {
 	parts := d.participants(st, r.settings)
 	fp := fingerprint(parts, d, r.mode, r.meeting)
 	if st.prev != nil && st.prev.Fingerprint == fp && !n.force {
