@@ -177,6 +177,24 @@ func (s *Store) readOnly(ctx context.Context, op string, fn func(tx *sqlTx) erro
 	return s.view(ctx, s.rdb, &sql.TxOptions{ReadOnly: true}, op, fn)
 }
 
+// queryReadOnly runs one query on the read pool outside a transaction and
+// calls fn for each row: for a hot read that one statement answers, it
+// saves the BEGIN and ROLLBACK round trips of readOnly on Postgres. The
+// query sees one snapshot, as any statement does.
+func (s *Store) queryReadOnly(ctx context.Context, op string, fn func(rowScanner) error, query string, args ...any) error {
+	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(query), args...)
+	if err != nil {
+		return s.wrapErr(op, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return s.wrapErr(op, err)
+		}
+	}
+	return s.wrapErr(op, rows.Err())
+}
+
 func (s *Store) view(ctx context.Context, db *sql.DB, opts *sql.TxOptions, op string, fn func(tx *sqlTx) error) error {
 	tx, err := db.BeginTx(ctx, opts)
 	if err != nil {
