@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
@@ -101,5 +102,51 @@ func BenchmarkCreateWebhookEvent(b *testing.B) {
 		if err := s.CreateWebhookEvent(ctx, ev, storetest.Job("bench")); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestUnchangedUpsertFromCache: an unchanged upsert within the org cache's
+// TTL is answered from memory, without reading the row (here changed behind
+// the store's back); once the TTL has passed, it reads and writes again.
+func TestUnchangedUpsertFromCache(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.OpenDB(filepath.Join(t.TempDir(), "sfzoom.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	s := sqlite.New(db, nil, func() time.Time { return now })
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const id = "00D000000000001AAA"
+	upsert := func() {
+		t.Helper()
+		if err := s.UpsertOrg(ctx, &sfzoom.Org{ID: id, Name: "Acme"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storedName := func() string {
+		t.Helper()
+		var name string
+		if err := db.QueryRowContext(ctx, `SELECT name FROM orgs WHERE id = ?`, id).Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		return name
+	}
+	upsert() // written
+	upsert() // read, and cached
+	if _, err := db.ExecContext(ctx, `UPDATE orgs SET name = 'Renamed elsewhere' WHERE id = ?`, id); err != nil {
+		t.Fatal(err)
+	}
+	upsert()
+	if got := storedName(); got != "Renamed elsewhere" {
+		t.Fatalf("name after an upsert within the TTL = %q, want the row untouched (answered from the cache)", got)
+	}
+	now = now.Add(31 * time.Second)
+	upsert()
+	if got := storedName(); got != "Acme" {
+		t.Fatalf("name after an upsert past the TTL = %q, want %q (read and written)", got, "Acme")
 	}
 }

@@ -31,6 +31,8 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 		return s.wrapErr("upsert org", err)
 	}
 	var stored *sfzoom.Org
+	s.orgs.written(org.ID)
+	defer s.orgs.written(org.ID)
 	err = s.write(ctx, "upsert org", func(tx *sqlTx) (err error) {
 		if _, err := tx.ExecContext(ctx, `
 		INSERT INTO orgs (id, name, instance_url, settings, created_at, updated_at)
@@ -53,7 +55,15 @@ func (s *Store) UpsertOrg(ctx context.Context, org *sfzoom.Org) error {
 
 // findOrgUnchanged returns the stored org when upserting org would change
 // nothing, and nil when it would (a new org, a new name or instance URL).
+// The org cache answers it when it holds the org (orgcache.go).
 func (s *Store) findOrgUnchanged(ctx context.Context, org *sfzoom.Org) (*sfzoom.Org, error) {
+	unchanged := func(o *sfzoom.Org) bool {
+		return o.Name == org.Name && (org.InstanceURL == "" || o.InstanceURL == org.InstanceURL)
+	}
+	if o, ok := s.orgs.get(org.ID); ok && unchanged(o) {
+		return o, nil
+	}
+	at := s.orgs.generation()
 	var stored *sfzoom.Org
 	err := s.readOnly(ctx, "upsert org", func(tx *sqlTx) error {
 		o, err := findOrgByID(ctx, tx, org.ID)
@@ -63,7 +73,8 @@ func (s *Store) findOrgUnchanged(ctx context.Context, org *sfzoom.Org) (*sfzoom.
 		case err != nil:
 			return err
 		}
-		if o.Name == org.Name && (org.InstanceURL == "" || o.InstanceURL == org.InstanceURL) {
+		s.orgs.add(o, at)
+		if unchanged(o) {
 			stored = o
 		}
 		return nil
@@ -90,6 +101,8 @@ func (s *Store) UpdateOrgSettings(ctx context.Context, orgID string, settings sf
 	if err != nil {
 		return s.wrapErr("update org settings", err)
 	}
+	s.orgs.written(orgID)
+	defer s.orgs.written(orgID)
 	return s.execOne(ctx, "update org settings", "Org not found.", `UPDATE orgs SET settings = ?, updated_at = ? WHERE id = ?`,
 		string(b), s.formatTime(s.nowUTC()), orgID)
 }

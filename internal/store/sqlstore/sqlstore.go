@@ -68,6 +68,7 @@ type Store struct {
 	jobs  JobInserter
 	now   func() time.Time
 	group *groupCommit // nil unless EnableGroupCommit
+	orgs  *orgCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -78,7 +79,7 @@ func New(db *sql.DB, d Dialect, jobs JobInserter, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, rdb: db, d: &d, jobs: jobs, now: now}
+	return &Store{db: db, rdb: db, d: &d, jobs: jobs, now: now, orgs: newOrgCache(now)}
 }
 
 // SetReadDB makes read-only transactions use rdb, a pool of connections to

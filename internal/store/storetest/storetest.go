@@ -183,6 +183,30 @@ func testOrg(t *testing.T, newStore func(*testing.T) store.Store) {
 		}
 	})
 
+	// An unchanged upsert may be answered from memory (every Canvas open
+	// makes one), but never with settings older than the last write.
+	t.Run("UnchangedUpsertSeesSettingsWrite", func(t *testing.T) {
+		s := newStore(t)
+		o := &sfzoom.Org{ID: "00D000000000001AAA", Name: "Acme", InstanceURL: "https://acme.my.salesforce.com"}
+		for range 2 {
+			mustNoErr(t, "UpsertOrg", s.UpsertOrg(ctx, &sfzoom.Org{ID: o.ID, Name: o.Name, InstanceURL: o.InstanceURL}))
+		}
+		for _, domains := range [][]string{{"acme.com"}, {"acme.com", "acme.io"}} {
+			settings := sfzoom.OrgSettings{InternalDomains: domains, ActivityMode: sfzoom.ActivityModePlatformEvent}
+			mustNoErr(t, "UpdateOrgSettings", s.UpdateOrgSettings(ctx, o.ID, settings))
+			// Each returned org is the caller's own: changing it changes
+			// nothing a later upsert returns.
+			for range 3 {
+				again := &sfzoom.Org{ID: o.ID, Name: o.Name, InstanceURL: o.InstanceURL}
+				mustNoErr(t, "UpsertOrg", s.UpsertOrg(ctx, again))
+				if diff := cmp.Diff(settings, again.Settings); diff != "" {
+					t.Fatalf("UpsertOrg after UpdateOrgSettings: settings (-written +returned):\n%s", diff)
+				}
+				again.Settings.InternalDomains[0] = "changed.example"
+			}
+		}
+	})
+
 	t.Run("ErrNotFound", func(t *testing.T) {
 		s := newStore(t)
 		_, err := s.FindOrgByID(ctx, "00Dmissing")
