@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -595,47 +596,85 @@ func (s *Service) schedule(ctx context.Context, u *sfzoom.User, in Input) (*Resu
 	if in.Instant {
 		in.Topic, in.Duration, in.Agenda = InstantTopic(rec), InstantDuration, ""
 	}
-	var invitees []Invitee
-	for _, id := range in.InviteeIDs {
-		found := false
-		for _, inv := range rec.Invitees {
-			if salesforce.To18(id) == salesforce.To18(inv.ContactID) {
-				invitees, found = append(invitees, inv), true
-				break
-			}
-		}
-		if !found {
-			return nil, InvalidField(FieldInvitees, "One of the invitees is not a contact of this record any more. Reload the page and pick the invitees again.")
-		}
+	invitees, err := pickInvitees(rec, in.InviteeIDs)
+	if err != nil {
+		return nil, err
 	}
-	host, hostZoomID := "me", "me"
-	if !s.opts.UserMode {
-		m, err := s.opts.Identity.Resolve(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		host, hostZoomID = m.ZoomUserID, m.ZoomUserID
+	host, err := s.zoomHost(ctx, u)
+	if err != nil {
+		return nil, err
 	}
 	zc, err := s.opts.Zoom(ctx, u.OrgID, u.UserID)
 	if err != nil {
 		return nil, err
 	}
-	zr := &zoom.MeetingRequest{Topic: in.Topic, Agenda: in.Agenda, Duration: in.Duration, Timezone: in.Timezone,
-		Settings: zoomSettings(in.Settings, invitees)}
-	start := in.Start
-	if in.Instant {
-		zr.Type, start = zoom.MeetingInstant, s.opts.Now()
-	} else {
-		zr.Type = zoom.MeetingScheduled
-		t := zoom.NewTime(in.Start.UTC())
-		zr.StartTime = &t
-	}
+	zr, start := meetingRequest(in, invitees, s.opts.Now())
 	zm, err := zc.CreateMeeting(ctx, host, zr)
 	if err != nil {
 		return nil, err
 	}
+	m := newMeeting(u, in, rec, zm, host, start)
+	who, what := eventLinks(rec, invitees)
+	if err := s.storeMeeting(ctx, zc, m, who, what); err != nil {
+		return nil, err
+	}
+	res := &Result{Meeting: m, StartURL: zm.StartURL}
+	if err := s.writeEvent(ctx, m, who, what); err != nil {
+		s.opts.Logger.WarnContext(ctx, "scheduling: event write failed; a job will retry", "org_id", u.OrgID, "meeting_id", m.ID, "err", err.Error())
+		res.EventPending = true
+		s.enqueueEvent(ctx, m, who, what)
+	}
+	return res, nil
+}
+
+// pickInvitees returns the record's contacts the form chose, in the form's
+// order, or an invalid-field error when one of them is no longer a contact
+// of the record (ids compare in their 18-character form).
+func pickInvitees(rec *Record, ids []string) ([]Invitee, error) {
+	var invitees []Invitee
+	for _, id := range ids {
+		i := slices.IndexFunc(rec.Invitees, func(inv Invitee) bool { return salesforce.To18(id) == salesforce.To18(inv.ContactID) })
+		if i < 0 {
+			return nil, InvalidField(FieldInvitees, "One of the invitees is not a contact of this record any more. Reload the page and pick the invitees again.")
+		}
+		invitees = append(invitees, rec.Invitees[i])
+	}
+	return invitees, nil
+}
+
+// zoomHost is the Zoom user the meeting is created for: "me" (the token's
+// own user) in user mode, otherwise the rep's mapped Zoom user.
+func (s *Service) zoomHost(ctx context.Context, u *sfzoom.User) (string, error) {
+	if s.opts.UserMode {
+		return "me", nil
+	}
+	m, err := s.opts.Identity.Resolve(ctx, u)
+	if err != nil {
+		return "", err
+	}
+	return m.ZoomUserID, nil
+}
+
+// meetingRequest is the Zoom create-meeting body for the form, and the start
+// time the meeting row records: now for an instant meeting, the form's start
+// otherwise.
+func meetingRequest(in Input, invitees []Invitee, now time.Time) (*zoom.MeetingRequest, time.Time) {
+	zr := &zoom.MeetingRequest{Topic: in.Topic, Agenda: in.Agenda, Duration: in.Duration, Timezone: in.Timezone,
+		Settings: zoomSettings(in.Settings, invitees)}
+	if in.Instant {
+		zr.Type = zoom.MeetingInstant
+		return zr, now
+	}
+	zr.Type = zoom.MeetingScheduled
+	t := zoom.NewTime(in.Start.UTC())
+	zr.StartTime = &t
+	return zr, in.Start
+}
+
+// newMeeting is the meeting row for a meeting Zoom just created.
+func newMeeting(u *sfzoom.User, in Input, rec *Record, zm *zoom.Meeting, host string, start time.Time) *sfzoom.Meeting {
 	m := &sfzoom.Meeting{
-		OrgID: u.OrgID, ZoomMeetingID: int64(zm.ID), ZoomUUID: zm.UUID, HostSFUserID: u.UserID, HostZoomUserID: hostZoomID,
+		OrgID: u.OrgID, ZoomMeetingID: int64(zm.ID), ZoomUUID: zm.UUID, HostSFUserID: u.UserID, HostZoomUserID: host,
 		RecordObject: in.Object, RecordID: rec.ID, Topic: in.Topic, Agenda: in.Agenda, StartTime: start.UTC(),
 		Duration: in.Duration, Timezone: in.Timezone, JoinURL: zm.JoinURL, Status: sfzoom.MeetingScheduled,
 		IdempotencyKey: in.IdempotencyKey, Settings: in.Settings,
@@ -645,28 +684,28 @@ func (s *Service) schedule(ctx context.Context, u *sfzoom.User, in Input) (*Resu
 	if zm.HostID != "" {
 		m.HostZoomUserID = zm.HostID
 	}
-	who, what := eventLinks(rec, invitees)
-	args := jobs.UpsertEventArgs{OrgID: u.OrgID, OnlyIfMissing: true, WhoID: who, WhatID: what}
+	return m
+}
+
+// storeMeeting writes the meeting row with its safety-net Event job and
+// marks the form's schedule request done. When the row cannot be written the
+// Zoom meeting is deleted again, so nothing is orphaned.
+func (s *Service) storeMeeting(ctx context.Context, zc ZoomMeetings, m *sfzoom.Meeting, who, what string) error {
+	args := jobs.UpsertEventArgs{OrgID: m.OrgID, OnlyIfMissing: true, WhoID: who, WhatID: what}
 	// The meeting row and the safety-net Event job commit together.
 	safety := store.Job{Args: args, InsertOpts: &river.InsertOpts{ScheduledAt: s.opts.Now().Add(s.opts.EventRepairDelay)}}
 	if err := s.createMeeting(ctx, m, &args, safety); err != nil {
 		// No row means no link: remove the meeting so nothing is orphaned.
 		if derr := zc.DeleteMeeting(context.WithoutCancel(ctx), m.ZoomMeetingID); derr != nil {
-			s.opts.Logger.ErrorContext(ctx, "scheduling: delete orphan zoom meeting", "org_id", u.OrgID, "zoom_meeting_id", m.ZoomMeetingID, "err", derr.Error())
+			s.opts.Logger.ErrorContext(ctx, "scheduling: delete orphan zoom meeting", "org_id", m.OrgID, "zoom_meeting_id", m.ZoomMeetingID, "err", derr.Error())
 		}
-		return nil, err
+		return err
 	}
-	if err := s.opts.Store.FinishScheduleRequest(ctx, u.OrgID, in.IdempotencyKey, sfzoom.ScheduleRequestDone, m.ID, ""); err != nil {
+	if err := s.opts.Store.FinishScheduleRequest(ctx, m.OrgID, m.IdempotencyKey, sfzoom.ScheduleRequestDone, m.ID, ""); err != nil {
 		// The meeting row with the key exists; duplicates would wait, so say so.
-		return nil, fmt.Errorf("scheduling: finish request: %w", err)
+		return fmt.Errorf("scheduling: finish request: %w", err)
 	}
-	res := &Result{Meeting: m, StartURL: zm.StartURL}
-	if err := s.writeEvent(ctx, m, who, what); err != nil {
-		s.opts.Logger.WarnContext(ctx, "scheduling: event write failed; a job will retry", "org_id", u.OrgID, "meeting_id", m.ID, "err", err.Error())
-		res.EventPending = true
-		s.enqueueEvent(ctx, m, who, what)
-	}
-	return res, nil
+	return nil
 }
 
 // createMeeting stores the meeting with its safety-net job (the job's
