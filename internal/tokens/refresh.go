@@ -199,18 +199,7 @@ func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stor
 		}
 	}
 	if err != nil {
-		if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
-			return nil, err
-		}
-		err = sanitize(err)
-		if isInvalidGrant(err) {
-			v.markReconnect(ctx, connectionID, g, version, err)
-			return nil, reconnectError(g.provider, err)
-		}
-		v.log.WarnContext(ctx, "tokens: token request failed", "connection", connectionID, "provider", g.provider, "err", err)
-		err = sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "%s did not issue a token. Try again in a moment.", g.provider)
-		v.noteFailure(connectionID, err)
-		return nil, err
+		return nil, v.fetchFailed(ctx, connectionID, g, version, err)
 	}
 	if cur != nil {
 		nb.keep(cur)
@@ -220,6 +209,41 @@ func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stor
 	v.mu.Lock()
 	delete(v.bad, connectionID)
 	v.mu.Unlock()
+	other, version, err := v.saveRenewed(ctx, connectionID, g, cur, nb, version)
+	if other != nil || err != nil {
+		return other, err
+	}
+	v.log.InfoContext(ctx, "tokens: token renewed", "connection", connectionID, "provider", g.provider, "version", version, "expiry", nb.Expiry)
+	t := nb.public()
+	v.remember(connectionID, t)
+	return t, nil
+}
+
+// fetchFailed turns a failed token request into the error renew returns:
+// an EUNAUTHORIZED as is; an invalid_grant marks the connection for
+// reconnecting (at the stored version) and says so; anything else is logged,
+// noted as a recent failure and reported as EUNAVAILABLE.
+func (v *Vault) fetchFailed(ctx context.Context, connectionID int64, g *grant, version int64, err error) error {
+	if sfzoom.ErrorCode(err) == sfzoom.EUNAUTHORIZED {
+		return err
+	}
+	err = sanitize(err)
+	if isInvalidGrant(err) {
+		v.markReconnect(ctx, connectionID, g, version, err)
+		return reconnectError(g.provider, err)
+	}
+	v.log.WarnContext(ctx, "tokens: token request failed", "connection", connectionID, "provider", g.provider, "err", err)
+	err = sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "%s did not issue a token. Try again in a moment.", g.provider)
+	v.noteFailure(connectionID, err)
+	return err
+}
+
+// saveRenewed stores the new token nb over version and returns the version
+// written. When someone wrote without our lease (an expired lease, a key
+// rotation) it re-reads and retries, up to five times; if that writer
+// already rotated the refresh token, nb is worthless and the writer's token
+// is returned as other when it is usable, ECONFLICT otherwise.
+func (v *Vault) saveRenewed(ctx context.Context, connectionID int64, g *grant, cur, nb *blob, version int64) (other *oauth2.Token, _ int64, _ error) {
 	why := "token expired or rejected"
 	if cur == nil {
 		why = "first token"
@@ -227,36 +251,32 @@ func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stor
 	for range 5 {
 		newVersion, err := v.save(ctx, connectionID, nb, version, ActionRefresh, why)
 		if err == nil {
-			version = newVersion
-			break
+			return nil, newVersion, nil
 		}
 		if sfzoom.ErrorCode(err) != sfzoom.ECONFLICT {
 			// With rotation the old refresh token is already spent; say so
 			// loudly (without the token) since the connection may now need
 			// reconnecting.
 			v.log.ErrorContext(ctx, "tokens: new token could not be stored", "connection", connectionID, "provider", g.provider, "err", err)
-			return nil, err
+			return nil, 0, err
 		}
 		// Someone wrote without our lease (an expired lease, a key rotation).
 		again, err := v.load(ctx, connectionID, "re-read after write conflict")
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		if again == nil {
-			return nil, sfzoom.Errorf(sfzoom.ENOTFOUND, "The %s connection was removed while its token was being refreshed.", g.provider)
+			return nil, 0, sfzoom.Errorf(sfzoom.ENOTFOUND, "The %s connection was removed while its token was being refreshed.", g.provider)
 		}
 		if g.rotating && cur != nil && again.blob.RefreshToken != cur.RefreshToken {
 			if t, ok, _ := v.usable(connectionID, again, g); ok {
-				return t, nil
+				return t, 0, nil
 			}
-			return nil, sfzoom.Errorf(sfzoom.ECONFLICT, "The %s token was refreshed elsewhere at the same time. Try again.", g.provider)
+			return nil, 0, sfzoom.Errorf(sfzoom.ECONFLICT, "The %s token was refreshed elsewhere at the same time. Try again.", g.provider)
 		}
 		version = again.version
 	}
-	v.log.InfoContext(ctx, "tokens: token renewed", "connection", connectionID, "provider", g.provider, "version", version, "expiry", nb.Expiry)
-	t := nb.public()
-	v.remember(connectionID, t)
-	return t, nil
+	return nil, version, nil
 }
 
 // fetch asks the vendor for a new token, bounded by the token timeout (the
