@@ -167,6 +167,25 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 		l.defaults[v.Name] = v
 	}
 	c := &Config{}
+	l.server(c)
+	if mode == ModeServe || mode == ModeDemo {
+		l.canvas(c)
+		l.zoom(c)
+		l.salesforce(c)
+		l.media(c)
+	}
+	if mode == ModeServe || mode == ModeDemo || mode == ModeKeys {
+		c.EncryptionKeys = l.encryptionKeys("SFZOOM_ENCRYPTION_KEYS")
+	}
+	if len(l.problems) > 0 {
+		return nil, &ValidationError{Problems: l.problems}
+	}
+	return c, nil
+}
+
+// server reads what every mode needs: the listen address, the public URL,
+// the database, logging, shutdown and the worker count.
+func (l *loader) server(c *Config) {
 	c.Addr = l.str("SFZOOM_ADDR")
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		l.fail("SFZOOM_ADDR", "must be host:port, e.g. :8080 or 127.0.0.1:8080")
@@ -183,62 +202,79 @@ func Load(getenv func(string) string, mode Mode) (*Config, error) {
 	c.LogLevel = l.oneOf("SFZOOM_LOG_LEVEL", "debug", "info", "warn", "error")
 	c.ShutdownTimeout = l.duration("SFZOOM_SHUTDOWN_TIMEOUT")
 	c.Workers = l.int("SFZOOM_WORKERS", 1, 1000)
+}
 
-	if mode == ModeServe || mode == ModeDemo {
-		c.CanvasConsumerSecrets = l.consumerSecrets("SFZOOM_CANVAS_CONSUMER_SECRET")
-		l.require("SFZOOM_CANVAS_CONSUMER_SECRET", len(c.CanvasConsumerSecrets) > 0, "the consumer secret of the Salesforce canvas app (Setup → External Client App Manager)")
-		c.CanvasTokenCheck = l.bool("SFZOOM_CANVAS_TOKEN_CHECK")
-		c.CanvasTokenCheckTTL = l.duration("SFZOOM_CANVAS_TOKEN_CHECK_TTL")
-		c.SessionKeys = l.base64Keys("SFZOOM_SESSION_KEYS")
-		c.SessionTTL = l.duration("SFZOOM_SESSION_TTL")
-		c.FrameAncestors = l.origins("SFZOOM_FRAME_ANCESTORS")
-		c.CanvasRateLimit = l.rateLimit("SFZOOM_CANVAS_RATE_LIMIT")
-		c.AdminUserIDs = l.list("SFZOOM_ADMIN_USER_IDS")
-		for _, id := range c.AdminUserIDs {
-			org, user, bound := strings.Cut(id, ":")
-			if !bound {
-				user = id
-			}
-			if (bound && !sfOrgIDPattern.MatchString(org)) || !sfIDPattern.MatchString(user) {
-				l.fail("SFZOOM_ADMIN_USER_IDS", fmt.Sprintf("%q is not a Salesforce user id (15 or 18 characters, starting with 005) or ORGID:USERID (the org id starts with 00D)", id))
-			}
+// canvas reads the Canvas app's settings: its consumer secrets, the token
+// check, the app session, framing, the rate limit and the admins.
+func (l *loader) canvas(c *Config) {
+	c.CanvasConsumerSecrets = l.consumerSecrets("SFZOOM_CANVAS_CONSUMER_SECRET")
+	l.require("SFZOOM_CANVAS_CONSUMER_SECRET", len(c.CanvasConsumerSecrets) > 0, "the consumer secret of the Salesforce canvas app (Setup → External Client App Manager)")
+	c.CanvasTokenCheck = l.bool("SFZOOM_CANVAS_TOKEN_CHECK")
+	c.CanvasTokenCheckTTL = l.duration("SFZOOM_CANVAS_TOKEN_CHECK_TTL")
+	c.SessionKeys = l.base64Keys("SFZOOM_SESSION_KEYS")
+	c.SessionTTL = l.duration("SFZOOM_SESSION_TTL")
+	c.FrameAncestors = l.origins("SFZOOM_FRAME_ANCESTORS")
+	c.CanvasRateLimit = l.rateLimit("SFZOOM_CANVAS_RATE_LIMIT")
+	c.AdminUserIDs = l.adminUserIDs("SFZOOM_ADMIN_USER_IDS")
+}
+
+// adminUserIDs reads a list of Salesforce user ids, each either USERID or
+// ORGID:USERID, and fails on any entry that is neither.
+func (l *loader) adminUserIDs(name string) []string {
+	ids := l.list(name)
+	for _, id := range ids {
+		org, user, bound := strings.Cut(id, ":")
+		if !bound {
+			user = id
 		}
-		c.ZoomWebhookSecret = l.str("SFZOOM_ZOOM_WEBHOOK_SECRET")
-		l.require("SFZOOM_ZOOM_WEBHOOK_SECRET", c.ZoomWebhookSecret != "", "the Secret Token of the Zoom app's event subscription")
-		c.ZoomWebhookRateLimit = l.rateLimit("SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT")
-		c.ZoomAuthMode = l.oneOf("SFZOOM_ZOOM_AUTH_MODE", ZoomAuthS2S, ZoomAuthUser)
-		c.ZoomAccountID = l.str("SFZOOM_ZOOM_ACCOUNT_ID")
-		if c.ZoomAuthMode == ZoomAuthS2S {
-			l.require("SFZOOM_ZOOM_ACCOUNT_ID", c.ZoomAccountID != "", "the Zoom account id of the Server-to-Server app (required when SFZOOM_ZOOM_AUTH_MODE=s2s)")
-		}
-		c.ZoomClientID = l.str("SFZOOM_ZOOM_CLIENT_ID")
-		l.require("SFZOOM_ZOOM_CLIENT_ID", c.ZoomClientID != "", "the Zoom app's client id")
-		c.ZoomClientSecret = l.str("SFZOOM_ZOOM_CLIENT_SECRET")
-		l.require("SFZOOM_ZOOM_CLIENT_SECRET", c.ZoomClientSecret != "", "the Zoom app's client secret")
-		c.ZoomAPIURL = l.url("SFZOOM_ZOOM_API_URL", false)
-		c.ZoomOAuthURL = l.url("SFZOOM_ZOOM_OAUTH_URL", false)
-		c.SalesforceClientID = l.str("SFZOOM_SALESFORCE_CLIENT_ID")
-		l.require("SFZOOM_SALESFORCE_CLIENT_ID", c.SalesforceClientID != "", "the consumer key of the Salesforce external client app")
-		c.SalesforceClientSecret = l.str("SFZOOM_SALESFORCE_CLIENT_SECRET")
-		l.require("SFZOOM_SALESFORCE_CLIENT_SECRET", c.SalesforceClientSecret != "", "the consumer secret of the Salesforce external client app")
-		c.SalesforceLoginURL = l.url("SFZOOM_SALESFORCE_LOGIN_URL", false)
-		c.SalesforceBackgroundBudget = l.float("SFZOOM_SALESFORCE_BACKGROUND_BUDGET", 0, 1)
-		c.MediaAccessTTL = l.duration("SFZOOM_MEDIA_ACCESS_CACHE_TTL")
-		c.MediaURLTTL = l.duration("SFZOOM_MEDIA_URL_TTL")
-		c.WebhookRetention = l.duration("SFZOOM_WEBHOOK_RETENTION")
-		if c.WebhookRetention > 0 && c.WebhookRetention < 24*time.Hour {
-			// Zoom retries a failed delivery for up to 85 minutes; a day
-			// keeps every retry recognisable as a duplicate.
-			l.fail("SFZOOM_WEBHOOK_RETENTION", fmt.Sprintf("got %q; keep deliveries at least 24h (e.g. 720h for 30 days) so Zoom's retries are still recognised as duplicates", l.raw("SFZOOM_WEBHOOK_RETENTION")))
+		if (bound && !sfOrgIDPattern.MatchString(org)) || !sfIDPattern.MatchString(user) {
+			l.fail(name, fmt.Sprintf("%q is not a Salesforce user id (15 or 18 characters, starting with 005) or ORGID:USERID (the org id starts with 00D)", id))
 		}
 	}
-	if mode == ModeServe || mode == ModeDemo || mode == ModeKeys {
-		c.EncryptionKeys = l.encryptionKeys("SFZOOM_ENCRYPTION_KEYS")
+	return ids
+}
+
+// zoom reads the Zoom app's settings: the webhook secret and rate limit,
+// the auth mode with its account and client credentials, and the API URLs.
+func (l *loader) zoom(c *Config) {
+	c.ZoomWebhookSecret = l.str("SFZOOM_ZOOM_WEBHOOK_SECRET")
+	l.require("SFZOOM_ZOOM_WEBHOOK_SECRET", c.ZoomWebhookSecret != "", "the Secret Token of the Zoom app's event subscription")
+	c.ZoomWebhookRateLimit = l.rateLimit("SFZOOM_ZOOM_WEBHOOK_RATE_LIMIT")
+	c.ZoomAuthMode = l.oneOf("SFZOOM_ZOOM_AUTH_MODE", ZoomAuthS2S, ZoomAuthUser)
+	c.ZoomAccountID = l.str("SFZOOM_ZOOM_ACCOUNT_ID")
+	if c.ZoomAuthMode == ZoomAuthS2S {
+		l.require("SFZOOM_ZOOM_ACCOUNT_ID", c.ZoomAccountID != "", "the Zoom account id of the Server-to-Server app (required when SFZOOM_ZOOM_AUTH_MODE=s2s)")
 	}
-	if len(l.problems) > 0 {
-		return nil, &ValidationError{Problems: l.problems}
+	c.ZoomClientID = l.str("SFZOOM_ZOOM_CLIENT_ID")
+	l.require("SFZOOM_ZOOM_CLIENT_ID", c.ZoomClientID != "", "the Zoom app's client id")
+	c.ZoomClientSecret = l.str("SFZOOM_ZOOM_CLIENT_SECRET")
+	l.require("SFZOOM_ZOOM_CLIENT_SECRET", c.ZoomClientSecret != "", "the Zoom app's client secret")
+	c.ZoomAPIURL = l.url("SFZOOM_ZOOM_API_URL", false)
+	c.ZoomOAuthURL = l.url("SFZOOM_ZOOM_OAUTH_URL", false)
+}
+
+// salesforce reads the Salesforce external client app's credentials, its
+// login URL and the share of API calls background jobs may use.
+func (l *loader) salesforce(c *Config) {
+	c.SalesforceClientID = l.str("SFZOOM_SALESFORCE_CLIENT_ID")
+	l.require("SFZOOM_SALESFORCE_CLIENT_ID", c.SalesforceClientID != "", "the consumer key of the Salesforce external client app")
+	c.SalesforceClientSecret = l.str("SFZOOM_SALESFORCE_CLIENT_SECRET")
+	l.require("SFZOOM_SALESFORCE_CLIENT_SECRET", c.SalesforceClientSecret != "", "the consumer secret of the Salesforce external client app")
+	c.SalesforceLoginURL = l.url("SFZOOM_SALESFORCE_LOGIN_URL", false)
+	c.SalesforceBackgroundBudget = l.float("SFZOOM_SALESFORCE_BACKGROUND_BUDGET", 0, 1)
+}
+
+// media reads how long media access and media URLs last and how long webhook
+// deliveries are kept (at least a day, so Zoom's retries stay duplicates).
+func (l *loader) media(c *Config) {
+	c.MediaAccessTTL = l.duration("SFZOOM_MEDIA_ACCESS_CACHE_TTL")
+	c.MediaURLTTL = l.duration("SFZOOM_MEDIA_URL_TTL")
+	c.WebhookRetention = l.duration("SFZOOM_WEBHOOK_RETENTION")
+	if c.WebhookRetention > 0 && c.WebhookRetention < 24*time.Hour {
+		// Zoom retries a failed delivery for up to 85 minutes; a day
+		// keeps every retry recognisable as a duplicate.
+		l.fail("SFZOOM_WEBHOOK_RETENTION", fmt.Sprintf("got %q; keep deliveries at least 24h (e.g. 720h for 30 days) so Zoom's retries are still recognised as duplicates", l.raw("SFZOOM_WEBHOOK_RETENTION")))
 	}
-	return c, nil
 }
 
 var (
