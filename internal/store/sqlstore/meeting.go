@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -139,36 +140,11 @@ func findMeetings(ctx context.Context, tx *sqlTx, f sfzoom.MeetingFilter) ([]*sf
 	if f.OrgID == "" {
 		return nil, 0, sfzoom.Errorf(sfzoom.EINVALID, "Meeting filter needs an org.")
 	}
-	where, args := []string{"org_id = ?"}, []any{f.OrgID}
-	if v := f.ID; v != nil {
-		where, args = append(where, "id = ?"), append(args, *v)
-	}
-	if v := f.ZoomMeetingID; v != nil {
-		where, args = append(where, "zoom_meeting_id = ?"), append(args, *v)
-	}
-	if v := f.HostSFUserID; v != nil {
-		where, args = append(where, "host_sf_user_id = ?"), append(args, *v)
-	}
-	if v := f.RecordObject; v != nil {
-		where, args = append(where, "record_object = ?"), append(args, *v)
-	}
-	if v := f.RecordID; v != nil {
-		where, args = append(where, "record_id = ?"), append(args, *v)
-	}
-	if v := f.Status; v != nil {
-		where, args = append(where, "status = ?"), append(args, *v)
-	}
-	if v := f.StartsAfter; v != nil {
-		where, args = append(where, "start_time > ?"), append(args, tx.formatTime(*v))
-	}
-	if v := f.IdempotencyKey; v != nil {
-		where, args = append(where, "idempotency_key = ?"), append(args, *v)
-	}
-
+	where, args := meetingWhere(tx, f)
 	rows, err := tx.QueryContext(ctx, `
 		SELECT `+meetingColumns+`, COUNT(*) OVER ()
 		FROM meetings
-		WHERE `+strings.Join(where, " AND ")+`
+		WHERE `+where+`
 		ORDER BY start_time ASC, id ASC`+tx.limitClause(f.Limit, f.Offset),
 		args...)
 	if err != nil {
@@ -181,23 +157,11 @@ func findMeetings(ctx context.Context, tx *sqlTx, f sfzoom.MeetingFilter) ([]*sf
 		n  int
 	)
 	for rows.Next() {
-		var (
-			m                   sfzoom.Meeting
-			start, created, upd dbTime
-			settings            string
-		)
-		if err := rows.Scan(&m.ID, &m.OrgID, &m.ZoomMeetingID, &m.ZoomUUID, &m.HostSFUserID, &m.HostZoomUserID,
-			&m.RecordObject, &m.RecordID, &m.Topic, &m.Agenda, &start, &m.Duration, &m.Timezone, &m.JoinURL, &m.Status,
-			&m.SFEventID, &m.IdempotencyKey, &settings, &created, &upd, &n); err != nil {
+		m, err := scanMeeting(rows, &n)
+		if err != nil {
 			return nil, 0, err
 		}
-		if err := json.Unmarshal([]byte(settings), &m.Settings); err != nil {
-			return nil, 0, fmt.Errorf("decode meeting settings: %w", err)
-		}
-		m.StartTime = start.Time
-		m.CreatedAt = created.Time
-		m.UpdatedAt = upd.Time
-		ms = append(ms, &m)
+		ms = append(ms, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, err
@@ -205,9 +169,63 @@ func findMeetings(ctx context.Context, tx *sqlTx, f sfzoom.MeetingFilter) ([]*sf
 	// COUNT(*) OVER () is computed before LIMIT/OFFSET, but a page past the
 	// end has no row to carry it.
 	if len(ms) == 0 && f.Offset > 0 {
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM meetings WHERE `+strings.Join(where, " AND "), args...).Scan(&n); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM meetings WHERE `+where, args...).Scan(&n); err != nil {
 			return nil, 0, err
 		}
 	}
 	return ms, n, nil
+}
+
+// meetingWhere is the WHERE clause (without the keyword) and its arguments
+// for f: the org always, and each filter field that is set.
+func meetingWhere(tx *sqlTx, f sfzoom.MeetingFilter) (string, []any) {
+	where, args := []string{"org_id = ?"}, []any{f.OrgID}
+	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
+	if v := f.ID; v != nil {
+		add("id = ?", *v)
+	}
+	if v := f.ZoomMeetingID; v != nil {
+		add("zoom_meeting_id = ?", *v)
+	}
+	if v := f.HostSFUserID; v != nil {
+		add("host_sf_user_id = ?", *v)
+	}
+	if v := f.RecordObject; v != nil {
+		add("record_object = ?", *v)
+	}
+	if v := f.RecordID; v != nil {
+		add("record_id = ?", *v)
+	}
+	if v := f.Status; v != nil {
+		add("status = ?", *v)
+	}
+	if v := f.StartsAfter; v != nil {
+		add("start_time > ?", tx.formatTime(*v))
+	}
+	if v := f.IdempotencyKey; v != nil {
+		add("idempotency_key = ?", *v)
+	}
+	return strings.Join(where, " AND "), args
+}
+
+// scanMeeting reads one row of meetingColumns followed by the total count
+// (into n), decoding the stored settings.
+func scanMeeting(rows *sql.Rows, n *int) (*sfzoom.Meeting, error) {
+	var (
+		m                   sfzoom.Meeting
+		start, created, upd dbTime
+		settings            string
+	)
+	if err := rows.Scan(&m.ID, &m.OrgID, &m.ZoomMeetingID, &m.ZoomUUID, &m.HostSFUserID, &m.HostZoomUserID,
+		&m.RecordObject, &m.RecordID, &m.Topic, &m.Agenda, &start, &m.Duration, &m.Timezone, &m.JoinURL, &m.Status,
+		&m.SFEventID, &m.IdempotencyKey, &settings, &created, &upd, n); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(settings), &m.Settings); err != nil {
+		return nil, fmt.Errorf("decode meeting settings: %w", err)
+	}
+	m.StartTime = start.Time
+	m.CreatedAt = created.Time
+	m.UpdatedAt = upd.Time
+	return &m, nil
 }
