@@ -178,86 +178,118 @@ type payload struct {
 //
 // Errors: EINVALID (errors.Is(err, ErrWebhookPayload)).
 func ParseWebhook(body []byte) (*WebhookEvent, error) {
+	ev, obj, err := parseEnvelope(body)
+	if err != nil {
+		return nil, err
+	}
+	disc, err := decodeObject(ev, obj)
+	if err != nil {
+		return nil, err
+	}
+	ev.DedupeKey = sfzoom.WebhookDedupeKey(ev.Event, ev.MeetingUUID, disc, ev.EventTS)
+	return ev, nil
+}
+
+// parseEnvelope decodes what every event carries (its name, event_ts, the
+// download token, the payload's account id and plainToken) and returns the
+// raw payload.object, nil when it is absent or null.
+func parseEnvelope(body []byte) (*WebhookEvent, json.RawMessage, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, fmt.Errorf("zoom: parse webhook: %w", errors.Join(ErrWebhookPayload, err))
+		return nil, nil, fmt.Errorf("zoom: parse webhook: %w", errors.Join(ErrWebhookPayload, err))
 	}
 	if env.Event == "" {
-		return nil, fmt.Errorf("zoom: parse webhook: no event name: %w", ErrWebhookPayload)
+		return nil, nil, fmt.Errorf("zoom: parse webhook: no event name: %w", ErrWebhookPayload)
 	}
 	ev := &WebhookEvent{Event: env.Event, EventTS: int64(env.EventTS), DownloadToken: env.DownloadToken}
 	var p payload
 	if len(env.Payload) > 0 && string(env.Payload) != "null" {
 		if err := json.Unmarshal(env.Payload, &p); err != nil {
-			return nil, fmt.Errorf("zoom: parse webhook %s: payload: %w", env.Event, errors.Join(ErrWebhookPayload, err))
+			return nil, nil, fmt.Errorf("zoom: parse webhook %s: payload: %w", env.Event, errors.Join(ErrWebhookPayload, err))
 		}
 	}
 	ev.AccountID, ev.PlainToken = p.AccountID, p.PlainToken
-	hasObject := len(p.Object) > 0 && string(p.Object) != "null"
+	if len(p.Object) == 0 || string(p.Object) == "null" {
+		return ev, nil, nil
+	}
+	return ev, p.Object, nil
+}
+
+// decodeObject decodes obj (payload.object) as the kind of object ev's event
+// carries (a recording, a summary, a meeting), fills in the meeting it is
+// about, and returns the part of the dedupe key that tells this delivery's
+// content apart (sfzoom.WebhookDedupeKey). An unknown event keeps only what
+// identifies a meeting, if anything.
+func decodeObject(ev *WebhookEvent, obj json.RawMessage) (disc string, _ error) {
 	decode := func(v any) error {
-		if !hasObject {
-			return fmt.Errorf("zoom: parse webhook %s: no payload.object: %w", env.Event, ErrWebhookPayload)
+		if obj == nil {
+			return fmt.Errorf("zoom: parse webhook %s: no payload.object: %w", ev.Event, ErrWebhookPayload)
 		}
-		if err := json.Unmarshal(p.Object, v); err != nil {
-			return fmt.Errorf("zoom: parse webhook %s: object: %w", env.Event, errors.Join(ErrWebhookPayload, err))
+		if err := json.Unmarshal(obj, v); err != nil {
+			return fmt.Errorf("zoom: parse webhook %s: object: %w", ev.Event, errors.Join(ErrWebhookPayload, err))
 		}
 		return nil
 	}
-	var disc string
 	switch {
-	case env.Event == EventURLValidation:
+	case ev.Event == EventURLValidation:
 		if ev.PlainToken == "" {
-			return nil, fmt.Errorf("zoom: parse webhook: url validation without plainToken: %w", ErrWebhookPayload)
+			return "", fmt.Errorf("zoom: parse webhook: url validation without plainToken: %w", ErrWebhookPayload)
 		}
-		disc = ev.PlainToken
-	case strings.HasPrefix(env.Event, "recording."):
+		return ev.PlainToken, nil
+	case strings.HasPrefix(ev.Event, "recording."):
 		var r Recording
 		if err := decode(&r); err != nil {
-			return nil, err
+			return "", err
 		}
 		ev.Recording, ev.MeetingID, ev.MeetingUUID, ev.HostID = &r, int64(r.ID), r.UUID, r.HostID
-		disc = recordingDiscriminator(&r)
-	case strings.HasPrefix(env.Event, "meeting.summary_"):
+		return recordingDiscriminator(&r), nil
+	case strings.HasPrefix(ev.Event, "meeting.summary_"):
 		var s MeetingSummary
 		if err := decode(&s); err != nil {
-			return nil, err
+			return "", err
 		}
 		ev.Summary, ev.MeetingID, ev.MeetingUUID, ev.HostID = &s, int64(s.MeetingID), s.MeetingUUID, s.MeetingHostID
-		disc = s.SummaryLastModifiedTime.UTC().Format(time.RFC3339)
-	case strings.HasPrefix(env.Event, "meeting."):
+		return s.SummaryLastModifiedTime.UTC().Format(time.RFC3339), nil
+	case strings.HasPrefix(ev.Event, "meeting."):
 		var m WebhookMeeting
 		if err := decode(&m); err != nil {
-			return nil, err
+			return "", err
 		}
 		ev.Meeting, ev.Participant = &m, m.Participant
 		ev.MeetingID, ev.MeetingUUID, ev.HostID = int64(m.ID), m.UUID, m.HostID
-		if pt := m.Participant; pt != nil {
-			who := pt.ParticipantUUID
-			if who == "" {
-				who = string(pt.UserID)
-			}
-			at := pt.JoinTime
-			if !pt.LeaveTime.IsZero() {
-				at = pt.LeaveTime
-			}
-			disc = who + "@" + at.UTC().Format(time.RFC3339)
-		}
-	default:
-		// Unknown events: keep what identifies a meeting, if anything.
-		var probe struct {
-			ID          FlexInt64 `json:"id"`
-			UUID        string    `json:"uuid"`
-			MeetingUUID string    `json:"meeting_uuid"`
-		}
-		if hasObject && json.Unmarshal(p.Object, &probe) == nil {
-			ev.MeetingID, ev.MeetingUUID = int64(probe.ID), probe.UUID
-			if ev.MeetingUUID == "" {
-				ev.MeetingUUID = probe.MeetingUUID
-			}
+		return participantDiscriminator(m.Participant), nil
+	}
+	// Unknown events: keep what identifies a meeting, if anything.
+	var probe struct {
+		ID          FlexInt64 `json:"id"`
+		UUID        string    `json:"uuid"`
+		MeetingUUID string    `json:"meeting_uuid"`
+	}
+	if obj != nil && json.Unmarshal(obj, &probe) == nil {
+		ev.MeetingID, ev.MeetingUUID = int64(probe.ID), probe.UUID
+		if ev.MeetingUUID == "" {
+			ev.MeetingUUID = probe.MeetingUUID
 		}
 	}
-	ev.DedupeKey = sfzoom.WebhookDedupeKey(ev.Event, ev.MeetingUUID, disc, ev.EventTS)
-	return ev, nil
+	return "", nil
+}
+
+// participantDiscriminator tells a participant event's deliveries apart: who
+// (the participant UUID, else the user id) and when (the leave time, else the
+// join time). A meeting event without a participant has none.
+func participantDiscriminator(pt *WebhookParticipant) string {
+	if pt == nil {
+		return ""
+	}
+	who := pt.ParticipantUUID
+	if who == "" {
+		who = string(pt.UserID)
+	}
+	at := pt.JoinTime
+	if !pt.LeaveTime.IsZero() {
+		at = pt.LeaveTime
+	}
+	return who + "@" + at.UTC().Format(time.RFC3339)
 }
 
 // recordingDiscriminator lists the sorted file ids, plus the file types of
