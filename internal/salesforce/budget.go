@@ -2,7 +2,6 @@ package salesforce
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -149,16 +148,10 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 }
 
 // register registers g, or returns the gauge already registered under the
-// same name so several clients can share a registry.
+// same name so several clients can share a registry (httpretry.Register).
+// Any other registration error leaves g working unregistered.
 func register(reg prometheus.Registerer, g prometheus.Gauge) prometheus.Gauge {
-	if err := reg.Register(g); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(prometheus.Gauge); ok {
-				return existing
-			}
-		}
-	}
+	g, _ = httpretry.Register(reg, g)
 	return g
 }
 

@@ -230,6 +230,28 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	for _, o := range opts {
 		o(c)
 	}
+	c.fillUnset()
+	c.limiters = map[string]*rate.Limiter{
+		CategoryLight:  newLimiter(c.limits.Light),
+		CategoryMedium: newLimiter(c.limits.Medium),
+		CategoryHeavy:  newLimiter(c.limits.Heavy),
+	}
+	c.gauge = c.breakerGauge()
+	c.breakers = make(map[string]*httpretry.Breaker, len(apiNames))
+	for _, name := range apiNames {
+		c.breakers[name] = c.newBreaker(name)
+		c.gauge.WithLabelValues(name).Set(0)
+	}
+	c.rt = &httpretry.Client{HTTP: c.httpClient, Policy: c.retry, Timeout: c.timeout, Now: c.now,
+		Sleep: c.sleep, Jitter: c.jitter}
+	if c.reauth != nil {
+		c.rt.Reauth = c.reauth.Reauthorize
+	}
+	return c
+}
+
+// fillUnset puts back the defaults an option set to nil or out of range.
+func (c *Client) fillUnset() {
 	if c.now == nil {
 		c.now = time.Now
 	}
@@ -248,38 +270,24 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 	if c.retry.MaxAttempts < 1 {
 		c.retry.MaxAttempts = 1
 	}
-	c.limiters = map[string]*rate.Limiter{
-		CategoryLight:  newLimiter(c.limits.Light),
-		CategoryMedium: newLimiter(c.limits.Medium),
-		CategoryHeavy:  newLimiter(c.limits.Heavy),
-	}
-	c.gauge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+}
+
+// breakerGauge is the gauge of the breakers' states, registered with the
+// WithRegisterer registry if any (httpretry.Register: a gauge another client
+// registered there first is shared).
+func (c *Client) breakerGauge() *prometheus.GaugeVec {
+	gauge := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "sfzoom_zoom_circuit_breaker_state",
 		Help: "State of the Zoom API circuit breakers: 0 closed, 1 half-open, 2 open.",
 	}, []string{"api"})
-	if c.reg != nil {
-		if err := c.reg.Register(c.gauge); err != nil {
-			var are prometheus.AlreadyRegisteredError
-			if errors.As(err, &are) {
-				if g, ok := are.ExistingCollector.(*prometheus.GaugeVec); ok {
-					c.gauge = g
-				}
-			} else {
-				c.logger.Warn("zoom: register breaker gauge", "err", err)
-			}
-		}
+	if c.reg == nil {
+		return gauge
 	}
-	c.breakers = make(map[string]*httpretry.Breaker, len(apiNames))
-	for _, name := range apiNames {
-		c.breakers[name] = c.newBreaker(name)
-		c.gauge.WithLabelValues(name).Set(0)
+	gauge, err := httpretry.Register(c.reg, gauge)
+	if err != nil {
+		c.logger.Warn("zoom: register breaker gauge", "err", err)
 	}
-	c.rt = &httpretry.Client{HTTP: c.httpClient, Policy: c.retry, Timeout: c.timeout, Now: c.now,
-		Sleep: c.sleep, Jitter: c.jitter}
-	if c.reauth != nil {
-		c.rt.Reauth = c.reauth.Reauthorize
-	}
-	return c
+	return gauge
 }
 
 func newLimiter(r rate.Limit) *rate.Limiter {
