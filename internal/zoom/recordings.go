@@ -165,15 +165,9 @@ func (c *Client) Download(ctx context.Context, downloadURL string, opts *Downloa
 	if opts == nil {
 		opts = &DownloadOptions{}
 	}
-	u, err := url.Parse(downloadURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, sfzoom.Errorf(sfzoom.EINVALID, "The recording download URL is invalid.")
-	}
-	if !c.downloadAllowed(u) {
-		// Checked before the first request: the authenticated client would
-		// send the Zoom access token to whatever host the URL names.
-		c.logger.WarnContext(ctx, "zoom: download url on a host that is not zoom's; not requested", "host", u.Hostname())
-		return nil, ErrDownloadHost
+	u, err := c.parseDownloadURL(ctx, downloadURL)
+	if err != nil {
+		return nil, err
 	}
 	var resp *http.Response
 	err = c.breakers[APIDownloads].Execute(ctx, func() error {
@@ -189,20 +183,49 @@ func (c *Client) Download(ctx context.Context, downloadURL string, opts *Downloa
 	if resp == nil {
 		return nil, &unavailableError{op: "download", err: redact(err)}
 	}
-	switch {
-	case resp.StatusCode == http.StatusOK || resp.StatusCode == http.StatusPartialContent:
-	case resp.StatusCode == http.StatusRequestedRangeNotSatisfiable:
+	switch resp.StatusCode {
+	case http.StatusOK, http.StatusPartialContent:
+		return refuseHTML(resp)
+	case http.StatusRequestedRangeNotSatisfiable:
 		return resp, nil
-	default:
-		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-		resp.Body.Close()
-		cl := &call{method: http.MethodGet, path: "download " + u.Path}
-		err := c.checkResponse(cl, &httpretry.Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body})
-		if err == nil { // a 1xx/3xx we did not follow
-			err = &APIError{Method: http.MethodGet, Path: cl.path, StatusCode: resp.StatusCode, Message: "unexpected status"}
-		}
-		return nil, fmt.Errorf("zoom: download: %w", err)
 	}
+	return nil, c.downloadStatusError(u, resp)
+}
+
+// parseDownloadURL checks a download URL before anything is sent: it must be
+// an absolute http(s) URL (EINVALID) on a host Zoom serves downloads from
+// (ErrDownloadHost), since the authenticated client would send the Zoom
+// access token to whatever host the URL names.
+func (c *Client) parseDownloadURL(ctx context.Context, downloadURL string) (*url.URL, error) {
+	u, err := url.Parse(downloadURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "The recording download URL is invalid.")
+	}
+	if !c.downloadAllowed(u) {
+		c.logger.WarnContext(ctx, "zoom: download url on a host that is not zoom's; not requested", "host", u.Hostname())
+		return nil, ErrDownloadHost
+	}
+	return u, nil
+}
+
+// downloadStatusError closes a download answer that is neither content nor
+// 416 and maps its status to an error as an API call's would be (a 1xx/3xx
+// that was not followed is an APIError of its own).
+func (c *Client) downloadStatusError(u *url.URL, resp *http.Response) error {
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	resp.Body.Close()
+	cl := &call{method: http.MethodGet, path: "download " + u.Path}
+	err := c.checkResponse(cl, &httpretry.Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: body})
+	if err == nil { // a 1xx/3xx we did not follow
+		err = &APIError{Method: http.MethodGet, Path: cl.path, StatusCode: resp.StatusCode, Message: "unexpected status"}
+	}
+	return fmt.Errorf("zoom: download: %w", err)
+}
+
+// refuseHTML refuses Zoom's "200 + HTML" failure (a sign-in or error page
+// served as the file), told by its Content-Type or its first 512 bytes. The
+// body it returns replays the bytes it peeked at.
+func refuseHTML(resp *http.Response) (*http.Response, error) {
 	if strings.HasPrefix(strings.ToLower(resp.Header.Get("Content-Type")), "text/html") {
 		resp.Body.Close()
 		return nil, &downloadRefusedError{status: resp.StatusCode}
