@@ -154,23 +154,52 @@ func Verify(signedRequest string, secrets []Secret) (*Request, error) {
 // returns the decoded payload bytes, the orgs the matching secrets are bound
 // to, and whether an unbound secret matched (any org).
 func verifySignature(signedRequest string, secrets []Secret) (payload []byte, orgs []string, anyOrg bool, err error) {
+	sig, payloadB64, err := splitSignedRequest(signedRequest)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if orgs, anyOrg, err = matchSecrets(sig, payloadB64, secrets); err != nil {
+		return nil, nil, false, err
+	}
+	payload, err = base64.StdEncoding.DecodeString(payloadB64)
+	if err != nil {
+		return nil, nil, false, malformed("payload is not standard base64")
+	}
+	if len(bytes.TrimSpace(payload)) == 0 || bytes.TrimSpace(payload)[0] != '{' {
+		return nil, nil, false, malformed("payload is not a JSON object")
+	}
+	return payload, orgs, anyOrg, nil
+}
+
+// splitSignedRequest checks the shape of a signed request (size, one
+// "<signature>.<payload>", no whitespace) and returns the decoded 32-byte
+// signature and the still-encoded payload the HMAC is computed over.
+func splitSignedRequest(signedRequest string) (sig []byte, payloadB64 string, err error) {
 	if len(signedRequest) > MaxSignedRequestSize {
-		return nil, nil, false, malformed(fmt.Sprintf("signed request larger than %d KiB", MaxSignedRequestSize>>10))
+		return nil, "", malformed(fmt.Sprintf("signed request larger than %d KiB", MaxSignedRequestSize>>10))
 	}
 	sigB64, payloadB64, ok := strings.Cut(signedRequest, ".")
 	if !ok || sigB64 == "" || payloadB64 == "" {
-		return nil, nil, false, malformed("want <signature>.<payload>")
+		return nil, "", malformed("want <signature>.<payload>")
 	}
 	if strings.ContainsAny(signedRequest, " \t\r\n") {
 		// The usual cause is a signed request forwarded in a query string
 		// without escaping, where every '+' becomes a space.
-		return nil, nil, false, malformed("contains whitespace (was it URL-decoded from a query string?)")
+		return nil, "", malformed("contains whitespace (was it URL-decoded from a query string?)")
 	}
-	sig, err := base64.StdEncoding.Strict().DecodeString(sigB64)
+	sig, err = base64.StdEncoding.Strict().DecodeString(sigB64)
 	if err != nil || len(sig) != sha256.Size {
-		return nil, nil, false, malformed("signature is not standard base64 of 32 bytes")
+		return nil, "", malformed("signature is not standard base64 of 32 bytes")
 	}
+	return sig, payloadB64, nil
+}
 
+// matchSecrets compares sig with the HMAC-SHA256 of payloadB64 under every
+// configured secret, in constant time and without stopping at the first
+// match, and returns the orgs the matching secrets are bound to and whether
+// an unbound one matched. No usable secret is EINTERNAL; no match is
+// EUNAUTHORIZED (ErrBadSignature).
+func matchSecrets(sig []byte, payloadB64 string, secrets []Secret) (orgs []string, anyOrg bool, err error) {
 	matched, usable := false, false
 	// Every secret is tried (no early exit): the same key may be listed for
 	// several orgs (one app installed in production and a sandbox).
@@ -192,20 +221,12 @@ func verifySignature(signedRequest string, secrets []Secret) (payload []byte, or
 		}
 	}
 	if !usable {
-		return nil, nil, false, sfzoom.Errorf(sfzoom.EINTERNAL, "sfzoom is not configured with a Salesforce consumer secret. Tell your Salesforce admin.")
+		return nil, false, sfzoom.Errorf(sfzoom.EINTERNAL, "sfzoom is not configured with a Salesforce consumer secret. Tell your Salesforce admin.")
 	}
 	if !matched {
-		return nil, nil, false, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, ErrBadSignature, msgBadSignature)
+		return nil, false, sfzoom.WrapError(sfzoom.EUNAUTHORIZED, ErrBadSignature, msgBadSignature)
 	}
-
-	payload, err = base64.StdEncoding.DecodeString(payloadB64)
-	if err != nil {
-		return nil, nil, false, malformed("payload is not standard base64")
-	}
-	if len(bytes.TrimSpace(payload)) == 0 || bytes.TrimSpace(payload)[0] != '{' {
-		return nil, nil, false, malformed("payload is not a JSON object")
-	}
-	return payload, orgs, anyOrg, nil
+	return orgs, anyOrg, nil
 }
 
 // Sign returns the signed request Salesforce would send for payload (the
