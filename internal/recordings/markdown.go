@@ -20,74 +20,94 @@ var (
 // in the input is passed through (they appear as text). Headings are shifted
 // down to start at h3, since the page owns h1 and h2.
 func RenderMarkdown(src string) string {
-	var b strings.Builder
-	var para []string
-	list := "" // "ul", "ol" or ""
-	closeList := func() {
-		if list != "" {
-			b.WriteString("</" + list + ">")
-			list = ""
-		}
-	}
-	flushPara := func() {
-		if len(para) > 0 {
-			b.WriteString("<p>")
-			for i, l := range para {
-				if i > 0 {
-					b.WriteString("<br>")
-				}
-				renderInline(&b, l)
-			}
-			b.WriteString("</p>")
-			para = nil
-		}
-	}
-	openList := func(kind string) {
-		flushPara()
-		if list != kind {
-			closeList()
-			b.WriteString("<" + kind + ">")
-			list = kind
-		}
-	}
+	var w mdWriter
 	src = strings.ReplaceAll(strings.ReplaceAll(src, "\r\n", "\n"), "\r", "\n")
 	for _, line := range strings.Split(src, "\n") {
-		trimmed := strings.TrimSpace(line)
-		switch {
-		case trimmed == "":
-			flushPara()
-			closeList()
-		case mdRule.MatchString(trimmed) && !mdBullet.MatchString(trimmed+" x"):
-			flushPara()
-			closeList()
-			b.WriteString("<hr>")
-		case mdHeading.MatchString(trimmed):
-			flushPara()
-			closeList()
-			m := mdHeading.FindStringSubmatch(trimmed)
-			level := min(len(m[1])+2, 6)
-			tag := "h" + string(rune('0'+level))
-			b.WriteString("<" + tag + ">")
-			renderInline(&b, m[2])
-			b.WriteString("</" + tag + ">")
-		case mdBullet.MatchString(line):
-			openList("ul")
-			b.WriteString("<li>")
-			renderInline(&b, mdBullet.FindStringSubmatch(line)[1])
-			b.WriteString("</li>")
-		case mdOrdered.MatchString(line):
-			openList("ol")
-			b.WriteString("<li>")
-			renderInline(&b, mdOrdered.FindStringSubmatch(line)[1])
-			b.WriteString("</li>")
-		default:
-			closeList()
-			para = append(para, trimmed)
-		}
+		w.line(line)
 	}
-	flushPara()
-	closeList()
-	return b.String()
+	w.endBlock()
+	return w.b.String()
+}
+
+// mdWriter is RenderMarkdown's state between lines: the HTML so far, the
+// lines of the paragraph being collected and the kind of list that is open.
+type mdWriter struct {
+	b    strings.Builder
+	para []string
+	list string // "ul", "ol" or ""
+}
+
+// line renders one source line: a blank line ends the open block; a rule or a
+// heading stands alone; a bullet or numbered item opens or continues its
+// list; anything else joins the current paragraph.
+func (w *mdWriter) line(line string) {
+	trimmed := strings.TrimSpace(line)
+	switch {
+	case trimmed == "":
+		w.endBlock()
+	case mdRule.MatchString(trimmed) && !mdBullet.MatchString(trimmed+" x"):
+		w.endBlock()
+		w.b.WriteString("<hr>")
+	case mdHeading.MatchString(trimmed):
+		w.endBlock()
+		m := mdHeading.FindStringSubmatch(trimmed)
+		level := min(len(m[1])+2, 6)
+		tag := "h" + string(rune('0'+level))
+		w.b.WriteString("<" + tag + ">")
+		renderInline(&w.b, m[2])
+		w.b.WriteString("</" + tag + ">")
+	case mdBullet.MatchString(line):
+		w.item("ul", mdBullet.FindStringSubmatch(line)[1])
+	case mdOrdered.MatchString(line):
+		w.item("ol", mdOrdered.FindStringSubmatch(line)[1])
+	default:
+		w.closeList()
+		w.para = append(w.para, trimmed)
+	}
+}
+
+// item writes a list item of kind ("ul" or "ol"), ending the paragraph and
+// opening the list first if need be.
+func (w *mdWriter) item(kind, text string) {
+	w.flushPara()
+	if w.list != kind {
+		w.closeList()
+		w.b.WriteString("<" + kind + ">")
+		w.list = kind
+	}
+	w.b.WriteString("<li>")
+	renderInline(&w.b, text)
+	w.b.WriteString("</li>")
+}
+
+// endBlock writes the paragraph being collected and closes the open list.
+func (w *mdWriter) endBlock() {
+	w.flushPara()
+	w.closeList()
+}
+
+// closeList closes the open list, if any.
+func (w *mdWriter) closeList() {
+	if w.list != "" {
+		w.b.WriteString("</" + w.list + ">")
+		w.list = ""
+	}
+}
+
+// flushPara writes the collected lines as one paragraph, joined by <br>.
+func (w *mdWriter) flushPara() {
+	if len(w.para) == 0 {
+		return
+	}
+	w.b.WriteString("<p>")
+	for i, l := range w.para {
+		if i > 0 {
+			w.b.WriteString("<br>")
+		}
+		renderInline(&w.b, l)
+	}
+	w.b.WriteString("</p>")
+	w.para = nil
 }
 
 // renderInline writes s with **bold**, __bold__, *italic*, _italic_ and
