@@ -33,39 +33,21 @@ var (
 //
 // Errors: EINVALID when the file is not WebVTT or a timing line is broken.
 func ParseVTT(b []byte) ([]Cue, error) {
-	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
-	b = bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
-	if !bytes.HasPrefix(b, []byte("WEBVTT")) || (len(b) > 6 && b[6] != ' ' && b[6] != '\t' && b[6] != '\n') {
-		return nil, sfzoom.Errorf(sfzoom.EINVALID, "The transcript is not a WebVTT file.")
+	b, err := normalizeVTT(b)
+	if err != nil {
+		return nil, err
 	}
 	var cues []Cue
 	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	var block []string
 	flush := func() error {
-		defer func() { block = block[:0] }()
-		if len(block) == 0 {
-			return nil
+		c, ok, err := parseCueBlock(block)
+		if ok {
+			cues = append(cues, c)
 		}
-		first := block[0]
-		if strings.HasPrefix(first, "WEBVTT") || strings.HasPrefix(first, "NOTE") ||
-			strings.HasPrefix(first, "STYLE") || strings.HasPrefix(first, "REGION") {
-			return nil
-		}
-		i := 0
-		if !strings.Contains(block[0], "-->") {
-			i = 1 // cue identifier
-		}
-		if i >= len(block) || !strings.Contains(block[i], "-->") {
-			return nil
-		}
-		start, end, err := parseTiming(block[i])
-		if err != nil {
-			return err
-		}
-		cues = append(cues, newCue(start, end, strings.Join(block[i+1:], "\n")))
-		return nil
+		block = block[:0]
+		return err
 	}
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), " \t")
@@ -84,6 +66,45 @@ func ParseVTT(b []byte) ([]Cue, error) {
 		return nil, err
 	}
 	return cues, nil
+}
+
+// normalizeVTT drops a byte-order mark, turns CRLF and CR line ends into LF
+// and checks the WEBVTT header (EINVALID when it is missing).
+func normalizeVTT(b []byte) ([]byte, error) {
+	b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+	b = bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n"))
+	b = bytes.ReplaceAll(b, []byte("\r"), []byte("\n"))
+	if !bytes.HasPrefix(b, []byte("WEBVTT")) || (len(b) > 6 && b[6] != ' ' && b[6] != '\t' && b[6] != '\n') {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "The transcript is not a WebVTT file.")
+	}
+	return b, nil
+}
+
+// parseCueBlock reads one blank-line separated block: a cue (an optional
+// identifier line, the timing line, then its text) is returned with ok true;
+// the header, NOTE, STYLE and REGION blocks and blocks without a timing line
+// are skipped. A broken timing line is an EINVALID error.
+func parseCueBlock(block []string) (c Cue, ok bool, err error) {
+	if len(block) == 0 {
+		return Cue{}, false, nil
+	}
+	first := block[0]
+	if strings.HasPrefix(first, "WEBVTT") || strings.HasPrefix(first, "NOTE") ||
+		strings.HasPrefix(first, "STYLE") || strings.HasPrefix(first, "REGION") {
+		return Cue{}, false, nil
+	}
+	i := 0
+	if !strings.Contains(first, "-->") {
+		i = 1 // cue identifier
+	}
+	if i >= len(block) || !strings.Contains(block[i], "-->") {
+		return Cue{}, false, nil
+	}
+	start, end, err := parseTiming(block[i])
+	if err != nil {
+		return Cue{}, false, err
+	}
+	return newCue(start, end, strings.Join(block[i+1:], "\n")), true, nil
 }
 
 func newCue(start, end time.Duration, text string) Cue {
