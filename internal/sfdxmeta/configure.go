@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,6 +53,26 @@ type elementRule struct {
 // (Salesforce strips it) or user info. Invalid options return an EINVALID error; a project without canvas
 // settings returns ENOTFOUND.
 func Configure(dir string, opts ConfigOptions) (changed []string, err error) {
+	rules, err := configRules(opts)
+	if err != nil {
+		return nil, err
+	}
+	changed, canvasFiles, err := applyRules(dir, rules)
+	if err != nil {
+		return changed, fmt.Errorf("sfdxmeta: configure %s: %w", dir, err)
+	}
+	if canvasFiles == 0 {
+		return changed, sfzoom.Errorf(sfzoom.ENOTFOUND, "sfdxmeta: no *.ecaCanvas-meta.xml under %s; is it the sfdx/ project?", dir)
+	}
+	sort.Strings(changed)
+	return changed, nil
+}
+
+// configRules checks opts (every URL with ValidateURL, the contact email as
+// a plain address) and returns the element rewrites they ask for: the canvas
+// URL, the callback URLs (one per line) and, when set, the contact email, each
+// in the External Client App file and the legacy ConnectedApp.
+func configRules(opts ConfigOptions) ([]elementRule, error) {
 	base, err := ValidateURL(opts.PublicURL)
 	if err != nil {
 		return nil, err
@@ -73,13 +94,6 @@ func Configure(dir string, opts ConfigOptions) (changed []string, err error) {
 			return nil, err
 		}
 	}
-	if opts.ContactEmail != "" {
-		a, err := mail.ParseAddress(opts.ContactEmail)
-		if err != nil || a.Address != opts.ContactEmail {
-			return nil, sfzoom.Errorf(sfzoom.EINVALID, "sfdxmeta: contact email %q is not a plain email address", opts.ContactEmail)
-		}
-	}
-
 	rules := []elementRule{
 		{".ecaCanvas-meta.xml", "canvasUrl", canvasURL},
 		{".connectedApp-meta.xml", "canvasUrl", canvasURL},
@@ -87,12 +101,22 @@ func Configure(dir string, opts ConfigOptions) (changed []string, err error) {
 		{".connectedApp-meta.xml", "callbackUrl", strings.Join(callbacks, "\n")},
 	}
 	if opts.ContactEmail != "" {
+		a, err := mail.ParseAddress(opts.ContactEmail)
+		if err != nil || a.Address != opts.ContactEmail {
+			return nil, sfzoom.Errorf(sfzoom.EINVALID, "sfdxmeta: contact email %q is not a plain email address", opts.ContactEmail)
+		}
 		rules = append(rules,
 			elementRule{".eca-meta.xml", "contactEmail", opts.ContactEmail},
 			elementRule{".connectedApp-meta.xml", "contactEmail", opts.ContactEmail})
 	}
+	return rules, nil
+}
 
-	canvasFiles := 0
+// applyRules walks dir (skipping node_modules and hidden directories),
+// rewrites each file some rule applies to, and returns the files it changed
+// (relative to dir, slash-separated) and how many canvas settings files it
+// saw.
+func applyRules(dir string, rules []elementRule) (changed []string, canvasFiles int, err error) {
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -103,12 +127,7 @@ func Configure(dir string, opts ConfigOptions) (changed []string, err error) {
 			}
 			return nil
 		}
-		var mine []elementRule
-		for _, r := range rules {
-			if strings.HasSuffix(d.Name(), r.suffix) {
-				mine = append(mine, r)
-			}
-		}
+		mine := slices.DeleteFunc(slices.Clone(rules), func(r elementRule) bool { return !strings.HasSuffix(d.Name(), r.suffix) })
 		if len(mine) == 0 {
 			return nil
 		}
@@ -116,26 +135,17 @@ func Configure(dir string, opts ConfigOptions) (changed []string, err error) {
 			canvasFiles++
 		}
 		did, err := rewrite(p, mine)
-		if err != nil {
+		if err != nil || !did {
 			return err
 		}
-		if did {
-			rel, err := filepath.Rel(dir, p)
-			if err != nil {
-				return fmt.Errorf("sfdxmeta: %w", err)
-			}
-			changed = append(changed, filepath.ToSlash(rel))
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return fmt.Errorf("sfdxmeta: %w", err)
 		}
+		changed = append(changed, filepath.ToSlash(rel))
 		return nil
 	})
-	if err != nil {
-		return changed, fmt.Errorf("sfdxmeta: configure %s: %w", dir, err)
-	}
-	if canvasFiles == 0 {
-		return changed, sfzoom.Errorf(sfzoom.ENOTFOUND, "sfdxmeta: no *.ecaCanvas-meta.xml under %s; is it the sfdx/ project?", dir)
-	}
-	sort.Strings(changed)
-	return changed, nil
+	return changed, canvasFiles, err
 }
 
 // rewrite replaces the text of every rule's element in file p, keeping the rest of the file byte for
