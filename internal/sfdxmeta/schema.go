@@ -112,14 +112,6 @@ const metadataNS = "http://soap.sforce.com/2006/04/metadata"
 // sfdx-project.json). Every malformed file is reported, each error naming its path.
 func Parse(fsys fs.FS) (*Schema, error) {
 	s := &Schema{Objects: map[string]*Object{}}
-	object := func(name string) *Object {
-		o, ok := s.Objects[name]
-		if !ok {
-			o = &Object{Name: name, PlatformEvent: strings.HasSuffix(name, "__e"), Fields: map[string]Field{}}
-			s.Objects[name] = o
-		}
-		return o
-	}
 	var errs []error
 	err := fs.WalkDir(fsys, sourceRoot, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -131,35 +123,8 @@ func Parse(fsys fs.FS) (*Schema, error) {
 			}
 			return nil
 		}
-		dir, file := path.Split(p)
-		parts := strings.Split(strings.TrimSuffix(dir, "/"), "/")
-		n := len(parts)
-		switch {
-		case strings.HasSuffix(file, ".field-meta.xml") && n >= 3 && parts[n-1] == "fields" && parts[n-3] == "objects":
-			f, err := parseField(fsys, p, parts[n-2], strings.TrimSuffix(file, ".field-meta.xml"))
-			if err != nil {
-				errs = append(errs, err)
-				return nil
-			}
-			o := object(f.Object)
-			if prev, dup := o.Fields[f.Name]; dup {
-				errs = append(errs, fmt.Errorf("sfdxmeta: %s: field %s.%s is also declared in %s", p, f.Object, f.Name, prev.Path))
-				return nil
-			}
-			o.Fields[f.Name] = f
-		case strings.HasSuffix(file, ".object-meta.xml") && n >= 2 && parts[n-2] == "objects":
-			name := strings.TrimSuffix(file, ".object-meta.xml")
-			if name != parts[n-1] {
-				errs = append(errs, fmt.Errorf("sfdxmeta: %s: object file name %s does not match its folder %s", p, name, parts[n-1]))
-				return nil
-			}
-			var x customObjectXML
-			if err := decode(fsys, p, &x, "CustomObject"); err != nil {
-				errs = append(errs, err)
-				return nil
-			}
-			o := object(name)
-			o.EventType, o.PublishBehavior = x.EventType, x.PublishBehavior
+		if err := s.addFile(fsys, p); err != nil {
+			errs = append(errs, err)
 		}
 		return nil
 	})
@@ -170,6 +135,50 @@ func Parse(fsys fs.FS) (*Schema, error) {
 		return nil, errors.Join(errs...)
 	}
 	return s, nil
+}
+
+// addFile adds what file p declares to s: a field (objects/<Object>/fields/
+// <Field>.field-meta.xml, declared once) or an object's own settings
+// (objects/<Object>/<Object>.object-meta.xml). Other files are ignored.
+func (s *Schema) addFile(fsys fs.FS, p string) error {
+	dir, file := path.Split(p)
+	parts := strings.Split(strings.TrimSuffix(dir, "/"), "/")
+	n := len(parts)
+	switch {
+	case strings.HasSuffix(file, ".field-meta.xml") && n >= 3 && parts[n-1] == "fields" && parts[n-3] == "objects":
+		f, err := parseField(fsys, p, parts[n-2], strings.TrimSuffix(file, ".field-meta.xml"))
+		if err != nil {
+			return err
+		}
+		o := s.object(f.Object)
+		if prev, dup := o.Fields[f.Name]; dup {
+			return fmt.Errorf("sfdxmeta: %s: field %s.%s is also declared in %s", p, f.Object, f.Name, prev.Path)
+		}
+		o.Fields[f.Name] = f
+	case strings.HasSuffix(file, ".object-meta.xml") && n >= 2 && parts[n-2] == "objects":
+		name := strings.TrimSuffix(file, ".object-meta.xml")
+		if name != parts[n-1] {
+			return fmt.Errorf("sfdxmeta: %s: object file name %s does not match its folder %s", p, name, parts[n-1])
+		}
+		var x customObjectXML
+		if err := decode(fsys, p, &x, "CustomObject"); err != nil {
+			return err
+		}
+		o := s.object(name)
+		o.EventType, o.PublishBehavior = x.EventType, x.PublishBehavior
+	}
+	return nil
+}
+
+// object returns the object called name, adding it (a platform event when
+// the name ends in __e) on first use.
+func (s *Schema) object(name string) *Object {
+	o, ok := s.Objects[name]
+	if !ok {
+		o = &Object{Name: name, PlatformEvent: strings.HasSuffix(name, "__e"), Fields: map[string]Field{}}
+		s.Objects[name] = o
+	}
+	return o
 }
 
 func parseField(fsys fs.FS, p, object, name string) (Field, error) {
