@@ -62,20 +62,10 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	limit := w.MaxBody
-	if limit <= 0 {
-		limit = DefaultWebhookMaxBody
-	}
 	req := c.Request()
-	if req.ContentLength > limit {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The webhook body is too large.")
-	}
-	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	body, err := w.readBody(req)
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "The webhook body could not be read.")
-	}
-	if int64(len(body)) > limit {
-		return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The webhook body is too large.")
+		return err
 	}
 	t := now()
 	if err := zoom.VerifyWebhook(w.Secret, req.Header.Get(zoom.HeaderTimestamp), req.Header.Get(zoom.HeaderSignature), body, t); err != nil {
@@ -97,15 +87,46 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 	if err != nil {
 		return sfzoom.WrapError(sfzoom.EINVALID, err, "The webhook payload is not valid JSON.")
 	}
+	status, err := w.store(req.Context(), log, ev, payload, t)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": status})
+}
 
-	ctx, cancel := context.WithTimeout(req.Context(), webhookDeadline)
+// readBody reads the request body up to MaxBody (DefaultWebhookMaxBody when
+// unset); a larger body, announced or sent, is a 413.
+func (w *ZoomWebhook) readBody(req *http.Request) ([]byte, error) {
+	limit := w.MaxBody
+	if limit <= 0 {
+		limit = DefaultWebhookMaxBody
+	}
+	if req.ContentLength > limit {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The webhook body is too large.")
+	}
+	body, err := io.ReadAll(io.LimitReader(req.Body, limit+1))
+	if err != nil {
+		return nil, echo.NewHTTPError(http.StatusBadRequest, "The webhook body could not be read.")
+	}
+	if int64(len(body)) > limit {
+		return nil, echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The webhook body is too large.")
+	}
+	return body, nil
+}
+
+// store routes a verified event to its org and stores it (payload, already
+// redacted) with the jobs the Policy plans, in one transaction and within
+// webhookDeadline. It returns the status Zoom is answered with: "ok", or
+// "duplicate" for a delivery already stored. Our own failures are 503s.
+func (w *ZoomWebhook) store(ctx context.Context, log *slog.Logger, ev *zoom.WebhookEvent, payload []byte, t time.Time) (string, error) {
+	sctx, cancel := context.WithTimeout(ctx, webhookDeadline)
 	defer cancel()
 	// No org, or several without a claim of the Zoom account: never a
 	// guess. The delivery is stored without an org and, in the same
 	// transaction, queued for the admins who can route it.
-	orgID, err := w.Store.FindOrgForZoom(ctx, ev.MeetingID, ev.HostID, ev.AccountID)
+	orgID, err := w.Store.FindOrgForZoom(sctx, ev.MeetingID, ev.HostID, ev.AccountID)
 	if code := sfzoom.ErrorCode(err); err != nil && code != sfzoom.ENOTFOUND && code != sfzoom.ECONFLICT {
-		return unavailable(err)
+		return "", unavailable(err)
 	}
 	var candidates []string
 	if amb, ok := errors.AsType[*store.AmbiguousOrgError](err); ok {
@@ -115,19 +136,19 @@ func (w *ZoomWebhook) handle(c echo.Context) error {
 		EventTS: ev.EventTS, Payload: payload, ReceivedAt: t}
 	plan := w.Policy.Plan(ev, orgID, candidates, t)
 	if plan.Unrouted != nil {
-		err = w.Store.CreateUnroutedWebhookEvent(ctx, stored, plan.Unrouted, plan.Jobs...)
+		err = w.Store.CreateUnroutedWebhookEvent(sctx, stored, plan.Unrouted, plan.Jobs...)
 	} else {
-		err = w.Store.CreateWebhookEvent(ctx, stored, plan.Jobs...)
+		err = w.Store.CreateWebhookEvent(sctx, stored, plan.Jobs...)
 	}
 	switch {
 	case sfzoom.ErrorCode(err) == sfzoom.ECONFLICT:
-		return c.JSON(http.StatusOK, map[string]string{"status": "duplicate"})
+		return "duplicate", nil
 	case err != nil:
-		return unavailable(err)
+		return "", unavailable(err)
 	}
-	log.InfoContext(req.Context(), "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(plan.Jobs),
+	log.InfoContext(ctx, "zoom webhook stored", "event", ev.Event, "org", orgID, "zoom_meeting_id", ev.MeetingID, "jobs", len(plan.Jobs),
 		"unrouted", plan.Unrouted != nil)
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return "ok", nil
 }
 
 // recordValidation stores Zoom's endpoint validation (org "", no job) so
