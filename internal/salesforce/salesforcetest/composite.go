@@ -38,37 +38,14 @@ var refRE = regexp.MustCompile(`@\{([A-Za-z0-9_]+)\.([^}]+)\}`)
 // subrequest, PROCESSING_HALTED after a failure under allOrNone.
 func (s *Server) composite(sess *session, ver string, body []byte) apiResp {
 	var req struct {
-		AllOrNone bool `json:"allOrNone"`
-		Steps     []struct {
-			Method      string            `json:"method"`
-			URL         string            `json:"url"`
-			ReferenceID string            `json:"referenceId"`
-			Body        json.RawMessage   `json:"body"`
-			Headers     map[string]string `json:"httpHeaders"`
-		} `json:"compositeRequest"`
+		AllOrNone bool            `json:"allOrNone"`
+		Steps     []compositeStep `json:"compositeRequest"`
 	}
 	if err := json.Unmarshal(body, &req); err != nil || len(req.Steps) == 0 {
 		return errResp(http.StatusBadRequest, "JSON_PARSER_ERROR", "Unexpected character in request body")
 	}
-	if len(req.Steps) > 25 {
-		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", "Maximum of 25 subrequests allowed per composite request")
-	}
-	queries := 0
-	for _, st := range req.Steps {
-		if queryLike(st.URL) {
-			queries++
-		}
-	}
-	if queries > maxCompositeQueries {
-		// The limit is documented; the wording of the answer is ours.
-		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", fmt.Sprintf("Maximum of %d query and sObject Collections subrequests allowed per composite request", maxCompositeQueries))
-	}
-	for _, st := range req.Steps {
-		for h := range st.Headers {
-			if strings.EqualFold(h, "Authorization") || strings.EqualFold(h, "Content-Type") || strings.EqualFold(h, "Accept") {
-				return errResp(http.StatusBadRequest, "INVALID_INPUT", "Subrequests may not set the "+h+" header")
-			}
-		}
+	if refused, ok := checkComposite(req.Steps); !ok {
+		return refused
 	}
 	sn := s.snapshot()
 	results := map[string]any{}
@@ -79,34 +56,10 @@ func (s *Server) composite(sess *session, ver string, body []byte) apiResp {
 			out[i] = subResp(st.ReferenceID, http.StatusBadRequest, restError("PROCESSING_HALTED", haltedMsg), nil)
 			continue
 		}
-		u, err1 := substitute(st.URL, results, false)
-		b, err2 := substitute(string(st.Body), results, true)
-		if err := firstErr(err1, err2); err != nil {
-			out[i] = subResp(st.ReferenceID, http.StatusBadRequest, restError("PROCESSING_HALTED", err.Error()), nil)
-			if failed < 0 {
-				failed = i
-			}
-			continue
-		}
-		pu, err := url.Parse(u)
-		if err != nil {
-			out[i] = subResp(st.ReferenceID, http.StatusBadRequest, restError("INVALID_URL", "invalid url"), nil)
+		var ok bool
+		if out[i], ok = s.compositeStep(sess, st, results); !ok && failed < 0 {
 			failed = i
-			continue
 		}
-		res := s.dispatch(sess, strings.ToUpper(st.Method), pu.EscapedPath(), pu.Query(), []byte(b))
-		out[i] = subResp(st.ReferenceID, res.status, res.body, res.headers)
-		if res.status >= 300 {
-			if failed < 0 {
-				failed = i
-			}
-			continue
-		}
-		var parsed any
-		if len(res.body) > 0 {
-			_ = json.Unmarshal(res.body, &parsed)
-		}
-		results[st.ReferenceID] = parsed
 	}
 	if failed >= 0 && req.AllOrNone {
 		s.restore(sn)
@@ -117,6 +70,70 @@ func (s *Server) composite(sess *session, ver string, body []byte) apiResp {
 		}
 	}
 	return apiResp{status: http.StatusOK, body: mustJSON(ordered{{"compositeResponse", out}})}
+}
+
+// compositeStep is one subrequest of a composite request.
+type compositeStep struct {
+	Method      string            `json:"method"`
+	URL         string            `json:"url"`
+	ReferenceID string            `json:"referenceId"`
+	Body        json.RawMessage   `json:"body"`
+	Headers     map[string]string `json:"httpHeaders"`
+}
+
+// checkComposite applies the limits on a whole composite request: at most 25
+// subrequests, at most maxCompositeQueries of them queries or collections,
+// and none setting the Authorization, Content-Type or Accept header. ok is
+// false with the refusal to answer.
+func checkComposite(steps []compositeStep) (refused apiResp, ok bool) {
+	if len(steps) > 25 {
+		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", "Maximum of 25 subrequests allowed per composite request"), false
+	}
+	queries := 0
+	for _, st := range steps {
+		if queryLike(st.URL) {
+			queries++
+		}
+	}
+	if queries > maxCompositeQueries {
+		// The limit is documented; the wording of the answer is ours.
+		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", fmt.Sprintf("Maximum of %d query and sObject Collections subrequests allowed per composite request", maxCompositeQueries)), false
+	}
+	for _, st := range steps {
+		for h := range st.Headers {
+			if strings.EqualFold(h, "Authorization") || strings.EqualFold(h, "Content-Type") || strings.EqualFold(h, "Accept") {
+				return errResp(http.StatusBadRequest, "INVALID_INPUT", "Subrequests may not set the "+h+" header"), false
+			}
+		}
+	}
+	return apiResp{}, true
+}
+
+// compositeStep runs one subrequest: it fills in references to earlier
+// results, dispatches it like a request of its own and, when it succeeds,
+// keeps its parsed body in results under its reference id. ok is false when
+// the subrequest failed.
+func (s *Server) compositeStep(sess *session, st compositeStep, results map[string]any) (out ordered, ok bool) {
+	u, err1 := substitute(st.URL, results, false)
+	b, err2 := substitute(string(st.Body), results, true)
+	if err := firstErr(err1, err2); err != nil {
+		return subResp(st.ReferenceID, http.StatusBadRequest, restError("PROCESSING_HALTED", err.Error()), nil), false
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		return subResp(st.ReferenceID, http.StatusBadRequest, restError("INVALID_URL", "invalid url"), nil), false
+	}
+	res := s.dispatch(sess, strings.ToUpper(st.Method), pu.EscapedPath(), pu.Query(), []byte(b))
+	out = subResp(st.ReferenceID, res.status, res.body, res.headers)
+	if res.status >= 300 {
+		return out, false
+	}
+	var parsed any
+	if len(res.body) > 0 {
+		_ = json.Unmarshal(res.body, &parsed)
+	}
+	results[st.ReferenceID] = parsed
+	return out, true
 }
 
 // maxCompositeQueries is how many of a composite request's subrequests may
@@ -215,110 +232,139 @@ func (s *Server) collections(sess *session, ver, method string, segs []string, b
 	if len(req.Records) > 200 {
 		return errResp(http.StatusBadRequest, "EXCEEDED_ID_LIMIT", "record limit reached. cannot submit more than 200 records into this call")
 	}
-	var upsertObj *ObjectSchema
-	var extField string
+	op := collectionOp{method: method}
 	switch {
 	case len(segs) == 0 && (method == http.MethodPost || method == http.MethodPatch):
 	case len(segs) == 2 && method == http.MethodPatch:
 		var ok bool
-		if upsertObj, ok = s.schema.object(segs[0]); !ok {
+		if op.upsertObj, ok = s.schema.object(segs[0]); !ok {
 			return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		}
-		extField = segs[1]
+		op.extField = segs[1]
 	default:
 		return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 	}
 	sn := s.snapshot()
-	type result struct {
-		id      string
-		created *bool
-		err     *opErr
-	}
-	results := make([]result, len(req.Records))
+	results := make([]collectionResult, len(req.Records))
 	anyFailed := false
 	for i, rec := range req.Records {
-		attrs, _ := rec["attributes"].(map[string]any)
-		typ, _ := attrs["type"].(string)
-		obj, ok := s.schema.object(typ)
-		if !ok || (upsertObj != nil && obj != upsertObj) {
-			results[i].err = &opErr{code: "INVALID_TYPE", message: "Must send a concrete entity type."}
-			anyFailed = true
-			continue
-		}
-		fields := make(map[string]any, len(rec))
-		for k, v := range rec {
-			if k != "attributes" && !(method == http.MethodPatch && upsertObj == nil && strings.EqualFold(k, "id")) {
-				fields[k] = v
-			}
-		}
-		switch {
-		case upsertObj != nil:
-			val, _ := fields[extField].(string)
-			delete(fields, extField)
-			for k := range fields {
-				if strings.EqualFold(k, extField) {
-					delete(fields, k)
-				}
-			}
-			id, created, status, oe := s.upsert(sess, obj, extField, val, fields, ver)
-			switch {
-			case oe != nil:
-				results[i].err = oe
-			case status == http.StatusMultipleChoices:
-				results[i].err = &opErr{code: "DUPLICATE_EXTERNAL_ID", message: "Duplicate external id specified: " + val, fields: []string{extField}}
-			default:
-				results[i].id = id.(string)
-				results[i].created = &created
-			}
-		case method == http.MethodPost:
-			if _, has := rec["id"]; has {
-				results[i].err = &opErr{code: "INVALID_FIELD", message: "Record ID: id value of incorrect type", fields: []string{"Id"}}
-				break
-			}
-			results[i].id, results[i].err = s.create(sess, obj, fields)
-		default:
-			id, _ := rec["id"].(string)
-			results[i].id = id
-			target, oe := s.find(sess, obj, id)
-			if oe != nil {
-				results[i].err = &opErr{code: "MALFORMED_ID", message: "Record ID: id value of incorrect type: " + id, fields: []string{"Id"}}
-				results[i].id = ""
-				break
-			}
-			results[i].err = s.update(target, fields)
-		}
+		results[i] = s.collectionItem(sess, ver, op, rec)
 		if results[i].err != nil {
 			anyFailed = true
 		}
 	}
-	if anyFailed && req.AllOrNone {
+	rolledBack := anyFailed && req.AllOrNone
+	if rolledBack {
 		s.restore(sn)
 	}
 	out := make([]ordered, len(results))
 	for i, r := range results {
-		var o ordered
-		switch {
-		case r.err != nil:
-			o = ordered{{"success", false}, {"errors", []ordered{r.err.item()}}}
-			if method == http.MethodPatch && upsertObj == nil && r.id != "" {
-				o = append(ordered{{"id", r.id}}, o...)
-			}
-		case anyFailed && req.AllOrNone:
-			rolled := &opErr{code: "ALL_OR_NONE_OPERATION_ROLLED_BACK", message: "Record rolled back because not all records were valid and the request was using AllOrNone header"}
-			o = ordered{{"success", false}, {"errors", []ordered{rolled.item()}}}
-			// A rolled-back update keeps its id; a rolled-back create has none.
-			if method == http.MethodPatch && upsertObj == nil {
-				o = append(ordered{{"id", r.id}}, o...)
-			}
-		default:
-			o = ordered{{"id", r.id}, {"success", true}, {"errors", []any{}}}
-			if r.created != nil {
-				o = append(o, kv{"created", *r.created})
-			}
-		}
-		out[i] = o
+		out[i] = op.item(r, rolledBack)
 	}
 	return apiResp{status: http.StatusOK, body: mustJSON(out)}
+}
+
+// collectionOp is what a collections request does to each record: create
+// (POST), update by id (PATCH) or upsert by extField of upsertObj (PATCH
+// /composite/sobjects/{object}/{field}).
+type collectionOp struct {
+	method    string
+	upsertObj *ObjectSchema
+	extField  string
+}
+
+// updates reports whether the operation updates records by id, whose
+// answers carry the id even when they fail.
+func (op collectionOp) updates() bool { return op.method == http.MethodPatch && op.upsertObj == nil }
+
+// collectionResult is one record's outcome.
+type collectionResult struct {
+	id      string
+	created *bool
+	err     *opErr
+}
+
+// collectionItem applies op to one record: its attributes.type must name an
+// object (the upsert's object, for an upsert), and its fields other than
+// attributes (and an update's id) are written.
+func (s *Server) collectionItem(sess *session, ver string, op collectionOp, rec map[string]any) collectionResult {
+	attrs, _ := rec["attributes"].(map[string]any)
+	typ, _ := attrs["type"].(string)
+	obj, ok := s.schema.object(typ)
+	if !ok || (op.upsertObj != nil && obj != op.upsertObj) {
+		return collectionResult{err: &opErr{code: "INVALID_TYPE", message: "Must send a concrete entity type."}}
+	}
+	fields := make(map[string]any, len(rec))
+	for k, v := range rec {
+		if k != "attributes" && !(op.updates() && strings.EqualFold(k, "id")) {
+			fields[k] = v
+		}
+	}
+	switch {
+	case op.upsertObj != nil:
+		return s.collectionUpsert(sess, ver, obj, op.extField, fields)
+	case op.method == http.MethodPost:
+		if _, has := rec["id"]; has {
+			return collectionResult{err: &opErr{code: "INVALID_FIELD", message: "Record ID: id value of incorrect type", fields: []string{"Id"}}}
+		}
+		var r collectionResult
+		r.id, r.err = s.create(sess, obj, fields)
+		return r
+	}
+	id, _ := rec["id"].(string)
+	target, oe := s.find(sess, obj, id)
+	if oe != nil {
+		return collectionResult{err: &opErr{code: "MALFORMED_ID", message: "Record ID: id value of incorrect type: " + id, fields: []string{"Id"}}}
+	}
+	return collectionResult{id: id, err: s.update(target, fields)}
+}
+
+// collectionUpsert upserts one record by its extField value (taken out of
+// fields, whatever its case); several records with that value are
+// DUPLICATE_EXTERNAL_ID.
+func (s *Server) collectionUpsert(sess *session, ver string, obj *ObjectSchema, extField string, fields map[string]any) collectionResult {
+	val, _ := fields[extField].(string)
+	delete(fields, extField)
+	for k := range fields {
+		if strings.EqualFold(k, extField) {
+			delete(fields, k)
+		}
+	}
+	id, created, status, oe := s.upsert(sess, obj, extField, val, fields, ver)
+	switch {
+	case oe != nil:
+		return collectionResult{err: oe}
+	case status == http.StatusMultipleChoices:
+		return collectionResult{err: &opErr{code: "DUPLICATE_EXTERNAL_ID", message: "Duplicate external id specified: " + val, fields: []string{extField}}}
+	}
+	return collectionResult{id: id.(string), created: &created}
+}
+
+// item is one record's answer: its errors, ALL_OR_NONE_OPERATION_ROLLED_BACK
+// for a valid record of a rolled-back request, or its id (and whether an
+// upsert created it).
+func (op collectionOp) item(r collectionResult, rolledBack bool) ordered {
+	switch {
+	case r.err != nil:
+		o := ordered{{"success", false}, {"errors", []ordered{r.err.item()}}}
+		if op.updates() && r.id != "" {
+			o = append(ordered{{"id", r.id}}, o...)
+		}
+		return o
+	case rolledBack:
+		rolled := &opErr{code: "ALL_OR_NONE_OPERATION_ROLLED_BACK", message: "Record rolled back because not all records were valid and the request was using AllOrNone header"}
+		o := ordered{{"success", false}, {"errors", []ordered{rolled.item()}}}
+		// A rolled-back update keeps its id; a rolled-back create has none.
+		if op.updates() {
+			o = append(ordered{{"id", r.id}}, o...)
+		}
+		return o
+	}
+	o := ordered{{"id", r.id}, {"success", true}, {"errors", []any{}}}
+	if r.created != nil {
+		o = append(o, kv{"created", *r.created})
+	}
+	return o
 }
 
 // vendorMessage is an error whose text is a message Salesforce returns
