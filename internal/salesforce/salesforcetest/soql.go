@@ -143,87 +143,107 @@ func tokenize(q string) ([]token, error) {
 	i := 0
 	for i < len(q) {
 		c := q[i]
+		var (
+			t   token
+			err error
+		)
 		switch {
 		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
 			i++
+			continue
 		case c == '(':
-			toks = append(toks, token{tLParen, "(", i})
-			i++
+			t, i = token{tLParen, "(", i}, i+1
 		case c == ')':
-			toks = append(toks, token{tRParen, ")", i})
-			i++
+			t, i = token{tRParen, ")", i}, i+1
 		case c == ',':
-			toks = append(toks, token{tComma, ",", i})
-			i++
-		case c == '\'':
-			start := i
-			i++
-			var b strings.Builder
-			closed := false
-			for i < len(q) {
-				if q[i] == '\\' {
-					if i+1 >= len(q) {
-						break
-					}
-					b.WriteByte(q[i])
-					b.WriteByte(q[i+1])
-					i += 2
-					continue
-				}
-				if q[i] == '\'' {
-					closed = true
-					i++
-					break
-				}
-				b.WriteByte(q[i])
-				i++
-			}
-			if !closed {
-				return nil, &QueryError{Msg: "unterminated string literal", Pos: start}
-			}
-			toks = append(toks, token{tString, b.String(), start})
+			t, i = token{tComma, ",", i}, i+1
 		case c == '=':
-			toks = append(toks, token{tOp, "=", i})
-			i++
+			t, i = token{tOp, "=", i}, i+1
+		case c == '\'':
+			t, i, err = scanString(q, i)
 		case c == '!' || c == '<' || c == '>':
-			start := i
-			op := string(c)
-			if i+1 < len(q) && (q[i+1] == '=' || (c == '<' && q[i+1] == '>')) {
-				op += string(q[i+1])
-				i++
-			}
-			i++
-			if op == "!" {
-				return nil, &QueryError{Msg: "unexpected token: '!'", Pos: start}
-			}
-			if op == "<>" {
-				op = "!="
-			}
-			toks = append(toks, token{tOp, op, start})
+			t, i, err = scanOperator(q, i)
 		case c >= '0' && c <= '9' || c == '-' || c == '+':
-			start := i
-			i++
-			for i < len(q) && strings.IndexByte("0123456789.-:+TZ", q[i]) >= 0 {
-				i++
-			}
-			text := q[start:i]
-			kind := tNumber
-			if len(text) >= 10 && text[4] == '-' && text[7] == '-' {
-				kind = tDateLit
-			}
-			toks = append(toks, token{kind, text, start})
+			t, i = scanNumber(q, i)
 		case c == '_' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
-			start := i
-			for i < len(q) && (q[i] == '_' || q[i] == '.' || q[i] >= 'A' && q[i] <= 'Z' || q[i] >= 'a' && q[i] <= 'z' || q[i] >= '0' && q[i] <= '9') {
-				i++
-			}
-			toks = append(toks, token{tIdent, q[start:i], start})
+			t, i = scanIdent(q, i)
 		default:
 			r, _ := utf8.DecodeRuneInString(q[i:])
-			return nil, &QueryError{Msg: "unexpected token: '" + string(r) + "'", Pos: i}
+			err = &QueryError{Msg: "unexpected token: '" + string(r) + "'", Pos: i}
 		}
+		if err != nil {
+			return nil, err
+		}
+		toks = append(toks, t)
 	}
 	return append(toks, token{tEOF, "", len(q)}), nil
+}
+
+// scanString reads the string literal starting at q[start] (a quote) and
+// returns it with its escapes intact (decodeEscapes resolves them) and the
+// index after its closing quote.
+func scanString(q string, start int) (token, int, error) {
+	i := start + 1
+	var b strings.Builder
+	for i < len(q) {
+		if q[i] == '\\' {
+			if i+1 >= len(q) {
+				break
+			}
+			b.WriteString(q[i : i+2])
+			i += 2
+			continue
+		}
+		if q[i] == '\'' {
+			return token{tString, b.String(), start}, i + 1, nil
+		}
+		b.WriteByte(q[i])
+		i++
+	}
+	return token{}, i, &QueryError{Msg: "unterminated string literal", Pos: start}
+}
+
+// scanOperator reads a comparison operator starting with '!', '<' or '>':
+// !=, <, <=, >, >= or <> (returned as !=). A lone '!' is an error.
+func scanOperator(q string, start int) (token, int, error) {
+	c, i := q[start], start
+	op := string(c)
+	if i+1 < len(q) && (q[i+1] == '=' || (c == '<' && q[i+1] == '>')) {
+		op += string(q[i+1])
+		i++
+	}
+	i++
+	switch op {
+	case "!":
+		return token{}, i, &QueryError{Msg: "unexpected token: '!'", Pos: start}
+	case "<>":
+		op = "!="
+	}
+	return token{tOp, op, start}, i, nil
+}
+
+// scanNumber reads a number or a date/datetime literal (YYYY-MM-DD...),
+// told apart by its dashes.
+func scanNumber(q string, start int) (token, int) {
+	i := start + 1
+	for i < len(q) && strings.IndexByte("0123456789.-:+TZ", q[i]) >= 0 {
+		i++
+	}
+	text := q[start:i]
+	kind := tNumber
+	if len(text) >= 10 && text[4] == '-' && text[7] == '-' {
+		kind = tDateLit
+	}
+	return token{kind, text, start}, i
+}
+
+// scanIdent reads an identifier, dotted paths (Account.Name) included.
+func scanIdent(q string, start int) (token, int) {
+	i := start
+	for i < len(q) && (q[i] == '_' || q[i] == '.' || q[i] >= 'A' && q[i] <= 'Z' || q[i] >= 'a' && q[i] <= 'z' || q[i] >= '0' && q[i] <= '9') {
+		i++
+	}
+	return token{tIdent, q[start:i], start}, i
 }
 
 type parser struct {

@@ -1,0 +1,56 @@
+package salesforcetest
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestTokenize pins the SOQL lexer's scanners: strings keep their escapes
+// for decodeEscapes, <> reads as !=, date literals are told from numbers, and
+// identifiers keep their dotted paths
+// (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_quotedstringescapes.htm).
+func TestTokenize(t *testing.T) {
+	type tok struct {
+		Kind tokKind
+		Text string
+		Pos  int
+	}
+	tests := []struct {
+		q       string
+		want    []tok
+		wantErr string
+	}{
+		{q: `Name = 'O\'Brien'`, want: []tok{{tIdent, "Name", 0}, {tOp, "=", 5}, {tString, `O\'Brien`, 7}, {tEOF, "", 17}}},
+		{q: `a<>1`, want: []tok{{tIdent, "a", 0}, {tOp, "!=", 1}, {tNumber, "1", 3}, {tEOF, "", 4}}},
+		{q: `x>=-2.5`, want: []tok{{tIdent, "x", 0}, {tOp, ">=", 1}, {tNumber, "-2.5", 3}, {tEOF, "", 7}}},
+		{q: `d < 2026-03-01T10:00:00Z`, want: []tok{{tIdent, "d", 0}, {tOp, "<", 2}, {tDateLit, "2026-03-01T10:00:00Z", 4}, {tEOF, "", 24}}},
+		{q: `(Account.Name,Id)`, want: []tok{{tLParen, "(", 0}, {tIdent, "Account.Name", 1}, {tComma, ",", 13}, {tIdent, "Id", 14}, {tRParen, ")", 16}, {tEOF, "", 17}}},
+		{q: `'open`, wantErr: "unterminated string literal"},
+		{q: `'ends in \`, wantErr: "unterminated string literal"},
+		{q: `a ! b`, wantErr: "unexpected token: '!'"},
+		{q: `a ; b`, wantErr: "unexpected token: ';'"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.q, func(t *testing.T) {
+			toks, err := tokenize(tt.q)
+			if tt.wantErr != "" {
+				qe, ok := err.(*QueryError)
+				if !ok || qe.Msg != tt.wantErr {
+					t.Fatalf("tokenize(%q) error = %v, want %q", tt.q, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("tokenize(%q): %v", tt.q, err)
+			}
+			var got []tok
+			for _, k := range toks {
+				got = append(got, tok{k.kind, k.text, k.pos})
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("tokenize(%q) (-want +got):\n%s", tt.q, diff)
+			}
+		})
+	}
+}
