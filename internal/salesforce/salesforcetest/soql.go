@@ -306,16 +306,8 @@ func ParseSOQL(q string) (*SOQL, error) {
 	if err := p.expectKeyword("SELECT"); err != nil {
 		return nil, err
 	}
-	for {
-		f, err := p.ident()
-		if err != nil {
-			return nil, err
-		}
-		out.Fields = append(out.Fields, f)
-		if p.peek().kind != tComma {
-			break
-		}
-		p.next()
+	if out.Fields, err = list(p, p.ident); err != nil {
+		return nil, err
 	}
 	if err := p.expectKeyword("FROM"); err != nil {
 		return nil, err
@@ -335,47 +327,70 @@ func ParseSOQL(q string) (*SOQL, error) {
 		if err := p.expectKeyword("BY"); err != nil {
 			return nil, err
 		}
-		for {
-			f, err := p.ident()
-			if err != nil {
-				return nil, err
-			}
-			term := OrderTerm{Field: f}
-			if p.keyword("DESC") {
-				term.Desc = true
-			} else {
-				p.keyword("ASC")
-			}
-			if p.keyword("NULLS") {
-				if p.keyword("FIRST") {
-					term.NullsFirst = true
-				} else if !p.keyword("LAST") {
-					return nil, p.unexpected()
-				}
-			} else {
-				term.NullsFirst = !term.Desc
-			}
-			out.OrderBy = append(out.OrderBy, term)
-			if p.peek().kind != tComma {
-				break
-			}
-			p.next()
-		}
-	}
-	if p.keyword("LIMIT") {
-		if out.Limit, err = p.integer(); err != nil {
+		if out.OrderBy, err = list(p, p.orderTerm); err != nil {
 			return nil, err
 		}
 	}
-	if p.keyword("OFFSET") {
-		if out.Offset, err = p.integer(); err != nil {
-			return nil, err
-		}
+	if out.Limit, err = p.optionalInteger("LIMIT"); err != nil {
+		return nil, err
+	}
+	if out.Offset, err = p.optionalInteger("OFFSET"); err != nil {
+		return nil, err
 	}
 	if p.peek().kind != tEOF {
 		return nil, p.unexpected()
 	}
 	return out, nil
+}
+
+// list parses one or more items with item, separated by commas.
+func list[T any](p *parser, item func() (T, error)) ([]T, error) {
+	var out []T
+	for {
+		v, err := item()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+		if p.peek().kind != tComma {
+			return out, nil
+		}
+		p.next()
+	}
+}
+
+// orderTerm parses one ORDER BY term: a field, ASC or DESC, and NULLS FIRST
+// or NULLS LAST (by default nulls come first ascending, last descending).
+func (p *parser) orderTerm() (OrderTerm, error) {
+	f, err := p.ident()
+	if err != nil {
+		return OrderTerm{}, err
+	}
+	term := OrderTerm{Field: f}
+	if p.keyword("DESC") {
+		term.Desc = true
+	} else {
+		p.keyword("ASC")
+	}
+	if !p.keyword("NULLS") {
+		term.NullsFirst = !term.Desc
+		return term, nil
+	}
+	if p.keyword("FIRST") {
+		term.NullsFirst = true
+	} else if !p.keyword("LAST") {
+		return OrderTerm{}, p.unexpected()
+	}
+	return term, nil
+}
+
+// optionalInteger parses "kw n" when the next token is the keyword kw, and
+// returns 0 when it is not.
+func (p *parser) optionalInteger(kw string) (int, error) {
+	if !p.keyword(kw) {
+		return 0, nil
+	}
+	return p.integer()
 }
 
 func (p *parser) integer() (int, error) {
@@ -505,25 +520,16 @@ func (p *parser) list() ([]Value, error) {
 
 func (p *parser) value(like bool) (Value, error) {
 	t := p.peek()
-	switch t.kind {
-	case tString:
+	if t.kind == tString {
 		p.i++
-		if like {
-			parts, err := unescapeLike(t.text)
-			if err != nil {
-				return Value{}, at(err, t.pos)
-			}
-			return Value{Kind: KindLike, Like: parts}, nil
-		}
-		s, err := unescape(t.text)
-		if err != nil {
-			return Value{}, at(err, t.pos)
-		}
-		return Value{Kind: KindString, Str: s}, nil
+		return stringValue(t, like)
+	}
+	if like {
+		// A LIKE pattern is a string literal.
+		return Value{}, p.unexpected()
+	}
+	switch t.kind {
 	case tNumber:
-		if like {
-			return Value{}, p.unexpected()
-		}
 		n, err := strconv.ParseFloat(t.text, 64)
 		if err != nil {
 			return Value{}, p.unexpected()
@@ -531,26 +537,9 @@ func (p *parser) value(like bool) (Value, error) {
 		p.i++
 		return Value{Kind: KindNumber, Num: n}, nil
 	case tDateLit:
-		if like {
-			return Value{}, p.unexpected()
-		}
 		p.i++
-		if len(t.text) == 10 {
-			if _, err := time.Parse("2006-01-02", t.text); err != nil {
-				return Value{}, &QueryError{Msg: "invalid date: " + t.text, Pos: t.pos}
-			}
-			return Value{Kind: KindDate, Str: t.text}, nil
-		}
-		for _, l := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.000Z07:00"} {
-			if tm, err := time.Parse(l, t.text); err == nil {
-				return Value{Kind: KindDateTime, Time: tm}, nil
-			}
-		}
-		return Value{}, &QueryError{Msg: "invalid datetime: " + t.text, Pos: t.pos}
+		return dateValue(t)
 	case tIdent:
-		if like {
-			return Value{}, p.unexpected()
-		}
 		switch strings.ToUpper(t.text) {
 		case "NULL":
 			p.i++
@@ -561,6 +550,40 @@ func (p *parser) value(like bool) (Value, error) {
 		}
 	}
 	return Value{}, p.unexpected()
+}
+
+// stringValue decodes a string literal: a LIKE pattern (text and wildcards)
+// when like, a plain string otherwise. Errors point at the literal.
+func stringValue(t token, like bool) (Value, error) {
+	if like {
+		parts, err := unescapeLike(t.text)
+		if err != nil {
+			return Value{}, at(err, t.pos)
+		}
+		return Value{Kind: KindLike, Like: parts}, nil
+	}
+	s, err := unescape(t.text)
+	if err != nil {
+		return Value{}, at(err, t.pos)
+	}
+	return Value{Kind: KindString, Str: s}, nil
+}
+
+// dateValue reads a date literal (YYYY-MM-DD) or a datetime literal (with
+// a zone, optionally with milliseconds).
+func dateValue(t token) (Value, error) {
+	if len(t.text) == 10 {
+		if _, err := time.Parse("2006-01-02", t.text); err != nil {
+			return Value{}, &QueryError{Msg: "invalid date: " + t.text, Pos: t.pos}
+		}
+		return Value{Kind: KindDate, Str: t.text}, nil
+	}
+	for _, l := range []string{"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05.000Z07:00"} {
+		if tm, err := time.Parse(l, t.text); err == nil {
+			return Value{Kind: KindDateTime, Time: tm}, nil
+		}
+	}
+	return Value{}, &QueryError{Msg: "invalid datetime: " + t.text, Pos: t.pos}
 }
 
 // at places a string literal's error at the literal.
@@ -604,45 +627,55 @@ func decodeEscapes(raw string, like bool) ([]LikePart, error) {
 			cur.WriteByte(c)
 			continue
 		}
-		if i+1 >= len(raw) {
-			return nil, &QueryError{Msg: "invalid escape sequence at end of string"}
+		r, n, err := decodeEscape(raw[i+1:], like)
+		if err != nil {
+			return nil, err
 		}
-		i++
-		switch raw[i] {
-		case 'n', 'N':
-			cur.WriteByte('\n')
-		case 'r', 'R':
-			cur.WriteByte('\r')
-		case 't', 'T':
-			cur.WriteByte('\t')
-		case 'b', 'B':
-			cur.WriteByte('\b')
-		case 'f', 'F':
-			cur.WriteByte('\f')
-		case '"', '\'', '\\':
-			cur.WriteByte(raw[i])
-		case '%', '_':
-			if !like {
-				return nil, &QueryError{Msg: `invalid escape sequence \` + string(raw[i]) + ` outside LIKE`}
-			}
-			cur.WriteByte(raw[i])
-		case 'u':
-			if i+4 >= len(raw) {
-				return nil, &QueryError{Msg: `invalid \u escape`}
-			}
-			n, err := strconv.ParseUint(raw[i+1:i+5], 16, 32)
-			if err != nil {
-				return nil, &QueryError{Msg: `invalid \u escape`}
-			}
-			cur.WriteRune(rune(n))
-			i += 4
-		default:
-			return nil, &QueryError{Msg: `invalid escape sequence \` + string(raw[i])}
-		}
+		cur.WriteRune(r)
+		i += n
 	}
 	flush()
 	if !like && len(parts) == 0 {
 		parts = []LikePart{{}}
 	}
 	return parts, nil
+}
+
+// decodeEscape decodes the escape sequence at the start of rest (what
+// follows a backslash) and returns the character and how many bytes of rest
+// it used. \% and \_ are escapes only inside LIKE.
+func decodeEscape(rest string, like bool) (rune, int, error) {
+	if rest == "" {
+		return 0, 0, &QueryError{Msg: "invalid escape sequence at end of string"}
+	}
+	switch c := rest[0]; c {
+	case 'n', 'N':
+		return '\n', 1, nil
+	case 'r', 'R':
+		return '\r', 1, nil
+	case 't', 'T':
+		return '\t', 1, nil
+	case 'b', 'B':
+		return '\b', 1, nil
+	case 'f', 'F':
+		return '\f', 1, nil
+	case '"', '\'', '\\':
+		return rune(c), 1, nil
+	case '%', '_':
+		if !like {
+			return 0, 0, &QueryError{Msg: `invalid escape sequence \` + string(c) + ` outside LIKE`}
+		}
+		return rune(c), 1, nil
+	case 'u':
+		if len(rest) < 5 {
+			return 0, 0, &QueryError{Msg: `invalid \u escape`}
+		}
+		n, err := strconv.ParseUint(rest[1:5], 16, 32)
+		if err != nil {
+			return 0, 0, &QueryError{Msg: `invalid \u escape`}
+		}
+		return rune(n), 5, nil
+	default:
+		return 0, 0, &QueryError{Msg: `invalid escape sequence \` + string(c)}
+	}
 }

@@ -54,3 +54,45 @@ func TestTokenize(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeEscapes pins SOQL's string escapes: the documented escapes
+// (either case), \uXXXX, wildcards and their escapes only inside LIKE, and
+// errors for anything else
+// (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_quotedstringescapes.htm).
+func TestDecodeEscapes(t *testing.T) {
+	tests := []struct {
+		raw     string
+		like    bool
+		want    []LikePart
+		wantErr string
+	}{
+		{raw: ``, want: []LikePart{{}}},
+		{raw: `a\nb\T\'\"\\`, want: []LikePart{{Text: "a\nb\t'\"\\"}}},
+		{raw: `caf\u00e9!`, want: []LikePart{{Text: "café!"}}},
+		{raw: `50\%`, like: true, want: []LikePart{{Text: "50%"}}},
+		{raw: `a%b_`, like: true, want: []LikePart{{Text: "a"}, {Text: "%", Wildcard: true}, {Text: "b"}, {Text: "_", Wildcard: true}}},
+		{raw: `50\%`, wantErr: `invalid escape sequence \% outside LIKE`},
+		{raw: `\u00e`, wantErr: `invalid \u escape`},
+		{raw: `\uzzzz`, wantErr: `invalid \u escape`},
+		{raw: `\q`, wantErr: `invalid escape sequence \q`},
+		{raw: `end\`, wantErr: "invalid escape sequence at end of string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			got, err := decodeEscapes(tt.raw, tt.like)
+			if tt.wantErr != "" {
+				qe, ok := err.(*QueryError)
+				if !ok || qe.Msg != tt.wantErr {
+					t.Fatalf("decodeEscapes(%q) error = %v, want %q", tt.raw, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("decodeEscapes(%q): %v", tt.raw, err)
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("decodeEscapes(%q, like=%v) (-want +got):\n%s", tt.raw, tt.like, diff)
+			}
+		})
+	}
+}
