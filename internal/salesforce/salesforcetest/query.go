@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -74,32 +75,60 @@ func (s *Server) query(sess *session, ver, q string) apiResp {
 	if !ok || obj.PlatformEvent {
 		return errResp(http.StatusBadRequest, "INVALID_TYPE", soqlError(q, objectPos(q), fmt.Sprintf("sObject type '%s' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.", parsed.Object)))
 	}
+	if oe := s.checkQuery(obj, parsed, q); oe != nil {
+		return oe.resp()
+	}
+	candidates, oe := s.candidates(sess, obj, parsed)
+	if oe != nil {
+		return oe.resp()
+	}
+	rows := s.selectRows(candidates, parsed)
+	paths := make([][]string, len(parsed.Fields))
+	for i, f := range parsed.Fields {
+		paths[i] = strings.Split(f, ".")
+	}
+	rendered := make([]json.RawMessage, len(rows))
+	for i, r := range rows {
+		rendered[i] = mustJSON(s.renderSelected(r, paths, ver))
+	}
+	return s.page(ver, &cursor{rows: rendered, total: len(rendered)}, "", 0)
+}
+
+// checkQuery checks that every selected field, ORDER BY field and WHERE
+// field of the parsed query q exists on obj (relationships included).
+func (s *Server) checkQuery(obj *ObjectSchema, parsed *SOQL, q string) *opErr {
 	for _, f := range parsed.Fields {
 		if oe := s.checkPath(obj, f, q); oe != nil {
-			return oe.resp()
+			return oe
 		}
 	}
 	for _, t := range parsed.OrderBy {
 		if oe := s.checkPath(obj, t.Field, q); oe != nil {
-			return oe.resp()
+			return oe
 		}
 	}
-	if oe := s.checkExpr(obj, parsed.Where, q); oe != nil {
-		return oe.resp()
+	return s.checkExpr(obj, parsed.Where, q)
+}
+
+// candidates are the records a query of obj may return before its WHERE:
+// the session org's records of obj in id order, or synthesised
+// UserRecordAccess rows.
+func (s *Server) candidates(sess *session, obj *ObjectSchema, parsed *SOQL) ([]*record, *opErr) {
+	if obj.Name == "UserRecordAccess" {
+		return s.userRecordAccessRows(sess, obj, parsed)
 	}
 	var candidates []*record
-	if obj.Name == "UserRecordAccess" {
-		var oe *opErr
-		if candidates, oe = s.userRecordAccessRows(sess, obj, parsed); oe != nil {
-			return oe.resp()
-		}
-	} else {
-		for _, r := range s.sortedRecords() {
-			if r.obj == obj && r.org == sess.org {
-				candidates = append(candidates, r)
-			}
+	for _, r := range s.sortedRecords() {
+		if r.obj == obj && r.org == sess.org {
+			candidates = append(candidates, r)
 		}
 	}
+	return candidates, nil
+}
+
+// selectRows applies the query's WHERE, ORDER BY (stable), OFFSET and LIMIT
+// to candidates.
+func (s *Server) selectRows(candidates []*record, parsed *SOQL) []*record {
 	var rows []*record
 	for _, r := range candidates {
 		if parsed.Where == nil || s.eval(parsed.Where, r) {
@@ -115,15 +144,7 @@ func (s *Server) query(sess *session, ver, q string) apiResp {
 	if parsed.Limit > 0 && len(rows) > parsed.Limit {
 		rows = rows[:parsed.Limit]
 	}
-	paths := make([][]string, len(parsed.Fields))
-	for i, f := range parsed.Fields {
-		paths[i] = strings.Split(f, ".")
-	}
-	rendered := make([]json.RawMessage, len(rows))
-	for i, r := range rows {
-		rendered[i] = mustJSON(s.renderSelected(r, paths, ver))
-	}
-	return s.page(ver, &cursor{rows: rendered, total: len(rendered)}, "", 0)
+	return rows
 }
 
 // page renders one batch; remaining rows are kept under a locator.
@@ -278,36 +299,45 @@ func (s *Server) eval(e *Expr, rec *record) bool {
 	case "NOT":
 		return !s.eval(e.Children[0], rec)
 	}
-	v := s.resolve(rec, e.Field)
+	return matches(s.resolve(rec, e.Field), e)
+}
+
+// matches applies a comparison (IN, NOT IN, LIKE, =, !=, <, <=, >, >=) to
+// the record's value v of e's field.
+func matches(v any, e *Expr) bool {
 	switch e.Op {
 	case "IN", "NOT IN":
-		found := false
-		for _, lit := range e.Values {
-			if c, ok := compare(v, lit); ok && c == 0 {
-				found = true
-				break
-			}
-		}
+		found := slices.ContainsFunc(e.Values, func(lit Value) bool {
+			c, ok := compare(v, lit)
+			return ok && c == 0
+		})
 		return found == (e.Op == "IN")
 	case "LIKE":
 		str, ok := v.(string)
 		return ok && likeRegexp(e.Values[0].Like).MatchString(str)
 	}
 	c, ok := compare(v, e.Values[0])
-	switch e.Op {
-	case "=":
-		return ok && c == 0
-	case "!=":
+	if e.Op == "!=" {
 		// SOQL's != includes nulls.
 		return !ok || c != 0
+	}
+	return ok && holds(e.Op, c)
+}
+
+// holds reports whether comparison operator op holds for c, the result of
+// compare (negative, zero or positive).
+func holds(op string, c int) bool {
+	switch op {
+	case "=":
+		return c == 0
 	case "<":
-		return ok && c < 0
+		return c < 0
 	case "<=":
-		return ok && c <= 0
+		return c <= 0
 	case ">":
-		return ok && c > 0
+		return c > 0
 	case ">=":
-		return ok && c >= 0
+		return c >= 0
 	}
 	return false
 }
@@ -455,16 +485,51 @@ func (s *Server) renderSelected(rec *record, paths [][]string, ver string) order
 // RecordId values in the top-level AND, as Salesforce requires both
 // filters. Records the running user cannot read are left out.
 func (s *Server) userRecordAccessRows(sess *session, obj *ObjectSchema, q *SOQL) ([]*record, *opErr) {
-	var userID string
-	var recordIDs []string
-	var conds []*Expr
-	if q.Where != nil {
-		conds = []*Expr{q.Where}
-		if q.Where.Op == "AND" {
-			conds = q.Where.Children
-		}
+	userID, recordIDs, oe := userRecordAccessFilter(q)
+	if oe != nil {
+		return nil, oe
 	}
-	for _, c := range conds {
+	userID = to18(userID)
+	var rows []*record
+	for _, rid := range recordIDs {
+		target, ok := s.records[to18(rid)]
+		if !validID(rid) || !ok || target.org != sess.org || !s.canRead(sess.user, target) {
+			continue
+		}
+		read := s.canRead(userID, target)
+		level := "None"
+		if read {
+			level = "Read"
+			if s.isOwnerOrAdmin(userID, target) {
+				level = "All"
+			}
+		}
+		rows = append(rows, &record{obj: obj, org: sess.org, id: target.id, fields: map[string]any{
+			"RecordId": target.id, "UserId": userID, "HasReadAccess": read, "HasEditAccess": level == "All",
+			"HasDeleteAccess": level == "All", "HasTransferAccess": level == "All", "HasAllAccess": level == "All", "MaxAccessLevel": level,
+		}})
+	}
+	return rows, nil
+}
+
+// topLevelConds lists the conditions of a WHERE's top-level AND, or the
+// WHERE itself when it is not an AND.
+func topLevelConds(where *Expr) []*Expr {
+	switch {
+	case where == nil:
+		return nil
+	case where.Op == "AND":
+		return where.Children
+	}
+	return []*Expr{where}
+}
+
+// userRecordAccessFilter reads the UserId (=) and RecordId (= or IN) values
+// from the query's top-level AND and checks what Salesforce requires of a
+// UserRecordAccess query: both filters, at most 200 record ids, and neither
+// Id nor UserId selected.
+func userRecordAccessFilter(q *SOQL) (userID string, recordIDs []string, _ *opErr) {
+	for _, c := range topLevelConds(q.Where) {
 		switch {
 		case strings.EqualFold(c.Field, "UserId") && c.Op == "=":
 			userID = c.Values[0].Str
@@ -476,35 +541,16 @@ func (s *Server) userRecordAccessRows(sess *session, obj *ObjectSchema, q *SOQL)
 	}
 	for _, f := range q.Fields {
 		if strings.EqualFold(f, "Id") || strings.EqualFold(f, "UserId") {
-			return nil, &opErr{status: http.StatusBadRequest, code: "MALFORMED_QUERY", message: "When filtering by UserId and RecordId only, you must use SELECT RecordId and optionally one or more of the access level fields"}
+			return "", nil, &opErr{status: http.StatusBadRequest, code: "MALFORMED_QUERY", message: "When filtering by UserId and RecordId only, you must use SELECT RecordId and optionally one or more of the access level fields"}
 		}
 	}
 	if userID == "" || len(recordIDs) == 0 {
-		return nil, &opErr{status: http.StatusBadRequest, code: "MALFORMED_QUERY", message: "UserRecordAccess queries must filter on UserId and RecordId"}
+		return "", nil, &opErr{status: http.StatusBadRequest, code: "MALFORMED_QUERY", message: "UserRecordAccess queries must filter on UserId and RecordId"}
 	}
 	if len(recordIDs) > 200 {
-		return nil, &opErr{status: http.StatusBadRequest, code: "MALFORMED_QUERY", message: "Up to 200 record IDs can be queried"}
+		return "", nil, &opErr{status: http.StatusBadRequest, code: "MALFORMED_QUERY", message: "Up to 200 record IDs can be queried"}
 	}
-	var rows []*record
-	for _, rid := range recordIDs {
-		target, ok := s.records[to18(rid)]
-		if !validID(rid) || !ok || target.org != sess.org || !s.canRead(sess.user, target) {
-			continue
-		}
-		read := s.canRead(to18(userID), target)
-		level := "None"
-		if read {
-			level = "Read"
-			if s.isOwnerOrAdmin(to18(userID), target) {
-				level = "All"
-			}
-		}
-		rows = append(rows, &record{obj: obj, org: sess.org, id: target.id, fields: map[string]any{
-			"RecordId": target.id, "UserId": to18(userID), "HasReadAccess": read, "HasEditAccess": level == "All",
-			"HasDeleteAccess": level == "All", "HasTransferAccess": level == "All", "HasAllAccess": level == "All", "MaxAccessLevel": level,
-		}})
-	}
-	return rows, nil
+	return userID, recordIDs, nil
 }
 
 func (s *Server) isOwnerOrAdmin(userID string, rec *record) bool {
