@@ -96,3 +96,39 @@ func TestDecodeEscapes(t *testing.T) {
 		})
 	}
 }
+
+// TestMatches pins the fake's WHERE comparisons, nulls included: != matches
+// a null field, = and < do not, NOT IN matches what IN does not
+// (https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_select_comparisonoperators.htm).
+func TestMatches(t *testing.T) {
+	str := func(s string) Value { return Value{Kind: KindString, Str: s} }
+	num := func(n float64) Value { return Value{Kind: KindNumber, Num: n} }
+	tests := []struct {
+		name string
+		v    any
+		e    Expr
+		want bool
+	}{
+		{"= equal", "a", Expr{Op: "=", Values: []Value{str("a")}}, true},
+		{"= null field", nil, Expr{Op: "=", Values: []Value{str("a")}}, false},
+		{"= null literal on null", nil, Expr{Op: "=", Values: []Value{{Kind: KindNull}}}, true},
+		{"!= null field", nil, Expr{Op: "!=", Values: []Value{str("a")}}, true},
+		{"!= equal", "a", Expr{Op: "!=", Values: []Value{str("a")}}, false},
+		{"< smaller", 1.0, Expr{Op: "<", Values: []Value{num(2)}}, true},
+		{"< null field", nil, Expr{Op: "<", Values: []Value{num(2)}}, false},
+		{">= equal", 2.0, Expr{Op: ">=", Values: []Value{num(2)}}, true},
+		{"> equal", 2.0, Expr{Op: ">", Values: []Value{num(2)}}, false},
+		{"IN listed", "b", Expr{Op: "IN", Values: []Value{str("a"), str("b")}}, true},
+		{"NOT IN listed", "b", Expr{Op: "NOT IN", Values: []Value{str("a"), str("b")}}, false},
+		{"NOT IN unlisted", "c", Expr{Op: "NOT IN", Values: []Value{str("a"), str("b")}}, true},
+		{"LIKE", "Acme Corp", Expr{Op: "LIKE", Values: []Value{{Kind: KindLike, Like: []LikePart{{Text: "Acme"}, {Text: "%", Wildcard: true}}}}}, true},
+		{"LIKE null field", nil, Expr{Op: "LIKE", Values: []Value{{Kind: KindLike, Like: []LikePart{{Text: "%", Wildcard: true}}}}}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := matches(tt.v, &tt.e); got != tt.want {
+				t.Errorf("matches(%v, %s %v) = %v, want %v", tt.v, tt.e.Op, tt.e.Values, got, tt.want)
+			}
+		})
+	}
+}
