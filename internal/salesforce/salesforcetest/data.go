@@ -114,32 +114,63 @@ var versionRE = regexp.MustCompile(`^v(\d+\.\d)$`)
 // dispatch routes a data API call. path is escaped and starts with
 // /services/data/. Callers hold mu.
 func (s *Server) dispatch(sess *session, method, path string, query url.Values, body []byte) apiResp {
-	segs := strings.Split(strings.Trim(strings.TrimPrefix(path, "/services/data/"), "/"), "/")
-	m := versionRE.FindStringSubmatch(segs[0])
-	if m == nil {
+	ver, segs, ok := dataPath(path)
+	if !ok {
 		return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 	}
-	ver := m[1]
+	if len(segs) == 0 || segs[0] == "" {
+		return apiResp{status: http.StatusOK, body: mustJSON(ordered{{"sobjects", "/services/data/v" + ver + "/sobjects"}, {"query", "/services/data/v" + ver + "/query"}, {"composite", "/services/data/v" + ver + "/composite"}})}
+	}
+	switch segs[0] {
+	case "query":
+		return s.queryRoute(sess, ver, method, segs[1:], query)
+	case "composite":
+		return s.compositeRoute(sess, ver, method, segs[1:], body)
+	case "sobjects":
+		if len(segs) >= 2 {
+			return s.sobjects(sess, ver, method, segs[1:], query, body)
+		}
+	}
+	return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+}
+
+// dataPath splits an escaped /services/data/vXX.X/... path into its API
+// version and its unescaped segments after the version; ok is false when
+// the version is missing.
+func dataPath(path string) (ver string, segs []string, ok bool) {
+	segs = strings.Split(strings.Trim(strings.TrimPrefix(path, "/services/data/"), "/"), "/")
+	m := versionRE.FindStringSubmatch(segs[0])
+	if m == nil {
+		return "", nil, false
+	}
 	for i := range segs {
 		if u, err := url.PathUnescape(segs[i]); err == nil {
 			segs[i] = u
 		}
 	}
-	segs = segs[1:]
-	if len(segs) == 0 || segs[0] == "" {
-		return apiResp{status: http.StatusOK, body: mustJSON(ordered{{"sobjects", "/services/data/v" + ver + "/sobjects"}, {"query", "/services/data/v" + ver + "/query"}, {"composite", "/services/data/v" + ver + "/composite"}})}
-	}
+	return m[1], segs[1:], true
+}
+
+// queryRoute serves GET /query?q= and GET /query/{locator} (the next batch).
+func (s *Server) queryRoute(sess *session, ver, method string, segs []string, query url.Values) apiResp {
 	switch {
-	case segs[0] == "query" && len(segs) == 1 && method == http.MethodGet:
+	case method != http.MethodGet:
+	case len(segs) == 0:
 		return s.query(sess, ver, query.Get("q"))
-	case segs[0] == "query" && len(segs) == 2 && method == http.MethodGet:
-		return s.queryMore(segs[1])
-	case segs[0] == "composite" && len(segs) == 1 && method == http.MethodPost:
+	case len(segs) == 1:
+		return s.queryMore(segs[0])
+	}
+	return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
+}
+
+// compositeRoute serves POST /composite and the sObject Collections under
+// /composite/sobjects.
+func (s *Server) compositeRoute(sess *session, ver, method string, segs []string, body []byte) apiResp {
+	switch {
+	case len(segs) == 0 && method == http.MethodPost:
 		return s.composite(sess, ver, body)
-	case segs[0] == "composite" && len(segs) >= 2 && segs[1] == "sobjects":
-		return s.collections(sess, ver, method, segs[2:], body)
-	case segs[0] == "sobjects" && len(segs) >= 2:
-		return s.sobjects(sess, ver, method, segs[1:], query, body)
+	case len(segs) >= 1 && segs[0] == "sobjects":
+		return s.collections(sess, ver, method, segs[1:], body)
 	}
 	return errResp(http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 }
@@ -155,67 +186,88 @@ func (s *Server) sobjects(sess *session, ver, method string, segs []string, quer
 	}
 	switch {
 	case len(segs) == 1 && method == http.MethodPost:
-		fields, err := decodeFields(body)
-		if err != nil {
-			return err.resp()
-		}
-		if obj.PlatformEvent {
-			return s.publish(obj, fields)
-		}
-		id, oe := s.create(sess, obj, fields)
-		if oe != nil {
-			return oe.resp()
-		}
-		return apiResp{status: http.StatusCreated, headers: map[string]string{"Location": attrURL(ver, obj.Name, id)},
-			body: mustJSON(ordered{{"id", id}, {"success", true}, {"errors", []any{}}})}
+		return s.createRecord(sess, ver, obj, body)
 	case len(segs) == 2 && segs[1] == "describe" && method == http.MethodGet:
 		return apiResp{status: http.StatusOK, body: describe(obj, ver)}
 	case len(segs) == 2:
-		rec, oe := s.find(sess, obj, segs[1])
-		if oe != nil {
-			return oe.resp()
-		}
-		switch method {
-		case http.MethodGet:
-			var fields []string
-			if f := query.Get("fields"); f != "" {
-				fields = strings.Split(f, ",")
-				for _, name := range fields {
-					if _, ok := obj.field(strings.TrimSpace(name)); !ok {
-						return errResp(http.StatusBadRequest, "INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, obj.Name))
-					}
-				}
-			}
-			return apiResp{status: http.StatusOK, body: mustJSON(s.renderRecord(rec, ver, fields))}
-		case http.MethodPatch:
-			fields, err := decodeFields(body)
-			if err != nil {
-				return err.resp()
-			}
-			if oe := s.update(rec, fields); oe != nil {
-				return oe.resp()
-			}
-			return apiResp{status: http.StatusNoContent}
-		case http.MethodDelete:
-			delete(s.records, rec.id)
-			return apiResp{status: http.StatusNoContent}
+		if resp, ok := s.recordByID(sess, ver, method, obj, segs[1], query, body); ok {
+			return resp
 		}
 	case len(segs) == 3 && method == http.MethodPatch:
-		fields, err := decodeFields(body)
-		if err != nil {
-			return err.resp()
-		}
-		id, created, status, oe := s.upsert(sess, obj, segs[1], segs[2], fields, ver)
-		if oe != nil {
-			return oe.resp()
-		}
-		if status == http.StatusMultipleChoices {
-			return apiResp{status: status, body: mustJSON(id)}
-		}
-		return apiResp{status: status, headers: map[string]string{"Location": attrURL(ver, obj.Name, id.(string))},
-			body: mustJSON(ordered{{"id", id}, {"success", true}, {"errors", []any{}}, {"created", created}})}
+		return s.upsertByExternalID(sess, ver, obj, segs[1], segs[2], body)
 	}
 	return errResp(http.StatusMethodNotAllowed, "METHOD_NOT_ALLOWED", "HTTP Method '"+method+"' not allowed. Allowed are GET,PATCH,DELETE")
+}
+
+// createRecord serves POST /sobjects/{object}: it creates a record, or
+// publishes a platform event.
+func (s *Server) createRecord(sess *session, ver string, obj *ObjectSchema, body []byte) apiResp {
+	fields, err := decodeFields(body)
+	if err != nil {
+		return err.resp()
+	}
+	if obj.PlatformEvent {
+		return s.publish(obj, fields)
+	}
+	id, oe := s.create(sess, obj, fields)
+	if oe != nil {
+		return oe.resp()
+	}
+	return apiResp{status: http.StatusCreated, headers: map[string]string{"Location": attrURL(ver, obj.Name, id)},
+		body: mustJSON(ordered{{"id", id}, {"success", true}, {"errors", []any{}}})}
+}
+
+// recordByID serves GET (optionally ?fields=), PATCH and DELETE on
+// /sobjects/{object}/{id}; ok is false for any other method.
+func (s *Server) recordByID(sess *session, ver, method string, obj *ObjectSchema, id string, query url.Values, body []byte) (_ apiResp, ok bool) {
+	rec, oe := s.find(sess, obj, id)
+	if oe != nil {
+		return oe.resp(), true
+	}
+	switch method {
+	case http.MethodGet:
+		var fields []string
+		if f := query.Get("fields"); f != "" {
+			fields = strings.Split(f, ",")
+			for _, name := range fields {
+				if _, ok := obj.field(strings.TrimSpace(name)); !ok {
+					return errResp(http.StatusBadRequest, "INVALID_FIELD", fmt.Sprintf("No such column '%s' on sobject of type %s", name, obj.Name)), true
+				}
+			}
+		}
+		return apiResp{status: http.StatusOK, body: mustJSON(s.renderRecord(rec, ver, fields))}, true
+	case http.MethodPatch:
+		fields, err := decodeFields(body)
+		if err != nil {
+			return err.resp(), true
+		}
+		if oe := s.update(rec, fields); oe != nil {
+			return oe.resp(), true
+		}
+		return apiResp{status: http.StatusNoContent}, true
+	case http.MethodDelete:
+		delete(s.records, rec.id)
+		return apiResp{status: http.StatusNoContent}, true
+	}
+	return apiResp{}, false
+}
+
+// upsertByExternalID serves PATCH /sobjects/{object}/{field}/{value}: 201
+// created, 200 updated, or 300 with the matching records' URLs.
+func (s *Server) upsertByExternalID(sess *session, ver string, obj *ObjectSchema, field, value string, body []byte) apiResp {
+	fields, err := decodeFields(body)
+	if err != nil {
+		return err.resp()
+	}
+	id, created, status, oe := s.upsert(sess, obj, field, value, fields, ver)
+	if oe != nil {
+		return oe.resp()
+	}
+	if status == http.StatusMultipleChoices {
+		return apiResp{status: status, body: mustJSON(id)}
+	}
+	return apiResp{status: status, headers: map[string]string{"Location": attrURL(ver, obj.Name, id.(string))},
+		body: mustJSON(ordered{{"id", id}, {"success", true}, {"errors", []any{}}, {"created", created}})}
 }
 
 func decodeFields(body []byte) (map[string]any, *opErr) {
@@ -253,83 +305,102 @@ func (s *Server) coerce(org string, f *FieldSchema, v any) (any, *opErr) {
 	if v == nil {
 		return nil, nil
 	}
-	bad := func() *opErr {
-		return &opErr{status: http.StatusBadRequest, code: "JSON_PARSER_ERROR",
-			message: fmt.Sprintf("Cannot deserialize instance of %s from %v value for field %s", f.Type, jsonKind(v), f.Name), fields: []string{f.Name}}
-	}
+	var (
+		out any
+		ok  bool
+	)
 	switch f.Type {
 	case "boolean":
-		b, ok := v.(bool)
-		if !ok {
-			return nil, bad()
-		}
-		return b, nil
+		out, ok = v.(bool)
 	case "double", "currency", "percent", "int":
-		n, ok := v.(float64)
-		if !ok {
-			if str, isStr := v.(string); isStr {
-				var err error
-				if n, err = strconv.ParseFloat(str, 64); err != nil {
-					return nil, bad()
-				}
-			} else {
-				return nil, bad()
-			}
-		}
-		if f.Type == "int" && n != math.Trunc(n) {
-			return nil, bad()
-		}
-		return n, nil
+		out, ok = coerceNumber(f, v)
 	case "date":
-		str, ok := v.(string)
-		if !ok {
-			return nil, bad()
-		}
-		if _, err := time.Parse("2006-01-02", str); err != nil {
-			return nil, bad()
-		}
-		return str, nil
+		out, ok = coerceDate(v)
 	case "datetime":
-		str, ok := v.(string)
-		if !ok {
-			return nil, bad()
+		str, isStr := v.(string)
+		if t, err := parseDateTime(str); isStr && err == nil {
+			out, ok = t, true
 		}
-		t, err := parseDateTime(str)
-		if err != nil {
-			return nil, bad()
-		}
-		return t, nil
 	case "reference":
-		str, ok := v.(string)
-		if !ok {
-			return nil, bad()
+		str, isStr := v.(string)
+		if !isStr {
+			break
 		}
-		if str == "" {
-			return nil, nil
-		}
-		target, exists := s.records[to18(str)]
-		if !validID(str) || !exists || target.org != org || !refersTo(f, target.obj.Name) {
-			return nil, &opErr{status: http.StatusBadRequest, code: "INVALID_CROSS_REFERENCE_KEY",
-				message: fmt.Sprintf("%s: id value of incorrect type: %s", f.Name, str), fields: []string{f.Name}}
-		}
-		return to18(str), nil
+		return s.coerceReference(org, f, str)
 	default:
-		str, ok := v.(string)
-		if !ok {
-			if n, isNum := v.(float64); isNum {
-				str = strconv.FormatFloat(n, 'f', -1, 64)
-			} else if b, isBool := v.(bool); isBool {
-				str = strconv.FormatBool(b)
-			} else {
-				return nil, bad()
-			}
-		}
-		if f.Length > 0 && len([]rune(str)) > f.Length {
-			return nil, &opErr{status: http.StatusBadRequest, code: "STRING_TOO_LONG",
-				message: fmt.Sprintf("%s: data value too large: %.20s... (max length=%d)", f.Name, str, f.Length), fields: []string{f.Name}}
-		}
-		return str, nil
+		return coerceText(f, v)
 	}
+	if !ok {
+		return nil, badValue(f, v)
+	}
+	return out, nil
+}
+
+// badValue is the error for a value of the wrong JSON kind or form for f.
+func badValue(f *FieldSchema, v any) *opErr {
+	return &opErr{status: http.StatusBadRequest, code: "JSON_PARSER_ERROR",
+		message: fmt.Sprintf("Cannot deserialize instance of %s from %v value for field %s", f.Type, jsonKind(v), f.Name), fields: []string{f.Name}}
+}
+
+// coerceNumber reads a number, or a string holding one; an int field takes
+// whole numbers only.
+func coerceNumber(f *FieldSchema, v any) (float64, bool) {
+	n, ok := v.(float64)
+	if str, isStr := v.(string); isStr {
+		var err error
+		n, err = strconv.ParseFloat(str, 64)
+		ok = err == nil
+	}
+	if !ok || (f.Type == "int" && n != math.Trunc(n)) {
+		return 0, false
+	}
+	return n, true
+}
+
+// coerceDate reads a YYYY-MM-DD string.
+func coerceDate(v any) (string, bool) {
+	str, ok := v.(string)
+	if !ok {
+		return "", false
+	}
+	_, err := time.Parse("2006-01-02", str)
+	return str, err == nil
+}
+
+// coerceReference reads a reference: empty clears it; otherwise it must be
+// the id of a record of the same org whose object the field refers to
+// (INVALID_CROSS_REFERENCE_KEY), stored in its 18-character form.
+func (s *Server) coerceReference(org string, f *FieldSchema, str string) (any, *opErr) {
+	if str == "" {
+		return nil, nil
+	}
+	target, exists := s.records[to18(str)]
+	if !validID(str) || !exists || target.org != org || !refersTo(f, target.obj.Name) {
+		return nil, &opErr{status: http.StatusBadRequest, code: "INVALID_CROSS_REFERENCE_KEY",
+			message: fmt.Sprintf("%s: id value of incorrect type: %s", f.Name, str), fields: []string{f.Name}}
+	}
+	return to18(str), nil
+}
+
+// coerceText reads a text value: a string, or a number or boolean in its
+// text form, within the field's length (STRING_TOO_LONG).
+func coerceText(f *FieldSchema, v any) (any, *opErr) {
+	var str string
+	switch x := v.(type) {
+	case string:
+		str = x
+	case float64:
+		str = strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		str = strconv.FormatBool(x)
+	default:
+		return nil, badValue(f, v)
+	}
+	if f.Length > 0 && len([]rune(str)) > f.Length {
+		return nil, &opErr{status: http.StatusBadRequest, code: "STRING_TOO_LONG",
+			message: fmt.Sprintf("%s: data value too large: %.20s... (max length=%d)", f.Name, str, f.Length), fields: []string{f.Name}}
+	}
+	return str, nil
 }
 
 func refersTo(f *FieldSchema, obj string) bool {
