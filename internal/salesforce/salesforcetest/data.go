@@ -3,6 +3,7 @@ package salesforcetest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"net/url"
@@ -559,17 +560,12 @@ func (s *Server) upsert(sess *session, obj *ObjectSchema, extField, value string
 				message: fmt.Sprintf("The external ID field %s should not be specified in the sobject data.", f.Name), fields: []string{f.Name}}
 		}
 	}
-	var matches []*record
-	for _, r := range s.sortedRecords() {
-		if r.obj == obj && r.org == sess.org && strings.EqualFold(fmt.Sprint(r.fields[f.Name]), value) && r.fields[f.Name] != nil {
-			matches = append(matches, r)
-		}
-	}
+	matches := s.byExternalID(sess, obj, f, value)
 	switch len(matches) {
 	case 0:
-		withKey := make(map[string]any, len(fields)+1)
-		for k, v := range fields {
-			withKey[k] = v
+		withKey := maps.Clone(fields)
+		if withKey == nil {
+			withKey = map[string]any{}
 		}
 		withKey[f.Name] = value
 		createdID, oe := s.create(sess, obj, withKey)
@@ -588,6 +584,18 @@ func (s *Server) upsert(sess *session, obj *ObjectSchema, extField, value string
 		urls[i] = attrURL(ver, obj.Name, m.id)
 	}
 	return urls, false, http.StatusMultipleChoices, nil
+}
+
+// byExternalID lists the session org's records of obj whose field f holds
+// value (compared without case), in id order.
+func (s *Server) byExternalID(sess *session, obj *ObjectSchema, f *FieldSchema, value string) []*record {
+	var matches []*record
+	for _, r := range s.sortedRecords() {
+		if r.obj == obj && r.org == sess.org && strings.EqualFold(fmt.Sprint(r.fields[f.Name]), value) && r.fields[f.Name] != nil {
+			matches = append(matches, r)
+		}
+	}
+	return matches
 }
 
 func (s *Server) publish(obj *ObjectSchema, fields map[string]any) apiResp {
