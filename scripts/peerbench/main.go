@@ -142,88 +142,28 @@ func compare(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-
-	var all []*target
-	defer func() {
-		for _, t := range all {
-			t.stop()
-		}
-	}()
-	start := func(name string, cmd *exec.Cmd, port string, probe string) (*target, error) {
-		t := &target{name: name, cmd: cmd, base: "http://127.0.0.1:" + port}
-		cmd.Stdout, cmd.Stderr = prefixed(name), prefixed(name)
-		if err := cmd.Start(); err != nil {
-			return nil, fmt.Errorf("start %s: %w", name, err)
-		}
-		all = append(all, t)
-		return t, waitUp(ctx, t.base+probe)
-	}
-
-	port := freePort
-	p := port()
-	nodeWebhook, err := start("node-webhook", nodeCmd(ctx, nodeDir, "webhook.js", p, "ZOOM_WEBHOOK_SECRET_TOKEN="+loadgen.WebhookSecret), p, "/")
+	f := &fleet{ctx: ctx}
+	defer f.stop()
+	p, err := startPeers(f, nodeDir, self)
 	if err != nil {
 		return err
 	}
-	p = port()
-	goWebhook, err := start("go-webhook", exec.CommandContext(ctx, self, "-role", "go-webhook", "-addr", "127.0.0.1:"+p), p, "/")
-	if err != nil {
-		return err
-	}
-	p = port()
-	nodeCanvas, err := start("node-canvas", nodeCmd(ctx, nodeDir, "canvas.js", p, "CANVAS_CONSUMER_SECRET="+loadgen.ConsumerSecret), p, "/")
-	if err != nil {
-		return err
-	}
-	for _, peer := range []*target{nodeWebhook, goWebhook} {
-		if err := checkURLValidation(ctx, peer.base+"/webhook"); err != nil {
-			return fmt.Errorf("%s: %w", peer.name, err)
-		}
-	}
-
-	dbs := []struct{ name, url string }{{"sqlite", "sqlite:" + filepath.Join(tmp, "sfzoom.db")}}
+	dbs := []database{{"sqlite", "sqlite:" + filepath.Join(tmp, "sfzoom.db")}}
 	if o.postgres != "" {
 		u, drop, err := scratchSchema(ctx, o.postgres)
 		if err != nil {
 			return err
 		}
 		defer drop()
-		dbs = append(dbs, struct{ name, url string }{"postgres", u})
+		dbs = append(dbs, database{"postgres", u})
 	}
 	sfzooms := map[string]*target{}
 	for _, db := range dbs {
-		p := port()
-		cmd := exec.CommandContext(ctx, self, "-role", "sfzoom", "-db", db.url, "-addr", "127.0.0.1:"+p)
-		t, err := start("sfzoom-"+db.name, cmd, p, "/healthz")
-		if err != nil {
+		port := freePort()
+		cmd := exec.CommandContext(ctx, self, "-role", "sfzoom", "-db", db.url, "-addr", "127.0.0.1:"+port)
+		if sfzooms[db.name], err = f.start("sfzoom-"+db.name, cmd, port, "/healthz"); err != nil {
 			return err
 		}
-		sfzooms[db.name] = t
-	}
-
-	webhookLoad := func(t *target, run string) (func(int) (*http.Request, error), int) {
-		wh := loadgen.Deliveries(t.base, run)
-		if !strings.HasPrefix(t.name, "sfzoom") {
-			wh.URL = t.base + "/webhook"
-		}
-		return wh.Request, http.StatusOK
-	}
-	canvasLoad := func(t *target, _ string) (func(int) (*http.Request, error), int) {
-		if strings.HasPrefix(t.name, "sfzoom") {
-			return loadgen.Opens(t.base).Requests(), http.StatusSeeOther // 303 to the record page
-		}
-		return loadgen.Opens(t.base).Requests(), http.StatusOK // the page itself
-	}
-	var rows []row
-	for _, db := range dbs {
-		for _, c := range o.conc {
-			rows = append(rows, row{name: fmt.Sprintf("webhook ingest, %s, c%d", db.name, c), conc: c, goal: 3,
-				sides: []*target{sfzooms[db.name], nodeWebhook, goWebhook}, loadOf: webhookLoad})
-		}
-	}
-	for _, db := range dbs {
-		rows = append(rows, row{name: fmt.Sprintf("POST /canvas, %s, c64", db.name), conc: 64, goal: 3,
-			sides: []*target{sfzooms[db.name], nodeCanvas}, loadOf: canvasLoad})
 	}
 
 	fmt.Fprintf(out, "peerbench %s, %d CPUs, load average %s, %d requests per turn, %d rounds\n\n",
@@ -231,45 +171,156 @@ func compare(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintln(out, "| Path | Side | req/s per turn | median req/s | sfzoom/side | goal |")
 	fmt.Fprintln(out, "|---|---|---|---|---|---|")
 	runID := strconv.FormatInt(time.Now().UnixNano(), 36)
-	for _, r := range rows {
+	for _, r := range rows(o, dbs, sfzooms, p) {
 		if o.only != "" && !strings.Contains(r.name, o.only) {
 			continue
 		}
-		results := make([][]float64, len(r.sides))
-		for _, t := range r.sides {
-			build, want := r.loadOf(t, runID+"-warm-"+strconv.Itoa(r.conc))
-			if _, err := loadgen.Run(ctx, loadgen.Client(r.conc), o.warmup, r.conc, want, build); err != nil {
-				return fmt.Errorf("%s: warm up %s: %w", r.name, t.name, err)
-			}
+		results, err := runRow(ctx, o, r, f.all, runID)
+		if err != nil {
+			return err
 		}
-		for round := range o.rounds {
-			for i, t := range r.sides {
-				if err := waitIdle(ctx, all); err != nil {
-					return err
-				}
-				build, want := r.loadOf(t, fmt.Sprintf("%s-c%d-r%d", runID, r.conc, round))
-				res, err := loadgen.Run(ctx, loadgen.Client(r.conc), o.n, r.conc, want, build)
-				if err != nil {
-					return fmt.Errorf("%s: %s: %w", r.name, t.name, err)
-				}
-				results[i] = append(results[i], res.PerSecond())
-			}
-		}
-		own := median(results[0])
-		for i, t := range r.sides {
-			ratio, goal := "—", "—"
-			if i > 0 {
-				q := own / median(results[i])
-				ratio = fmt.Sprintf("%.2f×", q)
-				if strings.HasPrefix(t.name, "node-") { // the goal is against the Node peers
-					goal = fmt.Sprintf("≥ %g×: %s", r.goal, map[bool]string{true: "met", false: "not met"}[q >= r.goal])
-				}
-			}
-			fmt.Fprintf(out, "| %s | %s | %s | %.0f | %s | %s |\n", r.name, t.name, perTurn(results[i]), median(results[i]), ratio, goal)
-		}
+		printRow(out, r, results)
 	}
 	fmt.Fprintf(out, "\nload average after: %s\n", loadAvg())
 	return nil
+}
+
+// fleet is the servers a comparison started; stop ends them all.
+type fleet struct {
+	ctx context.Context
+	all []*target
+}
+
+// start starts cmd as the side called name, listening on port, and waits
+// until probe answers.
+func (f *fleet) start(name string, cmd *exec.Cmd, port string, probe string) (*target, error) {
+	t := &target{name: name, cmd: cmd, base: "http://127.0.0.1:" + port}
+	cmd.Stdout, cmd.Stderr = prefixed(name), prefixed(name)
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", name, err)
+	}
+	f.all = append(f.all, t)
+	return t, waitUp(f.ctx, t.base+probe)
+}
+
+func (f *fleet) stop() {
+	for _, t := range f.all {
+		t.stop()
+	}
+}
+
+// peers are the servers sfzoom is compared with.
+type peers struct {
+	nodeWebhook, goWebhook, nodeCanvas *target
+}
+
+// startPeers starts the Node and Go webhook peers and the Node Canvas peer,
+// and checks that the webhook peers answer Zoom's URL validation.
+func startPeers(f *fleet, nodeDir, self string) (peers, error) {
+	var p peers
+	port := freePort()
+	var err error
+	if p.nodeWebhook, err = f.start("node-webhook", nodeCmd(f.ctx, nodeDir, "webhook.js", port, "ZOOM_WEBHOOK_SECRET_TOKEN="+loadgen.WebhookSecret), port, "/"); err != nil {
+		return p, err
+	}
+	port = freePort()
+	if p.goWebhook, err = f.start("go-webhook", exec.CommandContext(f.ctx, self, "-role", "go-webhook", "-addr", "127.0.0.1:"+port), port, "/"); err != nil {
+		return p, err
+	}
+	port = freePort()
+	if p.nodeCanvas, err = f.start("node-canvas", nodeCmd(f.ctx, nodeDir, "canvas.js", port, "CANVAS_CONSUMER_SECRET="+loadgen.ConsumerSecret), port, "/"); err != nil {
+		return p, err
+	}
+	for _, peer := range []*target{p.nodeWebhook, p.goWebhook} {
+		if err := checkURLValidation(f.ctx, peer.base+"/webhook"); err != nil {
+			return p, fmt.Errorf("%s: %w", peer.name, err)
+		}
+	}
+	return p, nil
+}
+
+// database is one store sfzoom runs on: its name in the table and its URL.
+type database struct{ name, url string }
+
+// rows lists the comparisons: webhook ingest per database and concurrency
+// against both webhook peers, then Canvas open per database against the
+// Node Canvas peer.
+func rows(o options, dbs []database, sfzooms map[string]*target, p peers) []row {
+	var rows []row
+	for _, db := range dbs {
+		for _, c := range o.conc {
+			rows = append(rows, row{name: fmt.Sprintf("webhook ingest, %s, c%d", db.name, c), conc: c, goal: 3,
+				sides: []*target{sfzooms[db.name], p.nodeWebhook, p.goWebhook}, loadOf: webhookLoad})
+		}
+	}
+	for _, db := range dbs {
+		rows = append(rows, row{name: fmt.Sprintf("POST /canvas, %s, c64", db.name), conc: 64, goal: 3,
+			sides: []*target{sfzooms[db.name], p.nodeCanvas}, loadOf: canvasLoad})
+	}
+	return rows
+}
+
+// webhookLoad is signed Zoom deliveries, to sfzoom's webhook path or the
+// peers' /webhook.
+func webhookLoad(t *target, run string) (func(int) (*http.Request, error), int) {
+	wh := loadgen.Deliveries(t.base, run)
+	if !strings.HasPrefix(t.name, "sfzoom") {
+		wh.URL = t.base + "/webhook"
+	}
+	return wh.Request, http.StatusOK
+}
+
+// canvasLoad is signed Canvas opens: sfzoom answers 303 to the record page,
+// the peer the page itself.
+func canvasLoad(t *target, _ string) (func(int) (*http.Request, error), int) {
+	if strings.HasPrefix(t.name, "sfzoom") {
+		return loadgen.Opens(t.base).Requests(), http.StatusSeeOther // 303 to the record page
+	}
+	return loadgen.Opens(t.base).Requests(), http.StatusOK // the page itself
+}
+
+// runRow warms every side up, then runs o.rounds rounds of o.n requests per
+// side in turn, each after the machine is idle, and returns each side's
+// requests per second per turn.
+func runRow(ctx context.Context, o options, r row, all []*target, runID string) ([][]float64, error) {
+	results := make([][]float64, len(r.sides))
+	for _, t := range r.sides {
+		build, want := r.loadOf(t, runID+"-warm-"+strconv.Itoa(r.conc))
+		if _, err := loadgen.Run(ctx, loadgen.Client(r.conc), o.warmup, r.conc, want, build); err != nil {
+			return nil, fmt.Errorf("%s: warm up %s: %w", r.name, t.name, err)
+		}
+	}
+	for round := range o.rounds {
+		for i, t := range r.sides {
+			if err := waitIdle(ctx, all); err != nil {
+				return nil, err
+			}
+			build, want := r.loadOf(t, fmt.Sprintf("%s-c%d-r%d", runID, r.conc, round))
+			res, err := loadgen.Run(ctx, loadgen.Client(r.conc), o.n, r.conc, want, build)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %s: %w", r.name, t.name, err)
+			}
+			results[i] = append(results[i], res.PerSecond())
+		}
+	}
+	return results, nil
+}
+
+// printRow writes a row's table lines: each side's rates, sfzoom's median
+// over the side's, and for the Node peers whether the goal is met.
+func printRow(out io.Writer, r row, results [][]float64) {
+	own := median(results[0])
+	for i, t := range r.sides {
+		ratio, goal := "—", "—"
+		if i > 0 {
+			q := own / median(results[i])
+			ratio = fmt.Sprintf("%.2f×", q)
+			if strings.HasPrefix(t.name, "node-") { // the goal is against the Node peers
+				goal = fmt.Sprintf("≥ %g×: %s", r.goal, map[bool]string{true: "met", false: "not met"}[q >= r.goal])
+			}
+		}
+		fmt.Fprintf(out, "| %s | %s | %s | %.0f | %s | %s |\n", r.name, t.name, perTurn(results[i]), median(results[i]), ratio, goal)
+	}
 }
 
 func nodeCmd(ctx context.Context, dir, script, port string, env ...string) *exec.Cmd {
