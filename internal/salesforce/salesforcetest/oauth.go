@@ -130,46 +130,59 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	case "":
 		writeJSON(w, http.StatusBadRequest, oauthError("invalid_request", "missing required parameter: grant_type"))
 	case "authorization_code":
-		code, found := s.codes[r.PostForm.Get("code")]
-		if !found || code.used || code.redirectURI != r.PostForm.Get("redirect_uri") || (s.clientID != "" && code.clientID != clientID) {
-			writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "authentication failure"))
-			return
-		}
-		if code.challenge != "" {
-			sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
-			if base64.RawURLEncoding.EncodeToString(sum[:]) != code.challenge {
-				writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "invalid code verifier"))
-				return
-			}
-		}
-		code.used = true
-		refresh := ""
-		if hasRefreshScope(code.scopes) {
-			refresh = code.org[:15] + "!" + s.token("refresh")
-			s.refreshes[refresh] = &refreshGrant{user: code.user, org: code.org, clientID: clientID, scopes: code.scopes}
-		}
-		access := s.issueAccess(code.user, refresh, code.scopes)
-		writeJSON(w, http.StatusOK, s.tokenResponse(access, refresh, code.user, code.org, code.scopes))
+		s.authorizationCodeGrant(w, r, clientID)
 	case "refresh_token":
-		rt := r.PostForm.Get("refresh_token")
-		g, found := s.refreshes[rt]
-		if !found || g.revoked {
-			writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "expired access/refresh token"))
-			return
-		}
-		newRefresh := ""
-		if s.rotate {
-			g.revoked = true
-			newRefresh = g.org[:15] + "!" + s.token("refresh")
-			s.refreshes[newRefresh] = &refreshGrant{user: g.user, org: g.org, clientID: g.clientID, scopes: g.scopes}
-			rt = newRefresh
-		}
-		access := s.issueAccess(g.user, rt, g.scopes)
-		// Without rotation the response carries no refresh_token.
-		writeJSON(w, http.StatusOK, s.tokenResponse(access, newRefresh, g.user, g.org, g.scopes))
+		s.refreshTokenGrant(w, r)
 	default:
 		writeJSON(w, http.StatusBadRequest, oauthError("unsupported_grant_type", "grant type not supported"))
 	}
+}
+
+// authorizationCodeGrant redeems an authorization code once, for the client
+// and redirect URI it was issued to, checking the PKCE verifier when the
+// code has a challenge; a refresh token is issued when the scopes allow one.
+func (s *Server) authorizationCodeGrant(w http.ResponseWriter, r *http.Request, clientID string) {
+	code, found := s.codes[r.PostForm.Get("code")]
+	if !found || code.used || code.redirectURI != r.PostForm.Get("redirect_uri") || (s.clientID != "" && code.clientID != clientID) {
+		writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "authentication failure"))
+		return
+	}
+	if code.challenge != "" {
+		sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+		if base64.RawURLEncoding.EncodeToString(sum[:]) != code.challenge {
+			writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "invalid code verifier"))
+			return
+		}
+	}
+	code.used = true
+	refresh := ""
+	if hasRefreshScope(code.scopes) {
+		refresh = code.org[:15] + "!" + s.token("refresh")
+		s.refreshes[refresh] = &refreshGrant{user: code.user, org: code.org, clientID: clientID, scopes: code.scopes}
+	}
+	access := s.issueAccess(code.user, refresh, code.scopes)
+	writeJSON(w, http.StatusOK, s.tokenResponse(access, refresh, code.user, code.org, code.scopes))
+}
+
+// refreshTokenGrant issues an access token for a live refresh token,
+// rotating the refresh token when the server rotates.
+func (s *Server) refreshTokenGrant(w http.ResponseWriter, r *http.Request) {
+	rt := r.PostForm.Get("refresh_token")
+	g, found := s.refreshes[rt]
+	if !found || g.revoked {
+		writeJSON(w, http.StatusBadRequest, oauthError("invalid_grant", "expired access/refresh token"))
+		return
+	}
+	newRefresh := ""
+	if s.rotate {
+		g.revoked = true
+		newRefresh = g.org[:15] + "!" + s.token("refresh")
+		s.refreshes[newRefresh] = &refreshGrant{user: g.user, org: g.org, clientID: g.clientID, scopes: g.scopes}
+		rt = newRefresh
+	}
+	access := s.issueAccess(g.user, rt, g.scopes)
+	// Without rotation the response carries no refresh_token.
+	writeJSON(w, http.StatusOK, s.tokenResponse(access, newRefresh, g.user, g.org, g.scopes))
 }
 
 // handleRevoke revokes an access or refresh token; revoking a refresh token
