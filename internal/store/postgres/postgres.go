@@ -15,7 +15,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -25,7 +24,6 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
-	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 )
 
@@ -67,27 +65,19 @@ func OpenDB(url string, maxConns int) (*sql.DB, error) {
 	return db, nil
 }
 
-// Store implements store.Store on PostgreSQL.
-type Store struct {
-	*sqlstore.Store
-}
-
-var _ store.Store = (*Store)(nil)
+// Store implements store.Store on PostgreSQL: sqlstore's store over this
+// package's dialect.
+type Store = sqlstore.Store
 
 // New returns a store over db. jobs may be nil when no method will be given
 // jobs; now defaults to time.Now.
 func New(db *sql.DB, jobs JobInserter, now func() time.Time) *Store {
-	return &Store{sqlstore.New(db, dialect(), jobs, now)}
+	return sqlstore.New(db, dialect(), jobs, now)
 }
 
 // dialect describes Postgres: "$n" placeholders, TIMESTAMPTZ times and
 // SQLSTATE codes.
 func dialect() sqlstore.Dialect {
-	migrations, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		// The directory is embedded above, so this cannot happen.
-		panic(fmt.Sprintf("postgres: migrations: %v", err))
-	}
 	return sqlstore.Dialect{
 		Name:   "postgres",
 		Rebind: rebind,
@@ -96,7 +86,7 @@ func dialect() sqlstore.Dialect {
 		ErrorCode:  errorCode,
 		NoLimit:    "ALL",
 		Goose:      goose.DialectPostgres,
-		Migrations: migrations,
+		Migrations: sqlstore.Migrations(migrationsFS),
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -20,7 +19,6 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
-	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 )
 
@@ -81,34 +79,26 @@ func OpenReadDB(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Store implements store.Store on SQLite.
-type Store struct {
-	*sqlstore.Store
-}
-
-var _ store.Store = (*Store)(nil)
+// Store implements store.Store on SQLite: sqlstore's store over this
+// package's dialect.
+type Store = sqlstore.Store
 
 // New returns a store over db. jobs may be nil when no method will be given
 // jobs; now defaults to time.Now.
 func New(db *sql.DB, jobs JobInserter, now func() time.Time) *Store {
-	return &Store{sqlstore.New(db, dialect(), jobs, now)}
+	return sqlstore.New(db, dialect(), jobs, now)
 }
 
 // dialect describes SQLite: "?" placeholders, times as TEXT in
 // sqlstore.TimeLayout, and modernc's extended result codes.
 func dialect() sqlstore.Dialect {
-	migrations, err := fs.Sub(migrationsFS, "migrations")
-	if err != nil {
-		// The directory is embedded above, so this cannot happen.
-		panic(fmt.Sprintf("sqlite: migrations: %v", err))
-	}
 	return sqlstore.Dialect{
 		Name:       "sqlite",
 		TimeArg:    func(t time.Time) any { return t.Format(sqlstore.TimeLayout) },
 		ErrorCode:  errorCode,
 		NoLimit:    "-1",
 		Goose:      goose.DialectSQLite3,
-		Migrations: migrations,
+		Migrations: sqlstore.Migrations(migrationsFS),
 	}
 }
 

@@ -58,25 +58,20 @@ const attendeeColumns = `p.id, p.org_id, p.meeting_id, p.meeting_uuid, p.name, p
 const attendeeFrom = ` FROM participants p
 	LEFT JOIN activity_logs a ON a.org_id = p.org_id AND a.meeting_uuid = p.meeting_uuid `
 
-func scanAttendees(rows *sql.Rows) ([]*sfzoom.Attendee, error) {
-	defer rows.Close()
-	var out []*sfzoom.Attendee
-	for rows.Next() {
-		var (
-			a           sfzoom.Attendee
-			join, leave dbNullTime
-			linked      int
-		)
-		if err := rows.Scan(&a.ID, &a.OrgID, &a.MeetingID, &a.MeetingUUID, &a.Name, &a.Email, &join, &leave,
-			&a.Duration, &a.Match, &a.SFRecordID, &linked, &a.Topic); err != nil {
-			return nil, err
-		}
-		a.JoinTime = join.Time
-		a.LeaveTime = leave.Time
-		a.Linked = linked == 1
-		out = append(out, &a)
+func scanAttendee(sc rowScanner) (*sfzoom.Attendee, error) {
+	var (
+		a           sfzoom.Attendee
+		join, leave dbNullTime
+		linked      int
+	)
+	if err := sc.Scan(&a.ID, &a.OrgID, &a.MeetingID, &a.MeetingUUID, &a.Name, &a.Email, &join, &leave,
+		&a.Duration, &a.Match, &a.SFRecordID, &linked, &a.Topic); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	a.JoinTime = join.Time
+	a.LeaveTime = leave.Time
+	a.Linked = linked == 1
+	return &a, nil
 }
 
 // FindAttendance returns an occurrence's participants by join time.
@@ -92,20 +87,12 @@ func (s *Store) FindUnmatched(ctx context.Context, orgID string, limit int) ([]*
 }
 
 // findAttendees reads the participants that tail selects, with their meeting's topic.
-func (s *Store) findAttendees(ctx context.Context, op, tail string, args ...any) (out []*sfzoom.Attendee, err error) {
-	err = s.read(ctx, op, func(tx *sqlTx) error {
-		out, err = findAttendees(ctx, tx, tail, args...)
-		return err
-	})
-	return out, err
+func (s *Store) findAttendees(ctx context.Context, op, tail string, args ...any) ([]*sfzoom.Attendee, error) {
+	return list(ctx, s.read, op, scanAttendee, `SELECT `+attendeeColumns+attendeeFrom+tail, args...)
 }
 
 func findAttendees(ctx context.Context, tx *sqlTx, tail string, args ...any) ([]*sfzoom.Attendee, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+tail, args...)
-	if err != nil {
-		return nil, err
-	}
-	return scanAttendees(rows)
+	return queryAll(ctx, tx, scanAttendee, `SELECT `+attendeeColumns+attendeeFrom+tail, args...)
 }
 
 // LinkParticipant links a participant to a Contact or Lead by hand and teaches the cache.
@@ -378,19 +365,8 @@ func scanActivityLog(sc rowScanner) (*sfzoom.ActivityLog, error) {
 
 // FindActivityLog returns an occurrence's log (ENOTFOUND).
 func (s *Store) FindActivityLog(ctx context.Context, orgID, meetingUUID string) (*sfzoom.ActivityLog, error) {
-	var l *sfzoom.ActivityLog
-	err := s.read(ctx, "find activity log", func(tx *sqlTx) (err error) {
-		l, err = scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
-		WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return sfzoom.Errorf(sfzoom.ENOTFOUND, "This meeting has not been logged in Salesforce yet.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
+	return readRow(ctx, s.read, "find activity log", "This meeting has not been logged in Salesforce yet.", scanActivityLog,
+		`SELECT `+activityLogColumns+` FROM activity_logs WHERE org_id = ? AND meeting_uuid = ?`, orgID, meetingUUID)
 }
 
 // FindActivityLogs returns a Zoom meeting's logged occurrences, newest first.
@@ -402,18 +378,8 @@ func (s *Store) FindActivityLogs(ctx context.Context, orgID string, zoomMeetingI
 // LatestActivityLog returns the log of the occurrence related to
 // relatedRecordID that started last (ENOTFOUND when none is logged).
 func (s *Store) LatestActivityLog(ctx context.Context, orgID, relatedRecordID string) (*sfzoom.ActivityLog, error) {
-	var l *sfzoom.ActivityLog
-	err := s.readOnly(ctx, "latest activity log", func(tx *sqlTx) (err error) {
-		l, err = scanActivityLog(tx.QueryRowContext(ctx, `SELECT `+activityLogColumns+` FROM activity_logs
+	return readRow(ctx, s.readOnly, "latest activity log", "No meeting of this record has been logged yet.", scanActivityLog,
+		`SELECT `+activityLogColumns+` FROM activity_logs
 		WHERE org_id = ? AND related_record_id = ? AND start_time IS NOT NULL
-		ORDER BY start_time DESC, meeting_uuid DESC LIMIT 1`, orgID, relatedRecordID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return sfzoom.Errorf(sfzoom.ENOTFOUND, "No meeting of this record has been logged yet.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return l, nil
+		ORDER BY start_time DESC, meeting_uuid DESC LIMIT 1`, orgID, relatedRecordID)
 }

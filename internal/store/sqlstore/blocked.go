@@ -86,25 +86,20 @@ func blockedWhere(orgID string, provider, subject *string) (string, []any) {
 }
 
 func findBlocked(ctx context.Context, tx *sqlTx, where string, args ...any) ([]*sfzoom.BlockedMeeting, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+blockedColumns+` FROM blocked_meetings`+where, args...)
-	if err != nil {
+	return queryAll(ctx, tx, scanBlocked, `SELECT `+blockedColumns+` FROM blocked_meetings`+where, args...)
+}
+
+func scanBlocked(sc rowScanner) (*sfzoom.BlockedMeeting, error) {
+	var (
+		b                sfzoom.BlockedMeeting
+		blocked, updated dbTime
+	)
+	if err := sc.Scan(&b.OrgID, &b.MeetingUUID, &b.ZoomMeetingID, &b.Topic, &b.Provider, &b.Subject, &b.Reason,
+		&b.Fix, &b.Args, &b.Attempts, &blocked, &updated); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []*sfzoom.BlockedMeeting
-	for rows.Next() {
-		var (
-			b                sfzoom.BlockedMeeting
-			blocked, updated dbTime
-		)
-		if err := rows.Scan(&b.OrgID, &b.MeetingUUID, &b.ZoomMeetingID, &b.Topic, &b.Provider, &b.Subject, &b.Reason,
-			&b.Fix, &b.Args, &b.Attempts, &blocked, &updated); err != nil {
-			return nil, err
-		}
-		b.BlockedAt, b.UpdatedAt = blocked.Time, updated.Time
-		out = append(out, &b)
-	}
-	return out, rows.Err()
+	b.BlockedAt, b.UpdatedAt = blocked.Time, updated.Time
+	return &b, nil
 }
 
 // UnblockMeetings deletes the occurrences blocked on a connection and

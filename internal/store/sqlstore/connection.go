@@ -46,18 +46,9 @@ func (s *Store) FindConnectionByID(ctx context.Context, id int64) (*sfzoom.Conne
 }
 
 func (s *Store) findConnection(ctx context.Context, where string, args ...any) (*sfzoom.Connection, error) {
-	var cs []*sfzoom.Connection
-	err := s.read(ctx, "find connection", func(tx *sqlTx) (err error) {
-		cs, err = findConnections(ctx, tx, where, args...)
-		if err == nil && len(cs) == 0 {
-			err = sfzoom.Errorf(sfzoom.ENOTFOUND, "Connection not found.")
-		}
-		return err
+	return readFirst(ctx, s, "find connection", "Connection not found.", func(tx *sqlTx) ([]*sfzoom.Connection, error) {
+		return findConnections(ctx, tx, where, args...)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return cs[0], nil
 }
 
 // FindConnections lists an org's connections, or every org's for "".
@@ -97,25 +88,20 @@ func (s *Store) DeleteConnection(ctx context.Context, id int64) error {
 }
 
 func findConnections(ctx context.Context, tx *sqlTx, tail string, args ...any) ([]*sfzoom.Connection, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT `+connectionColumns+` FROM connections `+tail, args...)
-	if err != nil {
+	return queryAll(ctx, tx, scanConnection, `SELECT `+connectionColumns+` FROM connections `+tail, args...)
+}
+
+func scanConnection(sc rowScanner) (*sfzoom.Connection, error) {
+	var (
+		c                sfzoom.Connection
+		created, updated dbTime
+	)
+	if err := sc.Scan(&c.ID, &c.OrgID, &c.Provider, &c.Subject, &c.Status, &c.Scopes, &c.Detail, &created, &updated); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var cs []*sfzoom.Connection
-	for rows.Next() {
-		var (
-			c                sfzoom.Connection
-			created, updated dbTime
-		)
-		if err := rows.Scan(&c.ID, &c.OrgID, &c.Provider, &c.Subject, &c.Status, &c.Scopes, &c.Detail, &created, &updated); err != nil {
-			return nil, err
-		}
-		c.CreatedAt = created.Time
-		c.UpdatedAt = updated.Time
-		cs = append(cs, &c)
-	}
-	return cs, rows.Err()
+	c.CreatedAt = created.Time
+	c.UpdatedAt = updated.Time
+	return &c, nil
 }
 
 // mustAffect turns an update or delete that touched no row into ENOTFOUND.

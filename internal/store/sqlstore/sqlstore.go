@@ -53,6 +53,17 @@ type Dialect struct {
 	Migrations fs.FS
 }
 
+// Migrations returns the "migrations" directory of a dialect package's
+// embedded files, for Dialect.Migrations.
+func Migrations(embedded fs.FS) fs.FS {
+	sub, err := fs.Sub(embedded, "migrations")
+	if err != nil {
+		// fs.Sub fails only on an invalid path name, and this one is valid.
+		panic(fmt.Sprintf("sqlstore: migrations: %v", err))
+	}
+	return sub
+}
+
 // JobInserter inserts River jobs inside a caller's transaction. It is
 // satisfied by *river.Client[*sql.Tx] built over the same *sql.DB as the
 // store.
@@ -256,6 +267,42 @@ func list[T any](ctx context.Context, read readFunc, op string, scan func(rowSca
 		return nil, err
 	}
 	return out, nil
+}
+
+// readRow runs query alone in a transaction begun by read and returns its
+// one row as scan reads it; no row is ENOTFOUND with the message notFound.
+func readRow[T any](ctx context.Context, read readFunc, op, notFound string, scan func(rowScanner) (T, error), query string, args ...any) (T, error) {
+	var v T
+	err := read(ctx, op, func(tx *sqlTx) (err error) {
+		v, err = scan(tx.QueryRowContext(ctx, query, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return sfzoom.Errorf(sfzoom.ENOTFOUND, "%s", notFound)
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return v, nil
+}
+
+// readFirst runs find in a read transaction and returns the first row it
+// finds; none is ENOTFOUND with the message notFound.
+func readFirst[T any](ctx context.Context, s *Store, op, notFound string, find func(tx *sqlTx) ([]T, error)) (T, error) {
+	var rows []T
+	err := s.read(ctx, op, func(tx *sqlTx) (err error) {
+		rows, err = find(tx)
+		if err == nil && len(rows) == 0 {
+			err = sfzoom.Errorf(sfzoom.ENOTFOUND, "%s", notFound)
+		}
+		return err
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return rows[0], nil
 }
 
 // readPage runs find in a read transaction: a page of rows and the total.

@@ -9,18 +9,9 @@ import (
 
 // LoadToken returns the encrypted token of a connection (ENOTFOUND).
 func (s *Store) LoadToken(ctx context.Context, connectionID int64) (*sfzoom.TokenRecord, error) {
-	var recs []*sfzoom.TokenRecord
-	err := s.read(ctx, "load token", func(tx *sqlTx) (err error) {
-		recs, err = findTokens(ctx, tx, `WHERE connection_id = ?`, connectionID)
-		if err == nil && len(recs) == 0 {
-			err = sfzoom.Errorf(sfzoom.ENOTFOUND, "Token not found.")
-		}
-		return err
+	return readFirst(ctx, s, "load token", "Token not found.", func(tx *sqlTx) ([]*sfzoom.TokenRecord, error) {
+		return findTokens(ctx, tx, `WHERE connection_id = ?`, connectionID)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return recs[0], nil
 }
 
 // SaveToken writes rec if the stored version equals expectVersion (0: no
@@ -75,24 +66,19 @@ func (s *Store) ListTokens(ctx context.Context) ([]*sfzoom.TokenRecord, error) {
 }
 
 func findTokens(ctx context.Context, tx *sqlTx, tail string, args ...any) ([]*sfzoom.TokenRecord, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT connection_id, key_id, nonce, ciphertext, version, updated_at FROM tokens `+tail, args...)
-	if err != nil {
+	return queryAll(ctx, tx, scanToken, `SELECT connection_id, key_id, nonce, ciphertext, version, updated_at FROM tokens `+tail, args...)
+}
+
+func scanToken(sc rowScanner) (*sfzoom.TokenRecord, error) {
+	var (
+		r       sfzoom.TokenRecord
+		updated dbTime
+	)
+	if err := sc.Scan(&r.ConnectionID, &r.KeyID, &r.Nonce, &r.Ciphertext, &r.Version, &updated); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var recs []*sfzoom.TokenRecord
-	for rows.Next() {
-		var (
-			r       sfzoom.TokenRecord
-			updated dbTime
-		)
-		if err := rows.Scan(&r.ConnectionID, &r.KeyID, &r.Nonce, &r.Ciphertext, &r.Version, &updated); err != nil {
-			return nil, err
-		}
-		r.UpdatedAt = updated.Time
-		recs = append(recs, &r)
-	}
-	return recs, rows.Err()
+	r.UpdatedAt = updated.Time
+	return &r, nil
 }
 
 // AppendTokenAudit records an access to a token.

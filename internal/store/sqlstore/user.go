@@ -34,18 +34,10 @@ func (s *Store) UpsertUserMapping(ctx context.Context, m *sfzoom.UserMapping) er
 
 // FindUserMapping returns the user's mapping (ENOTFOUND).
 func (s *Store) FindUserMapping(ctx context.Context, orgID, sfUserID string) (*sfzoom.UserMapping, error) {
-	var ms []*sfzoom.UserMapping
-	err := s.read(ctx, "find user mapping", func(tx *sqlTx) (err error) {
-		ms, _, err = findUserMappings(ctx, tx, sfzoom.UserMappingFilter{OrgID: orgID, SFUserID: &sfUserID})
-		if err == nil && len(ms) == 0 {
-			err = sfzoom.Errorf(sfzoom.ENOTFOUND, "User mapping not found.")
-		}
-		return err
+	return readFirst(ctx, s, "find user mapping", "User mapping not found.", func(tx *sqlTx) ([]*sfzoom.UserMapping, error) {
+		ms, _, err := findUserMappings(ctx, tx, sfzoom.UserMappingFilter{OrgID: orgID, SFUserID: &sfUserID})
+		return ms, err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return ms[0], nil
 }
 
 // FindUserMappings returns the matching mappings ordered by SFName, and the total.
@@ -78,28 +70,27 @@ func findUserMappings(ctx context.Context, tx *sqlTx, f sfzoom.UserMappingFilter
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_mappings WHERE `+cond, args...).Scan(&n); err != nil {
 		return nil, 0, err
 	}
-	rows, err := tx.QueryContext(ctx, `
+	ms, err := queryAll(ctx, tx, scanUserMapping, `
 		SELECT org_id, sf_user_id, sf_email, sf_name, zoom_email, zoom_user_id, source, status, detail, verified_at, updated_at
 		FROM user_mappings WHERE `+cond+`
 		ORDER BY sf_name ASC, sf_user_id ASC`+tx.limitClause(f.Limit, f.Offset), args...)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer rows.Close()
-	var ms []*sfzoom.UserMapping
-	for rows.Next() {
-		var (
-			m        sfzoom.UserMapping
-			verified dbNullTime
-			updated  dbTime
-		)
-		if err := rows.Scan(&m.OrgID, &m.SFUserID, &m.SFEmail, &m.SFName, &m.ZoomEmail, &m.ZoomUserID,
-			&m.Source, &m.Status, &m.Detail, &verified, &updated); err != nil {
-			return nil, 0, err
-		}
-		m.VerifiedAt = verified.Time
-		m.UpdatedAt = updated.Time
-		ms = append(ms, &m)
+	return ms, n, nil
+}
+
+func scanUserMapping(sc rowScanner) (*sfzoom.UserMapping, error) {
+	var (
+		m        sfzoom.UserMapping
+		verified dbNullTime
+		updated  dbTime
+	)
+	if err := sc.Scan(&m.OrgID, &m.SFUserID, &m.SFEmail, &m.SFName, &m.ZoomEmail, &m.ZoomUserID,
+		&m.Source, &m.Status, &m.Detail, &verified, &updated); err != nil {
+		return nil, err
 	}
-	return ms, n, rows.Err()
+	m.VerifiedAt = verified.Time
+	m.UpdatedAt = updated.Time
+	return &m, nil
 }
