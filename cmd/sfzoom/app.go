@@ -189,9 +189,9 @@ func (a *app) wireWeb(cfg *config.Config, deps appDeps) (web.Options, *schedulin
 // backend works them once started.
 func (a *app) wireJobs(ctx context.Context, scheduler *scheduling.Service, metrics *jobs.Metrics) error {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: a.pipeline})
+	river.AddWorker(workers, jobs.NewWorker(a.pipeline.LogMeeting))
 	river.AddWorker(workers, &jobs.MeetingStartedWorker{Meetings: a.backend.Store})
-	river.AddWorker(workers, &jobs.UpsertEventWorker{Writer: scheduler})
+	river.AddWorker(workers, jobs.NewWorker(scheduler.WriteEvent))
 	periodic := append(a.activityWorkers(workers), a.retentionWorkers(workers)...)
 	return a.backend.Work(ctx, backend.WorkerOptions{Workers: workers, PeriodicJobs: periodic, MaxWorkers: a.cfg.Workers,
 		Middleware: []rivertype.Middleware{metrics}})

@@ -103,7 +103,8 @@ type Options struct {
 	AfterFetch func(ctx context.Context, orgID, meetingUUID string) error
 }
 
-// Pipeline logs meetings in Salesforce. It implements jobs.MeetingLogger.
+// Pipeline logs meetings in Salesforce; its LogMeeting runs LogMeetingArgs
+// jobs (jobs.NewWorker).
 type Pipeline struct {
 	opts Options
 	log  *slog.Logger

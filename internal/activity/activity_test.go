@@ -136,9 +136,9 @@ func newEnvWith(t testing.TB, mode string, work bool, settle time.Duration) *env
 		t.Fatal(err)
 	}
 
-	var pipeline jobs.MeetingLogger
+	var pipeline meetingLogger
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	river.AddWorker(workers, jobs.NewWorker(lateLogger{&pipeline}.LogMeeting))
 	opts := backend.Options{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "db.sqlite"), FetchPollInterval: 100 * time.Millisecond}
 	if work {
 		opts.Workers = workers
@@ -194,7 +194,12 @@ func newEnvWith(t testing.TB, mode string, work bool, settle time.Duration) *env
 	return e
 }
 
-type lateLogger struct{ p *jobs.MeetingLogger }
+// meetingLogger is what the job worker is handed: the pipeline, once built.
+type meetingLogger interface {
+	LogMeeting(ctx context.Context, args jobs.LogMeetingArgs) error
+}
+
+type lateLogger struct{ p *meetingLogger }
 
 func (l lateLogger) LogMeeting(ctx context.Context, a jobs.LogMeetingArgs) error {
 	return (*l.p).LogMeeting(ctx, a)

@@ -158,7 +158,7 @@ func TestZoomRateLimitSnoozesWithoutSleeping(t *testing.T) {
 			return nil
 		}))
 	e.zoom.Fail(zoomtest.Failure{Status: http.StatusTooManyRequests, Count: 20, RetryAfter: 20 * time.Second, Category: "Medium", Type: "QPS"})
-	w := &jobs.LogMeetingWorker{Logger: e.p}
+	w := jobs.NewWorker(e.p.LogMeeting)
 	start := time.Now()
 	err := w.Work(ctx, &river.Job[jobs.LogMeetingArgs]{Args: endedArgs(e, uuid)})
 	if d := time.Since(start); d > 5*time.Second {

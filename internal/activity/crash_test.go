@@ -94,9 +94,9 @@ func helperBackend(ctx context.Context, opts backend.Options, act activity.Optio
 	if err != nil {
 		helperFail(err)
 	}
-	var pipeline jobs.MeetingLogger
+	var pipeline meetingLogger
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	river.AddWorker(workers, jobs.NewWorker(lateLogger{&pipeline}.LogMeeting))
 	opts.DatabaseURL, opts.Workers, opts.FetchPollInterval = os.Getenv(envCrashDB), workers, 100*time.Millisecond
 	be, err := backend.Open(ctx, opts)
 	if err != nil {
@@ -159,9 +159,9 @@ func TestCrashAfterZoomFetch(t *testing.T) {
 	// ten minutes ahead.
 	later := func() time.Time { return time.Now().Add(10 * time.Minute) }
 	cl := realClients(t, z.APIURL(), zoomToken, sf.URL(), sfToken)
-	var pipeline jobs.MeetingLogger
+	var pipeline meetingLogger
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	river.AddWorker(workers, jobs.NewWorker(lateLogger{&pipeline}.LogMeeting))
 	be, err = backend.Open(ctx, backend.Options{DatabaseURL: dbURL, Workers: workers, FetchPollInterval: 100 * time.Millisecond, Now: later})
 	if err != nil {
 		t.Fatal(err)

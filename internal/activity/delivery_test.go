@@ -159,9 +159,9 @@ func startReplica(t *testing.T, dbURL, name string, z *zoomtest.Server, zoomToke
 	t.Helper()
 	ctx := context.Background()
 	cl := realClients(t, z.APIURL(), zoomToken, sf.URL(), sfToken)
-	var pipeline jobs.MeetingLogger
+	var pipeline meetingLogger
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &jobs.LogMeetingWorker{Logger: lateLogger{&pipeline}})
+	river.AddWorker(workers, jobs.NewWorker(lateLogger{&pipeline}.LogMeeting))
 	be, err := backend.Open(ctx, backend.Options{DatabaseURL: dbURL, Workers: workers, FetchPollInterval: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -96,8 +96,8 @@ func (p *Pipeline) holdLease(ctx context.Context, name, holder string) (context.
 	return jobCtx, release, nil
 }
 
-// LogMeeting logs one meeting occurrence in Salesforce. It implements
-// jobs.MeetingLogger. Errors carry their meaning for jobs.Result: rate
+// LogMeeting logs one meeting occurrence in Salesforce (a LogMeetingArgs
+// job, through jobs.NewWorker). Errors carry their meaning for jobs.Result: rate
 // limits snooze, permanent errors (unknown org, a meeting Zoom does not
 // know) cancel, everything else — Salesforce or Zoom down, the breaker
 // open — is retried with backoff. A connection only a person can fix (the

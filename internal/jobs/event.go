@@ -1,8 +1,6 @@
 package jobs
 
 import (
-	"context"
-
 	"github.com/riverqueue/river"
 )
 
@@ -28,23 +26,6 @@ type UpsertEventArgs struct {
 // Kind implements river.JobArgs.
 func (UpsertEventArgs) Kind() string { return "upsert_event" }
 
-// InsertOpts retries for about a day.
-func (UpsertEventArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 15, Queue: river.QueueDefault}
-}
-
-// EventWriter writes a meeting's Salesforce Event.
-type EventWriter interface {
-	WriteEvent(ctx context.Context, args UpsertEventArgs) error
-}
-
-// UpsertEventWorker runs UpsertEventArgs jobs.
-type UpsertEventWorker struct {
-	river.WorkerDefaults[UpsertEventArgs]
-	Writer EventWriter
-}
-
-// Work writes the Event and maps the error to a River outcome.
-func (w *UpsertEventWorker) Work(ctx context.Context, job *river.Job[UpsertEventArgs]) error {
-	return Result(w.Writer.WriteEvent(ctx, job.Args))
-}
+// InsertOpts retries for about a day. NewWorker runs the jobs with the
+// scheduler's WriteEvent.
+func (UpsertEventArgs) InsertOpts() river.InsertOpts { return retryForADay }

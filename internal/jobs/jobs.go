@@ -40,6 +40,28 @@ type RetryAfterer interface {
 	RetryAfterDelay() time.Duration
 }
 
+// Worker runs the jobs of one kind by handing their args to Do and mapping
+// its error to a River outcome with Result.
+type Worker[A river.JobArgs] struct {
+	river.WorkerDefaults[A]
+	Do func(ctx context.Context, args A) error
+}
+
+// NewWorker returns the worker that runs A jobs with do, e.g.
+// jobs.NewWorker(pipeline.LogMeeting).
+func NewWorker[A river.JobArgs](do func(ctx context.Context, args A) error) *Worker[A] {
+	return &Worker[A]{Do: do}
+}
+
+// Work runs the job and maps the error to a River outcome.
+func (w *Worker[A]) Work(ctx context.Context, job *river.Job[A]) error {
+	return Result(w.Do(ctx, job.Args))
+}
+
+// retryForADay gives a job many attempts spread over about a day (River's
+// backoff), so an outage of Salesforce or Zoom loses nothing.
+var retryForADay = river.InsertOpts{MaxAttempts: 15, Queue: river.QueueDefault}
+
 // Result maps the error returned by a job's work to a River outcome:
 //
 //   - nil, and errors River already understands (JobSnooze, JobCancel), pass through;

@@ -1,7 +1,6 @@
 package jobs
 
 import (
-	"context"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -38,25 +37,6 @@ type LogMeetingArgs struct {
 // Kind implements river.JobArgs.
 func (LogMeetingArgs) Kind() string { return "log_meeting" }
 
-// InsertOpts gives the pipeline many attempts spread over about a day, so
-// an outage of Salesforce or Zoom loses nothing.
-func (LogMeetingArgs) InsertOpts() river.InsertOpts {
-	return river.InsertOpts{MaxAttempts: 15, Queue: river.QueueDefault}
-}
-
-// MeetingLogger is the post-meeting pipeline as the worker sees it.
-type MeetingLogger interface {
-	LogMeeting(ctx context.Context, args LogMeetingArgs) error
-}
-
-// LogMeetingWorker runs LogMeetingArgs jobs.
-type LogMeetingWorker struct {
-	river.WorkerDefaults[LogMeetingArgs]
-	Logger MeetingLogger
-}
-
-// Work logs the meeting and maps the error to a River outcome (snooze on
-// rate limits, cancel on permanent errors, retry otherwise).
-func (w *LogMeetingWorker) Work(ctx context.Context, job *river.Job[LogMeetingArgs]) error {
-	return Result(w.Logger.LogMeeting(ctx, job.Args))
-}
+// InsertOpts retries for about a day. NewWorker runs the jobs with the
+// post-meeting pipeline's LogMeeting.
+func (LogMeetingArgs) InsertOpts() river.InsertOpts { return retryForADay }

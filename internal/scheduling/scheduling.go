@@ -832,7 +832,7 @@ func (s *Service) writeEvent(ctx context.Context, m *sfzoom.Meeting, who, what s
 	return nil
 }
 
-// WriteEvent runs an UpsertEventArgs job (jobs.EventWriter).
+// WriteEvent runs an UpsertEventArgs job (with jobs.NewWorker).
 func (s *Service) WriteEvent(ctx context.Context, args jobs.UpsertEventArgs) error {
 	m, err := s.jobMeeting(ctx, args)
 	if err != nil {
