@@ -61,6 +61,13 @@ func (s *Server) handleReadyz(c echo.Context) error {
 // within seconds.
 const storageProbeTTL = 2 * time.Second
 
+// CachedCheck returns check run at most once per ttl (for a readiness check
+// too costly to run on every probe): callers within the window share the
+// last result, and concurrent callers wait for one run.
+func CachedCheck(check func(ctx context.Context) error, ttl time.Duration, now func() time.Time) func(ctx context.Context) error {
+	return (&cachedCheck{check: check, ttl: ttl, now: now}).Check
+}
+
 // cachedCheck runs check at most once per ttl; callers within the window
 // share the last result, and concurrent callers wait for one run.
 type cachedCheck struct {

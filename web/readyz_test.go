@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/sqlite"
@@ -131,4 +132,31 @@ func TestReadyz_StorageFaults(t *testing.T) {
 			t.Fatalf("/readyz = %d, failed %v; want 503 from the storage check", code, failed)
 		}
 	})
+}
+
+// TestCachedCheck: a cached readiness check runs once per window, shares
+// its result (errors too) within it, and runs again once the window passes.
+func TestCachedCheck(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	runs, fail := 0, true
+	check := web.CachedCheck(func(context.Context) error {
+		runs++
+		if fail {
+			return fmt.Errorf("run %d failed", runs)
+		}
+		return nil
+	}, time.Minute, func() time.Time { return now })
+	ctx := context.Background()
+	if err := check(ctx); err == nil || err.Error() != "run 1 failed" {
+		t.Fatalf("first call = %v, want run 1's error", err)
+	}
+	fail = false
+	now = now.Add(59 * time.Second)
+	if err := check(ctx); err == nil || runs != 1 {
+		t.Fatalf("within the window: err %v after %d runs, want run 1's error and one run", err, runs)
+	}
+	now = now.Add(time.Second)
+	if err := check(ctx); err != nil || runs != 2 {
+		t.Fatalf("after the window: err %v after %d runs, want nil and a second run", err, runs)
+	}
 }

@@ -163,8 +163,8 @@ func (a *app) wireWeb(cfg *config.Config, deps appDeps) (web.Options, *schedulin
 			ZoomWebhook: web.RateLimit(cfg.ZoomWebhookRateLimit),
 		},
 		Version: version(),
-		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: (&schemaCheck{
-			store: a.backend.Store, integrations: a.integrations, ttl: 5 * time.Minute, now: time.Now}).Check}},
+		Readiness: []web.ReadinessCheck{{Name: "salesforce_schema", Check: web.CachedCheck(
+			(&schemaCheck{store: a.backend.Store, integrations: a.integrations}).Check, 5*time.Minute, time.Now)}},
 		RecordLink: &web.RecordLink{Store: a.backend.Store, Instances: instances},
 		AdminEntry: true,
 	}

@@ -58,25 +58,26 @@ Commands:
   help          print this help
 `
 
+// commands are the commands that take flags and the OS pieces, by name.
+var commands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error{
+	"serve":       runServe,
+	"demo":        runDemo,
+	"migrate":     runMigrate,
+	"rotate-keys": runRotateKeys,
+	"sfdx-config": runSFDXConfig,
+	"healthcheck": runHealthcheck,
+}
+
 // run is the whole program; main only supplies the OS pieces.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		return &usageError{msg: "missing command"}
 	}
 	cmd, rest := args[0], args[1:]
+	if command, ok := commands[cmd]; ok {
+		return command(ctx, rest, getenv, stdout, stderr)
+	}
 	switch cmd {
-	case "serve":
-		return runServe(ctx, rest, getenv, stdout, stderr)
-	case "demo":
-		return runDemo(ctx, rest, getenv, stdout, stderr)
-	case "migrate":
-		return runMigrate(ctx, rest, getenv, stdout, stderr)
-	case "rotate-keys":
-		return runRotateKeys(ctx, rest, getenv, stdout, stderr)
-	case "sfdx-config":
-		return runSFDXConfig(ctx, rest, getenv, stdout, stderr)
-	case "healthcheck":
-		return runHealthcheck(ctx, rest, getenv, stdout, stderr)
 	case "keygen":
 		if len(rest) > 0 {
 			return &usageError{msg: "keygen takes no arguments"}

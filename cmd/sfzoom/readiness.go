@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -13,33 +11,17 @@ import (
 )
 
 // schemaCheck is the readiness check that every connected org has the custom
-// fields sfzoom writes. Describe calls cost API budget, so a result is kept
-// for ttl. An org whose Salesforce connection is down is reported by the
+// fields sfzoom writes. Describe calls cost API budget, so it is wrapped in
+// web.CachedCheck. An org whose Salesforce connection is down is reported by the
 // admin health page, not here: readiness is about this process's ability to
 // serve, and a missing field is a deployment error an operator must fix.
 type schemaCheck struct {
 	store        store.Store
 	integrations *integrations.Integrations
-	ttl          time.Duration
-	now          func() time.Time
-
-	mu      sync.Mutex
-	checked time.Time
-	err     error
 }
 
+// Check reports the missing fields of every connected org (EUNAVAILABLE).
 func (s *schemaCheck) Check(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.checked.IsZero() && s.now().Sub(s.checked) < s.ttl {
-		return s.err
-	}
-	s.err = s.check(ctx)
-	s.checked = s.now()
-	return s.err
-}
-
-func (s *schemaCheck) check(ctx context.Context) error {
 	conns, err := s.store.FindConnections(ctx, "")
 	if err != nil {
 		return err

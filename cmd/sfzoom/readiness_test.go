@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sfzoom/sfzoom/internal/backend"
 	"github.com/sfzoom/sfzoom/internal/integrations"
@@ -45,11 +44,10 @@ func TestSchemaCheck(t *testing.T) {
 			t.Cleanup(sf.Close)
 			d := sf.AddUser(salesforcetest.User{FirstName: "Alex", LastName: "Admin", Email: "alex@example.com", SystemAdmin: true})
 			be, in := salesforceIntegrations(t, sf)
-			check := &schemaCheck{store: be.Store, integrations: in, ttl: time.Minute, now: time.Now}
+			check := &schemaCheck{store: be.Store, integrations: in}
 			if err := check.Check(ctx); err != nil {
 				t.Fatalf("with no org connected the check = %v, want ready", err)
 			}
-			check.checked = time.Time{}
 			verifier := tokens.GenerateVerifier()
 			code := approve(t, sf, in.SalesforceAuthURL("st", verifier), d)
 			if _, err := in.ConnectSalesforce(ctx, sf.DefaultOrgID(), code, verifier); err != nil {

@@ -14,14 +14,10 @@ import (
 // SFZOOM_ENCRYPTION_KEYS. Rotation: put a new key first, keep the old ones,
 // run this, then remove the old keys once it reports nothing left.
 func runRotateKeys(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if err := parseFlags(newFlagSet("rotate-keys", stderr), args); err != nil {
-		return err
-	}
-	cfg, err := config.Load(getenv, config.ModeKeys)
+	cfg, logger, err := loadCommand("rotate-keys", config.ModeKeys, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	be, err := backend.Open(ctx, backend.Options{DatabaseURL: cfg.DatabaseURL, Logger: logger})
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 
 	"github.com/sfzoom/sfzoom/internal/backend"
@@ -32,15 +33,25 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if err := parseFlags(newFlagSet("serve", stderr), args); err != nil {
-		return err
+// loadCommand starts a command that takes no arguments: it parses its
+// flags, loads the configuration mode asks for and builds the logger that
+// configuration names.
+func loadCommand(name string, mode config.Mode, args []string, getenv func(string) string, stderr io.Writer) (*config.Config, *slog.Logger, error) {
+	if err := parseFlags(newFlagSet(name, stderr), args); err != nil {
+		return nil, nil, err
 	}
-	cfg, err := config.Load(getenv, config.ModeServe)
+	cfg, err := config.Load(getenv, mode)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cfg, newLogger(stderr, cfg.LogFormat, cfg.LogLevel), nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, logger, err := loadCommand("serve", config.ModeServe, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	a, err := newApp(ctx, cfg, logger, appDeps{})
 	if err != nil {
 		return err
@@ -54,14 +65,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if err := parseFlags(newFlagSet("migrate", stderr), args); err != nil {
-		return err
-	}
-	cfg, err := config.Load(getenv, config.ModeMigrate)
+	cfg, logger, err := loadCommand("migrate", config.ModeMigrate, args, getenv, stderr)
 	if err != nil {
 		return err
 	}
-	logger := newLogger(stderr, cfg.LogFormat, cfg.LogLevel)
 	be, err := backend.Open(ctx, backend.Options{DatabaseURL: cfg.DatabaseURL, Logger: logger, SkipMigrations: true})
 	if err != nil {
 		return err
