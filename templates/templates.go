@@ -17,6 +17,7 @@
 package templates
 
 import (
+	"cmp"
 	"strings"
 	"time"
 
@@ -276,48 +277,34 @@ func formElementClass(errorText string) string {
 	return "slds-form-element"
 }
 
-func errorTitle(status int, title string) string {
-	if title != "" {
-		return title
-	}
+// errorDefault is an error page's default title and "what to do next".
+type errorDefault struct{ title, action string }
+
+// errorDefaults are the default texts of an error page by status.
+func errorDefaults(status int) errorDefault {
 	switch {
 	case status == 401:
-		return "Your session has ended"
+		return errorDefault{"Your session has ended", "Reload the Salesforce page to sign in to sfzoom again."}
 	case status == 403:
-		return "You don't have access to this"
+		return errorDefault{"You don't have access to this", "Ask your Salesforce admin for access if you think you should have it."}
 	case status == 404:
-		return "We couldn't find that"
+		return errorDefault{"We couldn't find that", "Go back to the record and try again; the item may have been deleted."}
 	case status == 429:
-		return "Too many requests"
+		return errorDefault{"Too many requests", "Wait a minute, then try again."}
 	case status == 503:
-		return "sfzoom is temporarily unavailable"
+		return errorDefault{"sfzoom is temporarily unavailable", "Wait a minute, then try again."}
 	case status >= 500:
-		return "Something went wrong"
+		return errorDefault{"Something went wrong", "Try again. If it keeps happening, tell your Salesforce admin."}
 	default:
-		return "We couldn't do that"
+		return errorDefault{"We couldn't do that", "Check what you entered and try again."}
 	}
 }
 
-// errorAction is the default "what to do next" for a status.
-func errorAction(status int, action string) string {
-	if action != "" {
-		return action
-	}
-	switch {
-	case status == 401:
-		return "Reload the Salesforce page to sign in to sfzoom again."
-	case status == 403:
-		return "Ask your Salesforce admin for access if you think you should have it."
-	case status == 404:
-		return "Go back to the record and try again; the item may have been deleted."
-	case status == 429, status == 503:
-		return "Wait a minute, then try again."
-	case status >= 500:
-		return "Try again. If it keeps happening, tell your Salesforce admin."
-	default:
-		return "Check what you entered and try again."
-	}
-}
+// errorTitle is title, or the default title for a status.
+func errorTitle(status int, title string) string { return cmp.Or(title, errorDefaults(status).title) }
+
+// errorAction is action, or the default "what to do next" for a status.
+func errorAction(status int, action string) string { return cmp.Or(action, errorDefaults(status).action) }
 
 func errorMeta(p PageMeta, status int, title string) PageMeta {
 	if p.Title == "" {

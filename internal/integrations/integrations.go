@@ -138,14 +138,11 @@ func (i *Integrations) Zoom(ctx context.Context, orgID, sfUserID string) (*zoom.
 	if i.opts.ZoomAuthMode != ZoomAuthUser {
 		return i.ZoomAccount(ctx)
 	}
-	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID)
-	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Connect your Zoom account first (Connect Zoom, on the sfzoom home page).")
-	} else if err != nil {
+	c, err := i.activeConnection(ctx, orgID, sfzoom.ProviderZoomUser, sfUserID,
+		"Connect your Zoom account first (Connect Zoom, on the sfzoom home page).",
+		"Your Zoom connection needs reconnecting: use Connect Zoom on the sfzoom home page.")
+	if err != nil {
 		return nil, err
-	}
-	if c.Status != sfzoom.ConnectionActive {
-		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Your Zoom connection needs reconnecting: use Connect Zoom on the sfzoom home page.")
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
@@ -153,22 +150,40 @@ func (i *Integrations) Zoom(ctx context.Context, orgID, sfUserID string) (*zoom.
 		return zc, nil
 	}
 	id := c.ID
-	zc := zoom.NewClient(i.lastOK.track(i.zoomUser.Client(context.WithoutCancel(ctx), id), lastOKKey("zoom", orgID)), i.zoomOptions(
-		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
-			i.zoomUser.Invalidate(id, "")
-			return nil
-		})))...)
+	zc := i.newZoomClient(i.zoomUser.Client(context.WithoutCancel(ctx), id), orgID, func() { i.zoomUser.Invalidate(id, "") })
 	i.zoomPer[c.ID] = zc
 	return zc, nil
 }
 
-// zoomOptions are the options of every Zoom client, plus extra.
-func (i *Integrations) zoomOptions(extra ...zoom.Option) []zoom.Option {
+// activeConnection returns the org's active connection to provider for
+// subject. None is EUNAUTHORIZED with notConnected, an inactive one
+// EUNAUTHORIZED with reconnect: both say what the person must do.
+func (i *Integrations) activeConnection(ctx context.Context, orgID, provider, subject, notConnected, reconnect string) (*sfzoom.Connection, error) {
+	c, err := i.opts.Store.FindConnection(ctx, orgID, provider, subject)
+	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "%s", notConnected)
+	} else if err != nil {
+		return nil, err
+	}
+	if c.Status != sfzoom.ConnectionActive {
+		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "%s", reconnect)
+	}
+	return c, nil
+}
+
+// newZoomClient returns a Zoom client over hc, with the options of every
+// Zoom client, whose successes count for orgID's last-OK time ("" for the
+// account) and which calls invalidate to re-authorize after a 401.
+func (i *Integrations) newZoomClient(hc *http.Client, orgID string, invalidate func()) *zoom.Client {
 	opts := []zoom.Option{zoom.WithBaseURL(i.opts.ZoomAPIURL), zoom.WithLogger(i.log), zoom.WithRegisterer(i.opts.Registry)}
 	if i.opts.ZoomDemoDownloadOrigin != "" {
 		opts = append(opts, zoom.WithDemoDownloadOrigin(i.opts.ZoomDemoDownloadOrigin))
 	}
-	return append(opts, extra...)
+	opts = append(opts, zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(context.Context) error {
+		invalidate()
+		return nil
+	})))
+	return zoom.NewClient(i.lastOK.track(hc, lastOKKey("zoom", orgID)), opts...)
 }
 
 // ZoomAccount returns the account-wide Server-to-Server client (background
@@ -191,11 +206,7 @@ func (i *Integrations) ZoomAccount(ctx context.Context) (*zoom.Client, error) {
 		ClientID: i.opts.ZoomClientID, ClientSecret: i.opts.ZoomClientSecret, OAuthURL: i.opts.ZoomOAuthURL,
 	})
 	i.s2sToken = src
-	i.zoomS2S = zoom.NewClient(i.lastOK.track(src.Client(context.WithoutCancel(ctx)), lastOKKey("zoom", "")), i.zoomOptions(
-		zoom.WithReauthorizer(zoom.ReauthorizerFunc(func(ctx context.Context) error {
-			src.Invalidate("")
-			return nil
-		})))...)
+	i.zoomS2S = i.newZoomClient(src.Client(context.WithoutCancel(ctx)), "", func() { src.Invalidate("") })
 	return i.zoomS2S, nil
 }
 
@@ -204,14 +215,11 @@ func (i *Integrations) ZoomAccount(ctx context.Context) (*zoom.Client, error) {
 // Errors: EUNAUTHORIZED when no admin has connected Salesforce yet or the
 // connection needs reconnecting.
 func (i *Integrations) Salesforce(ctx context.Context, orgID string) (*salesforce.Client, error) {
-	c, err := i.opts.Store.FindConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration")
-	if sfzoom.ErrorCode(err) == sfzoom.ENOTFOUND {
-		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "Salesforce is not connected yet: an sfzoom admin must click Connect Salesforce in sfzoom Settings → Connections.")
-	} else if err != nil {
+	c, err := i.activeConnection(ctx, orgID, sfzoom.ProviderSalesforce, "integration",
+		"Salesforce is not connected yet: an sfzoom admin must click Connect Salesforce in sfzoom Settings → Connections.",
+		"The Salesforce connection needs reconnecting: an sfzoom admin must click Connect Salesforce in sfzoom Settings → Connections.")
+	if err != nil {
 		return nil, err
-	}
-	if c.Status != sfzoom.ConnectionActive {
-		return nil, sfzoom.Errorf(sfzoom.EUNAUTHORIZED, "The Salesforce connection needs reconnecting: an sfzoom admin must click Connect Salesforce in sfzoom Settings → Connections.")
 	}
 	i.mu.Lock()
 	defer i.mu.Unlock()
