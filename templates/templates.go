@@ -304,7 +304,9 @@ func errorDefaults(status int) errorDefault {
 func errorTitle(status int, title string) string { return cmp.Or(title, errorDefaults(status).title) }
 
 // errorAction is action, or the default "what to do next" for a status.
-func errorAction(status int, action string) string { return cmp.Or(action, errorDefaults(status).action) }
+func errorAction(status int, action string) string {
+	return cmp.Or(action, errorDefaults(status).action)
+}
 
 func errorMeta(p PageMeta, status int, title string) PageMeta {
 	if p.Title == "" {
