@@ -211,12 +211,14 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusBadRequest, oauthError("invalid_token", "invalid token"))
 }
 
-// identitySession authenticates identity requests; failures are HTTP 403
-// with the plain-text body Bad_OAuth_Token. The identity URL and userinfo
+// identitySession records and authenticates an identity request; callers
+// hold s.mu. Failures are HTTP 403 with the plain-text body
+// Bad_OAuth_Token. The identity URL and userinfo
 // need the id scope ("Allows access to the identity URL service",
 // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_tokens_scopes.htm;
 // userinfo also takes openid); a token without it is refused like a dead one.
 func (s *Server) identitySession(w http.ResponseWriter, r *http.Request, alsoOK string) *session {
+	s.record(r, false)
 	if s.down {
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
 		return nil
@@ -226,18 +228,22 @@ func (s *Server) identitySession(w http.ResponseWriter, r *http.Request, alsoOK 
 		se = nil
 	}
 	if se == nil {
-		w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
-		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte("Bad_OAuth_Token"))
+		badOAuthToken(w)
 		return nil
 	}
 	return se
 }
 
+// badOAuthToken is the identity service's refusal: 403 Bad_OAuth_Token.
+func badOAuthToken(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
+	w.WriteHeader(http.StatusForbidden)
+	_, _ = w.Write([]byte("Bad_OAuth_Token"))
+}
+
 func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.record(r, false)
 	se := s.identitySession(w, r, "")
 	if se == nil {
 		return
@@ -245,9 +251,7 @@ func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request) {
 	org, user := to18(r.PathValue("org")), to18(r.PathValue("user"))
 	rec, ok := s.records[user]
 	if !ok || org != se.org || rec.obj.Name != "User" {
-		w.Header().Set("Content-Type", "text/plain;charset=UTF-8")
-		w.WriteHeader(http.StatusForbidden)
-		_, _ = w.Write([]byte("Bad_OAuth_Token"))
+		badOAuthToken(w)
 		return
 	}
 	base := s.publicURL
@@ -274,7 +278,6 @@ func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.record(r, false)
 	se := s.identitySession(w, r, "openid")
 	if se == nil {
 		return

@@ -89,15 +89,24 @@ func (s *Server) resolveUser(r *http.Request, ref string) *user {
 	return s.findUser(ref)
 }
 
-// handleUser serves GET /v2/users/{userId} from the documented example
-// (fixtures/user.json, docs/zoom-api.md §3.8) with the seeded values.
-func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
+// pathUser resolves the {userId} of the path ("me", an id or an email) and
+// answers 404 (code 1001) when there is no such user; callers hold s.mu.
+func (s *Server) pathUser(w http.ResponseWriter, r *http.Request) *user {
 	ref, _ := s.pathID(r, "userId")
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	u := s.resolveUser(r, ref)
 	if u == nil {
 		writeError(w, http.StatusNotFound, 1001, "User does not exist: "+ref+".")
+	}
+	return u
+}
+
+// handleUser serves GET /v2/users/{userId} from the documented example
+// (fixtures/user.json, docs/zoom-api.md §3.8) with the seeded values.
+func (s *Server) handleUser(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.pathUser(w, r)
+	if u == nil {
 		return
 	}
 	m := fixture("user.json")
@@ -286,16 +295,14 @@ func (s *Server) meetingJSON(m *meeting, full bool) obj {
 
 // handleCreateMeeting serves POST /v2/users/{userId}/meetings → 201.
 func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
-	ref, _ := s.pathID(r, "userId")
 	b, ok := decodeMeetingBody(w, r)
 	if !ok {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	host := s.resolveUser(r, ref)
+	host := s.pathUser(w, r)
 	if host == nil {
-		writeError(w, http.StatusNotFound, 1001, "User does not exist: "+ref+".")
 		return
 	}
 	if host.Status != "active" {
@@ -390,12 +397,10 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, n int) (from, to i
 
 // handleListMeetings serves GET /v2/users/{userId}/meetings (§3.2).
 func (s *Server) handleListMeetings(w http.ResponseWriter, r *http.Request) {
-	ref, _ := s.pathID(r, "userId")
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	host := s.resolveUser(r, ref)
+	host := s.pathUser(w, r)
 	if host == nil {
-		writeError(w, http.StatusNotFound, 1001, "User does not exist: "+ref+".")
 		return
 	}
 	kind := r.URL.Query().Get("type")
