@@ -208,10 +208,10 @@ type pageData struct {
 	Error      string
 }
 
-func (s *Server) basePage(r *http.Request, title string) pageData {
+func (s *Server) basePage(r *http.Request, page, title string) pageData {
 	cur := s.simUser(r)
 	users := s.userOptions(cur)
-	d := pageData{Title: title, Users: users, IsAdmin: s.isSfzoomAdmin(cur), CanvasURL: s.canvasURL, FrameName: "canvas-frame-" + canvasInstanceID + ":"}
+	d := pageData{Page: page, Title: title, Users: users, IsAdmin: s.isSfzoomAdmin(cur), CanvasURL: s.canvasURL, FrameName: "canvas-frame-" + canvasInstanceID + ":"}
 	for _, u := range users {
 		if u.Selected {
 			d.Current = u
@@ -229,8 +229,7 @@ func (s *Server) render(w http.ResponseWriter, status int, d pageData) {
 func (s *Server) handleSimHome(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.basePage(r, "Home")
-	d.Page = "home"
+	d := s.basePage(r, "home", "Home")
 	for _, rec := range s.sortedRecords() {
 		name, _ := rec.fields["Name"].(string)
 		switch rec.obj.Name {
@@ -248,8 +247,7 @@ func (s *Server) handleSimHome(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSimRecord(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.basePage(r, "Record")
-	d.Page = "record"
+	d := s.basePage(r, "record", "Record")
 	obj, ok := s.schema.object(r.PathValue("object"))
 	rec, found := s.records[to18(r.PathValue("id"))]
 	if !ok || !found || rec.obj != obj {
@@ -295,8 +293,7 @@ func (s *Server) handleSimRecord(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSimAppHome(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.basePage(r, "sfzoom")
-	d.Page = "app"
+	d := s.basePage(r, "app", "sfzoom")
 	if s.canvasURL != "" {
 		d.Signed, _ = s.signedRequest(s.simUser(r), "", "", origin(r), nil)
 	}
@@ -306,8 +303,7 @@ func (s *Server) handleSimAppHome(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleSimSetup(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	d := s.basePage(r, "Setup: sfzoom")
-	d.Page = "setup"
+	d := s.basePage(r, "setup", "Setup: sfzoom")
 	if !d.IsAdmin {
 		d.Error = "Insufficient Privileges: you need the sfzoom Admin permission set to open this page."
 		s.render(w, http.StatusForbidden, d)
