@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"sync"
 	"testing"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -60,28 +59,9 @@ func testScheduling(t *testing.T, newStore func(*testing.T) store.Store) {
 
 	t.Run("ConcurrentClaimsOneWinner", func(t *testing.T) {
 		s := newStore(t)
-		var (
-			wg  sync.WaitGroup
-			mu  sync.Mutex
-			won int
-		)
-		for range 5 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				claimed, err := s.ClaimScheduleRequest(ctx, &sfzoom.ScheduleRequest{OrgID: "orgA", IdempotencyKey: "same"})
-				if err != nil {
-					t.Errorf("ClaimScheduleRequest: %v", err)
-					return
-				}
-				if claimed {
-					mu.Lock()
-					won++
-					mu.Unlock()
-				}
-			}()
-		}
-		wg.Wait()
+		won := winners(t, "ClaimScheduleRequest", 5, func(int) (bool, error) {
+			return s.ClaimScheduleRequest(ctx, &sfzoom.ScheduleRequest{OrgID: "orgA", IdempotencyKey: "same"})
+		})
 		if won != 1 {
 			t.Fatalf("concurrent claims won = %d, want 1", won)
 		}

@@ -88,6 +88,62 @@ func mustNoErr(t *testing.T, op string, err error) {
 }
 
 // countJobs returns how many suite jobs the store's database holds.
+// findCase is one row of a find table: a filter, the rows it finds and
+// the total of the unpaged query.
+type findCase[F, T any] struct {
+	name  string
+	f     F
+	want  []T
+	total int
+}
+
+// checkFind runs find (op, e.g. "FindMeetings") on each case's filter in a
+// subtest and compares the rows and the total.
+func checkFind[F, T any](t *testing.T, op string, find func(context.Context, F) ([]T, int, error), cases []findCase[F, T]) {
+	t.Helper()
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			got, total, err := find(context.Background(), tt.f)
+			mustNoErr(t, op, err)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", op, diff)
+			}
+			if total != tt.total {
+				t.Errorf("%s total = %d, want %d", op, total, tt.total)
+			}
+		})
+	}
+}
+
+// winners runs try(0) … try(n-1) at once and counts the calls that won
+// (returned true); an error fails the test.
+func winners(t *testing.T, op string, n int, try func(i int) (bool, error)) int {
+	t.Helper()
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		wins int
+	)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			won, err := try(i)
+			if err != nil {
+				t.Errorf("%s: %v", op, err)
+				return
+			}
+			if won {
+				mu.Lock()
+				wins++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return wins
+}
+
 func countJobs(t *testing.T, s store.Store) int {
 	t.Helper()
 	jc, ok := s.(JobCounter)
@@ -355,12 +411,7 @@ func testMeeting(t *testing.T, newStore func(*testing.T) store.Store) {
 		status := func(s sfzoom.MeetingStatus) *sfzoom.MeetingStatus { return &s }
 		zid := int64(3)
 		after := start.Add(30 * time.Minute)
-		tests := []struct {
-			name  string
-			f     sfzoom.MeetingFilter
-			want  []*sfzoom.Meeting
-			total int
-		}{
+		checkFind(t, "FindMeetings", s.FindMeetings, []findCase[sfzoom.MeetingFilter, *sfzoom.Meeting]{
 			{"All", sfzoom.MeetingFilter{OrgID: "orgA"}, []*sfzoom.Meeting{m1, m2, m3}, 3},
 			{"OtherOrg", sfzoom.MeetingFilter{OrgID: "orgB"}, []*sfzoom.Meeting{other}, 1},
 			{"UnknownOrg", sfzoom.MeetingFilter{OrgID: "orgC"}, nil, 0},
@@ -374,19 +425,7 @@ func testMeeting(t *testing.T, newStore func(*testing.T) store.Store) {
 			{"Offset", sfzoom.MeetingFilter{OrgID: "orgA", Offset: 1, Limit: 1}, []*sfzoom.Meeting{m2}, 3},
 			{"OffsetPastEnd", sfzoom.MeetingFilter{OrgID: "orgA", Offset: 10, Limit: 5}, nil, 3},
 			{"OffsetWithoutLimit", sfzoom.MeetingFilter{OrgID: "orgA", Offset: 1}, []*sfzoom.Meeting{m2, m3}, 3},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				got, total, err := s.FindMeetings(ctx, tt.f)
-				mustNoErr(t, "FindMeetings", err)
-				if diff := cmp.Diff(tt.want, got); diff != "" {
-					t.Errorf("FindMeetings mismatch (-want +got):\n%s", diff)
-				}
-				if total != tt.total {
-					t.Errorf("FindMeetings total = %d, want %d", total, tt.total)
-				}
-			})
-		}
+		})
 	})
 
 	t.Run("Update", func(t *testing.T) {
@@ -696,31 +735,14 @@ func testUserMapping(t *testing.T, newStore func(*testing.T) store.Store) {
 		}
 		ptr := func(s string) *string { return &s }
 		before := verified.Add(time.Hour)
-		tests := []struct {
-			name  string
-			f     sfzoom.UserMappingFilter
-			want  []*sfzoom.UserMapping
-			total int
-		}{
+		checkFind(t, "FindUserMappings", s.FindUserMappings, []findCase[sfzoom.UserMappingFilter, *sfzoom.UserMapping]{
 			{"All", sfzoom.UserMappingFilter{OrgID: "orgA"}, []*sfzoom.UserMapping{alice, bob, carol}, 3},
 			{"OtherOrg", sfzoom.UserMappingFilter{OrgID: "orgB"}, []*sfzoom.UserMapping{other}, 1},
 			{"Status", sfzoom.UserMappingFilter{OrgID: "orgA", Status: ptr(sfzoom.MappingMatched)}, []*sfzoom.UserMapping{alice, carol}, 2},
 			{"ZoomUserID", sfzoom.UserMappingFilter{OrgID: "orgA", ZoomUserID: ptr("z005C")}, []*sfzoom.UserMapping{carol}, 1},
 			{"VerifiedBefore", sfzoom.UserMappingFilter{OrgID: "orgA", VerifiedBefore: &before}, []*sfzoom.UserMapping{bob, carol}, 2},
 			{"Page", sfzoom.UserMappingFilter{OrgID: "orgA", Offset: 1, Limit: 1}, []*sfzoom.UserMapping{bob}, 3},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				got, total, err := s.FindUserMappings(ctx, tt.f)
-				mustNoErr(t, "FindUserMappings", err)
-				if diff := cmp.Diff(tt.want, got); diff != "" {
-					t.Errorf("FindUserMappings mismatch (-want +got):\n%s", diff)
-				}
-				if total != tt.total {
-					t.Errorf("FindUserMappings total = %d, want %d", total, tt.total)
-				}
-			})
-		}
+		})
 	})
 }
 
@@ -986,28 +1008,9 @@ func testLease(t *testing.T, newStore func(*testing.T) store.Store) {
 
 	t.Run("Concurrent", func(t *testing.T) {
 		s := newStore(t)
-		var (
-			wg   sync.WaitGroup
-			mu   sync.Mutex
-			wins int
-		)
-		for i := range 8 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				ok, err := s.AcquireLease(ctx, "refresher", fmt.Sprintf("h%d", i), time.Minute)
-				if err != nil {
-					t.Errorf("AcquireLease: %v", err)
-					return
-				}
-				if ok {
-					mu.Lock()
-					wins++
-					mu.Unlock()
-				}
-			}()
-		}
-		wg.Wait()
+		wins := winners(t, "AcquireLease", 8, func(i int) (bool, error) {
+			return s.AcquireLease(ctx, "refresher", fmt.Sprintf("h%d", i), time.Minute)
+		})
 		if wins != 1 {
 			t.Fatalf("concurrent AcquireLease winners = %d, want 1", wins)
 		}
