@@ -197,29 +197,32 @@ func (s *Server) instanceLocked(uuid string) (*instance, error) {
 
 // AddParticipant seeds a participant session of the instance with that UUID.
 func (s *Server) AddParticipant(uuid string, p Participant) error {
+	return s.seedInstance(uuid, func(in *instance) {
+		if p.UserID == "" {
+			p.UserID = fmt.Sprint(16778240 + s.rng.IntN(1000000))
+		}
+		in.participants = append(in.participants, p)
+	})
+}
+
+// seedInstance runs seed on the instance with that UUID, holding s.mu.
+func (s *Server) seedInstance(uuid string, seed func(in *instance)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in, err := s.instanceLocked(uuid)
 	if err != nil {
 		return err
 	}
-	if p.UserID == "" {
-		p.UserID = fmt.Sprint(16778240 + s.rng.IntN(1000000))
-	}
-	in.participants = append(in.participants, p)
+	seed(in)
 	return nil
 }
 
 // AddRecording seeds a recording file of the instance with that UUID and
 // returns it with defaults filled in.
 func (s *Server) AddRecording(uuid string, f RecordingFile) (RecordingFile, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, err := s.instanceLocked(uuid)
-	if err != nil {
-		return RecordingFile{}, err
-	}
-	return s.addRecordingLocked(in, f), nil
+	var added RecordingFile
+	err := s.seedInstance(uuid, func(in *instance) { added = s.addRecordingLocked(in, f) })
+	return added, err
 }
 
 // addRecordingLocked adds a recording file to the instance; callers hold s.mu.
@@ -251,14 +254,7 @@ func (s *Server) addRecordingLocked(in *instance, f RecordingFile) RecordingFile
 
 // AddSummary seeds the AI summary of the instance with that UUID.
 func (s *Server) AddSummary(uuid string, sum Summary) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	in, err := s.instanceLocked(uuid)
-	if err != nil {
-		return err
-	}
-	s.setSummaryLocked(in, sum)
-	return nil
+	return s.seedInstance(uuid, func(in *instance) { s.setSummaryLocked(in, sum) })
 }
 
 // setSummaryLocked sets the instance's summary; callers hold s.mu.
