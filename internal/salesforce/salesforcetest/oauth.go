@@ -241,13 +241,20 @@ func badOAuthToken(w http.ResponseWriter) {
 	_, _ = w.Write([]byte("Bad_OAuth_Token"))
 }
 
-func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	se := s.identitySession(w, r, "")
-	if se == nil {
-		return
+// identity serves an identity endpoint: h runs, holding s.mu, once the
+// request is recorded and authenticated by identitySession (alsoOK: a scope
+// accepted besides id).
+func (s *Server) identity(alsoOK string, h func(w http.ResponseWriter, r *http.Request, se *session)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if se := s.identitySession(w, r, alsoOK); se != nil {
+			h(w, r, se)
+		}
 	}
+}
+
+func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request, se *session) {
 	org, user := to18(r.PathValue("org")), to18(r.PathValue("user"))
 	rec, ok := s.records[user]
 	if !ok || org != se.org || rec.obj.Name != "User" {
@@ -275,13 +282,7 @@ func (s *Server) handleIdentity(w http.ResponseWriter, r *http.Request) {
 	}))
 }
 
-func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	se := s.identitySession(w, r, "openid")
-	if se == nil {
-		return
-	}
+func (s *Server) handleUserInfo(w http.ResponseWriter, r *http.Request, se *session) {
 	rec, ok := s.records[se.user]
 	if !ok {
 		http.Error(w, "Bad_OAuth_Token", http.StatusForbidden)

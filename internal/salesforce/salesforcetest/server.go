@@ -454,8 +454,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /services/oauth2/authorize", s.handleApprove)
 	mux.HandleFunc("POST /services/oauth2/token", s.handleToken)
 	mux.HandleFunc("/services/oauth2/revoke", s.handleRevoke)
-	mux.HandleFunc("GET /services/oauth2/userinfo", s.handleUserInfo)
-	mux.HandleFunc("GET /id/{org}/{user}", s.handleIdentity)
+	mux.HandleFunc("GET /services/oauth2/userinfo", s.identity("openid", s.handleUserInfo))
+	mux.HandleFunc("GET /id/{org}/{user}", s.identity("", s.handleIdentity))
 	s.simRoutes(mux)
 	return mux
 }
