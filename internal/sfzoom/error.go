@@ -68,25 +68,26 @@ func WrapError(code string, err error, format string, args ...any) *Error {
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL for
 // any other non-nil error, and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
-	if err == nil {
-		return ""
-	} else if errors.As(err, &e) {
-		return e.Code
-	}
-	return EINTERNAL
+	return errorField(err, func(e *Error) string { return e.Code }, EINTERNAL)
 }
 
 // ErrorMessage returns the user-facing message of the first *Error in err's
 // chain, or a generic message for any other error so internals never leak.
 func ErrorMessage(err error) string {
+	return errorField(err, func(e *Error) string { return e.Message },
+		"Internal error. Please try again; if it keeps happening, tell your Salesforce admin.")
+}
+
+// errorField returns field of the first *Error in err's chain, other for
+// any other non-nil error, and "" for nil.
+func errorField(err error, field func(*Error) string, other string) string {
 	var e *Error
 	if err == nil {
 		return ""
 	} else if errors.As(err, &e) {
-		return e.Message
+		return field(e)
 	}
-	return "Internal error. Please try again; if it keeps happening, tell your Salesforce admin."
+	return other
 }
 
 // ErrorAction returns the "what to do next" of the first *Error in err's
