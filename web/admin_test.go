@@ -16,6 +16,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/canvas"
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/web"
 )
@@ -62,24 +63,7 @@ func (p *permSet) RecheckAdmin(ctx context.Context, _ *sfzoom.User) (bool, error
 
 type adminHarness struct {
 	srv   *web.Server
-	clock *fakeClock
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	clock *retrytest.Clock
 }
 
 func newAdminHarness(t *testing.T, p *permSet) *adminHarness {
@@ -88,7 +72,7 @@ func newAdminHarness(t *testing.T, p *permSet) *adminHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{now: time.Now()}
+	clock := retrytest.NewClock(time.Now())
 	srv, err := web.NewServer(web.Options{
 		Store: fakeStore{}, Now: clock.Now, PublicURL: &url.URL{Scheme: "https", Host: "sfzoom.example.com"},
 		Canvas: &web.CanvasOptions{
@@ -143,7 +127,7 @@ func TestAdmin_RemovedPermissionSetTakesEffectWithin60s(t *testing.T) {
 	}
 
 	p.admin.Store(false) // the admin removes the permission set
-	h.clock.Advance(web.AdminMaxAge)
+	h.clock.Add(web.AdminMaxAge)
 	if got := h.get(t, "/app/whoami", tok).Body.String(); got != "rep" {
 		t.Errorf("%v after the permission set was removed, the open session still reads as %q", web.AdminMaxAge, got)
 	}
@@ -162,7 +146,7 @@ func TestAdmin_ConcurrentRechecksCoalesce(t *testing.T) {
 	p.admin.Store(true)
 	h := newAdminHarness(t, p)
 	tok := h.open(t)
-	h.clock.Advance(web.AdminMaxAge) // the open-time answer has expired
+	h.clock.Add(web.AdminMaxAge) // the open-time answer has expired
 	p.release = make(chan struct{})
 	before := p.calls.Load()
 	var wg sync.WaitGroup
@@ -195,11 +179,11 @@ func TestAdmin_UnconfirmedAfterMaxAge(t *testing.T) {
 	h := newAdminHarness(t, p)
 	tok := h.open(t)
 	p.err.Store(errors.New("salesforce is not connected yet"))
-	h.clock.Advance(web.AdminMaxAge / 2)
+	h.clock.Add(web.AdminMaxAge / 2)
 	if got := h.get(t, "/app/whoami", tok).Body.String(); got != "admin" {
 		t.Errorf("within %v of the open, a failed re-check demoted the session (%q)", web.AdminMaxAge, got)
 	}
-	h.clock.Advance(web.AdminMaxAge)
+	h.clock.Add(web.AdminMaxAge)
 	rec := h.get(t, "/app/settings", tok)
 	if rec.Code != http.StatusForbidden || !strings.Contains(rec.Body.String(), "could not re-confirm") {
 		t.Errorf("GET /app/settings with an unconfirmable admin = %d %s, want 403 asking to reload", rec.Code, rec.Body)

@@ -19,6 +19,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/backend"
 	"github.com/sfzoom/sfzoom/internal/canvas"
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/internal/integrations"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/tokens"
@@ -72,27 +73,19 @@ type zoomUserEnv struct {
 	be    *backend.Backend
 	in    *integrations.Integrations
 	spy   *refreshSpy
-	clock *clock
+	clock *retrytest.Clock
 	zuser zoomtest.User
 	// emails are the sessions' Salesforce emails by user (default: the
 	// Zoom user's, so the identity check passes).
 	emails map[string]string
 }
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
-
 const publicBase = "https://sfzoom.example.com"
 
 func newZoomUserEnv(t *testing.T) *zoomUserEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &zoomUserEnv{spy: &refreshSpy{}, clock: &clock{t: time.Now()}}
+	e := &zoomUserEnv{spy: &refreshSpy{}, clock: retrytest.NewClock(time.Now())}
 	be, err := backend.Open(ctx, backend.Options{DatabaseURL: "sqlite:" + filepath.Join(t.TempDir(), "t.db")})
 	if err != nil {
 		t.Fatalf("backend.Open: %v", err)

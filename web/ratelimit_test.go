@@ -12,6 +12,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/appsession"
 	"github.com/sfzoom/sfzoom/internal/canvas"
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/web"
 )
 
@@ -24,7 +25,7 @@ func (stubWebhook) Register(e *echo.Echo, _ *web.Helpers) {
 
 func newLimitedServer(t *testing.T, limits web.RateLimits) *web.Server {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)} // frozen: no refill
+	clock := retrytest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)) // frozen: no refill
 	codec, err := appsession.NewCodec([][]byte{testKey()})
 	if err != nil {
 		t.Fatal(err)

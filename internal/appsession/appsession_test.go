@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfzoom/sfzoom/internal/appsession"
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
@@ -25,27 +26,12 @@ var (
 	key3 = bytes.Repeat([]byte{0x33}, 64)
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
+func newClock() *retrytest.Clock {
+	return retrytest.NewClock(time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC))
 }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)} }
 
 // MustCodec builds a codec over keys on clk.
-func MustCodec(tb testing.TB, clk *clock, keys ...[]byte) *appsession.Codec {
+func MustCodec(tb testing.TB, clk *retrytest.Clock, keys ...[]byte) *appsession.Codec {
 	tb.Helper()
 	c, err := appsession.NewCodec(keys, appsession.WithClock(clk.Now))
 	if err != nil {
@@ -54,7 +40,7 @@ func MustCodec(tb testing.TB, clk *clock, keys ...[]byte) *appsession.Codec {
 	return c
 }
 
-func session(clk *clock) appsession.Session {
+func session(clk *retrytest.Clock) appsession.Session {
 	return appsession.Session{
 		OrgID: "00Dx00000001hxyEAA", UserID: "005x0000001SyyEAAS",
 		Name: "Zoë D'Arcy", Email: "zoe@example.com",
@@ -189,7 +175,7 @@ func TestCodec_Expiry(t *testing.T) {
 			if got := stored.ExpiresAt.Sub(clk.Now()); got != tt.wantExp {
 				t.Errorf("stored expiry = now+%v, want now+%v", got, tt.wantExp)
 			}
-			clk.Advance(tt.advance)
+			clk.Add(tt.advance)
 			_, err := c.Decode(token)
 			if tt.wantErr == nil {
 				if err != nil {
@@ -423,7 +409,7 @@ func TestCodec_Expired(t *testing.T) {
 	if _, ok := c.Expired(tok); ok {
 		t.Fatal("Expired(live token) = true, want false")
 	}
-	clk.Advance(3 * time.Hour)
+	clk.Add(3 * time.Hour)
 	s, ok := c.Expired(tok)
 	if !ok || s.OrgID == "" {
 		t.Fatalf("Expired(expired token) = %+v, %v; want the session", s, ok)

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/sfzoom/sfzoom/internal/canvas"
+	"github.com/sfzoom/sfzoom/internal/httpretry/retrytest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
@@ -102,23 +103,6 @@ func canvasRequest(t *testing.T, base, token, userID, orgID string) *canvas.Requ
 		"context":{"user":{"userId":%q},"organization":{"organizationId":%q}}}`,
 		userID, token, base, userID, orgID)
 	return mustVerify(t, []byte(payload))
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 func TestTokenChecker_Check(t *testing.T) {
@@ -214,7 +198,7 @@ func TestTokenChecker_Check(t *testing.T) {
 func TestTokenChecker_Cache(t *testing.T) {
 	srv := newIdentityServer(t)
 	srv.set("tok-500", http.StatusInternalServerError, `oops`)
-	clock := &fakeClock{now: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	clock := retrytest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	c := canvas.NewTokenChecker(srv.Client(), devPolicy(srv.URL), canvas.WithClock(clock.Now), canvas.WithCacheTTL(time.Minute, 5*time.Minute))
 	ctx := context.Background()
 
@@ -240,7 +224,7 @@ func TestTokenChecker_Cache(t *testing.T) {
 		{name: "FailureRetried", token: "tok-500", wantCode: sfzoom.EUNAVAILABLE, wantCalls: 6},
 	}
 	for _, s := range steps {
-		clock.Advance(s.advance)
+		clock.Add(s.advance)
 		if got := check(s.token); got != s.wantCode {
 			t.Errorf("%s: Check() code = %q, want %q", s.name, got, s.wantCode)
 		}
