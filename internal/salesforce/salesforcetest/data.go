@@ -49,9 +49,9 @@ func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
 	body := readBody(r)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.record(r, true)
-	if s.down {
+	if !s.admit(w, r, true, func(w http.ResponseWriter) {
 		writeJSON(w, http.StatusServiceUnavailable, restError("SERVER_UNAVAILABLE", "Server temporarily unavailable"))
+	}) {
 		return
 	}
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/services/data/")

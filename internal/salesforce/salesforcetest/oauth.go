@@ -116,9 +116,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.record(r, false)
-	if s.down {
+	if !s.admit(w, r, false, func(w http.ResponseWriter) {
 		writeJSON(w, http.StatusServiceUnavailable, oauthError("temporarily_unavailable", "service unavailable"))
+	}) {
 		return
 	}
 	clientID, ok := s.checkClient(r)
@@ -218,9 +218,9 @@ func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
 // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_tokens_scopes.htm;
 // userinfo also takes openid); a token without it is refused like a dead one.
 func (s *Server) identitySession(w http.ResponseWriter, r *http.Request, alsoOK string) *session {
-	s.record(r, false)
-	if s.down {
+	if !s.admit(w, r, false, func(w http.ResponseWriter) {
 		http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+	}) {
 		return nil
 	}
 	se := s.authenticate(r)

@@ -438,6 +438,18 @@ func oauthError(code, desc string) []byte {
 	return mustJSON(ordered{{"error", code}, {"error_description", desc}})
 }
 
+// admit records r (api: a REST API call, Request.API) and, while the
+// fake is down (SetDown), answers it with unavailable; callers hold s.mu.
+// It reports whether to serve the request.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, api bool, unavailable func(w http.ResponseWriter)) bool {
+	s.record(r, api)
+	if s.down {
+		unavailable(w)
+		return false
+	}
+	return true
+}
+
 func readBody(r *http.Request) []byte {
 	b, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 	return b
