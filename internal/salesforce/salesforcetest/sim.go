@@ -60,19 +60,12 @@ const canvasInstanceID = "09H5g0000000sfzAAA"
 // hold mu.
 func (s *Server) canvasRequest(userID, object, recordID, origin string, params map[string]any) ordered {
 	ver := DefaultAPIVersion
-	u := s.records[userID]
 	meta := s.users[userID]
 	org := s.orgs[0].id
 	if meta != nil {
 		org = meta.org
 	}
 	token := s.issueAccess(userID, "", s.appScopes)
-	str := func(k string) any {
-		if u == nil {
-			return nil
-		}
-		return u.fields[k]
-	}
 	var record any = ordered{}
 	location := origin + "/lightning/n/sfzoom"
 	if recordID != "" {
@@ -82,7 +75,6 @@ func (s *Server) canvasRequest(userID, object, recordID, origin string, params m
 	if params == nil {
 		params = map[string]any{}
 	}
-	data := "/services/data/v" + ver
 	return ordered{
 		{"algorithm", "HMACSHA256"},
 		{"issuedAt", nil},
@@ -97,14 +89,7 @@ func (s *Server) canvasRequest(userID, object, recordID, origin string, params m
 				{"developerName", "sfzoom"}, {"isInstalledPersonalApp", false}, {"name", "sfzoom"}, {"namespace", ""},
 				{"options", []string{"HideShare"}}, {"referenceId", "09H5g0000000sfz"}, {"samlInitiationMethod", "None"}, {"version", "1.0"},
 			}},
-			{"user", ordered{
-				{"accessibilityModeEnabled", false}, {"currencyISOCode", "USD"}, {"email", str("Email")},
-				{"firstName", str("FirstName")}, {"fullName", str("Name")}, {"isDefaultNetwork", true}, {"language", "en_US"},
-				{"lastName", str("LastName")}, {"locale", "en_US"}, {"networkId", nil}, {"profileId", "00e5g000000sfzA"},
-				{"profilePhotoUrl", s.publicURL + "/profilephoto/005/F"}, {"profileThumbnailUrl", s.publicURL + "/profilephoto/005/T"},
-				{"roleId", nil}, {"siteUrl", nil}, {"siteUrlPrefix", nil}, {"timeZone", str("TimeZoneSidKey")},
-				{"userId", userID}, {"userName", str("Username")}, {"userType", "STANDARD"},
-			}},
+			{"user", s.canvasUser(userID)},
 			{"environment", ordered{
 				{"parameters", params},
 				{"dimensions", ordered{{"clientHeight", "50px"}, {"clientWidth", "70px"}, {"height", "900px"}, {"width", "100%"}, {"maxHeight", "2000px"}, {"maxWidth", "1000px"}}},
@@ -119,15 +104,42 @@ func (s *Server) canvasRequest(userID, object, recordID, origin string, params m
 				{"currencyIsoCode", "USD"}, {"multicurrencyEnabled", false}, {"name", s.orgName(org)},
 				{"namespacePrefix", nil}, {"organizationId", org},
 			}},
-			{"links", ordered{
-				{"chatterFeedItemsUrl", data + "/chatter/feed-items"}, {"chatterFeedsUrl", data + "/chatter/feeds"},
-				{"chatterGroupsUrl", data + "/chatter/groups"}, {"chatterUsersUrl", data + "/chatter/users"},
-				{"enterpriseUrl", "/services/Soap/c/" + ver + "/" + org[:15]}, {"loginUrl", s.publicURL},
-				{"metadataUrl", "/services/Soap/m/" + ver + "/" + org[:15]}, {"partnerUrl", "/services/Soap/u/" + ver + "/" + org[:15]},
-				{"queryUrl", data + "/query/"}, {"recentItemsUrl", data + "/recent/"}, {"restUrl", data + "/"},
-				{"searchUrl", data + "/search/"}, {"sobjectUrl", data + "/sobjects/"}, {"userUrl", "/" + userID},
-			}},
+			{"links", s.canvasLinks(ver, org, userID)},
 		}},
+	}
+}
+
+// canvasUser is the context.user section of a CanvasRequest for userID,
+// read from the User record (docs/canvas.md §2).
+func (s *Server) canvasUser(userID string) ordered {
+	u := s.records[userID]
+	str := func(k string) any {
+		if u == nil {
+			return nil
+		}
+		return u.fields[k]
+	}
+	return ordered{
+		{"accessibilityModeEnabled", false}, {"currencyISOCode", "USD"}, {"email", str("Email")},
+		{"firstName", str("FirstName")}, {"fullName", str("Name")}, {"isDefaultNetwork", true}, {"language", "en_US"},
+		{"lastName", str("LastName")}, {"locale", "en_US"}, {"networkId", nil}, {"profileId", "00e5g000000sfzA"},
+		{"profilePhotoUrl", s.publicURL + "/profilephoto/005/F"}, {"profileThumbnailUrl", s.publicURL + "/profilephoto/005/T"},
+		{"roleId", nil}, {"siteUrl", nil}, {"siteUrlPrefix", nil}, {"timeZone", str("TimeZoneSidKey")},
+		{"userId", userID}, {"userName", str("Username")}, {"userType", "STANDARD"},
+	}
+}
+
+// canvasLinks is the context.links section of a CanvasRequest: the REST
+// and SOAP endpoints of API version ver for org.
+func (s *Server) canvasLinks(ver, org, userID string) ordered {
+	data := "/services/data/v" + ver
+	return ordered{
+		{"chatterFeedItemsUrl", data + "/chatter/feed-items"}, {"chatterFeedsUrl", data + "/chatter/feeds"},
+		{"chatterGroupsUrl", data + "/chatter/groups"}, {"chatterUsersUrl", data + "/chatter/users"},
+		{"enterpriseUrl", "/services/Soap/c/" + ver + "/" + org[:15]}, {"loginUrl", s.publicURL},
+		{"metadataUrl", "/services/Soap/m/" + ver + "/" + org[:15]}, {"partnerUrl", "/services/Soap/u/" + ver + "/" + org[:15]},
+		{"queryUrl", data + "/query/"}, {"recentItemsUrl", data + "/recent/"}, {"restUrl", data + "/"},
+		{"searchUrl", data + "/search/"}, {"sobjectUrl", data + "/sobjects/"}, {"userUrl", "/" + userID},
 	}
 }
 
