@@ -2,6 +2,8 @@ package sqlstore
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,16 +15,17 @@ import (
 // deliveries in bursts, and each one used to take its own write transaction:
 // on SQLite, whose single connection serialises every writer, the BEGIN,
 // the River insert (which River's SQLite driver prepares anew on every call)
-// and the COMMIT of each delivery were most of the ingest cost. With group
-// commit, one writer goroutine takes every delivery waiting when it is free
-// and stores them in one transaction: each in its own savepoint (a duplicate
-// or a failure of one touches none of the others), their jobs in one River
-// insert, one COMMIT. Nothing changes for the caller: CreateWebhookEvent
-// returns only once its delivery and its jobs are committed, so Zoom still
-// gets its 200 only for what is durable. If the shared part fails (the job
-// insert, the COMMIT), the whole transaction rolls back and each delivery is
-// then stored alone, as without group commit, so one bad delivery never
-// fails the others and none is reported stored unless it is.
+// and the COMMIT of each delivery were most of the ingest cost; on Postgres,
+// the four round trips and the WAL flush of each delivery's transaction.
+// With group commit, one writer goroutine takes every delivery waiting when
+// it is free and stores them in one transaction: one multi-row INSERT … ON
+// CONFLICT DO NOTHING (a known delivery is skipped, not an error), their
+// jobs in one River insert, one COMMIT. Nothing changes for the caller:
+// CreateWebhookEvent returns only once its delivery and its jobs are
+// committed, so Zoom still gets its 200 only for what is durable. If any
+// statement of the group fails, the whole transaction rolls back and each
+// delivery is then stored alone, as without group commit, so one bad
+// delivery never fails the others and none is reported stored unless it is.
 
 // webhookWrite is one delivery waiting for the writer.
 type webhookWrite struct {
@@ -142,45 +145,78 @@ func (s *Store) writeGroup(batch []*webhookWrite) {
 }
 
 // storeWebhookGroup stores live in one transaction and returns each
-// delivery's outcome (nil, ECONFLICT for a known delivery, or the error that
-// delivery alone met), or an error when the transaction as a whole failed
-// and nothing was stored.
+// delivery's outcome (nil, or ECONFLICT for a known delivery), or an error
+// when the transaction as a whole failed and nothing was stored. The
+// deliveries are inserted by one multi-row INSERT … ON CONFLICT DO NOTHING
+// (a known DedupeKey is skipped, not an error) and their jobs by one River
+// insert: four statements for the group on Postgres, where each is a round
+// trip, whatever its size. A delivery repeated within the group is stored
+// once, for its first caller. Rows go in DedupeKey order, so two replicas'
+// groups lock the keys they share in the same order and never deadlock.
 func (s *Store) storeWebhookGroup(live []*webhookWrite) ([]error, error) {
 	ctx, cancel := groupContext(live)
 	defer cancel()
 	results := make([]error, len(live))
-	stored := make([]webhookRow, len(live))
+	first := make(map[string]int, len(live)) // DedupeKey → its first delivery
+	var (
+		args     []any
+		received = map[string]time.Time{}
+		order    = make([]int, 0, len(live))
+	)
+	for i, w := range live {
+		if _, ok := first[w.ev.DedupeKey]; ok {
+			results[i] = s.wrapErr("create webhook event", errAlreadyReceived())
+			continue
+		}
+		first[w.ev.DedupeKey] = i
+		order = append(order, i)
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(live[a].ev.DedupeKey, live[b].ev.DedupeKey) })
+	for _, i := range order {
+		a, at := s.webhookArgs(live[i].ev)
+		args = append(args, a...)
+		received[live[i].ev.DedupeKey] = at
+	}
+	stored := make(map[int]webhookRow, len(order))
 	err := s.write(ctx, "create webhook events", func(tx *sqlTx) error {
+		q := insertWebhookEvents + strings.Repeat(webhookValues+", ", len(order)-1) + webhookValues + webhookConflict + ` RETURNING id, dedupe_key`
+		rows, err := queryAll(ctx, tx, func(r rowScanner) (row keyedRow, err error) {
+			return row, r.Scan(&row.id, &row.key)
+		}, q, args...)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			stored[first[r.key]] = webhookRow{id: r.id, received: received[r.key]}
+		}
 		var jobs []store.Job
-		for i, w := range live {
-			if _, err := tx.ExecContext(ctx, `SAVEPOINT delivery`); err != nil {
+		for _, i := range order {
+			row, ok := stored[i]
+			if !ok {
+				results[i] = s.wrapErr("create webhook event", errAlreadyReceived())
+				continue
+			}
+			if _, err := s.queueWebhookUnrouted(ctx, tx, row, live[i].u); err != nil {
 				return err
 			}
-			row, err := s.insertWebhookEvent(ctx, tx, w.ev, w.u)
-			if err != nil {
-				if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT delivery`); rerr != nil {
-					return rerr
-				}
-				results[i] = s.wrapErr("create webhook event", err)
-			} else {
-				stored[i] = row
-				jobs = append(jobs, w.jobs...)
-			}
-			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT delivery`); err != nil {
-				return err
-			}
+			jobs = append(jobs, live[i].jobs...)
 		}
 		return s.insertJobs(ctx, tx, jobs)
 	})
 	if err != nil {
 		return nil, err
 	}
-	for i, w := range live {
-		if results[i] == nil {
-			stored[i].apply(w.ev)
-		}
+	for i, row := range stored {
+		row.apply(live[i].ev)
 	}
 	return results, nil
+}
+
+// keyedRow is a stored delivery's id and DedupeKey, as a group's INSERT
+// returns them.
+type keyedRow struct {
+	id  int64
+	key string
 }
 
 // groupContext is the context of a group's transaction: not cancelled by

@@ -68,6 +68,29 @@ func (r webhookRow) apply(ev *sfzoom.WebhookEvent) { ev.ID, ev.ReceivedAt = r.id
 // insertWebhookEvent inserts ev (and u, queued for routing) in tx; a known
 // DedupeKey is ECONFLICT and inserts nothing.
 func (s *Store) insertWebhookEvent(ctx context.Context, tx *sqlTx, ev *sfzoom.WebhookEvent, u *sfzoom.UnroutedMeeting) (webhookRow, error) {
+	args, received := s.webhookArgs(ev)
+	// ON CONFLICT DO NOTHING instead of a failed INSERT: the duplicate is
+	// detected without an error, and the transaction is rolled back so no job
+	// is inserted.
+	var id int64
+	err := tx.QueryRowContext(ctx, insertWebhookEvents+webhookValues+webhookConflict+` RETURNING id`, args...).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return webhookRow{}, errAlreadyReceived()
+	} else if err != nil {
+		return webhookRow{}, err
+	}
+	return s.queueWebhookUnrouted(ctx, tx, webhookRow{id: id, received: received}, u)
+}
+
+// The INSERT of deliveries, one row of webhookValues each.
+const (
+	insertWebhookEvents = `INSERT INTO webhook_events (org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at, processed_at) VALUES `
+	webhookValues       = `(?, ?, ?, ?, ?, ?, ?, ?)`
+	webhookConflict     = ` ON CONFLICT (dedupe_key) DO NOTHING`
+)
+
+// webhookArgs returns ev's row for webhookValues and its received time.
+func (s *Store) webhookArgs(ev *sfzoom.WebhookEvent) ([]any, time.Time) {
 	received := ev.ReceivedAt.UTC().Truncate(time.Microsecond)
 	if ev.ReceivedAt.IsZero() {
 		received = s.nowUTC()
@@ -80,29 +103,24 @@ func (s *Store) insertWebhookEvent(ctx context.Context, tx *sqlTx, ev *sfzoom.We
 	if payload == nil {
 		payload = []byte{}
 	}
-	// ON CONFLICT DO NOTHING instead of a failed INSERT: the duplicate is
-	// detected without an error, and the transaction is rolled back so no job
-	// is inserted.
-	var id int64
-	err := tx.QueryRowContext(ctx, `
-		INSERT INTO webhook_events (org_id, dedupe_key, event_type, meeting_uuid, event_ts, payload, received_at, processed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (dedupe_key) DO NOTHING
-		RETURNING id`,
-		ev.OrgID, ev.DedupeKey, ev.EventType, ev.MeetingUUID, ev.EventTS, payload, s.formatTime(received), processed,
-	).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return webhookRow{}, sfzoom.Errorf(sfzoom.ECONFLICT, "This webhook delivery was already received.")
-	} else if err != nil {
-		return webhookRow{}, err
-	}
+	return []any{ev.OrgID, ev.DedupeKey, ev.EventType, ev.MeetingUUID, ev.EventTS, payload, s.formatTime(received), processed}, received
+}
+
+// queueWebhookUnrouted queues u (when not nil) for routing, pointing at the
+// stored delivery row.
+func (s *Store) queueWebhookUnrouted(ctx context.Context, tx *sqlTx, row webhookRow, u *sfzoom.UnroutedMeeting) (webhookRow, error) {
 	if u != nil {
-		u.WebhookEventID = id
+		u.WebhookEventID = row.id
 		if err := s.queueUnrouted(ctx, tx, u); err != nil {
 			return webhookRow{}, err
 		}
 	}
-	return webhookRow{id: id, received: received}, nil
+	return row, nil
+}
+
+// errAlreadyReceived is the ECONFLICT of a delivery whose DedupeKey is stored.
+func errAlreadyReceived() error {
+	return sfzoom.Errorf(sfzoom.ECONFLICT, "This webhook delivery was already received.")
 }
 
 // FindWebhookEventByID returns the event (ENOTFOUND).
