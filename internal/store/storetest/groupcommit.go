@@ -24,19 +24,52 @@ import (
 type GroupStore struct {
 	store.Store
 	DB *sql.DB
-	// EventsQuery counts the webhook_events rows of a DedupeKey, and
-	// JobsQuery the River jobs whose args' "ref" is a key; each takes the
-	// key as its one parameter, in the database's placeholder form.
-	EventsQuery, JobsQuery string
+	// EventsQuery counts the webhook_events rows of a DedupeKey, JobsQuery
+	// the River jobs whose args' "ref" is a key, and KindQuery the jobs of
+	// a kind; each takes its one parameter in the database's form.
+	EventsQuery, JobsQuery, KindQuery string
 }
 
 // OpenGroupStore opens a GroupStore whose River client is wrapped by wrap.
 type OpenGroupStore func(t *testing.T, wrap func(sqlstore.JobInserter) sqlstore.JobInserter) GroupStore
 
-// ExerciseGroupCommit runs the group commit tests on the stores open makes.
+// ExerciseGroupCommit runs the group commit tests on the stores open makes,
+// and the whole conformance suite with group commit on, as sfzoom runs.
 func ExerciseGroupCommit(t *testing.T, open OpenGroupStore) {
+	t.Run("Store", func(t *testing.T) {
+		Exercise(t, func(t *testing.T) store.Store {
+			s := open(t, nil)
+			return countingStore{s.Store, s}
+		})
+	})
 	t.Run("Outcomes", func(t *testing.T) { testGroupCommitOutcomes(t, open) })
 	t.Run("FailedGroupRetriesEachDelivery", func(t *testing.T) { testGroupCommitFailedGroup(t, open) })
+}
+
+// countingStore is a group store with the job counter the conformance
+// suite needs.
+type countingStore struct {
+	store.Store
+	g GroupStore
+}
+
+func (s countingStore) CountJobs(ctx context.Context, kind string) (int, error) {
+	var n int
+	err := s.g.DB.QueryRowContext(ctx, s.g.KindQuery, kind).Scan(&n)
+	return n, err
+}
+
+// EnableGroupCommit attaches jobs to s, wrapped by wrap when not nil, and
+// turns group commit on as the backend does.
+func EnableGroupCommit(s interface {
+	SetJobInserter(sqlstore.JobInserter)
+	EnableGroupCommit(max int)
+}, jobs sqlstore.JobInserter, wrap func(sqlstore.JobInserter) sqlstore.JobInserter) {
+	if wrap != nil {
+		jobs = wrap(jobs)
+	}
+	s.SetJobInserter(jobs)
+	s.EnableGroupCommit(64)
 }
 
 // gatedJobs holds the writer in its first job insert until released, so
