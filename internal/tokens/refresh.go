@@ -204,15 +204,16 @@ func (v *Vault) renew(ctx context.Context, connectionID int64, g *grant, s *stor
 	if cur != nil {
 		nb.keep(cur)
 	}
-	// The vendor just issued this token; a rejection recorded earlier no
-	// longer applies, even if the access token string came back unchanged.
-	v.mu.Lock()
-	delete(v.bad, connectionID)
-	v.mu.Unlock()
 	other, version, err := v.saveRenewed(ctx, connectionID, g, cur, nb, version)
 	if other != nil || err != nil {
 		return other, err
 	}
+	// The vendor just issued this token and it is stored; a rejection
+	// recorded earlier no longer applies, even if the access token string
+	// came back unchanged. (Until it is stored, the rejection stands.)
+	v.mu.Lock()
+	delete(v.bad, connectionID)
+	v.mu.Unlock()
 	v.log.InfoContext(ctx, "tokens: token renewed", "connection", connectionID, "provider", g.provider, "version", version, "expiry", nb.Expiry)
 	t := nb.public()
 	v.remember(connectionID, t)
@@ -242,7 +243,8 @@ func (v *Vault) fetchFailed(ctx context.Context, connectionID int64, g *grant, v
 // written. When someone wrote without our lease (an expired lease, a key
 // rotation) it re-reads and retries, up to five times; if that writer
 // already rotated the refresh token, nb is worthless and the writer's token
-// is returned as other when it is usable, ECONFLICT otherwise.
+// is returned as other when it is usable, ECONFLICT otherwise. If every
+// attempt conflicts, nb was never stored and must not be used: ECONFLICT.
 func (v *Vault) saveRenewed(ctx context.Context, connectionID int64, g *grant, cur, nb *blob, version int64) (other *oauth2.Token, _ int64, _ error) {
 	why := "token expired or rejected"
 	if cur == nil {
@@ -254,11 +256,7 @@ func (v *Vault) saveRenewed(ctx context.Context, connectionID int64, g *grant, c
 			return nil, newVersion, nil
 		}
 		if sfzoom.ErrorCode(err) != sfzoom.ECONFLICT {
-			// With rotation the old refresh token is already spent; say so
-			// loudly (without the token) since the connection may now need
-			// reconnecting.
-			v.log.ErrorContext(ctx, "tokens: new token could not be stored", "connection", connectionID, "provider", g.provider, "err", err)
-			return nil, 0, err
+			return nil, 0, v.unsaved(ctx, connectionID, g, err)
 		}
 		// Someone wrote without our lease (an expired lease, a key rotation).
 		again, err := v.load(ctx, connectionID, "re-read after write conflict")
@@ -276,7 +274,26 @@ func (v *Vault) saveRenewed(ctx context.Context, connectionID int64, g *grant, c
 		}
 		version = again.version
 	}
-	return nil, version, nil
+	// Every attempt conflicted, and the loop found no token rotated by the
+	// other writer in the last re-read: nb was never stored.
+	advice := "Try again in a moment."
+	if g.rotating {
+		advice = fmt.Sprintf("Try again in a moment; if %s keeps failing, reconnect %s from the settings page.", g.provider, g.provider)
+	}
+	return nil, 0, v.unsaved(ctx, connectionID, g, sfzoom.Errorf(sfzoom.ECONFLICT,
+		"The new %s token could not be saved because the stored token kept changing. %s", g.provider, advice))
+}
+
+// unsaved logs loudly, without any secret, that a token the vendor issued
+// could not be stored, and returns err. With rotation the previous refresh
+// token is already spent, so the connection may now need reconnecting.
+func (v *Vault) unsaved(ctx context.Context, connectionID int64, g *grant, err error) error {
+	args := []any{"connection", connectionID, "provider", g.provider, "err", err}
+	if g.rotating {
+		args = append(args, "consequence", "the previous refresh token is spent; the connection may need reconnecting")
+	}
+	v.log.ErrorContext(ctx, "tokens: new token could not be stored", args...)
+	return err
 }
 
 // fetch asks the vendor for a new token, bounded by the token timeout (the

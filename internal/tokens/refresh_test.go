@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/oauth2"
+
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/tokens"
 )
@@ -196,5 +198,155 @@ func TestZoomUserDisconnectDuringRefresh(t *testing.T) {
 	}
 	if _, err := st.FindConnectionByID(ctx, ids[0]); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
 		t.Errorf("connection after disconnect: %v, want ENOTFOUND", err)
+	}
+}
+
+// racingStore is a store where, while armed, another writer without the
+// lease re-saves the stored token just before each of our writes: the row
+// gets a new version but keeps its refresh token, so every compare-and-swap
+// of ours conflicts.
+type racingStore struct {
+	testStore
+	armed atomic.Bool
+}
+
+func (s *racingStore) SaveToken(ctx context.Context, rec *sfzoom.TokenRecord, expect int64) error {
+	if s.armed.Load() {
+		cur, err := s.testStore.LoadToken(ctx, rec.ConnectionID)
+		if err != nil {
+			return err
+		}
+		if err := s.testStore.SaveToken(ctx, cur, cur.Version); err != nil {
+			return err
+		}
+	}
+	return s.testStore.SaveToken(ctx, rec, expect)
+}
+
+// TestRenewedTokenNotStored: a token the vendor issued whose five writes all
+// conflict was never stored, so it is not handed out: the public entry point
+// answers ECONFLICT saying what happened and what to do, nothing logs the
+// token as renewed, an error is logged (with a rotating grant, saying the
+// connection may need reconnecting), nothing is cached, and the next call
+// asks the vendor again. Before the fix the unsaved token was returned,
+// cached and logged as renewed, and the single-use Zoom refresh token it
+// carried was lost (docs/zoom-api.md §5.2: the previous one stops working).
+func TestRenewedTokenNotStored(t *testing.T) {
+	type entry func(context.Context) (*oauth2.Token, error)
+	cases := []struct {
+		name       string
+		provider   string
+		salesforce bool
+		rotating   bool
+		// start connects id through v and makes its token need renewing.
+		// It returns the stale access token, the entry point that renews and
+		// the one to call afterwards.
+		start func(t *testing.T, e *env, v *tokens.Vault, id int64) (stale string, renew, next entry)
+		// nextCode is the next call's error code once writes succeed again.
+		nextCode string
+	}{
+		{
+			name: "ZoomUser", provider: sfzoom.ProviderZoomUser, rotating: true,
+			start: func(t *testing.T, e *env, v *tokens.Vault, id int64) (string, entry, entry) {
+				z := e.zoomUser(v)
+				e.connectZoomUser(t, z, id)
+				e.clock.Advance(2 * time.Hour)
+				tok := func(ctx context.Context) (*oauth2.Token, error) { return z.Token(ctx, id) }
+				return e.srv.lastAccess(), tok, tok
+			},
+			// The unsaved answer carried the only live refresh token.
+			nextCode: sfzoom.EUNAUTHORIZED,
+		},
+		{
+			name: "Salesforce", provider: sfzoom.ProviderSalesforce, salesforce: true, rotating: true,
+			start: func(t *testing.T, e *env, v *tokens.Vault, id int64) (string, entry, entry) {
+				s := e.salesforce(v, id)
+				old := connectSalesforce(t, e, s)
+				refresh := func(ctx context.Context) (*oauth2.Token, error) { return s.Refresh(ctx, old.AccessToken) }
+				return old.AccessToken, refresh, s.Token
+			},
+		},
+		{
+			name: "ZoomS2S", provider: sfzoom.ProviderZoomS2S,
+			start: func(t *testing.T, e *env, v *tokens.Vault, id int64) (string, entry, entry) {
+				z := e.s2s(v, id)
+				old, err := z.Token(context.Background())
+				if err != nil {
+					t.Fatalf("first Token(): %v", err)
+				}
+				e.clock.Advance(2 * time.Hour)
+				return old.AccessToken, z.Token, z.Token
+			},
+		},
+	}
+	for storeName, newStore := range stores() {
+		for _, tc := range cases {
+			t.Run(storeName+"/"+tc.name, func(t *testing.T) {
+				ctx := context.Background()
+				inner, ids := newStore(t, tc.provider)
+				st := &racingStore{testStore: inner}
+				e := newEnv(t, st, tc.salesforce)
+				vendor := func() int { return e.srv.count("refresh_token") + e.srv.count("account_credentials") }
+				stale, renew, next := tc.start(t, e, e.vault(t), ids[0])
+
+				st.armed.Store(true)
+				logsFrom, asked := len(e.logs.String()), vendor()
+				tok, err := renew(ctx)
+				logs := e.logs.String()[logsFrom:]
+				if vendor() != asked+1 {
+					t.Fatalf("token requests = %d, want %d (one renewal)", vendor(), asked+1)
+				}
+				unsaved := e.srv.lastAccess()
+				if sfzoom.ErrorCode(err) != sfzoom.ECONFLICT || tok != nil {
+					t.Fatalf("renewal whose writes all conflict = %v, %v; want no token and ECONFLICT", tok, err)
+				}
+				msg := sfzoom.ErrorMessage(err)
+				vendorName := "Zoom"
+				if tc.salesforce {
+					vendorName = "Salesforce"
+				}
+				for _, want := range []string{"The new " + vendorName + " token could not be saved", "Try again"} {
+					if !strings.Contains(msg, want) {
+						t.Errorf("message %q does not say %q", msg, want)
+					}
+				}
+				if strings.Contains(msg, "tokens:") || strings.Contains(msg, "version") {
+					t.Errorf("message %q is not user-facing", msg)
+				}
+				if tc.rotating != strings.Contains(msg, "reconnect") {
+					t.Errorf("message %q: mentions reconnecting = %v, want %v (rotating grant)", msg, !tc.rotating, tc.rotating)
+				}
+				if strings.Contains(logs, "tokens: token renewed") {
+					t.Errorf("an unsaved token was logged as renewed:\n%s", logs)
+				}
+				if !strings.Contains(logs, `level=ERROR msg="tokens: new token could not be stored"`) {
+					t.Errorf("no error logged for the unsaved token:\n%s", logs)
+				}
+				if tc.rotating != strings.Contains(logs, "may need reconnecting") {
+					t.Errorf("log says the connection may need reconnecting = %v, want %v:\n%s", !tc.rotating, tc.rotating, logs)
+				}
+
+				// Nothing was cached: the next call asks the vendor again and
+				// never hands out the unsaved or the stale token.
+				st.armed.Store(false)
+				tok, err = next(ctx)
+				if vendor() != asked+2 {
+					t.Errorf("token requests after the unsaved renewal = %d, want %d (the next call asks again)", vendor(), asked+2)
+				}
+				if sfzoom.ErrorCode(err) != tc.nextCode {
+					t.Fatalf("next call = %v, want code %q", err, tc.nextCode)
+				}
+				switch {
+				case tok == nil:
+				case tok.AccessToken == unsaved:
+					t.Errorf("next call returned the token that was never stored")
+				case tok.AccessToken == stale:
+					t.Errorf("next call returned the stale (expired or rejected) token")
+				case !e.srv.validAccess(tok.AccessToken):
+					t.Errorf("next call returned a token the vendor does not know")
+				}
+				assertNoSecrets(t, e, ids...)
+			})
+		}
 	}
 }
