@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -148,5 +149,59 @@ func TestUnchangedUpsertFromCache(t *testing.T) {
 	upsert()
 	if got := storedName(); got != "Acme" {
 		t.Fatalf("name after an upsert past the TTL = %q, want %q (read and written)", got, "Acme")
+	}
+}
+
+// TestOrgSettingsSeenByOtherReplicaAtOnce: two stores on one database stand
+// for two replicas. The org cache of the one that opened Canvas does not
+// delay a settings change the other saved: settings are read with
+// FindOrgByID, which the cache never answers, and UpsertOrg's own answer
+// carries the new settings once its TTL has passed (docs/install.md,
+// "Operating it").
+func TestOrgSettingsSeenByOtherReplicaAtOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sfzoom.db")
+	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	open := func() *sqlite.Store {
+		t.Helper()
+		db, err := sqlite.OpenDB(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := sqlite.New(db, nil, func() time.Time { return now })
+		t.Cleanup(func() { s.Close() })
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	a, b := open(), open()
+	const id = "00D000000000001AAA"
+	upsert := func() *sfzoom.Org {
+		t.Helper()
+		o := &sfzoom.Org{ID: id, Name: "Acme"}
+		if err := a.UpsertOrg(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	upsert() // written
+	upsert() // read, and cached on a
+	want := sfzoom.DefaultOrgSettings()
+	want.InternalDomains = []string{"acme.example"}
+	want.MeetingDefaults.WaitingRoom = false
+	if err := b.UpdateOrgSettings(ctx, id, want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := a.FindOrgByID(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got.Settings); diff != "" {
+		t.Errorf("settings on the other replica right after the change (-want +got):\n%s", diff)
+	}
+	now = now.Add(31 * time.Second)
+	if diff := cmp.Diff(want, upsert().Settings); diff != "" {
+		t.Errorf("settings UpsertOrg returns past the cache TTL (-want +got):\n%s", diff)
 	}
 }
