@@ -4,23 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sfzoom/sfzoom/internal/salesforce"
 )
 
-// Want is a field the service needs. It has the same shape as salesforce.FieldSpec, so a spec converts
-// with sfdxmeta.Want(spec). Length is the text length, or the precision of a Number; 0 means any.
-// Activity fields use Object "Activity".
-type Want struct {
-	Object     string
-	Field      string
-	Type       string
-	Length     int
-	ExternalID bool
-	Unique     bool
-}
-
-// Check reports every wanted field that the schema lacks or declares with an incompatible type, length,
-// external-id or unique flag. The returned error joins one error per field, each naming Object.Field.
-func Check(s *Schema, want []Want) error {
+// Check reports every wanted field (salesforce.CustomFields) that the schema lacks or declares with an
+// incompatible type, length, external-id or unique flag. A wanted Length of 0 means any. The returned error
+// joins one error per field, each naming Object.Field.
+func Check(s *Schema, want []salesforce.FieldSpec) error {
 	var errs []error
 	for _, w := range want {
 		if err := checkField(s, w); err != nil {
@@ -30,7 +21,7 @@ func Check(s *Schema, want []Want) error {
 	return errors.Join(errs...)
 }
 
-func checkField(s *Schema, w Want) error {
+func checkField(s *Schema, w salesforce.FieldSpec) error {
 	name := w.Object + "." + w.Field
 	f, ok := s.Field(w.Object, w.Field)
 	if !ok {
@@ -61,7 +52,7 @@ func checkField(s *Schema, w Want) error {
 // compatibleType compares a wanted type with a declared one. Both Metadata API names (Text, Url) and
 // describe names (string, url) are accepted. A platform event cannot have Url or Email fields, so there a
 // Text field satisfies them.
-func compatibleType(w Want, f Field) bool {
+func compatibleType(w salesforce.FieldSpec, f Field) bool {
 	want, got := kind(w.Type), kind(f.Type)
 	if want == got {
 		return true

@@ -10,15 +10,6 @@ import (
 	"github.com/sfzoom/sfzoom/internal/sfdxmeta"
 )
 
-// wantFromSalesforce converts the service's field list (salesforce.CustomFields) into sfdxmeta.Want.
-func wantFromSalesforce() []sfdxmeta.Want {
-	var want []sfdxmeta.Want
-	for _, spec := range salesforce.CustomFields() {
-		want = append(want, sfdxmeta.Want(spec))
-	}
-	return want
-}
-
 func mustParseDir(tb testing.TB, dir string) *sfdxmeta.Schema {
 	tb.Helper()
 	s, err := sfdxmeta.Parse(os.DirFS(dir))
@@ -30,7 +21,7 @@ func mustParseDir(tb testing.TB, dir string) *sfdxmeta.Schema {
 
 // TestCustomFieldsInSFDX checks that every field the service uses is deployed by sfdx/ with a compatible type.
 func TestCustomFieldsInSFDX(t *testing.T) {
-	want := wantFromSalesforce()
+	want := salesforce.CustomFields()
 	if len(want) == 0 {
 		t.Fatal("salesforce.CustomFields() is empty")
 	}
@@ -58,7 +49,7 @@ func TestCheckFailsWhenFieldRemoved(t *testing.T) {
 			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(tt.file))); err != nil {
 				t.Fatal(err)
 			}
-			err := sfdxmeta.Check(mustParseDir(t, dir), wantFromSalesforce())
+			err := sfdxmeta.Check(mustParseDir(t, dir), salesforce.CustomFields())
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("Check() after removing %s = %v, want an error naming %s", tt.file, err, tt.wantErr)
 			}
@@ -84,25 +75,25 @@ func TestCheck(t *testing.T) {
 	}}
 	tests := []struct {
 		name    string
-		want    sfdxmeta.Want
+		want    salesforce.FieldSpec
 		wantErr string // "" for no error
 	}{
-		{"OK", sfdxmeta.Want{Object: "Activity", Field: "Zoom_Meeting_ID__c", Type: "Text", Length: 255, ExternalID: true, Unique: true}, ""},
-		{"DescribeTypeName", sfdxmeta.Want{Object: "Activity", Field: "Zoom_Meeting_ID__c", Type: "string"}, ""},
-		{"NumberPrecision", sfdxmeta.Want{Object: "Opportunity", Field: "Meeting_Count__c", Type: "Number", Length: 18}, ""},
-		{"PlatformEventURLAsText", sfdxmeta.Want{Object: "X__e", Field: "Url__c", Type: "Url"}, ""},
-		{"ShorterWantIsFine", sfdxmeta.Want{Object: "Activity", Field: "Plain__c", Type: "Text", Length: 18}, ""},
-		{"ErrMissingObject", sfdxmeta.Want{Object: "Lead", Field: "Zoom__c", Type: "Text"}, "Lead.Zoom__c is missing"},
-		{"ErrMissingField", sfdxmeta.Want{Object: "Activity", Field: "Nope__c", Type: "Text"}, "Activity.Nope__c is missing"},
-		{"ErrType", sfdxmeta.Want{Object: "Activity", Field: "Plain__c", Type: "Url"}, "Activity.Plain__c () has type Text, want Url"},
-		{"ErrURLAsTextOutsidePlatformEvent", sfdxmeta.Want{Object: "Activity", Field: "Plain__c", Type: "Email"}, "want Email"},
-		{"ErrTooShort", sfdxmeta.Want{Object: "Activity", Field: "Plain__c", Type: "Text", Length: 255}, "length 64, want at least 255"},
-		{"ErrNotExternalID", sfdxmeta.Want{Object: "Activity", Field: "Plain__c", Type: "Text", ExternalID: true}, "not an external id"},
-		{"ErrNotUnique", sfdxmeta.Want{Object: "Activity", Field: "Plain__c", Type: "Text", Unique: true}, "not unique"},
+		{"OK", salesforce.FieldSpec{Object: "Activity", Field: "Zoom_Meeting_ID__c", Type: "Text", Length: 255, ExternalID: true, Unique: true}, ""},
+		{"DescribeTypeName", salesforce.FieldSpec{Object: "Activity", Field: "Zoom_Meeting_ID__c", Type: "string"}, ""},
+		{"NumberPrecision", salesforce.FieldSpec{Object: "Opportunity", Field: "Meeting_Count__c", Type: "Number", Length: 18}, ""},
+		{"PlatformEventURLAsText", salesforce.FieldSpec{Object: "X__e", Field: "Url__c", Type: "Url"}, ""},
+		{"ShorterWantIsFine", salesforce.FieldSpec{Object: "Activity", Field: "Plain__c", Type: "Text", Length: 18}, ""},
+		{"ErrMissingObject", salesforce.FieldSpec{Object: "Lead", Field: "Zoom__c", Type: "Text"}, "Lead.Zoom__c is missing"},
+		{"ErrMissingField", salesforce.FieldSpec{Object: "Activity", Field: "Nope__c", Type: "Text"}, "Activity.Nope__c is missing"},
+		{"ErrType", salesforce.FieldSpec{Object: "Activity", Field: "Plain__c", Type: "Url"}, "Activity.Plain__c () has type Text, want Url"},
+		{"ErrURLAsTextOutsidePlatformEvent", salesforce.FieldSpec{Object: "Activity", Field: "Plain__c", Type: "Email"}, "want Email"},
+		{"ErrTooShort", salesforce.FieldSpec{Object: "Activity", Field: "Plain__c", Type: "Text", Length: 255}, "length 64, want at least 255"},
+		{"ErrNotExternalID", salesforce.FieldSpec{Object: "Activity", Field: "Plain__c", Type: "Text", ExternalID: true}, "not an external id"},
+		{"ErrNotUnique", salesforce.FieldSpec{Object: "Activity", Field: "Plain__c", Type: "Text", Unique: true}, "not unique"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := sfdxmeta.Check(s, []sfdxmeta.Want{tt.want})
+			err := sfdxmeta.Check(s, []salesforce.FieldSpec{tt.want})
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Errorf("Check(%+v) = %v, want nil", tt.want, err)
