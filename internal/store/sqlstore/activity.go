@@ -165,20 +165,14 @@ func (s *Store) FindRecordingFiles(ctx context.Context, f sfzoom.RecordingFileFi
 	if f.OrgID == "" {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Recording files are looked up per org.")
 	}
-	where, args := []string{"org_id = ?"}, []any{f.OrgID}
-	if f.MeetingID != nil {
-		where, args = append(where, "meeting_id = ?"), append(args, *f.MeetingID)
-	}
-	if f.MeetingUUID != nil {
-		where, args = append(where, "meeting_uuid = ?"), append(args, *f.MeetingUUID)
-	}
-	if f.ZoomFileID != nil {
-		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
-	}
+	w := orgWhere(f.OrgID)
+	whereEq(w, "meeting_id", f.MeetingID)
+	whereEq(w, "meeting_uuid", f.MeetingUUID)
+	whereEq(w, "zoom_file_id", f.ZoomFileID)
 	return list(ctx, s.read, "find recording files", scanRecordingFile, `
 		SELECT id, org_id, meeting_id, zoom_file_id, file_type, file_extension, recording_type, file_size, status,
 			recording_start, recording_end
-		FROM recording_files WHERE `+strings.Join(where, " AND ")+` ORDER BY recording_start, id`, args...)
+		FROM recording_files WHERE `+w.String()+` ORDER BY recording_start, id`, w.args...)
 }
 
 func scanRecordingFile(sc rowScanner) (*sfzoom.RecordingFile, error) {

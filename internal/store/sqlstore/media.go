@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -36,16 +35,10 @@ func (s *Store) FindMediaAudit(ctx context.Context, f sfzoom.MediaAuditFilter) (
 	if f.OrgID == "" {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Media audit queries need an org.")
 	}
-	where, args := []string{"org_id = ?"}, []any{f.OrgID}
-	if f.SFUserID != nil {
-		where, args = append(where, "sf_user_id = ?"), append(args, *f.SFUserID)
-	}
-	if f.MeetingID != nil {
-		where, args = append(where, "meeting_id = ?"), append(args, *f.MeetingID)
-	}
-	if f.ZoomFileID != nil {
-		where, args = append(where, "zoom_file_id = ?"), append(args, *f.ZoomFileID)
-	}
+	w := orgWhere(f.OrgID)
+	whereEq(w, "sf_user_id", f.SFUserID)
+	whereEq(w, "meeting_id", f.MeetingID)
+	whereEq(w, "zoom_file_id", f.ZoomFileID)
 	return list(ctx, s.readOnly, "find media audit", func(sc rowScanner) (*sfzoom.MediaAudit, error) {
 		var (
 			a  sfzoom.MediaAudit
@@ -58,5 +51,5 @@ func (s *Store) FindMediaAudit(ctx context.Context, f sfzoom.MediaAuditFilter) (
 		return &a, nil
 	}, `
 		SELECT id, org_id, sf_user_id, meeting_id, zoom_file_id, range_header, status, bytes, result, detail, at
-		FROM media_audit WHERE `+strings.Join(where, " AND ")+` ORDER BY at DESC, id DESC`+s.limitClause(f.Limit, 0), args...)
+		FROM media_audit WHERE `+w.String()+` ORDER BY at DESC, id DESC`+s.limitClause(f.Limit, 0), w.args...)
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -179,33 +178,18 @@ func findMeetings(ctx context.Context, tx *sqlTx, f sfzoom.MeetingFilter) ([]*sf
 // meetingWhere is the WHERE clause (without the keyword) and its arguments
 // for f: the org always, and each filter field that is set.
 func meetingWhere(tx *sqlTx, f sfzoom.MeetingFilter) (string, []any) {
-	where, args := []string{"org_id = ?"}, []any{f.OrgID}
-	add := func(cond string, arg any) { where, args = append(where, cond), append(args, arg) }
-	if v := f.ID; v != nil {
-		add("id = ?", *v)
-	}
-	if v := f.ZoomMeetingID; v != nil {
-		add("zoom_meeting_id = ?", *v)
-	}
-	if v := f.HostSFUserID; v != nil {
-		add("host_sf_user_id = ?", *v)
-	}
-	if v := f.RecordObject; v != nil {
-		add("record_object = ?", *v)
-	}
-	if v := f.RecordID; v != nil {
-		add("record_id = ?", *v)
-	}
-	if v := f.Status; v != nil {
-		add("status = ?", *v)
-	}
+	w := orgWhere(f.OrgID)
+	whereEq(w, "id", f.ID)
+	whereEq(w, "zoom_meeting_id", f.ZoomMeetingID)
+	whereEq(w, "host_sf_user_id", f.HostSFUserID)
+	whereEq(w, "record_object", f.RecordObject)
+	whereEq(w, "record_id", f.RecordID)
+	whereEq(w, "status", f.Status)
 	if v := f.StartsAfter; v != nil {
-		add("start_time > ?", tx.formatTime(*v))
+		w.add("start_time > ?", tx.formatTime(*v))
 	}
-	if v := f.IdempotencyKey; v != nil {
-		add("idempotency_key = ?", *v)
-	}
-	return strings.Join(where, " AND "), args
+	whereEq(w, "idempotency_key", f.IdempotencyKey)
+	return w.String(), w.args
 }
 
 // scanMeeting reads one row of meetingColumns followed by the total count

@@ -2,7 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
@@ -51,21 +50,15 @@ func findUserMappings(ctx context.Context, tx *sqlTx, f sfzoom.UserMappingFilter
 	if f.OrgID == "" {
 		return nil, 0, sfzoom.Errorf(sfzoom.EINVALID, "User mapping filter needs an org.")
 	}
-	where, args := []string{"org_id = ?"}, []any{f.OrgID}
-	if v := f.SFUserID; v != nil {
-		where, args = append(where, "sf_user_id = ?"), append(args, *v)
-	}
-	if v := f.ZoomUserID; v != nil {
-		where, args = append(where, "zoom_user_id = ?"), append(args, *v)
-	}
-	if v := f.Status; v != nil {
-		where, args = append(where, "status = ?"), append(args, *v)
-	}
+	w := orgWhere(f.OrgID)
+	whereEq(w, "sf_user_id", f.SFUserID)
+	whereEq(w, "zoom_user_id", f.ZoomUserID)
+	whereEq(w, "status", f.Status)
 	if v := f.VerifiedBefore; v != nil {
 		// Never-verified mappings are the most overdue.
-		where, args = append(where, "(verified_at IS NULL OR verified_at < ?)"), append(args, tx.formatTime(*v))
+		w.add("(verified_at IS NULL OR verified_at < ?)", tx.formatTime(*v))
 	}
-	cond := strings.Join(where, " AND ")
+	cond, args := w.String(), w.args
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM user_mappings WHERE `+cond, args...).Scan(&n); err != nil {
 		return nil, 0, err
