@@ -98,29 +98,22 @@ func (s *Store) UpdateMeeting(ctx context.Context, orgID string, id int64, upd s
 
 // applyMeetingUpdate sets the fields upd names.
 func applyMeetingUpdate(m *sfzoom.Meeting, upd sfzoom.MeetingUpdate) {
-	if v := upd.ZoomUUID; v != nil {
-		m.ZoomUUID = *v
-	}
-	if v := upd.Topic; v != nil {
-		m.Topic = *v
-	}
-	if v := upd.Agenda; v != nil {
-		m.Agenda = *v
-	}
+	setIf(&m.ZoomUUID, upd.ZoomUUID)
+	setIf(&m.Topic, upd.Topic)
+	setIf(&m.Agenda, upd.Agenda)
 	if v := upd.StartTime; v != nil {
 		m.StartTime = v.UTC().Truncate(time.Microsecond)
 	}
-	if v := upd.Duration; v != nil {
-		m.Duration = *v
-	}
-	if v := upd.JoinURL; v != nil {
-		m.JoinURL = *v
-	}
-	if v := upd.Status; v != nil {
-		m.Status = *v
-	}
-	if v := upd.SFEventID; v != nil {
-		m.SFEventID = *v
+	setIf(&m.Duration, upd.Duration)
+	setIf(&m.JoinURL, upd.JoinURL)
+	setIf(&m.Status, upd.Status)
+	setIf(&m.SFEventID, upd.SFEventID)
+}
+
+// setIf stores *v in dst when the update field v is set.
+func setIf[T any](dst *T, v *T) {
+	if v != nil {
+		*dst = *v
 	}
 }
 
