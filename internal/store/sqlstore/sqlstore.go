@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -80,6 +81,9 @@ type Store struct {
 	now   func() time.Time
 	group *groupCommit // nil unless EnableGroupCommit
 	orgs  *orgCache
+
+	stmtMu sync.Mutex
+	stmts  map[string]*sql.Stmt // queryReadOnly's statements, prepared on rdb
 }
 
 var _ store.Store = (*Store)(nil)
@@ -97,7 +101,10 @@ func New(db *sql.DB, d Dialect, jobs JobInserter, now func() time.Time) *Store {
 // the same database, so reads run beside the writer instead of waiting for
 // it (on SQLite, whose write pool has one connection). The store closes rdb
 // with Close. Call it before the store is used concurrently.
-func (s *Store) SetReadDB(rdb *sql.DB) { s.rdb = rdb }
+func (s *Store) SetReadDB(rdb *sql.DB) {
+	s.closeStmts()
+	s.rdb = rdb
+}
 
 // DB returns the underlying database, for River's driver and admin queries.
 func (s *Store) DB() *sql.DB { return s.db }
@@ -155,6 +162,7 @@ func (s *Store) CheckMigrations(ctx context.Context) error {
 // Close stops the group commit writer and releases the database.
 func (s *Store) Close() error {
 	s.stopGroupCommit()
+	s.closeStmts()
 	if s.rdb != s.db {
 		if err := s.rdb.Close(); err != nil {
 			return fmt.Errorf("%s: close read pool: %w", s.d.Name, err)
@@ -194,7 +202,11 @@ func (s *Store) readOnly(ctx context.Context, op string, fn func(tx *sqlTx) erro
 // saves the BEGIN and ROLLBACK round trips of readOnly on Postgres. The
 // query sees one snapshot, as any statement does.
 func (s *Store) queryReadOnly(ctx context.Context, op string, fn func(rowScanner) error, query string, args ...any) error {
-	rows, err := s.rdb.QueryContext(ctx, s.d.rebind(query), args...)
+	stmt, err := s.readStmt(ctx, query)
+	if err != nil {
+		return s.wrapErr(op, err)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return s.wrapErr(op, err)
 	}
@@ -205,6 +217,38 @@ func (s *Store) queryReadOnly(ctx context.Context, op string, fn func(rowScanner
 		}
 	}
 	return s.wrapErr(op, rows.Err())
+}
+
+// readStmt returns query prepared on the read pool, preparing it on first
+// use. Every webhook delivery's routing lookup comes through
+// queryReadOnly, and SQLite's driver otherwise parses and plans the
+// statement anew on each call: 13–18% of ingest CPU (docs/performance.md).
+// database/sql prepares it again on each pool connection that runs it.
+func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if stmt, ok := s.stmts[query]; ok {
+		return stmt, nil
+	}
+	stmt, err := s.rdb.PrepareContext(ctx, s.d.rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	if s.stmts == nil {
+		s.stmts = map[string]*sql.Stmt{}
+	}
+	s.stmts[query] = stmt
+	return stmt, nil
+}
+
+// closeStmts closes the statements readStmt prepared.
+func (s *Store) closeStmts() {
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	for _, stmt := range s.stmts {
+		stmt.Close()
+	}
+	s.stmts = nil
 }
 
 func (s *Store) view(ctx context.Context, db *sql.DB, opts *sql.TxOptions, op string, fn func(tx *sqlTx) error) error {
