@@ -79,6 +79,76 @@ type MeetingFlags struct {
 	SummaryAvailable   bool
 }
 
+// AttendeeView is one person who attended a past meeting.
+type AttendeeView struct {
+	Name, Email string
+	Minutes     int
+	// Kind is sfzoom.MatchContact, MatchLead, MatchAccount, MatchInternal,
+	// MatchUnmatched (waiting in Review), or "" for a match the viewer may
+	// not see (Hidden).
+	Kind   string
+	Hidden bool
+	// RecordID and RecordURL open the matched record in Salesforce (empty
+	// when nothing matched or the viewer may not read it).
+	RecordID, RecordURL string
+}
+
+func (a AttendeeView) label() string {
+	switch {
+	case a.Name != "" && a.Email != "":
+		return a.Name + " <" + a.Email + ">"
+	case a.Name != "":
+		return a.Name
+	}
+	return a.Email
+}
+
+// matchText says what the person matched, in words.
+func (a AttendeeView) matchText() string {
+	switch a.Kind {
+	case sfzoom.MatchContact:
+		return "Contact"
+	case sfzoom.MatchLead:
+		return "Lead"
+	case sfzoom.MatchAccount:
+		return "Account (by email domain)"
+	case sfzoom.MatchInternal:
+		return "Your team"
+	case sfzoom.MatchUnmatched:
+		return "Waiting in Review"
+	}
+	return "Matched to a record you can't open"
+}
+
+func (a AttendeeView) minutesText() string {
+	if a.Minutes <= 0 {
+		return ""
+	}
+	return strconv.Itoa(a.Minutes) + " min"
+}
+
+// maxAttendeesShown is how many attendees a past meeting lists; the rest
+// are counted.
+const maxAttendeesShown = 12
+
+func shownAttendees(as []AttendeeView) []AttendeeView {
+	if len(as) > maxAttendeesShown {
+		return as[:maxAttendeesShown]
+	}
+	return as
+}
+
+func moreAttendees(as []AttendeeView) string {
+	n := len(as) - maxAttendeesShown
+	if n <= 0 {
+		return ""
+	}
+	if n == 1 {
+		return "and 1 more person (all are on the Salesforce event)"
+	}
+	return "and " + strconv.Itoa(n) + " more people (all are on the Salesforce event)"
+}
+
 // MeetingsView lists a record's meetings.
 type MeetingsView struct {
 	Upcoming []*sfzoom.Meeting
@@ -87,6 +157,8 @@ type MeetingsView struct {
 	MoreUpcoming, MorePast int
 	Loc                    *time.Location
 	Flags                  map[int64]MeetingFlags
+	// Attendees are who attended each past meeting, by meeting id.
+	Attendees map[int64][]AttendeeView
 	// UserID is the viewer; only the host (or an admin) gets the actions.
 	UserID  string
 	IsAdmin bool

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -730,5 +731,62 @@ func TestGolden(t *testing.T) {
 				t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
 			}
 		})
+	}
+}
+
+// TestPastMeetingAttendees: a past meeting lists who attended; a matched
+// Contact or Lead links into Salesforce (top window, and the Canvas
+// navigation event's record id); a person nobody matched waits in Review; a
+// match the viewer may not see names no record; upcoming meetings list
+// nobody, and a long list is cut with a count.
+func TestPastMeetingAttendees(t *testing.T) {
+	start := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	past := &sfzoom.Meeting{ID: 7, Topic: "Renewal", StartTime: start, Duration: 30, Status: sfzoom.MeetingEnded}
+	up := &sfzoom.Meeting{ID: 8, Topic: "Next", StartTime: start.Add(48 * time.Hour), Duration: 30, Status: sfzoom.MeetingScheduled}
+	const hankURL = "https://acme.my.salesforce.com/lightning/r/Contact/003000000000001AAA/view"
+	many := make([]templates.AttendeeView, 15)
+	for i := range many {
+		many[i] = templates.AttendeeView{Name: fmt.Sprintf("Guest %d", i), Kind: sfzoom.MatchUnmatched}
+	}
+	v := templates.MeetingsView{Past: []*sfzoom.Meeting{past, {ID: 9, Topic: "Big", StartTime: start, Duration: 30, Status: sfzoom.MeetingEnded}},
+		Upcoming: []*sfzoom.Meeting{up}, Now: start.Add(time.Hour),
+		Attendees: map[int64][]templates.AttendeeView{
+			7: {
+				{Name: "Hank Scorpio", Email: "hank@globex.example", Minutes: 29, Kind: sfzoom.MatchContact, RecordID: "003000000000001AAA", RecordURL: hankURL},
+				{Name: "Dana", Email: "dana@fbi.example", Minutes: 5, Kind: sfzoom.MatchLead, RecordID: "00Q000000000001AAA", RecordURL: "https://acme.my.salesforce.com/lightning/r/Lead/00Q000000000001AAA/view"},
+				{Name: "Dial-in +1 555", Minutes: 1, Kind: sfzoom.MatchUnmatched},
+				{Name: "Secret", Email: "s@x.example", Minutes: 2, Hidden: true},
+				{Name: "Riley", Email: "riley@acme.example", Minutes: 30, Kind: sfzoom.MatchInternal},
+			},
+			8: {{Name: "Never shown"}},
+			9: many,
+		}}
+	doc := mustDoc(t, render(t, templates.MeetingsCard(v)))
+	type row struct{ Name, Match, Href, Target, Record string }
+	var got []row
+	doc.Find(`[data-meeting-id="7"] [data-testid="attendee"]`).Each(func(_ int, s *goquery.Selection) {
+		a := s.Find(`[data-testid="attendee-record"]`)
+		got = append(got, row{Name: s.Find(`[data-testid="attendee-name"]`).Text(),
+			Match: strings.Join(strings.Fields(s.Find(".sfzoom-attendee__match").Text()), " "),
+			Href:  a.AttrOr("href", ""), Target: a.AttrOr("target", ""), Record: a.AttrOr("data-sf-record", "")})
+	})
+	want := []row{
+		{"Hank Scorpio <hank@globex.example>", "Contact : open Hank Scorpio in Salesforce", hankURL, "_top", "003000000000001AAA"},
+		{"Dana <dana@fbi.example>", "Lead : open Dana in Salesforce", "https://acme.my.salesforce.com/lightning/r/Lead/00Q000000000001AAA/view", "_top", "00Q000000000001AAA"},
+		{"Dial-in +1 555", "Waiting in Review", "", "", ""},
+		{"Secret <s@x.example>", "Matched to a record you can't open", "", "", ""},
+		{"Riley <riley@acme.example>", "Your team", "", "", ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("attendees (-want +got):\n%s", diff)
+	}
+	if n := doc.Find(`[data-meeting-id="8"] [data-testid="attendee"]`).Length(); n != 0 {
+		t.Errorf("an upcoming meeting lists %d attendees", n)
+	}
+	if n := doc.Find(`[data-meeting-id="9"] [data-testid="attendee"]`).Length(); n != 12 {
+		t.Errorf("a long list shows %d attendees, want 12", n)
+	}
+	if more := doc.Find(`[data-meeting-id="9"] [data-testid="more-attendees"]`).Text(); !strings.Contains(more, "3 more people") {
+		t.Errorf("more-attendees = %q", more)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/scheduling"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
@@ -44,6 +45,12 @@ type MeetingFlagger interface {
 	MeetingFlags(ctx context.Context, orgID string, ms []*sfzoom.Meeting) (map[int64]templates.MeetingFlags, error)
 }
 
+// AttendanceLister lists who attended past meetings, with what each person
+// matched that the viewer may see (*scheduling.Service implements it).
+type AttendanceLister interface {
+	Attendance(ctx context.Context, u *sfzoom.User, ms []*sfzoom.Meeting) (map[int64][]scheduling.Attendee, error)
+}
+
 // RecordSection adds a section to the record page below the meetings (the
 // recordings player, for example). It may return nil to show nothing. It
 // can also serve its own routes, e.g. an htmx-loaded fragment.
@@ -58,7 +65,9 @@ type SchedulingPages struct {
 	Orgs      orgFinder
 	Mappings  mappingLookup  // optional: warns early about a missing Zoom user
 	Flags     MeetingFlagger // optional
-	Sections  []RecordSection
+	// Attendance, when set, lists who attended each past meeting.
+	Attendance AttendanceLister
+	Sections   []RecordSection
 	// Zoom, when set (user mode), offers Connect/Disconnect Zoom on the home page.
 	Zoom *ZoomUserConnection
 }
@@ -253,7 +262,35 @@ func (p *SchedulingPages) meetingsView(c echo.Context, h *Helpers, object, id st
 		}
 		v.Flags = flags
 	}
+	if p.Attendance != nil && len(past) > 0 {
+		att, err := p.Attendance.Attendance(ctx, sess.User(), past)
+		if err != nil {
+			// The list still helps without who attended.
+			h.Logger().WarnContext(ctx, "meeting attendance", "err", err.Error())
+		}
+		v.Attendees = attendeeViews(sess.User().InstanceURL, att)
+	}
 	return v, nil
+}
+
+// attendeeViews turns attendance into rows whose matched records link to
+// Salesforce's record page (/lightning/r/{Object}/{id}/view) on the org's
+// verified instance URL.
+func attendeeViews(instanceURL string, att map[int64][]scheduling.Attendee) map[int64][]templates.AttendeeView {
+	if len(att) == 0 {
+		return nil
+	}
+	out := make(map[int64][]templates.AttendeeView, len(att))
+	for id, as := range att {
+		for _, a := range as {
+			av := templates.AttendeeView{Name: a.Name, Email: a.Email, Minutes: a.Minutes, Kind: a.Kind, Hidden: a.Hidden, RecordID: a.RecordID}
+			if object := canvas.ObjectForID(a.RecordID); object != "" && instanceURL != "" {
+				av.RecordURL = strings.TrimRight(instanceURL, "/") + "/lightning/r/" + url.PathEscape(object) + "/" + url.PathEscape(a.RecordID) + "/view"
+			}
+			out[id] = append(out[id], av)
+		}
+	}
+	return out
 }
 
 func (p *SchedulingPages) handleRecordMeetings(h *Helpers) echo.HandlerFunc {

@@ -5,17 +5,28 @@ import (
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/demo"
+	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/setup"
 )
 
 // demoSetup prepares the app for the demo after it is wired: features add
 // their demo-only steps here (for example connecting the fake org).
 func (a *app) demoSetup(ctx context.Context, d *demo.Demo) error {
-	if err := a.demoSeedRecordings(ctx, d); err != nil {
+	rm, err := a.demoSeedRecordings(ctx, d)
+	if err != nil {
 		return err
 	}
 	if err := a.demoConnectSalesforce(ctx, d); err != nil {
 		return err
+	}
+	if rm != nil {
+		// Log the recorded meeting as its webhook would: the Event lands on
+		// the Opportunity and who attended (matched, or waiting in Review)
+		// shows on the record page at once.
+		if err := a.pipeline.LogMeeting(ctx, jobs.LogMeetingArgs{OrgID: d.Info.OrgID, ZoomMeetingID: rm.ZoomMeetingID,
+			MeetingUUID: rm.UUID, Trigger: "recording.completed"}); err != nil {
+			a.log.Warn("demo: the recorded meeting could not be logged", "err", err.Error())
+		}
 	}
 	return a.demoGoLive(ctx, d)
 }

@@ -31,7 +31,7 @@ func (a *app) wirePages(cfg *config.Config, opts *web.Options, co *web.CanvasOpt
 		},
 	})
 	svc := scheduling.New(scheduling.Options{
-		Store: st, Identity: ident, Logger: a.log, UserMode: in.ZoomMode() == integrations.ZoomAuthUser,
+		Store: st, Attendance: st, Identity: ident, Logger: a.log, UserMode: in.ZoomMode() == integrations.ZoomAuthUser,
 		Zoom: func(ctx context.Context, orgID, sfUserID string) (scheduling.ZoomMeetings, error) {
 			return in.Zoom(ctx, orgID, sfUserID)
 		},
@@ -46,7 +46,7 @@ func (a *app) wirePages(cfg *config.Config, opts *web.Options, co *web.CanvasOpt
 	}
 	conn := unblockingConnector{Integrations: in, a: a}
 	oauth := &web.OAuth{Key: key, Salesforce: conn, SecureCookie: cfg.PublicURL.Scheme == "https", Claims: st}
-	sp := &web.SchedulingPages{Scheduler: svc, Orgs: st, Mappings: ident, Flags: meetingFlags{st}}
+	sp := &web.SchedulingPages{Scheduler: svc, Orgs: st, Mappings: ident, Flags: meetingFlags{st}, Attendance: svc}
 	if in.ZoomMode() == integrations.ZoomAuthUser {
 		oauth.Zoom = conn
 		sp.Zoom = &web.ZoomUserConnection{OAuth: oauth, Connections: st, Disconnect: in.DisconnectZoomUser}

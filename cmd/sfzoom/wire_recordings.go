@@ -47,24 +47,24 @@ func (a *app) wireRecordings(opts *web.Options, co *web.CanvasOptions) {
 // demoSeedRecordings links the demo's recorded meeting (a real playable
 // recording, a transcript and an AI summary in the fake Zoom) to the first
 // demo Opportunity, so the record page shows the player at once.
-func (a *app) demoSeedRecordings(ctx context.Context, d *demo.Demo) error {
+func (a *app) demoSeedRecordings(ctx context.Context, d *demo.Demo) (*demo.RecordedMeeting, error) {
 	orgID, rep := d.Info.OrgID, d.Info.Users["rep"]
 	opps := d.Info.SampleRecords[sfzoom.ObjectOpportunity]
 	if len(opps) == 0 || rep == "" {
-		return nil
+		return nil, nil
 	}
 	rm, err := d.SeedRecordedMeeting(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := a.backend.Store.UpsertOrg(ctx, &sfzoom.Org{ID: orgID, Name: "Demo org", InstanceURL: d.Info.SalesforceURL}); err != nil {
-		return err
+		return nil, err
 	}
 	m := &sfzoom.Meeting{OrgID: orgID, ZoomMeetingID: rm.ZoomMeetingID, ZoomUUID: rm.UUID, HostSFUserID: rep,
 		RecordObject: sfzoom.ObjectOpportunity, RecordID: opps[0], Topic: rm.Topic,
 		StartTime: rm.Start, Duration: rm.Duration, Status: sfzoom.MeetingEnded}
 	if err := a.backend.Store.CreateMeeting(ctx, m); err != nil && sfzoom.ErrorCode(err) != sfzoom.ECONFLICT {
-		return fmt.Errorf("demo recordings: %w", err)
+		return nil, fmt.Errorf("demo recordings: %w", err)
 	}
-	return nil
+	return &rm, nil
 }

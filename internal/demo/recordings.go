@@ -50,6 +50,8 @@ func (d *Demo) SeedRecordedMeeting(ctx context.Context) (RecordedMeeting, error)
 	for _, p := range []zoomtest.Participant{
 		{ID: zm.HostID, Name: "Riley Chen", Email: rm.HostEmail, Internal: true},
 		{Name: "Hank Scorpio", Email: "hank@globex.example"},
+		// Nobody can tell who dialled in: the admins' Review tab asks.
+		{Name: "Dial-in +1 555 0142"},
 	} {
 		if err := d.Zoom.AddParticipant(zm.UUID, p); err != nil {
 			return rm, fmt.Errorf("demo: recorded meeting: %w", err)

@@ -79,6 +79,8 @@ type Options struct {
 	Zoom func(ctx context.Context, orgID, sfUserID string) (ZoomMeetings, error)
 	// Salesforce returns the org's integration client.
 	Salesforce func(ctx context.Context, orgID string) (Salesforce, error)
+	// Attendance, when set, lists who attended past meetings (Attendance).
+	Attendance AttendanceStore
 	// UserMode is true when reps connect their own Zoom accounts: meetings
 	// are then created as "me" and identity is not consulted.
 	UserMode bool

@@ -20,6 +20,11 @@ type Activity interface {
 	SaveAttendance(ctx context.Context, orgID, meetingUUID string, meetingID int64, ps []*sfzoom.Participant) error
 	// FindAttendance returns an occurrence's participants ordered by join time.
 	FindAttendance(ctx context.Context, orgID, meetingUUID string) ([]*sfzoom.Attendee, error)
+	// FindAttendanceByMeetings returns the participants of the org's
+	// meetings with the given sfzoom meeting ids (every occurrence), ordered
+	// by meeting id, then join time; none for no ids. EINVALID without org
+	// or for more than 200 ids.
+	FindAttendanceByMeetings(ctx context.Context, orgID string, meetingIDs []int64) ([]*sfzoom.Attendee, error)
 	// FindUnmatched returns the org's unmatched participants (the review
 	// queue), newest first, at most limit (all when limit ≤ 0).
 	FindUnmatched(ctx context.Context, orgID string, limit int) ([]*sfzoom.Attendee, error)

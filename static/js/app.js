@@ -15,6 +15,8 @@
  *   [data-sfzoom-popup-result]       on the popup's last page: tell the opener.
  *   [data-close-window]              close the popup.
  *   [data-canvas-repost]             ask Salesforce for a fresh signed request.
+ *   a[data-sf-record="ID"]           open a Salesforce record in the Salesforce
+ *                                    window (Canvas s1.navigateToSObject).
  *   #sfzoom-flash                    the message region: error responses and
  *                                    client messages are shown there.
  *   X-Sfzoom-Form-Errors (response)  a form re-rendered with its errors: it
@@ -490,6 +492,22 @@
       evt.preventDefault();
       openPopup(link);
       return;
+    }
+
+    // A link to a Salesforce record opens it in the Salesforce window the
+    // Canvas way: the SDK's s1.navigateToSObject event, which Salesforce
+    // handles outside the frame
+    // (https://developer.salesforce.com/docs/platform/canvas-framework/guide/canvas-apps-salesforce1-navigation-methods.html).
+    // Without the SDK the link's target="_top" opens the record page.
+    var rec = el.closest("a[data-sf-record]");
+    if (rec && !evt.metaKey && !evt.ctrlKey && !evt.shiftKey) {
+      var nav = canvasSDK();
+      var navClient = canvasClient();
+      if (nav && navClient && typeof nav.client.publish === "function") {
+        evt.preventDefault();
+        nav.client.publish(navClient, { name: "s1.navigateToSObject", payload: { recordId: rec.getAttribute("data-sf-record") } });
+        return;
+      }
     }
 
     if (el.closest("[data-close-window]")) {

@@ -186,6 +186,7 @@ func origin(r *http.Request) string {
 func (s *Server) simRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.handleSimHome)
 	mux.HandleFunc("GET /lightning/r/{object}/{id}/view", s.handleSimRecord)
+	mux.HandleFunc("GET /lightning/r/{id}/view", s.handleSimRecordByID)
 	mux.HandleFunc("GET /lightning/n/sfzoom", s.handleSimAppHome)
 	mux.HandleFunc("GET /lightning/setup/sfzoom/home", s.handleSimSetup)
 	mux.HandleFunc("POST /_sim/view-as", s.handleSimViewAs)
@@ -300,6 +301,19 @@ func (s *Server) handleSimRecord(w http.ResponseWriter, r *http.Request) {
 		d.Signed = signed
 	}
 	s.render(w, http.StatusOK, d)
+}
+
+// handleSimRecordByID opens a record by id alone (where s1.navigateToSObject
+// lands), like Salesforce's /lightning/r/{id}/view.
+func (s *Server) handleSimRecordByID(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	rec, ok := s.records[to18(r.PathValue("id"))]
+	s.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	http.Redirect(w, r, "/lightning/r/"+rec.obj.Name+"/"+rec.id+"/view", http.StatusFound)
 }
 
 func (s *Server) handleSimAppHome(w http.ResponseWriter, r *http.Request) {
@@ -465,6 +479,14 @@ var simTmpl = template.Must(template.New("sim").Parse(`<!doctype html>
         if (sr) { form.elements.signed_request.value = sr; }
         form.submit();
       });
+      break;
+    case "publish":
+      // Salesforce's navigation events for canvas apps (s1.*): the record
+      // opens in this window, not in the frame.
+      var ev = body.event || {};
+      if (ev.name === "s1.navigateToSObject" && ev.payload && /^[A-Za-z0-9]{15,18}$/.test(ev.payload.recordId || "")) {
+        location.href = "/lightning/r/" + ev.payload.recordId + "/view";
+      }
       break;
     case "ctx":
       var parts = form.elements.signed_request.value.split(".");

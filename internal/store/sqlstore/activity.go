@@ -80,6 +80,43 @@ func (s *Store) FindAttendance(ctx context.Context, orgID, meetingUUID string) (
 		orgID, meetingUUID)
 }
 
+// maxAttendanceMeetings bounds one FindAttendanceByMeetings call (the record
+// page asks for its few listed meetings).
+const maxAttendanceMeetings = 200
+
+// FindAttendanceByMeetings returns the participants of the org's meetings
+// (sfzoom meeting ids), by meeting, then join time.
+func (s *Store) FindAttendanceByMeetings(ctx context.Context, orgID string, meetingIDs []int64) ([]*sfzoom.Attendee, error) {
+	if orgID == "" {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Attendance needs an org.")
+	}
+	var ids []any
+	for _, id := range meetingIDs {
+		if id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > maxAttendanceMeetings {
+		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Ask for the attendance of at most %d meetings at a time.", maxAttendanceMeetings)
+	}
+	tx, err := s.begin(ctx)
+	if err != nil {
+		return nil, s.wrapErr("find attendance by meetings", err)
+	}
+	defer tx.Rollback()
+	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
+		WHERE p.org_id = ? AND p.meeting_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
+		ORDER BY p.meeting_id, p.join_time, p.id`, append([]any{orgID}, ids...)...)
+	if err != nil {
+		return nil, s.wrapErr("find attendance by meetings", err)
+	}
+	out, err := scanAttendees(rows)
+	return out, s.wrapErr("find attendance by meetings", err)
+}
+
 // FindUnmatched returns the org's review queue, newest first.
 func (s *Store) FindUnmatched(ctx context.Context, orgID string, limit int) ([]*sfzoom.Attendee, error) {
 	return s.findAttendees(ctx, "find unmatched", `WHERE p.org_id = ? AND p.match = ? ORDER BY p.id DESC`+s.limitClause(limit, 0),

@@ -51,6 +51,41 @@ func testActivity(t *testing.T, newStore func(*testing.T) store.Store) {
 		wantCode(t, "SaveAttendance no org", s.SaveAttendance(ctx, "", actUUID, 0, ps), sfzoom.EINVALID)
 	})
 
+	t.Run("AttendanceByMeetings", func(t *testing.T) {
+		s := newStore(t)
+		const other = "4444AAAiAAAAAiAiAiiAii==other"
+		mustNoErr(t, "SaveAttendance 7", s.SaveAttendance(ctx, actOrg, actUUID, 7, []*sfzoom.Participant{
+			{Name: "Late", Email: "late@globex.example", JoinTime: t0.Add(10 * time.Minute), Match: sfzoom.MatchLead, SFRecordID: "00Q000000000001AAA"},
+			{Name: "Hank", Email: "hank@globex.example", JoinTime: t0, Match: sfzoom.MatchContact, SFRecordID: "003000000000001AAA"},
+		}))
+		mustNoErr(t, "SaveAttendance 8", s.SaveAttendance(ctx, actOrg, other, 8, []*sfzoom.Participant{
+			{Name: "Phone", JoinTime: t0, Match: sfzoom.MatchUnmatched},
+		}))
+		mustNoErr(t, "SaveAttendance 9", s.SaveAttendance(ctx, actOrg, "uuid-9", 9, []*sfzoom.Participant{{Name: "Not asked", JoinTime: t0}}))
+		mustNoErr(t, "SaveAttendance other org", s.SaveAttendance(ctx, actOther, "uuid-x", 7, []*sfzoom.Participant{{Name: "Other org", JoinTime: t0}}))
+		got, err := s.FindAttendanceByMeetings(ctx, actOrg, []int64{8, 7})
+		mustNoErr(t, "FindAttendanceByMeetings", err)
+		var names []string
+		for _, a := range got {
+			names = append(names, fmt.Sprintf("%d %s %s %s", a.MeetingID, a.Name, a.Match, a.SFRecordID))
+		}
+		want := []string{"7 Hank contact 003000000000001AAA", "7 Late lead 00Q000000000001AAA", "8 Phone unmatched "}
+		if diff := cmp.Diff(want, names); diff != "" {
+			t.Fatalf("FindAttendanceByMeetings (-want +got):\n%s", diff)
+		}
+		if got, err := s.FindAttendanceByMeetings(ctx, actOrg, nil); err != nil || len(got) != 0 {
+			t.Fatalf("no ids = %v, %v; want none", got, err)
+		}
+		_, err = s.FindAttendanceByMeetings(ctx, "", []int64{7})
+		wantCode(t, "FindAttendanceByMeetings no org", err, sfzoom.EINVALID)
+		many := make([]int64, 201)
+		for i := range many {
+			many[i] = int64(i + 1)
+		}
+		_, err = s.FindAttendanceByMeetings(ctx, actOrg, many)
+		wantCode(t, "FindAttendanceByMeetings 201 ids", err, sfzoom.EINVALID)
+	})
+
 	t.Run("ReviewQueue", func(t *testing.T) {
 		s := newStore(t)
 		ps := []*sfzoom.Participant{

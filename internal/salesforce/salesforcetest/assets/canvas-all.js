@@ -77,6 +77,9 @@
       var r = refresh === true || (refresh && refresh.refresh === true);
       post(frameClient(), { type: "repost", accessToken: "null", refresh: r });
     },
+    publish: function (client, e) {
+      if (e && e.name) { post(client, { type: "publish", event: e }); }
+    },
     ctx: function (cb, client) { post(client || frameClient(), { type: "ctx", accessToken: client && client.oauthToken }, cb); },
     version: function () { return { clientVersion: clientVersion, parentVersion: parentVersion }; }
   };

@@ -1,0 +1,99 @@
+package scheduling
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+)
+
+// AttendanceStore reads what the post-meeting pipeline stored about who
+// attended (internal/store.Activity).
+type AttendanceStore interface {
+	FindAttendanceByMeetings(ctx context.Context, orgID string, meetingIDs []int64) ([]*sfzoom.Attendee, error)
+}
+
+// Attendee is one person who attended a past meeting, as the viewer may see
+// them.
+type Attendee struct {
+	Name, Email string
+	Minutes     int
+	// Kind is what the person matched: sfzoom.MatchContact, MatchLead,
+	// MatchAccount, MatchInternal (the org's own people) or MatchUnmatched
+	// (waiting in the admins' Review tab).
+	Kind string
+	// RecordID is the matched Contact, Lead or Account; empty when the
+	// viewer may not read it (Hidden) or nothing matched.
+	RecordID string
+	// Hidden is true when the person matched a record Salesforce hides from
+	// the viewer: they learn neither which record nor its type.
+	Hidden bool
+}
+
+// Waiting reports whether the person waits in the Review tab.
+func (a Attendee) Waiting() bool { return a.Kind == sfzoom.MatchUnmatched }
+
+// Attendance returns who attended each of ms (meetings u may see, from
+// Meetings), keyed by meeting id, in join order. A match to a record u may
+// not read is shown as Hidden: the matched record ids are checked with
+// UserRecordAccess in batches of 200 (salesforce.Client.RecordAccess), the
+// same check the Schedule form applies to invitees. Without an
+// AttendanceStore it returns nothing.
+//
+// Errors: EUNAUTHORIZED (Salesforce not connected), store and API errors.
+func (s *Service) Attendance(ctx context.Context, u *sfzoom.User, ms []*sfzoom.Meeting) (map[int64][]Attendee, error) {
+	if s.opts.Attendance == nil || len(ms) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(ms))
+	for _, m := range ms {
+		if m.OrgID == u.OrgID {
+			ids = append(ids, m.ID)
+		}
+	}
+	rows, err := s.opts.Attendance.FindAttendanceByMeetings(ctx, u.OrgID, ids)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	var records []string
+	for _, r := range rows {
+		if matchedRecord(r) {
+			records = append(records, r.SFRecordID)
+		}
+	}
+	readable := map[string]bool{}
+	if len(records) > 0 {
+		sf, err := s.opts.Salesforce(ctx, u.OrgID)
+		if err != nil {
+			return nil, err
+		}
+		if readable, err = sf.RecordAccess(ctx, u.UserID, records); err != nil {
+			return nil, fmt.Errorf("scheduling: attendee access: %w", err)
+		}
+	}
+	out := map[int64][]Attendee{}
+	for _, r := range rows {
+		a := Attendee{Name: r.Name, Email: r.Email, Minutes: (r.Duration + 59) / 60, Kind: r.Match}
+		if a.Kind == "" {
+			a.Kind = sfzoom.MatchUnmatched
+		}
+		if matchedRecord(r) {
+			if readable[salesforce.To18(r.SFRecordID)] {
+				a.RecordID = salesforce.To18(r.SFRecordID)
+			} else {
+				a.Kind, a.Hidden = "", true
+			}
+		}
+		out[r.MeetingID] = append(out[r.MeetingID], a)
+	}
+	return out, nil
+}
+
+func matchedRecord(a *sfzoom.Attendee) bool {
+	switch a.Match {
+	case sfzoom.MatchContact, sfzoom.MatchLead, sfzoom.MatchAccount:
+		return salesforce.ValidID(a.SFRecordID)
+	}
+	return false
+}
