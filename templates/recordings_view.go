@@ -15,9 +15,14 @@ type MediaView struct {
 	Start       string // formatted in the user's time zone
 	NoRecording bool
 	Player      *MediaFile
-	Files       []MediaFile
-	Transcript  []TranscriptLine
-	HasSummary  bool
+	// Captions is the WebVTT transcript, offered to the video player as its
+	// captions track (same signed, access-checked media path).
+	Captions *MediaFile
+	// CaptionsLang is the captions' BCP 47 language ("en" unless known).
+	CaptionsLang string
+	Files        []MediaFile
+	Transcript   []TranscriptLine
+	HasSummary   bool
 	// SummaryHTML is the summary rendered by recordings.RenderMarkdown, which
 	// escapes all input and emits only a fixed set of tags.
 	SummaryHTML string

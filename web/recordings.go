@@ -134,6 +134,12 @@ func mediaView(c echo.Context, h *Helpers, media *recordings.Media) templates.Me
 			pf := mf
 			v.Player = &pf
 		}
+		// The transcript (else Zoom's closed captions) as the player's
+		// captions track: both are WebVTT.
+		if f.Extension == "VTT" && (v.Captions == nil || f.FileType == "TRANSCRIPT") && (f.FileType == "TRANSCRIPT" || f.FileType == "CC") {
+			cf := mf
+			v.Captions, v.CaptionsLang = &cf, "en"
+		}
 	}
 	for _, cue := range media.Transcript {
 		v.Transcript = append(v.Transcript, templates.TranscriptLine{Seconds: cue.Start.Seconds(),

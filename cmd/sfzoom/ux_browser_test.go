@@ -69,6 +69,7 @@ func TestBrowser_RepFlows(t *testing.T) {
 			{"ScheduleErrorsAndResult", scheduleErrorsAndResult},
 			{"InstantMeeting", instantMeeting},
 			{"ScheduleFromLead", scheduleFromLead},
+			{"RecordingPlayer", recordingPlayer},
 		} {
 			t.Run(flow.name+"/"+w.name, func(t *testing.T) {
 				// A browser per flow: its frames' contexts end with it.

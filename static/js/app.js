@@ -566,6 +566,28 @@
     }
   });
 
+  // [data-toggle="id"] on a button shows or hides the element id (the SLDS
+  // accordion's Transcript section) and says so with aria-expanded. A real
+  // button: Enter and Space work from the keyboard.
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target instanceof Element ? evt.target.closest("button[data-toggle]") : null;
+    if (!btn) {
+      return;
+    }
+    var panel = document.getElementById(btn.getAttribute("data-toggle") || "");
+    if (!panel) {
+      return;
+    }
+    evt.preventDefault();
+    var open = btn.getAttribute("aria-expanded") !== "true";
+    btn.setAttribute("aria-expanded", open ? "true" : "false");
+    panel.hidden = !open;
+    var section = btn.closest(".slds-accordion__section");
+    if (section) {
+      section.classList.toggle("slds-is-open", open);
+    }
+  });
+
   document.addEventListener("input", function (evt) {
     var input = evt.target;
     if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-transcript-search")) {
