@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/sfzoom/sfzoom/internal/browsertest"
 )
 
 // TestBrowser_PastMeetingAttendees opens the demo Opportunity, whose past
@@ -18,15 +15,8 @@ import (
 // (Canvas s1.navigateToSObject) to open it in the Salesforce window: the
 // simulator's top page becomes the Contact's record page.
 func TestBrowser_PastMeetingAttendees(t *testing.T) {
-	ctx := browsertest.New(t, browsertest.Options{})
 	info := startDemo(t, nil)
-	opp := info.SampleRecords["Opportunity"][0]
-	if err := chromedp.Do(ctx, chromedp.Navigate(info.SalesforceURL+"/lightning/r/Opportunity/"+opp+"/view")); err != nil {
-		t.Fatalf("open the simulator record page: %v", err)
-	}
-	frame := frameTarget(t, ctx, info.AppURL+"/app/records/Opportunity/")
-	step, cancel := context.WithTimeout(frame, 30*time.Second)
-	defer cancel()
+	ctx, frame, step := demoOpportunityFrame(t, info)
 	if err := chromedp.Do(step, chromedp.WaitReady(chromedp.CSS(`[data-testid="attendees"]`))); err != nil {
 		s, _ := chromedp.Run(frame, chromedp.Evaluate[string](`document.body.innerText`))
 		t.Fatalf("no attendees on the past meeting: %v\n%s", err, s)

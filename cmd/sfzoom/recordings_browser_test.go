@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/sfzoom/sfzoom/internal/browsertest"
+	"github.com/sfzoom/sfzoom/internal/demo"
 )
 
 // TestBrowser_RecordingPlaysAndSeeks opens the demo Opportunity in the
@@ -17,15 +18,8 @@ import (
 // through sfzoom's signed, permission-checked proxy) and seeks it by
 // clicking a transcript line.
 func TestBrowser_RecordingPlaysAndSeeks(t *testing.T) {
-	ctx := browsertest.New(t, browsertest.Options{})
 	info := startDemo(t, nil)
-	opp := info.SampleRecords["Opportunity"][0]
-	if err := chromedp.Do(ctx, chromedp.Navigate(info.SalesforceURL+"/lightning/r/Opportunity/"+opp+"/view")); err != nil {
-		t.Fatalf("open the simulator record page: %v", err)
-	}
-	frame := frameTarget(t, ctx, info.AppURL+"/app/records/Opportunity/")
-	step, cancel := context.WithTimeout(frame, 30*time.Second)
-	defer cancel()
+	_, frame, step := demoOpportunityFrame(t, info)
 	pageText := func() string {
 		s, _ := chromedp.Run(frame, chromedp.Evaluate[string](`document.body.innerText`))
 		return s
@@ -68,6 +62,21 @@ func TestBrowser_RecordingPlaysAndSeeks(t *testing.T) {
 		return v.currentTime >= 3.4 && v.readyState >= 2; })()`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		t.Fatalf("the video did not seek to the transcript line: %v (%s)", err, videoState(frame))
 	}
+}
+
+// demoOpportunityFrame opens the first demo Opportunity in the simulator
+// and returns the browser, the app's frame and a 30 s context on it.
+func demoOpportunityFrame(t *testing.T, info demo.Info) (browser, frame, step context.Context) {
+	t.Helper()
+	browser = browsertest.New(t, browsertest.Options{})
+	opp := info.SampleRecords["Opportunity"][0]
+	if err := chromedp.Do(browser, chromedp.Navigate(info.SalesforceURL+"/lightning/r/Opportunity/"+opp+"/view")); err != nil {
+		t.Fatalf("open the simulator record page: %v", err)
+	}
+	frame = frameTarget(t, browser, info.AppURL+"/app/records/Opportunity/")
+	step, cancel := context.WithTimeout(frame, 30*time.Second)
+	t.Cleanup(cancel)
+	return browser, frame, step
 }
 
 func videoState(ctx context.Context) string {
