@@ -23,6 +23,59 @@ type UserRow struct {
 	OverrideURL string
 }
 
+// The Users tab's filters.
+const (
+	UserFilterAll      = "all"
+	UserFilterUnmapped = "unmapped" // never checked against Zoom
+	UserFilterOverride = "override" // matched through the admin's Zoom email override
+	UserFilterNoZoom   = "nozoom"   // checked: no Zoom user (or an error)
+)
+
+// UserPage is the Users tab's search, filter and page, done on the server.
+type UserPage struct {
+	Query  string
+	Filter string
+	// Counts are the search's matches per filter.
+	Counts map[string]int
+	// Total is every active user; Matching the search and filter's matches.
+	Total, Matching int
+	Page, Pages     int
+	PageSize        int
+	// URL links to another filter or page of the same search.
+	URL func(filter string, page int) string
+	// SearchURL is where the search form submits (GET).
+	SearchURL string
+}
+
+func userFilterOptions() []struct{ ID, Label string } {
+	return []struct{ ID, Label string }{
+		{UserFilterAll, "All"}, {UserFilterUnmapped, "Not checked yet"}, {UserFilterOverride, "Override"}, {UserFilterNoZoom, "No Zoom match"},
+	}
+}
+
+func (p UserPage) showing() string {
+	if p.Matching == 0 {
+		return "No users match."
+	}
+	from := (p.Page-1)*p.PageSize + 1
+	to := min(p.Page*p.PageSize, p.Matching)
+	return "Showing " + strconv.Itoa(from) + "–" + strconv.Itoa(to) + " of " + strconv.Itoa(p.Matching) + " users (" + strconv.Itoa(p.Total) + " active in Salesforce)."
+}
+
+func userStatusLabel(s string) string {
+	switch s {
+	case "matched":
+		return "Matched"
+	case "override":
+		return "Override"
+	case "unmatched":
+		return "No Zoom match"
+	case "error":
+		return "Error"
+	}
+	return "Not checked yet"
+}
+
 // ConnectionRow is one connection on the Connections page.
 type ConnectionRow struct {
 	Label  string // "Salesforce integration", "Zoom (Server-to-Server)"
@@ -75,7 +128,8 @@ type SettingsView struct {
 	Setup     []SetupRow
 	SetupDone int // checks that passed
 
-	Users     []UserRow
+	Users     []UserRow // one page of the search's matches
+	UserPage  UserPage
 	VerifyURL string
 
 	Connections []ConnectionRow

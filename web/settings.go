@@ -105,17 +105,7 @@ func (p *SettingsPages) view(c echo.Context, h *Helpers, tab string) (templates.
 			}
 			v.Error = sfzoom.ErrorMessage(err)
 		}
-		for _, u := range users {
-			row := templates.UserRow{SFUserID: u.SFUserID, Name: u.Name, Email: u.Email, Override: u.ZoomEmail, Status: "unchecked",
-				OverrideURL: h.Link(c, "/app/settings/users/"+url.PathEscape(u.SFUserID)+"/override")}
-			if m := u.Mapping; m != nil {
-				row.Status, row.ZoomEmail, row.Detail, row.Verified = m.Status, m.ZoomEmail, m.Detail, m.VerifiedAt
-				if m.Status == sfzoom.MappingMatched && m.Source == sfzoom.MappingSourceOverride {
-					row.Status = "override"
-				}
-			}
-			v.Users = append(v.Users, row)
-		}
+		v.Users, v.UserPage = usersPage(c, h, users)
 	case "connections":
 		v.ZoomMode = p.ZoomMode
 		sf := templates.ConnectionRow{Label: "Salesforce integration connection", TestID: "connection-salesforce", Status: "not_connected",
@@ -191,6 +181,10 @@ func (p *SettingsPages) handleSettings(h *Helpers) echo.HandlerFunc {
 		}
 		if err != nil {
 			return err
+		}
+		if c.Request().Header.Get("HX-Request") == "true" {
+			// A search, filter or page of the Users tab redraws the panel.
+			return h.Render(c, http.StatusOK, templates.SettingsPanel(v))
 		}
 		return h.Render(c, http.StatusOK, templates.SettingsPage(h.Meta(c, "Settings"), v))
 	}

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"sort"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,9 +21,13 @@ import (
 
 type fakeUserAdmin struct {
 	overrides map[string]string
+	many      []identity.UserStatus // when set, the org's users
 }
 
 func (f *fakeUserAdmin) Users(context.Context, string) ([]identity.UserStatus, error) {
+	if f.many != nil {
+		return f.many, nil
+	}
 	return []identity.UserStatus{
 		{SFUserID: tRep, Name: "Riley Chen", Email: "riley@acme.example", ZoomEmail: f.overrides[tRep],
 			Mapping: &sfzoom.UserMapping{Status: sfzoom.MappingMatched, Source: sfzoom.MappingSourceEmail, ZoomEmail: "riley@acme.example"}},
@@ -107,7 +113,7 @@ func TestSettings_Tabs(t *testing.T) {
 	h := newAppHarness(t)
 	tok, csrf := h.session(t, tAdmin, true)
 	tests := []struct{ tab, sel, want string }{
-		{"users", `[data-testid="user-row"] [data-testid="badge"]`, "matched"},
+		{"users", `[data-testid="user-row"] [data-testid="badge"]`, "Matched"},
 		{"connections", `[data-testid="connection-salesforce"] [data-testid="badge"]`, "Not connected"},
 		{"org", `input[name="activity_mode"][checked]`, ""},
 		{"health", `[data-testid="api-budget"]`, "12 of 15,000"},
@@ -250,5 +256,110 @@ func TestSettings_Setup(t *testing.T) {
 	_, doc = h.do(t, http.MethodGet, "/app/settings?tab=setup", nil, tok, csrf, false)
 	if !strings.HasPrefix(strings.TrimSpace(doc.Find(`[data-testid="setup-summary"]`).Text()), "Everything sfzoom needs is in place") {
 		t.Errorf("all-green summary = %q", doc.Find(`[data-testid="setup-summary"]`).Text())
+	}
+}
+
+// TestSettings_Users5000 pages, filters and searches an org of 5,000 users on
+// the server: a page is 50 table rows, each filter counts its users, a
+// search narrows the counts and the rows, pages past the end show the last
+// page, and an htmx request redraws only the panel.
+func TestSettings_Users5000(t *testing.T) {
+	h := newAppHarness(t)
+	var many []identity.UserStatus
+	for i := range 5000 {
+		u := identity.UserStatus{SFUserID: fmt.Sprintf("0055g%09dAAA", i), Name: fmt.Sprintf("User %04d", i), Email: fmt.Sprintf("user%04d@acme.example", i)}
+		switch i % 4 {
+		case 0: // never checked
+		case 1:
+			u.Mapping = &sfzoom.UserMapping{Status: sfzoom.MappingMatched, Source: sfzoom.MappingSourceEmail, ZoomEmail: u.Email}
+		case 2:
+			u.ZoomEmail = fmt.Sprintf("z%04d@zoom.example", i)
+			u.Mapping = &sfzoom.UserMapping{Status: sfzoom.MappingMatched, Source: sfzoom.MappingSourceOverride, ZoomEmail: u.ZoomEmail}
+		case 3:
+			u.Mapping = &sfzoom.UserMapping{Status: sfzoom.MappingUnmatched}
+		}
+		many = append(many, u)
+	}
+	h.users.many = many
+	tok, csrf := h.session(t, tAdmin, true)
+	type page struct {
+		Rows          int
+		First, Last   string
+		Statuses      string
+		Counts        map[string]string
+		Showing, Page string
+		HasNext       bool
+	}
+	get := func(t *testing.T, query string, htmx bool) (page, *goquery.Document) {
+		t.Helper()
+		rec, doc := h.do(t, http.MethodGet, "/app/settings?tab=users&"+query, nil, tok, csrf, htmx)
+		if rec.Code != 200 {
+			t.Fatalf("GET %s = %d\n%s", query, rec.Code, rec.Body)
+		}
+		rows := doc.Find(`table[data-testid="users"] tbody tr[data-testid="user-row"]`)
+		p := page{Rows: rows.Length(), Counts: map[string]string{}, Showing: doc.Find(`[data-testid="users-showing"]`).Text(),
+			Page: doc.Find(`[data-testid="users-page"]`).Text(), HasNext: doc.Find(`[data-testid="users-next"]`).Length() == 1}
+		p.First = rows.First().Find(`[data-testid="user-name"]`).Text()
+		p.Last = rows.Last().Find(`[data-testid="user-name"]`).Text()
+		seen := map[string]bool{}
+		rows.Each(func(_ int, s *goquery.Selection) { seen[s.AttrOr("data-status", "")] = true })
+		var st []string
+		for k := range seen {
+			st = append(st, k)
+		}
+		sort.Strings(st)
+		p.Statuses = strings.Join(st, ",")
+		doc.Find(`[data-testid="users-filter"]`).Each(func(_ int, s *goquery.Selection) {
+			p.Counts[s.AttrOr("data-filter", "")] = s.AttrOr("data-count", "")
+		})
+		return p, doc
+	}
+	all := map[string]string{"all": "5000", "unmapped": "1250", "override": "1250", "nozoom": "1250"}
+	tests := []struct {
+		name, query string
+		want        page
+	}{
+		{"FirstPage", "", page{Rows: 50, First: "User 0000", Last: "User 0049", Statuses: "matched,override,unchecked,unmatched", Counts: all,
+			Showing: "Showing 1–50 of 5000 users (5000 active in Salesforce).", Page: "Page 1 of 100", HasNext: true}},
+		{"LastPage", "page=100", page{Rows: 50, First: "User 4950", Last: "User 4999", Statuses: "matched,override,unchecked,unmatched", Counts: all,
+			Showing: "Showing 4951–5000 of 5000 users (5000 active in Salesforce).", Page: "Page 100 of 100"}},
+		{"PastTheEnd", "page=999", page{Rows: 50, First: "User 4950", Last: "User 4999", Statuses: "matched,override,unchecked,unmatched", Counts: all,
+			Showing: "Showing 4951–5000 of 5000 users (5000 active in Salesforce).", Page: "Page 100 of 100"}},
+		{"Unmapped", "filter=unmapped&page=2", page{Rows: 50, First: "User 0200", Last: "User 0396", Statuses: "unchecked", Counts: all,
+			Showing: "Showing 51–100 of 1250 users (5000 active in Salesforce).", Page: "Page 2 of 25", HasNext: true}},
+		{"Override", "filter=override", page{Rows: 50, First: "User 0002", Last: "User 0198", Statuses: "override", Counts: all,
+			Showing: "Showing 1–50 of 1250 users (5000 active in Salesforce).", Page: "Page 1 of 25", HasNext: true}},
+		{"NoZoom", "filter=nozoom", page{Rows: 50, First: "User 0003", Last: "User 0199", Statuses: "unmatched", Counts: all,
+			Showing: "Showing 1–50 of 1250 users (5000 active in Salesforce).", Page: "Page 1 of 25", HasNext: true}},
+		{"SearchName", "q=user+123", page{Rows: 10, First: "User 1230", Last: "User 1239", Statuses: "matched,override,unchecked,unmatched",
+			Counts:  map[string]string{"all": "10", "unmapped": "2", "override": "3", "nozoom": "3"},
+			Showing: "Showing 1–10 of 10 users (5000 active in Salesforce)."}},
+		{"SearchZoomEmail", "q=Z0042%40ZOOM", page{Rows: 1, First: "User 0042", Last: "User 0042", Statuses: "override",
+			Counts:  map[string]string{"all": "1", "unmapped": "0", "override": "1", "nozoom": "0"},
+			Showing: "Showing 1–1 of 1 users (5000 active in Salesforce)."}},
+		{"SearchAndFilter", "q=user+123&filter=nozoom", page{Rows: 3, First: "User 1231", Last: "User 1239", Statuses: "unmatched",
+			Counts:  map[string]string{"all": "10", "unmapped": "2", "override": "3", "nozoom": "3"},
+			Showing: "Showing 1–3 of 3 users (5000 active in Salesforce)."}},
+		{"NoMatch", "q=nobody", page{Counts: map[string]string{"all": "0", "unmapped": "0", "override": "0", "nozoom": "0"}, Showing: "No users match."}},
+		{"UnknownFilterIsAll", "filter=bogus", page{Rows: 50, First: "User 0000", Last: "User 0049", Statuses: "matched,override,unchecked,unmatched", Counts: all,
+			Showing: "Showing 1–50 of 5000 users (5000 active in Salesforce).", Page: "Page 1 of 100", HasNext: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, _ := get(t, tt.query, false)
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("users page (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The next-page link keeps the search and filter; htmx gets the panel only.
+	_, doc := get(t, "q=user&filter=override", false)
+	next := doc.Find(`[data-testid="users-next"]`).AttrOr("hx-get", "")
+	if u, err := url.Parse(next); err != nil || u.Query().Get("q") != "user" || u.Query().Get("filter") != "override" || u.Query().Get("page") != "2" {
+		t.Errorf("next link = %q, want the same search and filter, page 2", next)
+	}
+	rec, _ := h.do(t, http.MethodGet, "/app/settings?tab=users&page=2", nil, tok, csrf, true)
+	if body := rec.Body.String(); strings.Contains(body, "<html") || !strings.Contains(body, `data-testid="users-panel"`) {
+		t.Errorf("htmx page = a full document or no panel:\n%.300s", body)
 	}
 }

@@ -250,8 +250,9 @@ type UserStatus struct {
 	Mapping   *sfzoom.UserMapping
 }
 
-// MaxUsers caps the users listed on the admin page.
-const MaxUsers = 500
+// MaxUsers caps the users listed on the admin page (which searches,
+// filters and pages them on the server: web.UsersPageSize per page).
+const MaxUsers = 10000
 
 // Users lists the org's active Salesforce users with their mappings,
 // ordered by name.
