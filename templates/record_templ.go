@@ -1943,7 +1943,7 @@ type ZoomConnectView struct {
 
 // HomePage is the home page with the rep's Zoom connection (user mode)
 // above the upcoming meetings.
-func HomePage(p PageMeta, upcoming []*sfzoom.Meeting, loc *time.Location, z ZoomConnectView) templ.Component {
+func HomePage(p PageMeta, upcoming []*sfzoom.Meeting, loc *time.Location, records map[int64]RecordLink, z ZoomConnectView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1960,7 +1960,7 @@ func HomePage(p PageMeta, upcoming []*sfzoom.Meeting, loc *time.Location, z Zoom
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = Page(p, homeWithZoom(upcoming, loc, z)).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = Page(p, homeWithZoom(upcoming, loc, records, z)).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1968,7 +1968,7 @@ func HomePage(p PageMeta, upcoming []*sfzoom.Meeting, loc *time.Location, z Zoom
 	})
 }
 
-func homeWithZoom(upcoming []*sfzoom.Meeting, loc *time.Location, z ZoomConnectView) templ.Component {
+func homeWithZoom(upcoming []*sfzoom.Meeting, loc *time.Location, records map[int64]RecordLink, z ZoomConnectView) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1989,7 +1989,7 @@ func homeWithZoom(upcoming []*sfzoom.Meeting, loc *time.Location, z ZoomConnectV
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = homeBody(upcoming, loc).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = homeBody(upcoming, loc, records).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

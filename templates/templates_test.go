@@ -312,7 +312,7 @@ func TestNoInlineHandlers(t *testing.T) {
 	pages := map[string]templ.Component{
 		"Page":         templates.Page(fullMeta(), nil),
 		"ErrorPage":    templates.ErrorPage(fullMeta(), 401, "", hostile, ""),
-		"Home":         templates.Home(fullMeta(), []*sfzoom.Meeting{{ID: 1, Topic: hostile, JoinURL: "javascript:alert(1)", Status: sfzoom.MeetingScheduled}}, nil),
+		"Home":         templates.Home(fullMeta(), []*sfzoom.Meeting{{ID: 1, Topic: hostile, JoinURL: "javascript:alert(1)", Status: sfzoom.MeetingScheduled}}, nil, nil),
 		"PopupDone":    templates.PopupDone(fullMeta(), true, hostile, hostile),
 		"Button":       templates.Button(hostile, templates.ButtonBrand, templ.Attributes{"onclick": "alert(1)", "data-x": hostile}),
 		"TextInput":    templates.TextInput("id", "n", hostile, true, templ.Attributes{"onfocus": "alert(1)"}),
@@ -368,7 +368,7 @@ func TestComponentRoots(t *testing.T) {
 		{"HiddenAuth", templates.HiddenAuth("s", "c"), "hidden-auth", "div"},
 		{"Icon", templates.Icon("info", ""), "icon", "svg"},
 		{"ErrorFragment", templates.ErrorFragment("m"), "error-fragment", "div"},
-		{"MeetingList", templates.MeetingList(nil, nil), "empty-state", "div"},
+		{"MeetingList", templates.MeetingList(nil, nil, nil), "empty-state", "div"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -634,7 +634,7 @@ func TestHome(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			doc := mustDoc(t, render(t, templates.Home(fullMeta(), tt.meetings, tt.loc)))
+			doc := mustDoc(t, render(t, templates.Home(fullMeta(), tt.meetings, tt.loc, nil)))
 			home := doc.Find(`main [data-testid="home"]`)
 			if home.Length() != 1 {
 				t.Fatalf("found %d home roots in <main>, want 1", home.Length())
@@ -707,7 +707,7 @@ func TestGolden(t *testing.T) {
 		name string
 		c    templ.Component
 	}{
-		{"home", templates.Home(fullMeta(), []*sfzoom.Meeting{{ID: 1, Topic: "Kickoff", StartTime: time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC), Duration: 30, Status: sfzoom.MeetingScheduled, JoinURL: "https://zoom.us/j/111"}}, loc)},
+		{"home", templates.Home(fullMeta(), []*sfzoom.Meeting{{ID: 1, Topic: "Kickoff", StartTime: time.Date(2026, 5, 4, 9, 30, 0, 0, time.UTC), Duration: 30, Status: sfzoom.MeetingScheduled, JoinURL: "https://zoom.us/j/111"}}, loc, nil)},
 		{"error_401", templates.ErrorPage(templates.PageMeta{Nonce: "n"}, 401, "", "Your sfzoom session expired.", "")},
 	}
 	for _, tt := range tests {
@@ -788,5 +788,31 @@ func TestPastMeetingAttendees(t *testing.T) {
 	}
 	if more := doc.Find(`[data-meeting-id="9"] [data-testid="more-attendees"]`).Text(); !strings.Contains(more, "3 more people") {
 		t.Errorf("more-attendees = %q", more)
+	}
+}
+
+// TestHomeSaysWhichRecord: each upcoming meeting on Home names the record it
+// belongs to, linked into Salesforce (top window, Canvas navigation);
+// a meeting whose record the rep may not see names none.
+func TestHomeSaysWhichRecord(t *testing.T) {
+	start := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
+	ms := []*sfzoom.Meeting{
+		{ID: 7, Topic: "Renewal", StartTime: start, Duration: 30, Status: sfzoom.MeetingScheduled},
+		{ID: 8, Topic: "Hidden", StartTime: start, Duration: 30, Status: sfzoom.MeetingScheduled},
+	}
+	const u = "https://acme.my.salesforce.com/lightning/r/Opportunity/006000000000001AAA/view"
+	doc := mustDoc(t, render(t, templates.Home(fullMeta(), ms, time.UTC, map[int64]templates.RecordLink{
+		7: {Object: "Opportunity", ID: "006000000000001AAA", Name: "Globex <Renewal>", URL: u},
+	})))
+	r := doc.Find(`[data-meeting-id="7"] [data-testid="meeting-record"]`)
+	a := r.Find(`[data-testid="meeting-record-link"]`)
+	if got := strings.Join(strings.Fields(r.Text()), " "); got != "Opportunity: Globex <Renewal>" {
+		t.Errorf("record = %q", got)
+	}
+	if a.AttrOr("href", "") != u || a.AttrOr("target", "") != "_top" || a.AttrOr("data-sf-record", "") != "006000000000001AAA" {
+		t.Errorf("record link = %v", a.Nodes)
+	}
+	if n := doc.Find(`[data-meeting-id="8"] [data-testid="meeting-record"]`).Length(); n != 0 {
+		t.Errorf("a meeting without a visible record names %d records", n)
 	}
 }

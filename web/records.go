@@ -13,7 +13,6 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
-	"github.com/sfzoom/sfzoom/internal/canvas"
 	"github.com/sfzoom/sfzoom/internal/scheduling"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/templates"
@@ -67,6 +66,9 @@ type SchedulingPages struct {
 	Flags     MeetingFlagger // optional
 	// Attendance, when set, lists who attended each past meeting.
 	Attendance AttendanceLister
+	// Records, when set, names the record each meeting on the home page
+	// belongs to.
+	Records MeetingRecordNamer
 	Sections   []RecordSection
 	// Zoom, when set (user mode), offers Connect/Disconnect Zoom on the home page.
 	Zoom *ZoomUserConnection
@@ -283,10 +285,8 @@ func attendeeViews(instanceURL string, att map[int64][]scheduling.Attendee) map[
 	out := make(map[int64][]templates.AttendeeView, len(att))
 	for id, as := range att {
 		for _, a := range as {
-			av := templates.AttendeeView{Name: a.Name, Email: a.Email, Minutes: a.Minutes, Kind: a.Kind, Hidden: a.Hidden, RecordID: a.RecordID}
-			if object := canvas.ObjectForID(a.RecordID); object != "" && instanceURL != "" {
-				av.RecordURL = strings.TrimRight(instanceURL, "/") + "/lightning/r/" + url.PathEscape(object) + "/" + url.PathEscape(a.RecordID) + "/view"
-			}
+			av := templates.AttendeeView{Name: a.Name, Email: a.Email, Minutes: a.Minutes, Kind: a.Kind, Hidden: a.Hidden,
+				RecordID: a.RecordID, RecordURL: salesforceRecordURL(instanceURL, a.RecordID)}
 			out[id] = append(out[id], av)
 		}
 	}

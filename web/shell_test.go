@@ -16,7 +16,7 @@ type shellPages struct{}
 
 func (shellPages) Register(g *echo.Group, h *web.Helpers) {
 	g.GET("/home", func(c echo.Context) error {
-		return h.Render(c, http.StatusOK, templates.Home(h.Meta(c, "Home"), nil, h.Location(c)))
+		return h.Render(c, http.StatusOK, templates.Home(h.Meta(c, "Home"), nil, h.Location(c), nil))
 	})
 	g.GET("/records/:object/:id", func(c echo.Context) error {
 		sess := h.Session(c)

@@ -46,7 +46,7 @@ func (a *app) wirePages(cfg *config.Config, opts *web.Options, co *web.CanvasOpt
 	}
 	conn := unblockingConnector{Integrations: in, a: a}
 	oauth := &web.OAuth{Key: key, Salesforce: conn, SecureCookie: cfg.PublicURL.Scheme == "https", Claims: st}
-	sp := &web.SchedulingPages{Scheduler: svc, Orgs: st, Mappings: ident, Flags: meetingFlags{st}, Attendance: svc}
+	sp := &web.SchedulingPages{Scheduler: svc, Orgs: st, Mappings: ident, Flags: meetingFlags{st}, Attendance: svc, Records: svc}
 	if in.ZoomMode() == integrations.ZoomAuthUser {
 		oauth.Zoom = conn
 		sp.Zoom = &web.ZoomUserConnection{OAuth: oauth, Connections: st, Disconnect: in.DisconnectZoomUser}

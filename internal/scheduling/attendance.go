@@ -97,3 +97,62 @@ func matchedRecord(a *sfzoom.Attendee) bool {
 	}
 	return false
 }
+
+// RecordRef is the Salesforce record a meeting belongs to, as u may see it.
+type RecordRef struct {
+	Object, ID, Name string
+}
+
+// MeetingRecords names the records ms were scheduled from (one SOQL query
+// per object type and one UserRecordAccess query for all), keyed by meeting
+// id. A record u may no longer read, or that no longer exists, is left out.
+//
+// Errors: EUNAUTHORIZED (Salesforce not connected), API errors.
+func (s *Service) MeetingRecords(ctx context.Context, u *sfzoom.User, ms []*sfzoom.Meeting) (map[int64]RecordRef, error) {
+	byObject := map[string][]string{}
+	var ids []string
+	for _, m := range ms {
+		if m.OrgID == u.OrgID && Supported(m.RecordObject) && salesforce.ValidID(m.RecordID) {
+			byObject[m.RecordObject] = append(byObject[m.RecordObject], salesforce.To18(m.RecordID))
+			ids = append(ids, m.RecordID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	sf, err := s.opts.Salesforce(ctx, u.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	readable, err := sf.RecordAccess(ctx, u.UserID, ids)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: meeting records access: %w", err)
+	}
+	names := map[string]string{}
+	for object, oids := range byObject {
+		var visible []string
+		for _, id := range oids {
+			if readable[id] {
+				visible = append(visible, id)
+			}
+		}
+		if len(visible) == 0 {
+			continue
+		}
+		recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID, salesforce.FieldName).
+			From(salesforce.Object(object)).Where(salesforce.In(salesforce.FieldID, visible...)))
+		if err != nil {
+			return nil, fmt.Errorf("scheduling: meeting record names: %w", err)
+		}
+		for _, r := range recs {
+			names[salesforce.To18(r.ID())] = r.String(salesforce.FieldName)
+		}
+	}
+	out := map[int64]RecordRef{}
+	for _, m := range ms {
+		if name, ok := names[salesforce.To18(m.RecordID)]; ok && m.OrgID == u.OrgID {
+			out[m.ID] = RecordRef{Object: m.RecordObject, ID: salesforce.To18(m.RecordID), Name: name}
+		}
+	}
+	return out, nil
+}

@@ -61,3 +61,36 @@ func TestAttendanceRespectsRecordAccess(t *testing.T) {
 		t.Errorf("another org's meeting = %v, %v; want nobody", got, err)
 	}
 }
+
+// TestMeetingRecordsRespectsAccess: Home names the record of each meeting
+// the rep may read (one access query, one name query per object) and none
+// for a record Salesforce hides from them.
+func TestMeetingRecordsRespectsAccess(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	opp, hidden, lead := e.seed.OpportunityIDs[0], e.seed.OpportunityIDs[1], e.seed.LeadIDs[0]
+	ms := []*sfzoom.Meeting{
+		{ID: 1, OrgID: e.seed.OrgID, RecordObject: sfzoom.ObjectOpportunity, RecordID: opp},
+		{ID: 2, OrgID: e.seed.OrgID, RecordObject: sfzoom.ObjectOpportunity, RecordID: hidden},
+		{ID: 3, OrgID: e.seed.OrgID, RecordObject: sfzoom.ObjectLead, RecordID: lead},
+		{ID: 4, OrgID: e.seed.OrgID},
+	}
+	e.sf.SetRecordAccess(e.rep.UserID, hidden, false)
+	e.sf.ResetRequests()
+	got, err := e.svc.MeetingRecords(ctx, e.rep, ms)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oppRec, _ := e.sf.Record(opp)
+	leadRec, _ := e.sf.Record(lead)
+	want := map[int64]scheduling.RecordRef{
+		1: {Object: sfzoom.ObjectOpportunity, ID: opp, Name: oppRec["Name"].(string)},
+		3: {Object: sfzoom.ObjectLead, ID: lead, Name: leadRec["Name"].(string)},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("MeetingRecords (-want +got):\n%s", diff)
+	}
+	if n := e.sf.APICalls(); n != 3 {
+		t.Errorf("Salesforce calls = %d, want 3 (access, Opportunity names, Lead names)", n)
+	}
+}
