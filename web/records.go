@@ -68,8 +68,8 @@ type SchedulingPages struct {
 	Attendance AttendanceLister
 	// Records, when set, names the record each meeting on the home page
 	// belongs to.
-	Records MeetingRecordNamer
-	Sections   []RecordSection
+	Records  MeetingRecordNamer
+	Sections []RecordSection
 	// Zoom, when set (user mode), offers Connect/Disconnect Zoom on the home page.
 	Zoom *ZoomUserConnection
 }

@@ -3,9 +3,9 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"sort"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
