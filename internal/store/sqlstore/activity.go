@@ -102,7 +102,7 @@ func (s *Store) FindAttendanceByMeetings(ctx context.Context, orgID string, meet
 	if len(ids) > maxAttendanceMeetings {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Ask for the attendance of at most %d meetings at a time.", maxAttendanceMeetings)
 	}
-	tx, err := s.begin(ctx)
+	tx, err := s.beginReadOnly(ctx)
 	if err != nil {
 		return nil, s.wrapErr("find attendance by meetings", err)
 	}
