@@ -102,19 +102,13 @@ func (s *Store) FindAttendanceByMeetings(ctx context.Context, orgID string, meet
 	if len(ids) > maxAttendanceMeetings {
 		return nil, sfzoom.Errorf(sfzoom.EINVALID, "Ask for the attendance of at most %d meetings at a time.", maxAttendanceMeetings)
 	}
-	tx, err := s.beginReadOnly(ctx)
-	if err != nil {
-		return nil, s.wrapErr("find attendance by meetings", err)
-	}
-	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT `+attendeeColumns+attendeeFrom+`
-		WHERE p.org_id = ? AND p.meeting_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
-		ORDER BY p.meeting_id, p.join_time, p.id`, append([]any{orgID}, ids...)...)
-	if err != nil {
-		return nil, s.wrapErr("find attendance by meetings", err)
-	}
-	out, err := scanAttendees(rows)
-	return out, s.wrapErr("find attendance by meetings", err)
+	var out []*sfzoom.Attendee
+	err := s.readOnly(ctx, "find attendance by meetings", func(tx *sqlTx) (err error) {
+		out, err = findAttendees(ctx, tx, `WHERE p.org_id = ? AND p.meeting_id IN (?`+strings.Repeat(", ?", len(ids)-1)+`)
+			ORDER BY p.meeting_id, p.join_time, p.id`, append([]any{orgID}, ids...)...)
+		return err
+	})
+	return out, err
 }
 
 // FindUnmatched returns the org's review queue, newest first.
