@@ -70,6 +70,7 @@ func TestBrowser_RepFlows(t *testing.T) {
 			{"InstantMeeting", instantMeeting},
 			{"ScheduleFromLead", scheduleFromLead},
 			{"RecordingPlayer", recordingPlayer},
+			{"CancelWithModal", cancelWithModal},
 		} {
 			t.Run(flow.name+"/"+w.name, func(t *testing.T) {
 				// A browser per flow: its frames' contexts end with it.

@@ -15,6 +15,8 @@
  *   [data-sfzoom-popup-result]       on the popup's last page: tell the opener.
  *   [data-close-window]              close the popup.
  *   [data-canvas-repost]             ask Salesforce for a fresh signed request.
+ *   [data-modal-open="id"]           open the SLDS modal id (focus kept inside,
+ *                                    Escape or [data-modal-close] closes it).
  *   a[data-sf-record="ID"]           open a Salesforce record in the Salesforce
  *                                    window (Canvas s1.navigateToSObject).
  *   #sfzoom-flash                    the message region: error responses and
@@ -519,6 +521,102 @@
     if (el.closest("[data-canvas-repost]")) {
       evt.preventDefault();
       refreshSession("Reload the Salesforce page to sign in to sfzoom again.");
+    }
+  });
+
+  // Modals (the cancel confirmation): [data-modal-open="id"] opens the
+  // modal id next to the button, moves the focus into it and keeps it there
+  // (Tab and Shift+Tab cycle); Escape, [data-modal-close] or a swap that
+  // removes it closes it and gives the focus back to the button.
+  var openModal = null;
+  var modalOpener = null;
+
+  function focusables(root) {
+    return Array.prototype.filter.call(
+      root.querySelectorAll('button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])'),
+      function (el) { return !el.disabled && el.offsetParent !== null; }
+    );
+  }
+
+  function showModal(modal, opener) {
+    modalOpener = opener;
+    openModal = modal;
+    modal.hidden = false;
+    // The dialog is placed absolutely: its top is measured from its own
+    // containing block, so that it opens level with the button.
+    var dialog = modal.querySelector(".slds-modal") || modal;
+    var base = dialog.offsetParent || document.body;
+    var top = opener.getBoundingClientRect().top - base.getBoundingClientRect().top - 120;
+    modal.style.setProperty("--sfzoom-modal-top", Math.max(0, top) + "px");
+    var first = focusables(modal)[0];
+    (first || modal.querySelector('[role="dialog"]')).focus();
+  }
+
+  function closeModal() {
+    if (!openModal) {
+      return;
+    }
+    openModal.hidden = true;
+    openModal = null;
+    if (modalOpener && document.contains(modalOpener)) {
+      modalOpener.focus();
+    }
+    modalOpener = null;
+  }
+
+  document.addEventListener("click", function (evt) {
+    var el = evt.target instanceof Element ? evt.target : null;
+    if (!el) {
+      return;
+    }
+    var opener = el.closest("[data-modal-open]");
+    if (opener) {
+      var modal = document.getElementById(opener.getAttribute("data-modal-open") || "");
+      if (modal) {
+        evt.preventDefault();
+        showModal(modal, opener);
+      }
+      return;
+    }
+    if (openModal && el.closest("[data-modal-close]")) {
+      evt.preventDefault();
+      closeModal();
+    }
+  });
+
+  document.addEventListener("keydown", function (evt) {
+    if (!openModal) {
+      return;
+    }
+    if (evt.key === "Escape") {
+      evt.preventDefault();
+      closeModal();
+      return;
+    }
+    if (evt.key !== "Tab") {
+      return;
+    }
+    var items = focusables(openModal);
+    if (items.length === 0) {
+      evt.preventDefault();
+      return;
+    }
+    var first = items[0];
+    var last = items[items.length - 1];
+    var inside = openModal.contains(document.activeElement);
+    if (evt.shiftKey && (document.activeElement === first || !inside)) {
+      evt.preventDefault();
+      last.focus();
+    } else if (!evt.shiftKey && (document.activeElement === last || !inside)) {
+      evt.preventDefault();
+      first.focus();
+    }
+  });
+
+  document.addEventListener("htmx:afterSwap", function () {
+    if (openModal && !document.contains(openModal)) {
+      openModal = null;
+      modalOpener = null;
     }
   });
 
