@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/sfzoom/sfzoom/internal/demo"
 )
@@ -75,26 +77,39 @@ func recordingPlayer(t *testing.T, ctx context.Context, d *demo.Demo, width stri
 	if s := state(); s.Expanded != "false" || !s.Hidden || s.LabelRows != 1 {
 		t.Errorf("transcript at first = %+v, want closed, its label on one line", s)
 	}
-	evalJS[bool](t, frame, `(document.querySelector('[data-testid="transcript-toggle"]').focus(), document.activeElement.dataset.testid === "transcript-toggle")`)
-	if err := chromedp.Do(step, chromedp.KeyEvent("\r")); err != nil {
-		t.Fatal(err)
-	}
+	evalJS[bool](t, frame, `(document.querySelector('[data-testid="transcript-toggle"]').focus(), true)`)
+	// waitFor waits for the toggle's aria-expanded to become expanded: a
+	// MutationObserver resolves on the change itself, no polling or sleeps.
 	waitFor := func(expanded string) toggle {
-		var s toggle
-		for range 50 {
-			if s = state(); s.Expanded == expanded {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
+		t.Helper()
+		wctx, cancel := context.WithTimeout(frame, 20*time.Second)
+		defer cancel()
+		_, err := chromedp.Run(wctx, chromedp.Evaluate[bool](`new Promise(resolve => {
+			const b = document.querySelector('[data-testid="transcript-toggle"]');
+			const done = () => b.getAttribute("aria-expanded") === `+strconv.Quote(expanded)+`;
+			if (done()) { resolve(true); return; }
+			new MutationObserver((_, o) => { if (done()) { o.disconnect(); resolve(true); } }).observe(b, {attributes: true});
+		})`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Errorf("waiting for aria-expanded=%s: %v (focus on %s)", expanded, err, evalJS[string](t, frame, `document.activeElement.outerHTML.slice(0, 100)`))
 		}
-		return s
+		return state()
 	}
+	// enter presses Enter on the focused element, which must be want.
+	enter := func(want string) {
+		t.Helper()
+		if got := evalJS[string](t, frame, `document.activeElement.dataset.testid || document.activeElement.outerHTML.slice(0, 100)`); got != want {
+			t.Fatalf("Enter would go to %s, want %s", got, want)
+		}
+		if err := chromedp.Do(frame, chromedp.KeyEvent(kb.Enter)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	enter("transcript-toggle")
 	if s := waitFor("true"); s.Expanded != "true" || s.Hidden || s.Lines == 0 {
 		t.Errorf("after Enter = %+v, want the transcript open", s)
 	}
-	if err := chromedp.Do(step, chromedp.KeyEvent("\r")); err != nil {
-		t.Fatal(err)
-	}
+	enter("transcript-toggle")
 	if s := waitFor("false"); s.Expanded != "false" || !s.Hidden {
 		t.Errorf("after a second Enter = %+v, want the transcript closed again", s)
 	}
@@ -103,18 +118,16 @@ func recordingPlayer(t *testing.T, ctx context.Context, d *demo.Demo, width stri
 	}
 
 	// Keyboard seek: a transcript line's button, focused and pressed.
-	if err := chromedp.Do(step, chromedp.KeyEvent("\r")); err != nil {
-		t.Fatal(err)
-	}
+	enter("transcript-toggle")
 	if s := waitFor("true"); s.Hidden {
 		t.Fatalf("the transcript did not open again: %+v", s)
 	}
 	evalJS[bool](t, frame, `(() => { const v = document.querySelector('[data-testid="media-player"]'); v.muted = true;
-		document.querySelectorAll('[data-testid="transcript-line"] [data-seek]')[2].focus(); return true; })()`)
-	if err := chromedp.Do(step, chromedp.KeyEvent("\r")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelector('[data-testid="media-player"]').currentTime >= 3.4`,
+		const b = document.querySelectorAll('[data-testid="transcript-line"] [data-seek]')[2]; b.dataset.testid = "seek-line-3"; b.focus(); return true; })()`)
+	enter("seek-line-3")
+	seek, cancel := context.WithTimeout(frame, 20*time.Second)
+	defer cancel()
+	if _, err := chromedp.Run(seek, chromedp.Poll[bool](`document.querySelector('[data-testid="media-player"]').currentTime >= 3.4`,
 		chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 		t.Errorf("Enter on a transcript line did not seek: %v", err)
 	}
