@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/zoom/zoomtest"
 )
 
@@ -151,6 +152,9 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 
 	seed := d.Salesforce.SeedDemo()
 	d.Salesforce.SetCanvasApp(appURL+"/canvas", []byte(secrets.Canvas))
+	// The app's record page component sits on the objects it schedules from
+	// (sfdx/force-app/main/default/flexipages), not on Accounts or Events.
+	d.Salesforce.SetCanvasObjects(sfzoom.ObjectOpportunity, sfzoom.ObjectContact, sfzoom.ObjectLead)
 	d.Zoom.SetWebhook(appURL+"/webhooks/zoom", []byte(secrets.Webhook))
 	for _, u := range []struct{ id, first, last, email string }{
 		{seed.RepID, "Riley", "Chen", "riley.chen@acme-demo.com"},

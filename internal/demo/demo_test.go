@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/sfzoom/sfzoom/internal/demo"
+	"github.com/sfzoom/sfzoom/internal/scheduling"
 )
 
 // TestStart_ZoomFillsInDemoMeetings checks that the demo's fake Zoom gives a
@@ -62,4 +63,27 @@ func do(t *testing.T, method, url, token string, body []byte) (int, []byte) {
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// TestStart_AppFramedOnlyWhereItServes checks issue 16's item 11: the
+// demo's simulated record pages frame the app on exactly the objects it
+// schedules from (scheduling.Supported), and say why elsewhere.
+func TestStart_AppFramedOnlyWhereItServes(t *testing.T) {
+	d, err := demo.Start(t.Context(), demo.Options{DataDir: t.TempDir(), AppAddr: "127.0.0.1:0",
+		SalesforceAddr: "127.0.0.1:0", ZoomAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.AppListener.Close(); d.Close() })
+	if len(d.Info.SampleRecords) < 4 {
+		t.Fatalf("sample records = %v, want Opportunities, Contacts, Leads and Accounts", d.Info.SampleRecords)
+	}
+	for object, ids := range d.Info.SampleRecords {
+		status, b := do(t, "GET", d.Info.SalesforceURL+"/lightning/r/"+object+"/"+ids[0]+"/view", "", nil)
+		framed := bytes.Contains(b, []byte(`data-testid="canvas-frame"`))
+		absent := bytes.Contains(b, []byte(`data-testid="canvas-absent"`))
+		if status != http.StatusOK || framed != scheduling.Supported(object) || absent == framed {
+			t.Errorf("%s page: status %d, framed %v, absent note %v; want the app framed = %v", object, status, framed, absent, scheduling.Supported(object))
+		}
+	}
 }

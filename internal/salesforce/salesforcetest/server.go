@@ -145,7 +145,10 @@ type Server struct {
 	secret    string
 	canvasURL string
 	canvasKey []byte
-	appScopes []string
+	// canvasObjects are the objects whose record pages hold the canvas app
+	// (SetCanvasObjects); nil: every object's.
+	canvasObjects map[string]bool
+	appScopes     []string
 }
 
 // Option configures a Server.

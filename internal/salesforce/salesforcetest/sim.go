@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 )
 
@@ -25,6 +26,25 @@ func (s *Server) SetCanvasApp(canvasURL string, consumerSecret []byte) {
 	defer s.mu.Unlock()
 	s.canvasURL = canvasURL
 	s.canvasKey = append([]byte(nil), consumerSecret...)
+}
+
+// SetCanvasObjects places the canvas app on the record pages of objects
+// only, as an admin adds the app's component to those objects' Lightning
+// record pages (the repo's sfdx/force-app/main/default/flexipages); other
+// record pages show no frame. Without a call every record page frames it.
+func (s *Server) SetCanvasObjects(objects ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.canvasObjects = make(map[string]bool, len(objects))
+	for _, o := range objects {
+		s.canvasObjects[o] = true
+	}
+}
+
+// canvasOn reports whether object's record page holds the canvas app.
+// Callers hold mu.
+func (s *Server) canvasOn(object string) bool {
+	return s.canvasObjects == nil || s.canvasObjects[object]
 }
 
 // SignRequest signs a CanvasRequest JSON payload exactly like Salesforce
@@ -208,8 +228,14 @@ type pageData struct {
 	Users      []userOption
 	Current    userOption
 	IsAdmin    bool
+	Admins     []string // the names of the users holding the sfzoom admin permission set
 	Opps       []listRow
 	Contacts   []listRow
+	Leads      []listRow
+	Events     []listRow // the record's related Events (WhatId or WhoId), newest first
+	Tasks      []listRow // the record's related Tasks
+	Related    bool      // the record page shows the Events and Tasks related lists
+	NoCanvas   string    // why the record page has no frame (the app is not placed on it)
 	Object     string
 	RecordID   string
 	RecordName string
@@ -228,6 +254,9 @@ func (s *Server) basePage(r *http.Request, page, title string) pageData {
 	for _, u := range users {
 		if u.Selected {
 			d.Current = u
+		}
+		if s.isSfzoomAdmin(u.ID) {
+			d.Admins = append(d.Admins, u.Name)
 		}
 	}
 	return d
@@ -252,6 +281,10 @@ func (s *Server) handleSimHome(w http.ResponseWriter, r *http.Request) {
 		case "Contact":
 			email, _ := rec.fields["Email"].(string)
 			d.Contacts = append(d.Contacts, listRow{ID: rec.id, Name: name, Detail: email, URL: "/lightning/r/Contact/" + rec.id + "/view"})
+		case "Lead":
+			company, _ := rec.fields["Company"].(string)
+			status, _ := rec.fields["Status"].(string)
+			d.Leads = append(d.Leads, listRow{ID: rec.id, Name: name, Detail: strings.Trim(company+" · "+status, " ·"), URL: "/lightning/r/Lead/" + rec.id + "/view"})
 		}
 	}
 	s.render(w, http.StatusOK, d)
@@ -278,11 +311,7 @@ func (s *Server) handleSimRecord(w http.ResponseWriter, r *http.Request) {
 		}
 		// Strings as they are (an Event's multi-line description must not
 		// show JSON escapes); other values in their wire form.
-		rv := renderValue(v)
-		text, isString := rv.(string)
-		if !isString {
-			text = strings.TrimSpace(string(mustJSON(rv)))
-		}
+		text := fieldText(v)
 		if f.Type == "reference" {
 			if target, ok := s.records[v.(string)]; ok {
 				n, _ := target.fields["Name"].(string)
@@ -291,6 +320,15 @@ func (s *Server) handleSimRecord(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		d.Fields = append(d.Fields, listRow{Name: labelOf(f.Name), Detail: text})
+	}
+	if obj.Name != "Event" && obj.Name != "Task" {
+		d.Related = true
+		d.Events, d.Tasks = s.relatedActivities(rec.id)
+	}
+	if !s.canvasOn(obj.Name) {
+		d.NoCanvas = "sfzoom is not on " + obj.Name + " pages: its record page component is placed on " + s.canvasObjectList() + " records."
+		s.render(w, http.StatusOK, d)
+		return
 	}
 	if s.canvasURL != "" {
 		signed, err := s.signedRequest(s.simUser(r), obj.Name, rec.id, origin(r), nil)
@@ -301,6 +339,63 @@ func (s *Server) handleSimRecord(w http.ResponseWriter, r *http.Request) {
 		d.Signed = signed
 	}
 	s.render(w, http.StatusOK, d)
+}
+
+// relatedActivities returns the Events and Tasks whose WhatId or WhoId is
+// id, newest first (Events by start, Tasks by due date), as a record page's
+// related lists show them. Callers hold mu.
+func (s *Server) relatedActivities(id string) (events, tasks []listRow) {
+	recs := s.sortedRecords()
+	for i := len(recs) - 1; i >= 0; i-- {
+		rec := recs[i]
+		if (rec.obj.Name != "Event" && rec.obj.Name != "Task") || (rec.fields["WhatId"] != id && rec.fields["WhoId"] != id) {
+			continue
+		}
+		subject, _ := rec.fields["Subject"].(string)
+		if subject == "" {
+			subject = rec.id
+		}
+		row := listRow{ID: rec.id, Name: subject, URL: "/lightning/r/" + rec.obj.Name + "/" + rec.id + "/view"}
+		if rec.obj.Name == "Event" {
+			row.Detail = fieldText(rec.fields["StartDateTime"])
+			events = append(events, row)
+			continue
+		}
+		row.Detail = strings.Trim(fieldText(rec.fields["ActivityDate"])+" · "+fieldText(rec.fields["Status"]), " ·")
+		tasks = append(tasks, row)
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Detail > events[j].Detail })
+	sort.SliceStable(tasks, func(i, j int) bool { return tasks[i].Detail > tasks[j].Detail })
+	return events, tasks
+}
+
+// fieldText is a field's value as text: strings as they are, others in
+// their wire form, nothing for null.
+func fieldText(v any) string {
+	if v == nil {
+		return ""
+	}
+	if s, ok := renderValue(v).(string); ok {
+		return s
+	}
+	return strings.TrimSpace(string(mustJSON(renderValue(v))))
+}
+
+// canvasObjectList names the objects the app is placed on, for a page
+// without it. Callers hold mu.
+func (s *Server) canvasObjectList() string {
+	var objs []string
+	for o := range s.canvasObjects {
+		objs = append(objs, o)
+	}
+	sort.Strings(objs)
+	switch len(objs) {
+	case 0:
+		return "no"
+	case 1:
+		return objs[0]
+	}
+	return strings.Join(objs[:len(objs)-1], ", ") + " and " + objs[len(objs)-1]
 }
 
 // handleSimRecordByID opens a record by id alone (where s1.navigateToSObject
@@ -391,6 +486,7 @@ table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.35rem .
 a{color:#0176d3}h1{font-size:1.3rem;margin:.2rem 0 1rem}h2{font-size:1.05rem;margin:0 0 .5rem}
 .grid{display:grid;grid-template-columns:1fr 2fr;gap:1rem}dl{display:grid;grid-template-columns:auto 1fr;gap:.25rem 1rem;margin:0}dt{color:#555}dd{margin:0;white-space:pre-wrap}
 iframe.canvas{width:100%;height:400px;border:0;display:block;background:#fff}.error{color:#ba0517}
+.banner{background:#fef1ce;border-bottom:1px solid #e4a201;padding:.5rem 1rem}.muted{color:#555}
 .login{display:flex;justify-content:center;padding-top:4rem}.login .card{max-width:420px}button{padding:.35rem .9rem}
 @media (max-width:800px){.grid{grid-template-columns:1fr}}
 `
@@ -409,6 +505,9 @@ var simTmpl = template.Must(template.New("sim").Parse(`<!doctype html>
   <noscript><button type="submit">Switch</button></noscript>
  </form>
 </header>
+<div class="banner" role="note" data-testid="sim-banner">Simulated Salesforce org. You are viewing as <strong data-testid="banner-user">{{.Current.Name}}</strong>{{if .IsAdmin}} (the sfzoom admin){{else}} (a sales rep){{end}}.
+ {{if .Admins}}The sfzoom admin is <strong data-testid="banner-admin">{{range $i, $a := .Admins}}{{if $i}}, {{end}}{{$a}}{{end}}</strong>: view as them for Setup.{{end}}
+ Use “View as” at the top right to switch users.</div>
 <main>
 {{if .Error}}<div class="card error" data-testid="sim-error">{{.Error}}</div>{{end}}
 {{if eq .Page "home"}}
@@ -417,14 +516,23 @@ var simTmpl = template.Must(template.New("sim").Parse(`<!doctype html>
  {{range .Opps}}<tr data-testid="opportunity-row" data-id="{{.ID}}"><td><a href="{{.URL}}">{{.Name}}</a></td><td>{{.Detail}}</td></tr>{{end}}</table></div>
  <div class="card" data-testid="contact-list"><h2>Contacts</h2><table>
  {{range .Contacts}}<tr data-testid="contact-row" data-id="{{.ID}}"><td><a href="{{.URL}}">{{.Name}}</a></td><td>{{.Detail}}</td></tr>{{end}}</table></div>
+
+ <div class="card" data-testid="lead-list"><h2>Leads</h2><table>
+ {{range .Leads}}<tr data-testid="lead-row" data-id="{{.ID}}"><td><a href="{{.URL}}">{{.Name}}</a></td><td>{{.Detail}}</td></tr>{{else}}<tr><td class="muted">No leads.</td></tr>{{end}}</table></div>
 {{end}}
 {{if and (eq .Page "record") .RecordID}}
  <h1 data-testid="record-title">{{.Object}}: {{.RecordName}}</h1>
  <div class="grid">
   <div class="card" data-testid="record-details"><h2>Details</h2><dl>
   {{range .Fields}}<dt>{{.Name}}</dt><dd>{{if .URL}}<a href="{{.URL}}">{{.Detail}}</a>{{else}}{{.Detail}}{{end}}</dd>{{end}}</dl></div>
-  <div class="card" data-testid="canvas-card"><h2>Zoom</h2>{{template "canvas" .}}</div>
+  {{if .NoCanvas}}<div class="card muted" data-testid="canvas-absent">{{.NoCanvas}}</div>{{else}}<div class="card" data-testid="canvas-card"><h2>Zoom</h2>{{template "canvas" .}}</div>{{end}}
  </div>
+ {{if .Related}}
+ <div class="card" data-testid="related-events"><h2>Events ({{len .Events}})</h2><table>
+ {{range .Events}}<tr data-testid="related-event" data-id="{{.ID}}"><td><a href="{{.URL}}">{{.Name}}</a></td><td>{{.Detail}}</td></tr>{{else}}<tr><td class="muted">No events.</td></tr>{{end}}</table></div>
+ <div class="card" data-testid="related-tasks"><h2>Tasks ({{len .Tasks}})</h2><table>
+ {{range .Tasks}}<tr data-testid="related-task" data-id="{{.ID}}"><td><a href="{{.URL}}">{{.Name}}</a></td><td>{{.Detail}}</td></tr>{{else}}<tr><td class="muted">No tasks.</td></tr>{{end}}</table></div>
+ {{end}}
 {{end}}
 {{if eq .Page "app"}}<h1>sfzoom</h1><div class="card" data-testid="canvas-card">{{template "canvas" .}}</div>{{end}}
 {{if and (eq .Page "setup") (not .Error)}}<h1>Setup: sfzoom</h1><div class="card" data-testid="canvas-card">{{template "canvas" .}}</div>{{end}}

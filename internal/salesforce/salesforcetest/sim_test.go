@@ -181,3 +181,103 @@ func TestParseSOQL(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulatorOrgPages is issue 16's item 11: Home lists Leads beside
+// Opportunities and Contacts; every page's banner says who is viewing, who
+// the sfzoom admin is and that "View as" switches users; a record page
+// shows its Events and Tasks related lists; the app is framed only on the
+// objects it is placed on (SetCanvasObjects).
+func TestSimulatorOrgPages(t *testing.T) {
+	srv := salesforcetest.NewServer()
+	defer srv.Close()
+	d := srv.SeedDemo()
+	srv.SetCanvasApp("http://127.0.0.1:9/canvas", []byte("s"))
+	srv.SetCanvasObjects("Opportunity", "Contact", "Lead")
+	opp := d.OpportunityIDs[0]
+	mustAdd := func(object string, fields map[string]any) string {
+		t.Helper()
+		id, err := srv.AddRecord(object, fields)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	older := mustAdd("Event", map[string]any{"Subject": "Zoom: kickoff", "WhatId": opp, "StartDateTime": "2026-11-02T17:00:00.000+0000", "EndDateTime": "2026-11-02T17:30:00.000+0000", "OwnerId": d.RepID})
+	newer := mustAdd("Event", map[string]any{"Subject": "Zoom: pricing", "WhatId": opp, "StartDateTime": "2026-12-01T17:00:00.000+0000", "EndDateTime": "2026-12-01T17:30:00.000+0000", "OwnerId": d.RepID})
+	onLead := mustAdd("Event", map[string]any{"Subject": "Zoom: intro", "WhoId": d.LeadIDs[0], "StartDateTime": "2026-12-02T17:00:00.000+0000", "EndDateTime": "2026-12-02T17:30:00.000+0000", "OwnerId": d.RepID})
+	task := mustAdd("Task", map[string]any{"Subject": "Zoom meeting notes", "WhatId": opp, "Status": "Completed", "ActivityDate": "2026-12-01", "OwnerId": d.RepID})
+
+	rowRE := func(testid string) *regexp.Regexp {
+		return regexp.MustCompile(`data-testid="` + testid + `" data-id="([^"]+)"`)
+	}
+	ids := func(body, testid string) string {
+		var out []string
+		for _, m := range rowRE(testid).FindAllStringSubmatch(body, -1) {
+			out = append(out, m[1])
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct {
+		name    string
+		user    string
+		path    string
+		want    []string // substrings of the page
+		notWant []string
+		check   func(t *testing.T, body string)
+	}{
+		{name: "HomeListsLeads", user: d.RepID, path: "/",
+			want: []string{`data-testid="lead-list"`, "/lightning/r/Lead/" + d.LeadIDs[0] + "/view", "/lightning/r/Lead/" + d.LeadIDs[1] + "/view", "FBI Consulting"},
+			check: func(t *testing.T, body string) {
+				if got, want := ids(body, "lead-row"), strings.Join(d.LeadIDs, ","); got != want {
+					t.Errorf("lead rows = %s, want %s", got, want)
+				}
+			}},
+		{name: "BannerAsRep", user: d.RepID, path: "/",
+			want: []string{`data-testid="sim-banner"`, `<strong data-testid="banner-user">Riley Chen</strong> (a sales rep)`, `The sfzoom admin is <strong data-testid="banner-admin">Alex Morgan</strong>`, "“View as” at the top right to switch users"}},
+		{name: "BannerAsAdmin", user: d.AdminID, path: "/lightning/r/Opportunity/" + opp + "/view",
+			want: []string{`<strong data-testid="banner-user">Alex Morgan</strong> (the sfzoom admin)`, "switch users"}},
+		{name: "OpportunityRelatedLists", user: d.RepID, path: "/lightning/r/Opportunity/" + opp + "/view",
+			want:    []string{`data-testid="canvas-frame"`, "Events (2)", "Tasks (1)", "Zoom: pricing", "/lightning/r/Event/" + newer + "/view", "/lightning/r/Task/" + task + "/view", "Completed"},
+			notWant: []string{onLead, `data-testid="canvas-absent"`},
+			check: func(t *testing.T, body string) {
+				if got, want := ids(body, "related-event"), newer+","+older; got != want {
+					t.Errorf("related events = %s, want newest first %s", got, want)
+				}
+				if got := ids(body, "related-task"); got != task {
+					t.Errorf("related tasks = %s, want %s", got, task)
+				}
+			}},
+		{name: "LeadFramedWithItsEvent", user: d.RepID, path: "/lightning/r/Lead/" + d.LeadIDs[0] + "/view",
+			want: []string{`data-testid="canvas-frame"`, "Events (1)", "/lightning/r/Event/" + onLead + "/view", "Tasks (0)", "No tasks."}},
+		{name: "AccountNotFramed", user: d.RepID, path: "/lightning/r/Account/" + d.AccountIDs[0] + "/view",
+			want:    []string{`data-testid="canvas-absent"`, "sfzoom is not on Account pages: its record page component is placed on Contact, Lead and Opportunity records.", `data-testid="related-events"`},
+			notWant: []string{`data-testid="canvas-frame"`, `name="signed_request"`}},
+		{name: "EventNotFramedNoRelatedLists", user: d.RepID, path: "/lightning/r/Event/" + newer + "/view",
+			want:    []string{`data-testid="canvas-absent"`, "Zoom: pricing"},
+			notWant: []string{`data-testid="canvas-frame"`, `data-testid="related-events"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jar, _ := cookiejar.New(nil)
+			c := &http.Client{Jar: jar}
+			fetch(t, c, http.MethodPost, srv.URL()+"/_sim/view-as", url.Values{"user_id": {tt.user}})
+			status, body := fetch(t, c, http.MethodGet, srv.URL()+tt.path, nil)
+			if status != http.StatusOK {
+				t.Fatalf("GET %s = %d", tt.path, status)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("GET %s lacks %q", tt.path, w)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("GET %s has %q", tt.path, w)
+				}
+			}
+			if tt.check != nil {
+				tt.check(t, body)
+			}
+		})
+	}
+}
