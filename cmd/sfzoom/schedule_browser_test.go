@@ -286,4 +286,9 @@ func TestBrowser_NarrowSidebar(t *testing.T) {
 	}
 	waitJS(t, aframe, `document.readyState === "complete" && !!document.querySelector('[data-testid="tab-review"]')`, "the Settings page")
 	waitJS(t, aframe, fitsJS, "Settings and all its tabs to fit 300 px")
+	// The Users tab's search button keeps its label on one line.
+	if rows := evalJS[int](t, aframe, `(() => { const r = document.createRange(); r.selectNodeContents(document.querySelector('[data-testid="users-search-submit"]'));
+		return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size; })()`); rows != 1 {
+		t.Errorf("the Users search button's label takes %d lines at 300 px, want 1", rows)
+	}
 }
