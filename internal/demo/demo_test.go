@@ -16,12 +16,7 @@ import (
 // meeting scheduled during the demo participants, a recording and a
 // summary, so the control page's end → recording → summary flow works.
 func TestStart_ZoomFillsInDemoMeetings(t *testing.T) {
-	d, err := demo.Start(t.Context(), demo.Options{DataDir: t.TempDir(), AppAddr: "127.0.0.1:0",
-		SalesforceAddr: "127.0.0.1:0", ZoomAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.AppListener.Close(); d.Close() })
+	d := startDemo(t)
 	d.Zoom.SetWebhook("", nil) // no app is running behind AppListener
 
 	tok := d.Zoom.IssueAccessToken("riley.chen@acme-demo.com")
@@ -49,6 +44,18 @@ func TestStart_ZoomFillsInDemoMeetings(t *testing.T) {
 	}
 }
 
+// startDemo starts the demo's fakes on free ports (no app behind AppListener).
+func startDemo(t *testing.T) *demo.Demo {
+	t.Helper()
+	d, err := demo.Start(t.Context(), demo.Options{DataDir: t.TempDir(), AppAddr: "127.0.0.1:0",
+		SalesforceAddr: "127.0.0.1:0", ZoomAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.AppListener.Close(); d.Close() })
+	return d
+}
+
 func do(t *testing.T, method, url, token string, body []byte) (int, []byte) {
 	t.Helper()
 	req, err := http.NewRequestWithContext(t.Context(), method, url, bytes.NewReader(body))
@@ -69,12 +76,7 @@ func do(t *testing.T, method, url, token string, body []byte) (int, []byte) {
 // demo's simulated record pages frame the app on exactly the objects it
 // schedules from (scheduling.Supported), and say why elsewhere.
 func TestStart_AppFramedOnlyWhereItServes(t *testing.T) {
-	d, err := demo.Start(t.Context(), demo.Options{DataDir: t.TempDir(), AppAddr: "127.0.0.1:0",
-		SalesforceAddr: "127.0.0.1:0", ZoomAddr: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.AppListener.Close(); d.Close() })
+	d := startDemo(t)
 	if len(d.Info.SampleRecords) < 4 {
 		t.Fatalf("sample records = %v, want Opportunities, Contacts, Leads and Accounts", d.Info.SampleRecords)
 	}

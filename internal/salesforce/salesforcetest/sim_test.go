@@ -40,6 +40,15 @@ var (
 	frameRE  = regexp.MustCompile(`<iframe name="([^"]+)"[^>]*data-testid="canvas-frame"`)
 )
 
+// getAs opens path in the simulator as user ("View as", in a fresh cookie jar).
+func getAs(t *testing.T, srv *salesforcetest.Server, user, path string) (int, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	fetch(t, c, http.MethodPost, srv.URL()+"/_sim/view-as", url.Values{"user_id": {user}})
+	return fetch(t, c, http.MethodGet, srv.URL()+path, nil)
+}
+
 func TestSimulatorRecordPage(t *testing.T) {
 	srv := salesforcetest.NewServer()
 	defer srv.Close()
@@ -142,10 +151,7 @@ func TestSimulatorPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar}
-			fetch(t, c, http.MethodPost, srv.URL()+"/_sim/view-as", url.Values{"user_id": {tt.user}})
-			status, body := fetch(t, c, http.MethodGet, srv.URL()+tt.path, nil)
+			status, body := getAs(t, srv, tt.user, tt.path)
 			if status != tt.status || !strings.Contains(body, tt.want) {
 				t.Errorf("GET %s = %d, want %d containing %q", tt.path, status, tt.status, tt.want)
 			}
@@ -258,10 +264,7 @@ func TestSimulatorOrgPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar}
-			fetch(t, c, http.MethodPost, srv.URL()+"/_sim/view-as", url.Values{"user_id": {tt.user}})
-			status, body := fetch(t, c, http.MethodGet, srv.URL()+tt.path, nil)
+			status, body := getAs(t, srv, tt.user, tt.path)
 			if status != http.StatusOK {
 				t.Fatalf("GET %s = %d", tt.path, status)
 			}
