@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/sfzoom/sfzoom/internal/activity"
 	"github.com/sfzoom/sfzoom/internal/demo"
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/setup"
@@ -20,11 +21,12 @@ func (a *app) demoSetup(ctx context.Context, d *demo.Demo) error {
 		return err
 	}
 	if rm != nil {
-		// Log the recorded meeting as its webhook would: the Event lands on
-		// the Opportunity and who attended (matched, or waiting in Review)
-		// shows on the record page at once.
+		// Log the recorded meeting in one run, as an admin's re-log would
+		// (its webhooks were switched off): the Event lands on the
+		// Opportunity with its recording and summary, and who attended
+		// (matched, or waiting in Review) shows on the record page at once.
 		if err := a.pipeline.LogMeeting(ctx, jobs.LogMeetingArgs{OrgID: d.Info.OrgID, ZoomMeetingID: rm.ZoomMeetingID,
-			MeetingUUID: rm.UUID, Trigger: "recording.completed"}); err != nil {
+			MeetingUUID: rm.UUID, Trigger: activity.TriggerManual}); err != nil {
 			a.log.Warn("demo: the recorded meeting could not be logged", "err", err.Error())
 		}
 	}
