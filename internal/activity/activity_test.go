@@ -554,3 +554,26 @@ func TestManyParticipantsOneLookup(t *testing.T) {
 		t.Errorf("Hank matched %q, Dana %q; want a Contact and a Lead", kinds["hank@globex.example"], kinds["dana.scully@fbi-consulting.example"])
 	}
 }
+
+// TestEventInTheOrgsTimeZone: in the fake org, a meeting row with no time
+// zone is written in the org's default time zone (Setup → Company
+// Information), read in the same lookup call: the API budget is unchanged.
+func TestEventInTheOrgsTimeZone(t *testing.T) {
+	e := newEnv(t, sfzoom.ActivityModeDirect, false)
+	e.sf.SetOrgTimeZone(e.orgID, "Asia/Tokyo")
+	uuid := endQuietly(t, e)
+	if err := e.p.LogMeeting(context.Background(), endedArgs(e, uuid)); err != nil {
+		t.Fatal(err)
+	}
+	evs := e.events(t)
+	if len(evs) != 1 {
+		t.Fatalf("%d Events, want 1", len(evs))
+	}
+	desc, _ := evs[0]["Description"].(string)
+	if !strings.Contains(desc, " JST.") && !strings.Contains(desc, " JST,") {
+		t.Errorf("Event description not in the org's zone (JST):\n%s", desc)
+	}
+	if n := e.sf.APICalls(); n > 2 {
+		t.Errorf("Salesforce API calls = %d, want ≤ 2", n)
+	}
+}

@@ -84,6 +84,7 @@ type lookup struct {
 	related    related
 	accountIDs []string // Accounts of matched Contacts, for the fallback derivation
 	others     *others  // the locked Opportunity's other logged Events, when read here
+	orgZone    string   // Organization.TimeZoneSidKey, read when the meeting has no time zone of its own
 }
 
 // emailQueryChars bounds the emails of one IN clause, in characters of
@@ -164,6 +165,9 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 	steps, err := lookupSteps(uuid, emails, misses, direct, scheduled, lockedOpp)
 	if err != nil {
 		return nil, err
+	}
+	if len(steps) > 0 && (m == nil || m.Timezone == "") {
+		steps = append(steps, orgZoneStep(orgID))
 	}
 	byRef, err := runQueries(ctx, sf, steps)
 	if err != nil {
@@ -264,6 +268,16 @@ func lookupSteps(uuid string, emails, misses []string, direct, scheduled bool, l
 		}
 	}
 	return steps, nil
+}
+
+// orgZoneStep reads the org's default time zone (Setup → Company
+// Information), for what people read when the meeting has no zone of its
+// own: a record GET, which rides in the lookup's call without counting
+// against the composite's five queries (compositeBatches,
+// https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm).
+func orgZoneStep(orgID string) salesforce.Subrequest {
+	return salesforce.Subrequest{Method: http.MethodGet, ReferenceID: "org",
+		URL: "sobjects/" + string(salesforce.ObjectOrganization) + "/" + url.PathEscape(orgID) + "?fields=" + string(salesforce.FieldTimeZoneSidKey)}
 }
 
 func contactsByEmail(emails []string) salesforce.Query {
@@ -378,6 +392,14 @@ func (l *learner) learn(email, kind, id, account string) {
 // read learns from the answer of step ref. Steps are read in order:
 // Contacts win over Leads because the Contact steps come first.
 func (l *learner) read(ref string, r salesforce.SubResponse, misses []string, lockedOpp string) error {
+	if ref == "org" {
+		// Optional: without it the time is written in UTC, and says so.
+		var org salesforce.Record
+		if r.Err() == nil && json.Unmarshal(r.Body, &org) == nil {
+			l.lk.orgZone = org.String(salesforce.FieldTimeZoneSidKey)
+		}
+		return nil
+	}
 	if ref == "others" {
 		var err error
 		l.lk.others, err = othersFrom(lockedOpp, r)

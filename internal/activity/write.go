@@ -57,7 +57,7 @@ func (o *occurrence) minutes() int {
 func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom.Meeting, d *fetched, parts []*sfzoom.Participant, lk *lookup) *occurrence {
 	o := &occurrence{orgID: orgID, uuid: uuid, zoomMeetingID: zoomMeetingID, parts: parts,
 		whoID: lk.related.whoID, whatID: lk.related.whatID, isOpp: lk.related.isOpp}
-	o.loc = eventZone(m, d)
+	o.loc = eventZone(m, d, lk.orgZone)
 	o.fromMeeting(m)
 	o.fromRecording(d.Recording)
 	if len(d.files) > 0 {
@@ -72,8 +72,8 @@ func (p *Pipeline) occurrence(orgID, uuid string, zoomMeetingID int64, m *sfzoom
 // eventZone is the time zone of what people read: the meeting's (scheduled
 // through sfzoom), else for a meeting sfzoom did not schedule the host's
 // zone in Zoom (the recording's), else the zone of the Event's last write,
-// else UTC.
-func eventZone(m *sfzoom.Meeting, d *fetched) *time.Location {
+// else the org's default time zone (read in the lookup), else UTC.
+func eventZone(m *sfzoom.Meeting, d *fetched, orgZone string) *time.Location {
 	if m != nil && m.Timezone != "" {
 		return m.Location()
 	}
@@ -82,8 +82,10 @@ func eventZone(m *sfzoom.Meeting, d *fetched) *time.Location {
 			return loc
 		}
 	}
-	if loc, err := time.LoadLocation(d.zone); err == nil && d.zone != "" {
-		return loc
+	for _, z := range []string{d.zone, orgZone} {
+		if loc, err := time.LoadLocation(z); err == nil && z != "" {
+			return loc
+		}
 	}
 	return time.UTC
 }

@@ -22,6 +22,7 @@ const (
 	ObjectUserRecordAccess        Object = "UserRecordAccess"
 	ObjectPermissionSet           Object = "PermissionSet"
 	ObjectPermissionSetAssignment Object = "PermissionSetAssignment"
+	ObjectOrganization            Object = "Organization"
 	// ObjectZoomMeetingEvent is sfzoom's platform event.
 	ObjectZoomMeetingEvent Object = "Zoom_Meeting_Event__e"
 	// ObjectActivity is the metadata parent of Event and Task: custom
@@ -64,7 +65,7 @@ const (
 	FieldIsPrimary        Field = "IsPrimary"       // (OpportunityContactRole)
 	FieldUsername         Field = "Username"        // (User)
 	FieldIsActive         Field = "IsActive"        // (User)
-	FieldTimeZoneSidKey   Field = "TimeZoneSidKey"  // (User)
+	FieldTimeZoneSidKey   Field = "TimeZoneSidKey"  // (User, Organization)
 	FieldLocaleSidKey     Field = "LocaleSidKey"    // (User)
 	FieldSubject          Field = "Subject"         // (Event, Task)
 	FieldWhoID            Field = "WhoId"           // (Event, Task): Contact or Lead

@@ -48,7 +48,31 @@ func (s *Server) AddOrg(name string) string {
 	defer s.mu.Unlock()
 	o := &orgInfo{id: newID("00D", s.nextSeq()), name: name}
 	s.orgs = append(s.orgs, o)
+	// The org's own Organization record (id = the org id), readable with
+	// SOQL or GET sobjects/Organization/{id} like in a real org.
+	obj, _ := s.schema.object("Organization")
+	rec := &record{obj: obj, org: o.id, id: o.id, fields: map[string]any{}}
+	for _, f := range obj.Fields {
+		rec.fields[f.Name] = nil
+	}
+	rec.fields["Id"], rec.fields["Name"] = o.id, name
+	rec.fields["TimeZoneSidKey"], rec.fields["DefaultLocaleSidKey"] = DefaultOrgTimeZone, "en_US"
+	s.records[o.id] = rec
 	return o.id
+}
+
+// DefaultOrgTimeZone is the Organization.TimeZoneSidKey of every fake org
+// until SetOrgTimeZone changes it.
+const DefaultOrgTimeZone = "America/Los_Angeles"
+
+// SetOrgTimeZone sets an org's default time zone (Organization.TimeZoneSidKey,
+// Setup → Company Information).
+func (s *Server) SetOrgTimeZone(orgID, tz string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if rec, ok := s.records[to18(orgID)]; ok && rec.obj.Name == "Organization" {
+		rec.fields["TimeZoneSidKey"] = tz
+	}
 }
 
 // DefaultOrgID returns the id of the org NewServer created.
