@@ -166,9 +166,7 @@ func (p *Pipeline) matchAndRelate(ctx context.Context, sf SalesforceAPI, orgID, 
 	if err != nil {
 		return nil, err
 	}
-	if len(steps) > 0 && (m == nil || m.Timezone == "") {
-		steps = append(steps, orgZoneStep(orgID))
-	}
+	steps = withOrgZone(steps, orgID, m)
 	byRef, err := runQueries(ctx, sf, steps)
 	if err != nil {
 		return nil, err
@@ -270,14 +268,29 @@ func lookupSteps(uuid string, emails, misses []string, direct, scheduled bool, l
 	return steps, nil
 }
 
-// orgZoneStep reads the org's default time zone (Setup → Company
-// Information), for what people read when the meeting has no zone of its
-// own: a record GET, which rides in the lookup's call without counting
-// against the composite's five queries (compositeBatches,
+// withOrgZone adds to a lookup that calls Salesforce anyway the read of
+// the org's default time zone (Setup → Company Information), for what
+// people read when the meeting has no zone of its own: a record GET, which
+// rides in the lookup's call without counting against the composite's five
+// queries (compositeBatches,
 // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm).
-func orgZoneStep(orgID string) salesforce.Subrequest {
-	return salesforce.Subrequest{Method: http.MethodGet, ReferenceID: "org",
-		URL: "sobjects/" + string(salesforce.ObjectOrganization) + "/" + url.PathEscape(orgID) + "?fields=" + string(salesforce.FieldTimeZoneSidKey)}
+func withOrgZone(steps []salesforce.Subrequest, orgID string, m *sfzoom.Meeting) []salesforce.Subrequest {
+	if len(steps) == 0 || (m != nil && m.Timezone != "") {
+		return steps
+	}
+	return append(steps, salesforce.Subrequest{Method: http.MethodGet, ReferenceID: "org",
+		URL: "sobjects/" + string(salesforce.ObjectOrganization) + "/" + url.PathEscape(orgID) + "?fields=" + string(salesforce.FieldTimeZoneSidKey)})
+}
+
+// orgZoneOf is the Organization's TimeZoneSidKey in the answer to the
+// withOrgZone step; "" when it failed (optional: the time is then written
+// in UTC, and says so).
+func orgZoneOf(r salesforce.SubResponse) string {
+	var org salesforce.Record
+	if r.Err() != nil || json.Unmarshal(r.Body, &org) != nil {
+		return ""
+	}
+	return org.String(salesforce.FieldTimeZoneSidKey)
 }
 
 func contactsByEmail(emails []string) salesforce.Query {
@@ -393,11 +406,7 @@ func (l *learner) learn(email, kind, id, account string) {
 // Contacts win over Leads because the Contact steps come first.
 func (l *learner) read(ref string, r salesforce.SubResponse, misses []string, lockedOpp string) error {
 	if ref == "org" {
-		// Optional: without it the time is written in UTC, and says so.
-		var org salesforce.Record
-		if r.Err() == nil && json.Unmarshal(r.Body, &org) == nil {
-			l.lk.orgZone = org.String(salesforce.FieldTimeZoneSidKey)
-		}
+		l.lk.orgZone = orgZoneOf(r)
 		return nil
 	}
 	if ref == "others" {
