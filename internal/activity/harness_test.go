@@ -2,6 +2,7 @@ package activity_test
 
 import (
 	"context"
+	"database/sql"
 	"flag"
 	"fmt"
 	"math/rand/v2"
@@ -105,6 +106,31 @@ func serveHelperProcess() {
 	}
 	be.Close()
 	fmt.Println("STOPPED")
+}
+
+// pendingJobs describes the log_meeting jobs not finished (state, attempt,
+// when due, last errors), for a failure message.
+func pendingJobs(t testing.TB, db *sql.DB) string {
+	t.Helper()
+	rows, err := db.QueryContext(context.Background(), `SELECT id, state, attempt, CAST(scheduled_at AS TEXT), CAST(errors AS TEXT)
+		FROM river_job WHERE kind = 'log_meeting' AND state NOT IN ('completed', 'cancelled', 'discarded') ORDER BY id`)
+	if err != nil {
+		return err.Error()
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var (
+			id, attempt      int64
+			state, scheduled string
+			errs             sql.NullString
+		)
+		if err := rows.Scan(&id, &state, &attempt, &scheduled, &errs); err != nil {
+			return err.Error()
+		}
+		fmt.Fprintf(&b, "job %d: %s, attempt %d, scheduled %s, errors %s\n", id, state, attempt, scheduled, errs.String)
+	}
+	return b.String()
 }
 
 // serveProc is one run of the serving helper.
@@ -265,8 +291,8 @@ func runCrashTrial(t *testing.T, dbURL string, n int, rng *rand.Rand) trialResul
 		}
 		if time.Now().After(deadline) {
 			pending := countRows(t, be.DB(), `SELECT COUNT(*) FROM river_job WHERE kind = 'log_meeting' AND state NOT IN ('completed', 'cancelled', 'discarded')`)
-			t.Fatalf("%v after the restart (killed %v into the burst): %d of %d meetings logged, %d jobs pending",
-				recoveryBound, res.killedAfter.Round(time.Millisecond), logged, n, pending)
+			t.Fatalf("%v after the restart (killed %v into the burst): %d of %d meetings logged, %d jobs pending:\n%s",
+				recoveryBound, res.killedAfter.Round(time.Millisecond), logged, n, pending, pendingJobs(t, be.DB()))
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
