@@ -62,11 +62,16 @@ const recoveryBound = 2 * time.Minute
 const drainBound = 3 * time.Minute
 
 // Shortened numbers for CI trials (production: backend.JobTimeout,
-// backend.RescueStuckJobsAfter and activity.DefaultLeaseTTL).
+// backend.RescueStuckJobsAfter and activity.DefaultLeaseTTL), in the same
+// proportions: the rescue window outlasts the job timeout, and a dead
+// holder's lease expires before the rescue window ends. A job timeout of a few seconds is long enough
+// that a loaded CI machine (three trials in parallel with the suite) does
+// not time out healthy attempts: each timeout costs an attempt and River's
+// attempt^4 s backoff, which three timeouts in a row push past the bound.
 const (
-	shortJobTimeout = 2 * time.Second
-	shortRescue     = 4 * time.Second
-	shortLeaseTTL   = 3 * time.Second
+	shortJobTimeout = 5 * time.Second
+	shortRescue     = 10 * time.Second
+	shortLeaseTTL   = 7 * time.Second
 )
 
 // serveHelperProcess is sfzoom's serving path in miniature: the backend with
