@@ -56,38 +56,57 @@ func (s *Service) Attendance(ctx context.Context, u *sfzoom.User, ms []*sfzoom.M
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}
+	readable, err := s.readableMatches(ctx, u, rows)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]Attendee{}
+	for _, r := range rows {
+		out[r.MeetingID] = append(out[r.MeetingID], attendee(r, readable))
+	}
+	return out, nil
+}
+
+// readableMatches asks Salesforce which of the records rows matched u may
+// read, keyed by 18-character id. With no matched record it asks nothing.
+func (s *Service) readableMatches(ctx context.Context, u *sfzoom.User, rows []*sfzoom.Attendee) (map[string]bool, error) {
 	var records []string
 	for _, r := range rows {
 		if matchedRecord(r) {
 			records = append(records, r.SFRecordID)
 		}
 	}
-	readable := map[string]bool{}
-	if len(records) > 0 {
-		sf, err := s.opts.Salesforce(ctx, u.OrgID)
-		if err != nil {
-			return nil, err
-		}
-		if readable, err = sf.RecordAccess(ctx, u.UserID, records); err != nil {
-			return nil, fmt.Errorf("scheduling: attendee access: %w", err)
+	if len(records) == 0 {
+		return map[string]bool{}, nil
+	}
+	sf, err := s.opts.Salesforce(ctx, u.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	readable, err := sf.RecordAccess(ctx, u.UserID, records)
+	if err != nil {
+		return nil, fmt.Errorf("scheduling: attendee access: %w", err)
+	}
+	return readable, nil
+}
+
+// attendee is the stored row r as the viewer may see it: minutes rounded up,
+// no match shown as waiting for review, and a match to a record the viewer
+// may not read (not in readable) shown as Hidden, with neither its id nor its
+// type.
+func attendee(r *sfzoom.Attendee, readable map[string]bool) Attendee {
+	a := Attendee{Name: r.Name, Email: r.Email, Minutes: (r.Duration + 59) / 60, Kind: r.Match}
+	if a.Kind == "" {
+		a.Kind = sfzoom.MatchUnmatched
+	}
+	if matchedRecord(r) {
+		if readable[salesforce.To18(r.SFRecordID)] {
+			a.RecordID = salesforce.To18(r.SFRecordID)
+		} else {
+			a.Kind, a.Hidden = "", true
 		}
 	}
-	out := map[int64][]Attendee{}
-	for _, r := range rows {
-		a := Attendee{Name: r.Name, Email: r.Email, Minutes: (r.Duration + 59) / 60, Kind: r.Match}
-		if a.Kind == "" {
-			a.Kind = sfzoom.MatchUnmatched
-		}
-		if matchedRecord(r) {
-			if readable[salesforce.To18(r.SFRecordID)] {
-				a.RecordID = salesforce.To18(r.SFRecordID)
-			} else {
-				a.Kind, a.Hidden = "", true
-			}
-		}
-		out[r.MeetingID] = append(out[r.MeetingID], a)
-	}
-	return out, nil
+	return a
 }
 
 func matchedRecord(a *sfzoom.Attendee) bool {
@@ -128,6 +147,23 @@ func (s *Service) MeetingRecords(ctx context.Context, u *sfzoom.User, ms []*sfzo
 	if err != nil {
 		return nil, fmt.Errorf("scheduling: meeting records access: %w", err)
 	}
+	names, err := recordNames(ctx, sf, byObject, readable)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]RecordRef{}
+	for _, m := range ms {
+		if name, ok := names[salesforce.To18(m.RecordID)]; ok && m.OrgID == u.OrgID {
+			out[m.ID] = RecordRef{Object: m.RecordObject, ID: salesforce.To18(m.RecordID), Name: name}
+		}
+	}
+	return out, nil
+}
+
+// recordNames queries the names of the records in byObject (18-character ids
+// by object type) that readable says the viewer may read, one SOQL query per
+// object type, keyed by 18-character id.
+func recordNames(ctx context.Context, sf Salesforce, byObject map[string][]string, readable map[string]bool) (map[string]string, error) {
 	names := map[string]string{}
 	for object, oids := range byObject {
 		var visible []string
@@ -148,11 +184,5 @@ func (s *Service) MeetingRecords(ctx context.Context, u *sfzoom.User, ms []*sfzo
 			names[salesforce.To18(r.ID())] = r.String(salesforce.FieldName)
 		}
 	}
-	out := map[int64]RecordRef{}
-	for _, m := range ms {
-		if name, ok := names[salesforce.To18(m.RecordID)]; ok && m.OrgID == u.OrgID {
-			out[m.ID] = RecordRef{Object: m.RecordObject, ID: salesforce.To18(m.RecordID), Name: name}
-		}
-	}
-	return out, nil
+	return names, nil
 }

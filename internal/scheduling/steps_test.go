@@ -80,3 +80,37 @@ func TestMeetingRequest(t *testing.T) {
 		t.Errorf("instant: row start %v, want now %v", got, now)
 	}
 }
+
+// TestAttendee pins how a stored attendance row is shown to a viewer:
+// minutes round up, no match waits for review, an internal match shows as
+// is, and a match to a record the viewer may not read hides both the record
+// and its type.
+func TestAttendee(t *testing.T) {
+	const contact15, contact18 = "003000000000001", "003000000000001AAA"
+	readable := map[string]bool{contact18: true}
+	tests := []struct {
+		name string
+		row  sfzoom.Attendee
+		want Attendee
+	}{
+		{name: "readable contact by 15-character id",
+			row:  sfzoom.Attendee{Participant: sfzoom.Participant{Name: "Ada", Email: "ada@example.com", Duration: 61, Match: sfzoom.MatchContact, SFRecordID: contact15}},
+			want: Attendee{Name: "Ada", Email: "ada@example.com", Minutes: 2, Kind: sfzoom.MatchContact, RecordID: contact18}},
+		{name: "hidden lead",
+			row:  sfzoom.Attendee{Participant: sfzoom.Participant{Name: "Bo", Duration: 60, Match: sfzoom.MatchLead, SFRecordID: "00Q000000000001AAA"}},
+			want: Attendee{Name: "Bo", Minutes: 1, Hidden: true}},
+		{name: "no match waits for review",
+			row:  sfzoom.Attendee{Participant: sfzoom.Participant{Name: "Cy", Duration: 0}},
+			want: Attendee{Name: "Cy", Kind: sfzoom.MatchUnmatched}},
+		{name: "internal person",
+			row:  sfzoom.Attendee{Participant: sfzoom.Participant{Name: "Di", Duration: 1, Match: sfzoom.MatchInternal}},
+			want: Attendee{Name: "Di", Minutes: 1, Kind: sfzoom.MatchInternal}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, attendee(&tt.row, readable)); diff != "" {
+				t.Errorf("attendee (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
