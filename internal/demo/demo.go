@@ -80,37 +80,11 @@ const (
 // Start prepares the data folder, starts both fakes and seeds them. The
 // caller runs the app on AppListener with Env, then calls Close.
 func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
-	if opts.DataDir == "" {
-		opts.DataDir = filepath.Join("data", "demo")
-	}
-	if opts.AppAddr == "" {
-		opts.AppAddr = "127.0.0.1:8080"
-	}
-	if opts.SalesforceAddr == "" {
-		opts.SalesforceAddr = "127.0.0.1:8081"
-	}
-	if opts.ZoomAddr == "" {
-		opts.ZoomAddr = "127.0.0.1:8082"
-	}
-	if opts.Getenv == nil {
-		opts.Getenv = func(string) string { return "" }
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Reset {
-		if err := os.RemoveAll(opts.DataDir); err != nil {
-			return nil, fmt.Errorf("demo: reset %s: %w", opts.DataDir, err)
-		}
-	}
-	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("demo: create data folder: %w", err)
-	}
-	secrets, err := loadSecrets(filepath.Join(opts.DataDir, "secrets.json"), opts.Getenv)
+	opts = opts.withDefaults()
+	secrets, err := prepareDataDir(opts)
 	if err != nil {
 		return nil, err
 	}
-
 	d := &Demo{}
 	defer func() {
 		if err != nil {
@@ -134,35 +108,8 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 	appURL := "http://" + urlHost(appLn.Addr(), "127.0.0.1")
 	sfURL := "http://" + urlHost(sfLn.Addr(), "localhost") // a different site from the app
 	zoomURL := "http://" + urlHost(zoomLn.Addr(), "127.0.0.1")
-
-	d.Zoom = zoomtest.NewServer(
-		zoomtest.WithoutListener(zoomURL),
-		zoomtest.WithCredentials(zoomClientID, zoomClientSecret, zoomAccountID),
-		// Meetings scheduled during the demo have nobody to join them or
-		// record them: let the control page fill that in.
-		zoomtest.WithDemoContent(),
-	)
-	d.Salesforce = salesforcetest.NewServer(
-		salesforcetest.WithoutListener(),
-		salesforcetest.WithConnectedApp(sfClientID, sfClientSecret),
-	)
-	d.Salesforce.SetPublicURL(sfURL)
-	d.serve(sfLn, d.Salesforce.Handler(), opts.Logger)
-	d.serve(zoomLn, d.Zoom.Handler(), opts.Logger)
-
-	seed := d.Salesforce.SeedDemo()
-	d.Salesforce.SetCanvasApp(appURL+"/canvas", []byte(secrets.Canvas))
-	// The app's record page component sits on the objects it schedules from
-	// (sfdx/force-app/main/default/flexipages), not on Accounts or Events.
-	d.Salesforce.SetCanvasObjects(sfzoom.ObjectOpportunity, sfzoom.ObjectContact, sfzoom.ObjectLead)
-	d.Zoom.SetWebhook(appURL+"/webhooks/zoom", []byte(secrets.Webhook))
-	for _, u := range []struct{ id, first, last, email string }{
-		{seed.RepID, "Riley", "Chen", "riley.chen@acme-demo.com"},
-		{seed.OverrideRepID, "Sam", "O'Neil", "sam@zoom.acme-demo.com"}, // the Zoom_Email__c override
-		{seed.AdminID, "Alex", "Morgan", "alex.morgan@acme-demo.com"},
-	} {
-		d.Zoom.AddUser(zoomtest.User{Email: u.email, FirstName: u.first, LastName: u.last, Type: 2})
-	}
+	d.startFakes(sfLn, zoomLn, sfURL, zoomURL, opts.Logger)
+	seed := d.seed(appURL, secrets)
 
 	d.Info = Info{
 		AppURL: appURL, SalesforceURL: sfURL, ZoomURL: zoomURL,
@@ -176,13 +123,99 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		},
 		StartedAt: time.Now().UTC(),
 	}
-	d.Env = map[string]string{
-		"SFZOOM_ADDR":                     appLn.Addr().String(),
-		"SFZOOM_PUBLIC_URL":               appURL,
-		"SFZOOM_DATABASE_URL":             "sqlite:" + filepath.Join(opts.DataDir, "sfzoom.db"),
+	d.Env = d.appEnv(opts.DataDir, seed.OrgID, secrets)
+	if err := writeJSON(filepath.Join(opts.DataDir, "demo.json"), d.Info); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// withDefaults fills the options left unset: the data folder, the three
+// addresses, an empty environment and a discarding logger.
+func (opts Options) withDefaults() Options {
+	if opts.DataDir == "" {
+		opts.DataDir = filepath.Join("data", "demo")
+	}
+	if opts.AppAddr == "" {
+		opts.AppAddr = "127.0.0.1:8080"
+	}
+	if opts.SalesforceAddr == "" {
+		opts.SalesforceAddr = "127.0.0.1:8081"
+	}
+	if opts.ZoomAddr == "" {
+		opts.ZoomAddr = "127.0.0.1:8082"
+	}
+	if opts.Getenv == nil {
+		opts.Getenv = func(string) string { return "" }
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return opts
+}
+
+// prepareDataDir empties the data folder when asked to (Reset), creates it,
+// and loads the demo's secrets kept there (generating them on first use).
+func prepareDataDir(opts Options) (secretsFile, error) {
+	if opts.Reset {
+		if err := os.RemoveAll(opts.DataDir); err != nil {
+			return secretsFile{}, fmt.Errorf("demo: reset %s: %w", opts.DataDir, err)
+		}
+	}
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return secretsFile{}, fmt.Errorf("demo: create data folder: %w", err)
+	}
+	return loadSecrets(filepath.Join(opts.DataDir, "secrets.json"), opts.Getenv)
+}
+
+// startFakes builds the fake Zoom and Salesforce at their public URLs and
+// serves them on their listeners.
+func (d *Demo) startFakes(sfLn, zoomLn net.Listener, sfURL, zoomURL string, log *slog.Logger) {
+	d.Zoom = zoomtest.NewServer(
+		zoomtest.WithoutListener(zoomURL),
+		zoomtest.WithCredentials(zoomClientID, zoomClientSecret, zoomAccountID),
+		// Meetings scheduled during the demo have nobody to join them or
+		// record them: let the control page fill that in.
+		zoomtest.WithDemoContent(),
+	)
+	d.Salesforce = salesforcetest.NewServer(
+		salesforcetest.WithoutListener(),
+		salesforcetest.WithConnectedApp(sfClientID, sfClientSecret),
+	)
+	d.Salesforce.SetPublicURL(sfURL)
+	d.serve(sfLn, d.Salesforce.Handler(), log)
+	d.serve(zoomLn, d.Zoom.Handler(), log)
+}
+
+// seed loads the fake org's demo data, points its Canvas app and the Zoom
+// webhook at the app, and gives the org's people their Zoom users.
+func (d *Demo) seed(appURL string, secrets secretsFile) salesforcetest.Demo {
+	seed := d.Salesforce.SeedDemo()
+	d.Salesforce.SetCanvasApp(appURL+"/canvas", []byte(secrets.Canvas))
+	// The app's record page component sits on the objects it schedules from
+	// (sfdx/force-app/main/default/flexipages), not on Accounts or Events.
+	d.Salesforce.SetCanvasObjects(sfzoom.ObjectOpportunity, sfzoom.ObjectContact, sfzoom.ObjectLead)
+	d.Zoom.SetWebhook(appURL+"/webhooks/zoom", []byte(secrets.Webhook))
+	for _, u := range []struct{ id, first, last, email string }{
+		{seed.RepID, "Riley", "Chen", "riley.chen@acme-demo.com"},
+		{seed.OverrideRepID, "Sam", "O'Neil", "sam@zoom.acme-demo.com"}, // the Zoom_Email__c override
+		{seed.AdminID, "Alex", "Morgan", "alex.morgan@acme-demo.com"},
+	} {
+		d.Zoom.AddUser(zoomtest.User{Email: u.email, FirstName: u.first, LastName: u.last, Type: 2})
+	}
+	return seed
+}
+
+// appEnv is the SFZOOM_* environment the app runs with against the fakes.
+func (d *Demo) appEnv(dataDir, orgID string, secrets secretsFile) map[string]string {
+	sfURL, zoomURL := d.Info.SalesforceURL, d.Info.ZoomURL
+	return map[string]string{
+		"SFZOOM_ADDR":                     d.AppListener.Addr().String(),
+		"SFZOOM_PUBLIC_URL":               d.Info.AppURL,
+		"SFZOOM_DATABASE_URL":             "sqlite:" + filepath.Join(dataDir, "sfzoom.db"),
 		"SFZOOM_LOG_FORMAT":               "text",
 		"SFZOOM_SHUTDOWN_TIMEOUT":         "10s",
-		"SFZOOM_CANVAS_CONSUMER_SECRET":   seed.OrgID + ":" + secrets.Canvas, // bound to the fake org, as docs/install.md asks
+		"SFZOOM_CANVAS_CONSUMER_SECRET":   orgID + ":" + secrets.Canvas, // bound to the fake org, as docs/install.md asks
 		"SFZOOM_SESSION_KEYS":             secrets.SessionKey,
 		"SFZOOM_ENCRYPTION_KEYS":          "demo:" + secrets.EncryptionKey,
 		"SFZOOM_FRAME_ANCESTORS":          sfURL,
@@ -197,10 +230,6 @@ func Start(ctx context.Context, opts Options) (_ *Demo, err error) {
 		"SFZOOM_SALESFORCE_CLIENT_SECRET": sfClientSecret,
 		"SFZOOM_SALESFORCE_LOGIN_URL":     sfURL,
 	}
-	if err := writeJSON(filepath.Join(opts.DataDir, "demo.json"), d.Info); err != nil {
-		return nil, err
-	}
-	return d, nil
 }
 
 // Close stops the fakes' listeners. The app listener is closed by the app.
