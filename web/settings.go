@@ -93,70 +93,109 @@ func (p *SettingsPages) view(c echo.Context, h *Helpers, tab string) (templates.
 		Tab: tab, SessionToken: meta.SessionToken, CSRFToken: meta.CSRFToken, Loc: h.Location(c),
 		TabURL: func(t string) string { return h.Link(c, "/app/settings?tab="+url.QueryEscape(t)) },
 	}
+	var err error
 	switch tab {
 	case "setup":
 		p.setupView(c, h, &v, p.Setup.Run(ctx, sess.OrgID, h.Location(c)))
 	case "users":
-		v.VerifyURL = h.Link(c, "/app/settings/users/verify")
-		users, err := p.Users.Users(ctx, sess.OrgID)
-		if err != nil {
-			if sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
-				return v, err
-			}
-			v.Error = sfzoom.ErrorMessage(err)
-		}
-		v.Users, v.UserPage = usersPage(c, h, users)
+		err = p.usersTab(c, h, &v)
 	case "connections":
-		v.ZoomMode = p.ZoomMode
-		sf := templates.ConnectionRow{Label: "Salesforce integration connection", TestID: "connection-salesforce", Status: "not_connected",
-			Detail:     "Needed for logging meetings, the Users tab and record access checks. Connect as a Salesforce user who can read and write Events.",
-			ConnectURL: p.OAuth.StartURL(c, h, OAuthSalesforce)}
-		if conn, err := p.Connections.FindConnection(ctx, sess.OrgID, sfzoom.ProviderSalesforce, "integration"); err == nil {
-			sf.Status, sf.Detail = conn.Status, conn.Detail
-			sf.DisconnectURL = h.Link(c, "/app/settings/connections/salesforce/disconnect")
-		} else if sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
-			return v, err
-		}
-		zm := templates.ConnectionRow{Label: "Zoom (Server-to-Server OAuth)", TestID: "connection-zoom", Status: "not_connected",
-			Detail: "Connects with the account credentials from the server configuration on first use."}
-		if p.ZoomMode == integrations.ZoomAuthUser {
-			zm.Label = "Zoom (each rep connects their own account)"
-			zm.Detail = "Reps connect Zoom on the sfzoom home page. You can connect your own account here."
-			zm.ConnectURL = p.OAuth.StartURL(c, h, OAuthZoom)
-			if conn, err := p.Connections.FindConnection(ctx, sess.OrgID, sfzoom.ProviderZoomUser, sess.UserID); err == nil {
-				zm.Status = conn.Status
-				if conn.Status == sfzoom.ConnectionReconnect {
-					zm.Detail = "Zoom no longer accepts your stored sign-in. Reconnect Zoom: click Connect and sign in again."
-				}
-			}
-			if d := reconnectingReps(ctx, p.Connections, sess.OrgID, sess.UserID); d != "" {
-				zm.Detail += " " + d
-			}
-		} else if conn, err := p.Connections.FindConnection(ctx, "", sfzoom.ProviderZoomS2S, "account"); err == nil {
-			zm.Status, zm.Detail = conn.Status, conn.Detail
-		}
-		v.Connections = []templates.ConnectionRow{sf, zm}
-		if err := p.routingView(c, h, &v); err != nil {
-			return v, err
-		}
+		err = p.connectionsTab(c, h, &v)
 	case "org":
 		v.OrgURL = h.Link(c, "/app/settings/org")
-		org, err := p.Orgs.FindOrgByID(ctx, sess.OrgID)
-		if err != nil {
-			return v, err
+		var org *sfzoom.Org
+		if org, err = p.Orgs.FindOrgByID(ctx, sess.OrgID); err == nil {
+			v.Org = org.Settings
 		}
-		v.Org = org.Settings
 	case "health":
-		hv, err := p.Health.Health(ctx, sess.OrgID)
-		if err != nil {
-			return v, err
-		}
-		for i := range hv.FailedJobs {
-			hv.FailedJobs[i].RetryURL = h.Link(c, "/app/settings/jobs/"+strconv.FormatInt(hv.FailedJobs[i].ID, 10)+"/retry")
-		}
-		v.Health = hv
+		err = p.healthTab(c, h, &v)
 	}
-	return v, nil
+	return v, err
+}
+
+// usersTab lists the org's users, one page of them; a failure to list them
+// other than our own (EINTERNAL) is shown on the tab.
+func (p *SettingsPages) usersTab(c echo.Context, h *Helpers, v *templates.SettingsView) error {
+	v.VerifyURL = h.Link(c, "/app/settings/users/verify")
+	users, err := p.Users.Users(c.Request().Context(), h.Session(c).OrgID)
+	if err != nil {
+		if sfzoom.ErrorCode(err) == sfzoom.EINTERNAL {
+			return err
+		}
+		v.Error = sfzoom.ErrorMessage(err)
+	}
+	v.Users, v.UserPage = usersPage(c, h, users)
+	return nil
+}
+
+// connectionsTab shows the Salesforce integration connection, the Zoom
+// connection for the auth mode, and the webhook routing.
+func (p *SettingsPages) connectionsTab(c echo.Context, h *Helpers, v *templates.SettingsView) error {
+	v.ZoomMode = p.ZoomMode
+	sf, err := p.salesforceConnection(c, h)
+	if err != nil {
+		return err
+	}
+	v.Connections = []templates.ConnectionRow{sf, p.zoomConnection(c, h)}
+	return p.routingView(c, h, v)
+}
+
+// salesforceConnection is the row of the org's Salesforce integration
+// connection, with Connect or Disconnect.
+func (p *SettingsPages) salesforceConnection(c echo.Context, h *Helpers) (templates.ConnectionRow, error) {
+	sf := templates.ConnectionRow{Label: "Salesforce integration connection", TestID: "connection-salesforce", Status: "not_connected",
+		Detail:     "Needed for logging meetings, the Users tab and record access checks. Connect as a Salesforce user who can read and write Events.",
+		ConnectURL: p.OAuth.StartURL(c, h, OAuthSalesforce)}
+	conn, err := p.Connections.FindConnection(c.Request().Context(), h.Session(c).OrgID, sfzoom.ProviderSalesforce, "integration")
+	switch {
+	case err == nil:
+		sf.Status, sf.Detail = conn.Status, conn.Detail
+		sf.DisconnectURL = h.Link(c, "/app/settings/connections/salesforce/disconnect")
+	case sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND:
+		return sf, err
+	}
+	return sf, nil
+}
+
+// zoomConnection is the Zoom row: the account's Server-to-Server
+// connection, or in user mode the admin's own connection (with Connect) and
+// how many reps must reconnect.
+func (p *SettingsPages) zoomConnection(c echo.Context, h *Helpers) templates.ConnectionRow {
+	ctx, sess := c.Request().Context(), h.Session(c)
+	zm := templates.ConnectionRow{Label: "Zoom (Server-to-Server OAuth)", TestID: "connection-zoom", Status: "not_connected",
+		Detail: "Connects with the account credentials from the server configuration on first use."}
+	if p.ZoomMode != integrations.ZoomAuthUser {
+		if conn, err := p.Connections.FindConnection(ctx, "", sfzoom.ProviderZoomS2S, "account"); err == nil {
+			zm.Status, zm.Detail = conn.Status, conn.Detail
+		}
+		return zm
+	}
+	zm.Label = "Zoom (each rep connects their own account)"
+	zm.Detail = "Reps connect Zoom on the sfzoom home page. You can connect your own account here."
+	zm.ConnectURL = p.OAuth.StartURL(c, h, OAuthZoom)
+	if conn, err := p.Connections.FindConnection(ctx, sess.OrgID, sfzoom.ProviderZoomUser, sess.UserID); err == nil {
+		zm.Status = conn.Status
+		if conn.Status == sfzoom.ConnectionReconnect {
+			zm.Detail = "Zoom no longer accepts your stored sign-in. Reconnect Zoom: click Connect and sign in again."
+		}
+	}
+	if d := reconnectingReps(ctx, p.Connections, sess.OrgID, sess.UserID); d != "" {
+		zm.Detail += " " + d
+	}
+	return zm
+}
+
+// healthTab shows the org's health, each failed job with its retry link.
+func (p *SettingsPages) healthTab(c echo.Context, h *Helpers, v *templates.SettingsView) error {
+	hv, err := p.Health.Health(c.Request().Context(), h.Session(c).OrgID)
+	if err != nil {
+		return err
+	}
+	for i := range hv.FailedJobs {
+		hv.FailedJobs[i].RetryURL = h.Link(c, "/app/settings/jobs/"+strconv.FormatInt(hv.FailedJobs[i].ID, 10)+"/retry")
+	}
+	v.Health = hv
+	return nil
 }
 
 func (p *SettingsPages) handleSettings(h *Helpers) echo.HandlerFunc {

@@ -51,8 +51,7 @@ func usersPage(c echo.Context, h *Helpers, users []identity.UserStatus) ([]templ
 	p := templates.UserPage{Query: q, Filter: filter, Counts: map[string]int{}, Total: len(users), PageSize: UsersPageSize}
 	var kept []identity.UserStatus
 	for _, u := range users {
-		if needle != "" && !strings.Contains(strings.ToLower(u.Name), needle) && !strings.Contains(strings.ToLower(u.Email), needle) &&
-			!strings.Contains(strings.ToLower(u.ZoomEmail), needle) && (u.Mapping == nil || !strings.Contains(strings.ToLower(u.Mapping.ZoomEmail), needle)) {
+		if !userMatches(u, needle) {
 			continue
 		}
 		st := userStatus(u)
@@ -68,14 +67,31 @@ func usersPage(c echo.Context, h *Helpers, users []identity.UserStatus) ([]templ
 	p.Matching = len(kept)
 	p.Pages = max(1, (len(kept)+UsersPageSize-1)/UsersPageSize)
 	p.Page = min(max(page, 1), p.Pages)
-	base := url.Values{"tab": {"users"}}
-	if q != "" {
-		base.Set("q", q)
+	p.URL = usersPageURL(c, h, q)
+	p.SearchURL = h.Link(c, "/app/settings")
+	from := (p.Page - 1) * UsersPageSize
+	var rows []templates.UserRow
+	for _, u := range kept[from:min(from+UsersPageSize, len(kept))] {
+		rows = append(rows, userRow(c, h, u))
 	}
-	p.URL = func(filter string, page int) string {
-		v := url.Values{}
-		for k, vs := range base {
-			v[k] = vs
+	return rows, p
+}
+
+// userMatches reports whether the search needle (lower case; empty matches
+// everyone) is in the user's name, email, Zoom email override or matched
+// Zoom email, ignoring case.
+func userMatches(u identity.UserStatus, needle string) bool {
+	in := func(s string) bool { return strings.Contains(strings.ToLower(s), needle) }
+	return needle == "" || in(u.Name) || in(u.Email) || in(u.ZoomEmail) || (u.Mapping != nil && in(u.Mapping.ZoomEmail))
+}
+
+// usersPageURL links to a filter's page of the Users tab, keeping the
+// search q; the first page and the All filter are left out of the URL.
+func usersPageURL(c echo.Context, h *Helpers, q string) func(filter string, page int) string {
+	return func(filter string, page int) string {
+		v := url.Values{"tab": {"users"}}
+		if q != "" {
+			v.Set("q", q)
 		}
 		if filter != templates.UserFilterAll {
 			v.Set("filter", filter)
@@ -85,16 +101,14 @@ func usersPage(c echo.Context, h *Helpers, users []identity.UserStatus) ([]templ
 		}
 		return h.Link(c, "/app/settings?"+v.Encode())
 	}
-	p.SearchURL = h.Link(c, "/app/settings")
-	from := (p.Page - 1) * UsersPageSize
-	var rows []templates.UserRow
-	for _, u := range kept[from:min(from+UsersPageSize, len(kept))] {
-		row := templates.UserRow{SFUserID: u.SFUserID, Name: u.Name, Email: u.Email, Override: u.ZoomEmail, Status: userStatus(u),
-			OverrideURL: h.Link(c, "/app/settings/users/"+url.PathEscape(u.SFUserID)+"/override")}
-		if m := u.Mapping; m != nil {
-			row.ZoomEmail, row.Detail, row.Verified = m.ZoomEmail, m.Detail, m.VerifiedAt
-		}
-		rows = append(rows, row)
+}
+
+// userRow is a user's row on the Users tab, with its override form's URL.
+func userRow(c echo.Context, h *Helpers, u identity.UserStatus) templates.UserRow {
+	row := templates.UserRow{SFUserID: u.SFUserID, Name: u.Name, Email: u.Email, Override: u.ZoomEmail, Status: userStatus(u),
+		OverrideURL: h.Link(c, "/app/settings/users/"+url.PathEscape(u.SFUserID)+"/override")}
+	if m := u.Mapping; m != nil {
+		row.ZoomEmail, row.Detail, row.Verified = m.ZoomEmail, m.Detail, m.VerifiedAt
 	}
-	return rows, p
+	return row
 }
