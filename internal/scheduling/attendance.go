@@ -79,15 +79,23 @@ func (s *Service) readableMatches(ctx context.Context, u *sfzoom.User, rows []*s
 	if len(records) == 0 {
 		return map[string]bool{}, nil
 	}
+	_, readable, err := s.recordAccess(ctx, u, records, "attendee access")
+	return readable, err
+}
+
+// recordAccess returns u's org's Salesforce client and which of ids u may
+// read (one UserRecordAccess query), keyed by 18-character id; op names the
+// lookup in errors.
+func (s *Service) recordAccess(ctx context.Context, u *sfzoom.User, ids []string, op string) (Salesforce, map[string]bool, error) {
 	sf, err := s.opts.Salesforce(ctx, u.OrgID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	readable, err := sf.RecordAccess(ctx, u.UserID, records)
+	readable, err := sf.RecordAccess(ctx, u.UserID, ids)
 	if err != nil {
-		return nil, fmt.Errorf("scheduling: attendee access: %w", err)
+		return nil, nil, fmt.Errorf("scheduling: %s: %w", op, err)
 	}
-	return readable, nil
+	return sf, readable, nil
 }
 
 // attendee is the stored row r as the viewer may see it: minutes rounded up,
@@ -139,13 +147,9 @@ func (s *Service) MeetingRecords(ctx context.Context, u *sfzoom.User, ms []*sfzo
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	sf, err := s.opts.Salesforce(ctx, u.OrgID)
+	sf, readable, err := s.recordAccess(ctx, u, ids, "meeting records access")
 	if err != nil {
 		return nil, err
-	}
-	readable, err := sf.RecordAccess(ctx, u.UserID, ids)
-	if err != nil {
-		return nil, fmt.Errorf("scheduling: meeting records access: %w", err)
 	}
 	names, err := recordNames(ctx, sf, byObject, readable)
 	if err != nil {
