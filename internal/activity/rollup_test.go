@@ -15,6 +15,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/backend"
 	"github.com/sfzoom/sfzoom/internal/jobs"
 	"github.com/sfzoom/sfzoom/internal/salesforce"
+	"github.com/sfzoom/sfzoom/internal/salesforce/salesforcetest"
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/storetest"
 	"github.com/sfzoom/sfzoom/internal/zoom"
@@ -113,7 +114,14 @@ func testRollups(t *testing.T, dbURL string) {
 			t.Fatal(err)
 		}
 	}
-	latest := salesforce.DateOf(ms[0].start).String()
+	// The meetings carry no time zone of their own, so the roll-up date is
+	// the start's date in the org's default time zone (a 22:55 PST meeting
+	// on 4 Dec is dated 4 Dec, not the UTC 5 Dec).
+	orgZone, err := time.LoadLocation(salesforcetest.DefaultOrgTimeZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := salesforce.DateOf(ms[0].start.In(orgZone)).String()
 	check := func(when string, wantCount float64) {
 		t.Helper()
 		o, ok := sf.Record(opp)
