@@ -20,7 +20,7 @@ var userFilters = map[string]func(status string) bool{
 	templates.UserFilterAll:      func(string) bool { return true },
 	templates.UserFilterUnmapped: func(s string) bool { return s == "unchecked" },
 	templates.UserFilterOverride: func(s string) bool { return s == "override" },
-	templates.UserFilterNoZoom:   func(s string) bool { return s == sfzoom.MappingUnmatched || s == "error" },
+	templates.UserFilterNoZoom:   func(s string) bool { return s == sfzoom.MappingUnmatched || s == sfzoom.MappingError },
 }
 
 // userStatus is a user's status on the Users tab: matched, override,
