@@ -14,17 +14,18 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 	"github.com/sfzoom/sfzoom/web"
 )
 
 // openSQLite opens (creating and migrating) the SQLite store at path.
-func openSQLite(t *testing.T, path string) *sqlite.Store {
+func openSQLite(t *testing.T, path string) *sqlstore.Store {
 	t.Helper()
 	db, err := sqlite.OpenDB(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sqlite.New(db, nil, nil)
+	s := sqlstore.New(db, sqlite.Dialect(), nil, nil)
 	if err := s.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestReadyz_StorageFaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s = sqlite.New(db, nil, nil)
+		s = sqlstore.New(db, sqlite.Dialect(), nil, nil)
 		defer s.Close()
 		code, failed := readyz(t, s)
 		if code != http.StatusServiceUnavailable || !failed["storage"] {

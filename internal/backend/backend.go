@@ -249,7 +249,7 @@ func (b *Backend) openSQLite(ctx context.Context, path string, opts Options) err
 	if err := sqlite.Verify(ctx, db, path); err != nil {
 		return fmt.Errorf("backend: %w", err)
 	}
-	st := sqlite.New(db, nil, opts.Now)
+	st := sqlstore.New(db, sqlite.Dialect(), nil, opts.Now)
 	rdb, err := sqlite.OpenReadDB(path)
 	if err != nil {
 		return fmt.Errorf("backend: %w", err)
@@ -266,7 +266,7 @@ func (b *Backend) openPostgres(url string, opts Options) error {
 		return fmt.Errorf("backend: %w", err)
 	}
 	b.db = db
-	st := postgres.New(db, nil, opts.Now)
+	st := sqlstore.New(db, postgres.Dialect(), nil, opts.Now)
 	st.EnableGroupCommit(groupCommitMax)
 	return b.useStore(st, riverdatabasesql.New(db), opts, func(err error) error { return err })
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/store/postgres"
 	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 	"github.com/sfzoom/sfzoom/internal/store/storetest"
 )
 
@@ -390,9 +391,9 @@ func helperProcess(mode string) {
 	if mode == "hang" {
 		h := hangingInserter{client: b.Client()}
 		if b.Kind() == backend.KindSQLite {
-			st = sqlite.New(b.DB(), h, nil)
+			st = sqlstore.New(b.DB(), sqlite.Dialect(), h, nil)
 		} else {
-			st = postgres.New(b.DB(), h, nil)
+			st = sqlstore.New(b.DB(), postgres.Dialect(), h, nil)
 		}
 	}
 	if err := st.CreateWebhookEvent(ctx, ev, job); err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/postgres"
+	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 	"github.com/sfzoom/sfzoom/internal/store/storetest"
 	"github.com/sfzoom/sfzoom/internal/tokens"
 )
@@ -14,17 +15,17 @@ import (
 // postgresStore is the real Postgres store in a schema of its own; every
 // Replica is a separate pool, as separate processes would have.
 type postgresStore struct {
-	*postgres.Store
+	*sqlstore.Store
 	url string
 }
 
-func mustOpenPostgres(t testing.TB, u string) *postgres.Store {
+func mustOpenPostgres(t testing.TB, u string) *sqlstore.Store {
 	t.Helper()
 	db, err := postgres.OpenDB(u, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := postgres.New(db, nil, nil)
+	s := sqlstore.New(db, postgres.Dialect(), nil, nil)
 	t.Cleanup(func() { s.Close() })
 	return s
 }

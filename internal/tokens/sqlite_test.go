@@ -9,6 +9,7 @@ import (
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 	"github.com/sfzoom/sfzoom/internal/tokens"
 )
 
@@ -25,17 +26,17 @@ func realStores() map[string]newStoreFunc {
 // sqliteStore is the real SQLite store; every Replica is a separate *sql.DB
 // on the same file, as separate processes would have.
 type sqliteStore struct {
-	*sqlite.Store
+	*sqlstore.Store
 	path string
 }
 
-func mustOpenSQLite(t testing.TB, path string) *sqlite.Store {
+func mustOpenSQLite(t testing.TB, path string) *sqlstore.Store {
 	t.Helper()
 	db, err := sqlite.OpenDB(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sqlite.New(db, nil, nil)
+	s := sqlstore.New(db, sqlite.Dialect(), nil, nil)
 	t.Cleanup(func() { s.Close() })
 	return s
 }

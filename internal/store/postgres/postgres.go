@@ -7,7 +7,8 @@
 // LISTEN/NOTIFY, since both drivers share River's tables.
 //
 // The store methods live in internal/store/sqlstore; this package opens the
-// database, embeds the Postgres migrations and describes the dialect.
+// database, embeds the Postgres migrations and describes the dialect:
+// sqlstore.New(db, postgres.Dialect(), jobs, now) is the store.
 package postgres
 
 import (
@@ -29,11 +30,6 @@ import (
 
 //go:embed migrations/*.sql
 var migrationsFS embed.FS
-
-// JobInserter inserts River jobs inside a caller's transaction. It is
-// satisfied by *river.Client[*sql.Tx] built on riverdatabasesql over the same
-// *sql.DB as the store.
-type JobInserter = sqlstore.JobInserter
 
 // DefaultMaxConns is the pool size OpenDB uses when given 0.
 const DefaultMaxConns = 16
@@ -65,19 +61,9 @@ func OpenDB(url string, maxConns int) (*sql.DB, error) {
 	return db, nil
 }
 
-// Store implements store.Store on PostgreSQL: sqlstore's store over this
-// package's dialect.
-type Store = sqlstore.Store
-
-// New returns a store over db. jobs may be nil when no method will be given
-// jobs; now defaults to time.Now.
-func New(db *sql.DB, jobs JobInserter, now func() time.Time) *Store {
-	return sqlstore.New(db, dialect(), jobs, now)
-}
-
-// dialect describes Postgres: "$n" placeholders, TIMESTAMPTZ times and
+// Dialect describes Postgres: "$n" placeholders, TIMESTAMPTZ times and
 // SQLSTATE codes.
-func dialect() sqlstore.Dialect {
+func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
 		Name:   "postgres",
 		Rebind: rebind,

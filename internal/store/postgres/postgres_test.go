@@ -17,7 +17,7 @@ import (
 
 // testStore adds the job counter the conformance suite needs.
 type testStore struct {
-	*postgres.Store
+	*sqlstore.Store
 }
 
 func (s testStore) CountJobs(ctx context.Context, kind string) (int, error) {
@@ -28,14 +28,14 @@ func (s testStore) CountJobs(ctx context.Context, kind string) (int, error) {
 
 // MustOpenStore returns a migrated store in a fresh schema with an
 // insert-only River client attached.
-func MustOpenStore(tb testing.TB) *postgres.Store {
+func MustOpenStore(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
 	ctx := context.Background()
 	db, err := postgres.OpenDB(storetest.PostgresSchemaURL(tb), 0)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := postgres.New(db, nil, nil)
+	s := sqlstore.New(db, postgres.Dialect(), nil, nil)
 	tb.Cleanup(func() { s.Close() })
 	if err := s.Migrate(ctx); err != nil {
 		tb.Fatal(err)
@@ -101,7 +101,7 @@ func TestCheckMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := postgres.New(db, nil, nil)
+	s := sqlstore.New(db, postgres.Dialect(), nil, nil)
 	defer s.Close()
 	if got := sfzoom.ErrorCode(s.CheckMigrations(ctx)); got != sfzoom.EUNAVAILABLE {
 		t.Fatalf("CheckMigrations before Migrate = %q, want %q", got, sfzoom.EUNAVAILABLE)

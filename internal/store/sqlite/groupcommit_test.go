@@ -22,7 +22,7 @@ func TestGroupCommit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := sqlite.New(db, nil, nil)
+		s := sqlstore.New(db, sqlite.Dialect(), nil, nil)
 		t.Cleanup(func() { s.Close() })
 		if err := s.Migrate(context.Background()); err != nil {
 			t.Fatal(err)

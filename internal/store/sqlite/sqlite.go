@@ -4,7 +4,8 @@
 // and their jobs commit together.
 //
 // The store methods live in internal/store/sqlstore; this package opens the
-// database, embeds the SQLite migrations and describes the dialect.
+// database, embeds the SQLite migrations and describes the dialect:
+// sqlstore.New(db, sqlite.Dialect(), jobs, now) is the store.
 package sqlite
 
 import (
@@ -24,11 +25,6 @@ import (
 
 //go:embed migrations/*.sql
 var migrationsFS embed.FS
-
-// JobInserter inserts River jobs inside a caller's transaction. It is
-// satisfied by *river.Client[*sql.Tx] built on riversqlite over the same
-// *sql.DB as the store.
-type JobInserter = sqlstore.JobInserter
 
 // DSN returns the data source name sfzoom uses for the SQLite file at path:
 // WAL, a busy timeout, foreign keys, NORMAL sync and IMMEDIATE transactions
@@ -65,7 +61,7 @@ const ReadPoolSize = 4
 // OpenReadDB opens a pool of read-only connections (query_only) to the
 // database at path, which OpenDB has opened: WAL mode is a property of the
 // file, so these connections read beside the writer. Pass it to
-// Store.SetReadDB.
+// sqlstore.Store.SetReadDB.
 func OpenReadDB(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, fmt.Errorf("sqlite: database path is required")
@@ -79,19 +75,9 @@ func OpenReadDB(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// Store implements store.Store on SQLite: sqlstore's store over this
-// package's dialect.
-type Store = sqlstore.Store
-
-// New returns a store over db. jobs may be nil when no method will be given
-// jobs; now defaults to time.Now.
-func New(db *sql.DB, jobs JobInserter, now func() time.Time) *Store {
-	return sqlstore.New(db, dialect(), jobs, now)
-}
-
-// dialect describes SQLite: "?" placeholders, times as TEXT in
+// Dialect describes SQLite: "?" placeholders, times as TEXT in
 // sqlstore.TimeLayout, and modernc's extended result codes.
-func dialect() sqlstore.Dialect {
+func Dialect() sqlstore.Dialect {
 	return sqlstore.Dialect{
 		Name:       "sqlite",
 		TimeArg:    func(t time.Time) any { return t.Format(sqlstore.TimeLayout) },

@@ -13,12 +13,13 @@ import (
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
 	"github.com/sfzoom/sfzoom/internal/store"
 	"github.com/sfzoom/sfzoom/internal/store/sqlite"
+	"github.com/sfzoom/sfzoom/internal/store/sqlstore"
 	"github.com/sfzoom/sfzoom/internal/store/storetest"
 )
 
 // testStore adds the job counter the conformance suite needs.
 type testStore struct {
-	*sqlite.Store
+	*sqlstore.Store
 }
 
 func (s testStore) CountJobs(ctx context.Context, kind string) (int, error) {
@@ -29,14 +30,14 @@ func (s testStore) CountJobs(ctx context.Context, kind string) (int, error) {
 
 // MustOpenStore returns a migrated store on a fresh file with an insert-only
 // River client attached.
-func MustOpenStore(tb testing.TB) *sqlite.Store {
+func MustOpenStore(tb testing.TB) *sqlstore.Store {
 	tb.Helper()
 	ctx := context.Background()
 	db, err := sqlite.OpenDB(filepath.Join(tb.TempDir(), "sfzoom.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := sqlite.New(db, nil, nil)
+	s := sqlstore.New(db, sqlite.Dialect(), nil, nil)
 	tb.Cleanup(func() { s.Close() })
 	if err := s.Migrate(ctx); err != nil {
 		tb.Fatal(err)
@@ -55,7 +56,7 @@ func TestCheckMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sqlite.New(db, nil, nil)
+	s := sqlstore.New(db, sqlite.Dialect(), nil, nil)
 	defer s.Close()
 	if got := sfzoom.ErrorCode(s.CheckMigrations(ctx)); got != sfzoom.EUNAVAILABLE {
 		t.Fatalf("CheckMigrations before Migrate = %q, want %q", got, sfzoom.EUNAVAILABLE)
@@ -78,7 +79,7 @@ func TestJobsWithoutInserter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sqlite.New(db, nil, nil)
+	s := sqlstore.New(db, sqlite.Dialect(), nil, nil)
 	defer s.Close()
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestUnchangedUpsertFromCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
-	s := sqlite.New(db, nil, func() time.Time { return now })
+	s := sqlstore.New(db, sqlite.Dialect(), nil, func() time.Time { return now })
 	defer s.Close()
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
@@ -162,13 +163,13 @@ func TestOrgSettingsSeenByOtherReplicaAtOnce(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "sfzoom.db")
 	now := time.Date(2026, 3, 2, 15, 0, 0, 0, time.UTC)
-	open := func() *sqlite.Store {
+	open := func() *sqlstore.Store {
 		t.Helper()
 		db, err := sqlite.OpenDB(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := sqlite.New(db, nil, func() time.Time { return now })
+		s := sqlstore.New(db, sqlite.Dialect(), nil, func() time.Time { return now })
 		t.Cleanup(func() { s.Close() })
 		if err := s.Migrate(ctx); err != nil {
 			t.Fatal(err)
