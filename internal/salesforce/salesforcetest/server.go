@@ -223,9 +223,7 @@ func (s *Server) URL() string {
 // URLs, canvas instanceUrl), e.g. when the demo serves Handler() on
 // http://localhost:PORT so the simulator is cross-site from the app.
 func (s *Server) SetPublicURL(u string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.publicURL = strings.TrimSuffix(u, "/")
+	s.locked(func() { s.publicURL = strings.TrimSuffix(u, "/") })
 }
 
 // Handler returns the fake's HTTP handler.
@@ -260,27 +258,17 @@ func (s *Server) APICalls() int {
 }
 
 // ResetRequests forgets the recorded requests.
-func (s *Server) ResetRequests() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.requests = nil
-}
+func (s *Server) ResetRequests() { s.locked(func() { s.requests = nil }) }
 
 // FailNext makes the next data API call fail with status and a REST error
 // array {errorCode, message}. Calls queue up.
 func (s *Server) FailNext(status int, errorCode, message string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failNext = append(s.failNext, failure{status, errorCode, message})
+	s.locked(func() { s.failNext = append(s.failNext, failure{status, errorCode, message}) })
 }
 
 // SetAPIUsage sets the daily API usage reported in Sforce-Limit-Info. Once
 // used reaches max, data API calls get 403 REQUEST_LIMIT_EXCEEDED.
-func (s *Server) SetAPIUsage(used, max int64) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.apiUsed, s.apiMax = used, max
-}
+func (s *Server) SetAPIUsage(used, max int64) { s.locked(func() { s.apiUsed, s.apiMax = used, max }) }
 
 // APIUsage returns the usage counters.
 func (s *Server) APIUsage() (used, max int64) {
@@ -300,11 +288,7 @@ func (s *Server) ExpireTokens() {
 }
 
 // SetDown makes every API, OAuth and identity request answer 503.
-func (s *Server) SetDown(down bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.down = down
-}
+func (s *Server) SetDown(down bool) { s.locked(func() { s.down = down }) }
 
 // SetQueryBatchSize sets how many records a query page holds.
 func (s *Server) SetQueryBatchSize(n int) {
@@ -317,17 +301,11 @@ func (s *Server) SetQueryBatchSize(n int) {
 
 // RotateRefreshTokens makes each refresh return a new refresh token and
 // retire the old one.
-func (s *Server) RotateRefreshTokens(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.rotate = on
-}
+func (s *Server) RotateRefreshTokens(on bool) { s.locked(func() { s.rotate = on }) }
 
 // SetRecordAccess overrides the sharing model for one user and record.
 func (s *Server) SetRecordAccess(userID, recordID string, canRead bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.access[accessKey{to18(userID), to18(recordID)}] = canRead
+	s.locked(func() { s.access[accessKey{to18(userID), to18(recordID)}] = canRead })
 }
 
 // PublishedEvents returns the platform events published so far.
@@ -372,6 +350,13 @@ func (s *Server) token(prefix string) string {
 	mac := hmac.New(sha256.New, []byte(s.seedName))
 	fmt.Fprintf(mac, "%s:%d", prefix, s.nextSeq())
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// locked runs f holding s.mu; the one-line setters use it.
+func (s *Server) locked(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
 }
 
 func (s *Server) record(r *http.Request, api bool) {

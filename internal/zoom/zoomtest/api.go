@@ -293,14 +293,23 @@ func (s *Server) meetingJSON(m *meeting, full bool) obj {
 	return o
 }
 
-// handleCreateMeeting serves POST /v2/users/{userId}/meetings → 201.
-func (s *Server) handleCreateMeeting(w http.ResponseWriter, r *http.Request) {
-	b, ok := decodeMeetingBody(w, r)
-	if !ok {
-		return
+// meetingWrite adapts a handler that creates or updates a meeting: it
+// decodes the body (answering 400 for a bad one) and calls write with it
+// while holding s.mu.
+func (s *Server) meetingWrite(write func(w http.ResponseWriter, r *http.Request, b *meetingBody)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		b, ok := decodeMeetingBody(w, r)
+		if !ok {
+			return
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		write(w, r, b)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+}
+
+// createMeeting serves POST /v2/users/{userId}/meetings → 201.
+func (s *Server) createMeeting(w http.ResponseWriter, r *http.Request, b *meetingBody) {
 	host := s.pathUser(w, r)
 	if host == nil {
 		return
@@ -341,14 +350,8 @@ func (s *Server) handleMeeting(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handleUpdateMeeting serves PATCH /v2/meetings/{meetingId} → 204.
-func (s *Server) handleUpdateMeeting(w http.ResponseWriter, r *http.Request) {
-	b, ok := decodeMeetingBody(w, r)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// updateMeeting serves PATCH /v2/meetings/{meetingId} → 204.
+func (s *Server) updateMeeting(w http.ResponseWriter, r *http.Request, b *meetingBody) {
 	m := s.liveMeeting(w, r)
 	if m == nil || !s.dailyWrite(w, m.HostID) {
 		return

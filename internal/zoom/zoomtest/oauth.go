@@ -65,11 +65,7 @@ func (s *Server) ExpireTokens() {
 
 // SetAutoApprove makes GET /oauth/authorize approve at once (as the first
 // user) instead of showing the approval page.
-func (s *Server) SetAutoApprove(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.autoApprove = on
-}
+func (s *Server) SetAutoApprove(on bool) { s.locked(func() { s.autoApprove = on }) }
 
 // IssueAccessToken mints an access token for a user id or email ("" for an
 // account-level token), for callers that skip OAuth.
@@ -124,11 +120,7 @@ func (s *Server) clientOK(r *http.Request) bool {
 // refresh rotates the refresh token) but answer only after d, or never if
 // the client gives up first: a response lost to a client timeout. 0 turns
 // it off.
-func (s *Server) DelayTokenResponses(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.tokenDelay = d
-}
+func (s *Server) DelayTokenResponses(d time.Duration) { s.locked(func() { s.tokenDelay = d }) }
 
 // handleToken serves POST /oauth/token, answering after the delay set by
 // DelayTokenResponses.

@@ -250,26 +250,14 @@ func (s *Server) FailNext(status int, retryAfter time.Duration) {
 func (s *Server) FailFor(n int, status int) { s.Fail(Failure{Status: status, Count: n}) }
 
 // ClearFailures drops queued failures.
-func (s *Server) ClearFailures() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.failures = nil
-}
+func (s *Server) ClearFailures() { s.locked(func() { s.failures = nil }) }
 
 // SetLatency delays every API and download answer by d.
-func (s *Server) SetLatency(d time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.latency = d
-}
+func (s *Server) SetLatency(d time.Duration) { s.locked(func() { s.latency = d }) }
 
 // SetDailyMeetingLimit sets the per-user limit of meeting create/update
 // requests per UTC day (default 100, Zoom's).
-func (s *Server) SetDailyMeetingLimit(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.dailyLimit = n
-}
+func (s *Server) SetDailyMeetingLimit(n int) { s.locked(func() { s.dailyLimit = n }) }
 
 // SetFormDecodedPaths makes the API decode path parameters as
 // application/x-www-form-urlencoded, so that a raw '+' reads as a space, the
@@ -280,11 +268,7 @@ func (s *Server) SetFormDecodedPaths(on bool) { s.formPaths.Store(on) }
 
 // SetDownloadHTML makes recording downloads answer 200 with an HTML error
 // page, as Zoom does when it refuses a download.
-func (s *Server) SetDownloadHTML(on bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.downloadHTML = on
-}
+func (s *Server) SetDownloadHTML(on bool) { s.locked(func() { s.downloadHTML = on }) }
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
@@ -298,10 +282,10 @@ func (s *Server) routes() http.Handler {
 
 	api("GET /v2/users/{userId}", s.handleUser)
 	api("GET /scim2/Users", s.handleSCIMUsers)
-	api("POST /v2/users/{userId}/meetings", s.handleCreateMeeting)
+	api("POST /v2/users/{userId}/meetings", s.meetingWrite(s.createMeeting))
 	api("GET /v2/users/{userId}/meetings", s.handleListMeetings)
 	api("GET /v2/meetings/{meetingId}", s.handleMeeting)
-	api("PATCH /v2/meetings/{meetingId}", s.handleUpdateMeeting)
+	api("PATCH /v2/meetings/{meetingId}", s.meetingWrite(s.updateMeeting))
 	api("DELETE /v2/meetings/{meetingId}", s.handleDeleteMeeting)
 	api("GET /v2/past_meetings/{meetingId}/participants", s.handleParticipants)
 	api("GET /v2/past_meetings/{meetingId}/instances", s.handlePastInstances)
@@ -315,6 +299,13 @@ func (s *Server) routes() http.Handler {
 	plain("GET /_control", s.handleControl)
 	plain("POST /_control", s.handleControlAction)
 	return mux
+}
+
+// locked runs f holding s.mu; the one-line setters use it.
+func (s *Server) locked(f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f()
 }
 
 func (s *Server) record(r *http.Request) {

@@ -5,11 +5,7 @@ import "strings"
 // SetClientSecret replaces the app's client secret, as regenerating it in
 // the Zoom App Marketplace does: token requests with the old secret are
 // refused with invalid_client.
-func (s *Server) SetClientSecret(secret string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.clientSecret = secret
-}
+func (s *Server) SetClientSecret(secret string) { s.locked(func() { s.clientSecret = secret }) }
 
 // RemoveUser deletes the user with this email from the account, as an
 // admin removing them in the Zoom web portal does. It reports whether there

@@ -28,9 +28,7 @@ type Delivery struct {
 // SetWebhook sets where events are delivered and the secret token they are
 // signed with. An empty url turns delivery off (state still changes).
 func (s *Server) SetWebhook(url string, secret []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.webhookURL, s.webhookSecret = url, append([]byte(nil), secret...)
+	s.locked(func() { s.webhookURL, s.webhookSecret = url, append([]byte(nil), secret...) })
 }
 
 // SetWebhookRetries turns on Zoom's retry rule with these delays: a
@@ -38,9 +36,7 @@ func (s *Server) SetWebhook(url string, secret []byte) {
 // is sent again after each delay in turn; 3xx and 4xx are never retried.
 // The default is no retries. Retries resend the same bytes and headers.
 func (s *Server) SetWebhookRetries(delays ...time.Duration) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.retryDelays = append([]time.Duration(nil), delays...)
+	s.locked(func() { s.retryDelays = append([]time.Duration(nil), delays...) })
 }
 
 // Deliveries returns every delivery attempt so far.
