@@ -14,6 +14,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 // Pinger is what readiness needs from the store.
@@ -76,12 +78,8 @@ type Server struct {
 
 // NewServer builds the server and its routes.
 func NewServer(opts Options) (*Server, error) {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
+	opts.Now = sfzoom.NowOrTimeNow(opts.Now)
 	if opts.Registry == nil {
 		reg := prometheus.NewRegistry()
 		opts.Registry, opts.Gatherer = reg, reg

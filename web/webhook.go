@@ -54,14 +54,8 @@ type ZoomWebhook struct {
 }
 
 func (w *ZoomWebhook) handle(c echo.Context) error {
-	now := time.Now
-	if w.Now != nil {
-		now = w.Now
-	}
-	log := w.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	now := sfzoom.NowOrTimeNow(w.Now)
+	log := sfzoom.LoggerOrDiscard(w.Logger)
 	req := c.Request()
 	body, err := w.readBody(req)
 	if err != nil {

@@ -114,12 +114,8 @@ type Pipeline struct {
 
 // New returns a pipeline.
 func New(opts Options) *Pipeline {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
+	opts.Now = sfzoom.NowOrTimeNow(opts.Now)
 	if opts.LeaseTTL <= 0 {
 		opts.LeaseTTL = DefaultLeaseTTL
 	}

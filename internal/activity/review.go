@@ -60,12 +60,8 @@ func NewReview(opts ReviewOptions) *Review {
 	if opts.CacheTTL <= 0 {
 		opts.CacheTTL = 90 * 24 * time.Hour
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.Now = sfzoom.NowOrTimeNow(opts.Now)
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
 	return &Review{opts: opts}
 }
 

@@ -148,9 +148,7 @@ func (opts Options) withDefaults() Options {
 	if opts.Getenv == nil {
 		opts.Getenv = func(string) string { return "" }
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
 	return opts
 }
 

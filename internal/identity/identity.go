@@ -73,12 +73,8 @@ func New(opts Options) *Resolver {
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = DefaultMaxAge
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.Now = sfzoom.NowOrTimeNow(opts.Now)
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
 	return &Resolver{opts: opts}
 }
 

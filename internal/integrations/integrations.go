@@ -109,9 +109,7 @@ type sfEntry struct {
 
 // New returns the integrations.
 func New(opts Options) *Integrations {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
 	}

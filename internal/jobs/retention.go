@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
 )
 
 // PruneWebhooksArgs deletes stored Zoom webhook deliveries older than the
@@ -46,11 +48,7 @@ func (w *PruneWebhooksWorker) Work(ctx context.Context, _ *river.Job[PruneWebhoo
 	if w.Retention <= 0 {
 		return nil // retention off: keep everything
 	}
-	now := time.Now
-	if w.Now != nil {
-		now = w.Now
-	}
-	cutoff := now().Add(-w.Retention)
+	cutoff := sfzoom.NowOrTimeNow(w.Now)().Add(-w.Retention)
 	n, err := w.Store.DeleteWebhookEventsBefore(ctx, cutoff)
 	if err != nil {
 		return Result(fmt.Errorf("jobs: prune webhook events: %w", err))

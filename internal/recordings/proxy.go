@@ -87,12 +87,8 @@ const maxListings = 1024
 
 // NewProxy returns a proxy.
 func NewProxy(opts Options) *Proxy {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
+	opts.Now = sfzoom.NowOrTimeNow(opts.Now)
 	if opts.ListingTTL <= 0 {
 		opts.ListingTTL = 30 * time.Second
 	}

@@ -48,10 +48,7 @@ func NewSigner(sessionKeys [][]byte, ttl time.Duration, now func() time.Time) (*
 	if ttl <= 0 {
 		return nil, errors.New("recordings: signer needs a positive URL lifetime")
 	}
-	if now == nil {
-		now = time.Now
-	}
-	s := &Signer{ttl: ttl, now: now}
+	s := &Signer{ttl: ttl, now: sfzoom.NowOrTimeNow(now)}
 	for _, k := range sessionKeys {
 		mac := hmac.New(sha256.New, k)
 		mac.Write([]byte(keyLabel))

@@ -101,12 +101,8 @@ type Service struct {
 
 // New returns a Service.
 func New(opts Options) *Service {
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+	opts.Now = sfzoom.NowOrTimeNow(opts.Now)
+	opts.Logger = sfzoom.LoggerOrDiscard(opts.Logger)
 	if opts.EventRepairDelay <= 0 {
 		opts.EventRepairDelay = 2 * time.Minute
 	}

@@ -149,9 +149,7 @@ type Checker struct{ o Options }
 
 // New returns a Checker.
 func New(o Options) *Checker {
-	if o.Now == nil {
-		o.Now = time.Now
-	}
+	o.Now = sfzoom.NowOrTimeNow(o.Now)
 	return &Checker{o: o}
 }
 

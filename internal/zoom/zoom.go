@@ -252,9 +252,7 @@ func NewClient(httpClient *http.Client, opts ...Option) *Client {
 
 // fillUnset puts back the defaults an option set to nil or out of range.
 func (c *Client) fillUnset() {
-	if c.now == nil {
-		c.now = time.Now
-	}
+	c.now = sfzoom.NowOrTimeNow(c.now)
 	if c.sleep == nil {
 		c.sleep = httpretry.SleepContext
 	}

@@ -91,9 +91,7 @@ var _ store.Store = (*Store)(nil)
 // New returns a store over db speaking d. jobs may be nil when no method will
 // be given jobs; now defaults to time.Now.
 func New(db *sql.DB, d Dialect, jobs JobInserter, now func() time.Time) *Store {
-	if now == nil {
-		now = time.Now
-	}
+	now = sfzoom.NowOrTimeNow(now)
 	return &Store{db: db, rdb: db, d: &d, jobs: jobs, now: now, orgs: newOrgCache(now)}
 }
 
