@@ -96,15 +96,10 @@ type Integrations struct {
 	zoomS2S  *zoom.Client
 	s2sToken *tokens.ZoomS2S
 	zoomUser *tokens.ZoomUser
-	zoomPer  map[int64]*zoom.Client
-	sf       map[int64]*sfEntry
+	zoomPer  map[int64]*zoom.Client       // by connection id
+	sf       map[int64]*salesforce.Client // by connection id
 
 	lastOK lastSuccess
-}
-
-type sfEntry struct {
-	src    *tokens.Salesforce
-	client *salesforce.Client
 }
 
 // New returns the integrations.
@@ -113,7 +108,7 @@ func New(opts Options) *Integrations {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = http.DefaultClient
 	}
-	i := &Integrations{opts: opts, log: opts.Logger, zoomPer: map[int64]*zoom.Client{}, sf: map[int64]*sfEntry{}}
+	i := &Integrations{opts: opts, log: opts.Logger, zoomPer: map[int64]*zoom.Client{}, sf: map[int64]*salesforce.Client{}}
 	i.zoomUser = tokens.NewZoomUser(opts.Vault, tokens.ZoomUserConfig{
 		ClientID: opts.ZoomClientID, ClientSecret: opts.ZoomClientSecret,
 		RedirectURL: opts.PublicURL + ZoomCallbackPath, OAuthURL: opts.ZoomOAuthURL,
@@ -142,15 +137,27 @@ func (i *Integrations) Zoom(ctx context.Context, orgID, sfUserID string) (*zoom.
 	if err != nil {
 		return nil, err
 	}
+	id := c.ID
+	return cachedClient(i, i.zoomPer, id, func() (*zoom.Client, error) {
+		return i.newZoomClient(i.zoomUser.Client(context.WithoutCancel(ctx), id), orgID, func() { i.zoomUser.Invalidate(id, "") }), nil
+	})
+}
+
+// cachedClient returns the client cache holds for connection connID,
+// building it with build under i.mu the first time (a failed build is not
+// cached).
+func cachedClient[C any](i *Integrations, cache map[int64]*C, connID int64, build func() (*C, error)) (*C, error) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
-	if zc := i.zoomPer[c.ID]; zc != nil {
-		return zc, nil
+	if c := cache[connID]; c != nil {
+		return c, nil
 	}
-	id := c.ID
-	zc := i.newZoomClient(i.zoomUser.Client(context.WithoutCancel(ctx), id), orgID, func() { i.zoomUser.Invalidate(id, "") })
-	i.zoomPer[c.ID] = zc
-	return zc, nil
+	c, err := build()
+	if err != nil {
+		return nil, err
+	}
+	cache[connID] = c
+	return c, nil
 }
 
 // activeConnection returns the org's active connection to provider for
@@ -219,12 +226,16 @@ func (i *Integrations) Salesforce(ctx context.Context, orgID string) (*salesforc
 	if err != nil {
 		return nil, err
 	}
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	if e := i.sf[c.ID]; e != nil {
-		return e.client, nil
-	}
-	src := i.salesforceSource(c.ID)
+	return cachedClient(i, i.sf, c.ID, func() (*salesforce.Client, error) {
+		return i.newSalesforceClient(ctx, orgID, c.ID)
+	})
+}
+
+// newSalesforceClient returns the integration client of orgID's connection
+// connID, whose successes count for the org's last-OK time and which
+// refreshes its token when Salesforce refuses it.
+func (i *Integrations) newSalesforceClient(ctx context.Context, orgID string, connID int64) (*salesforce.Client, error) {
+	src := i.salesforceSource(connID)
 	bg := context.WithoutCancel(ctx)
 	instanceURL, err := src.InstanceURL(ctx)
 	if err != nil {
@@ -240,7 +251,6 @@ func (i *Integrations) Salesforce(ctx context.Context, orgID string) (*salesforc
 	if err != nil {
 		return nil, fmt.Errorf("integrations: salesforce client: %w", err)
 	}
-	i.sf[c.ID] = &sfEntry{src: src, client: client}
 	return client, nil
 }
 

@@ -99,6 +99,9 @@ func TestSalesforceConnectUseDisconnect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if again, err := e.in.Salesforce(ctx, org); err != nil || again != sf {
+		t.Errorf("Salesforce again = %p, %v; want the same cached client %p", again, err, sf)
+	}
 	recs, err := sf.Query(ctx, salesforce.Select(salesforce.FieldID).From(salesforce.ObjectOpportunity))
 	if err != nil || len(recs) != len(e.demo.OpportunityIDs) {
 		t.Fatalf("query with the integration connection = %d records, %v", len(recs), err)
