@@ -12,10 +12,14 @@
 package postgres
 
 import (
+	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -98,19 +102,39 @@ func rebind(q string) string {
 }
 
 // errorCode classifies Postgres errors for sqlstore: unique violations become
-// ECONFLICT, foreign key violations ENOTFOUND, and serialization failures and
-// deadlocks EUNAVAILABLE.
+// ECONFLICT, foreign key violations ENOTFOUND, and EUNAVAILABLE whatever says
+// the database is busy or cannot be reached right now (so the caller answers
+// 503 and Zoom, a job or the user tries again) rather than that the request
+// is wrong: serialization failures and deadlocks, a server shutting down or
+// refusing connections, a read-only server after a failover, a full disk,
+// and a connection that could not be made or broke
+// (https://www.postgresql.org/docs/current/errcodes-appendix.html).
 func errorCode(err error) string {
 	var e *pgconn.PgError
-	if !errors.As(err, &e) {
+	if errors.As(err, &e) {
+		switch {
+		case e.Code == "23505": // unique_violation
+			return sfzoom.ECONFLICT
+		case e.Code == "23503": // foreign_key_violation
+			return sfzoom.ENOTFOUND
+		case e.Code == "40001", e.Code == "40P01", // serialization_failure, deadlock_detected
+			strings.HasPrefix(e.Code, "08"),                         // connection_exception
+			e.Code == "57P01", e.Code == "57P02", e.Code == "57P03", // admin_shutdown, crash_shutdown, cannot_connect_now
+			e.Code == "53100", e.Code == "53300", // disk_full, too_many_connections
+			e.Code == "25006": // read_only_sql_transaction (a standby)
+			return sfzoom.EUNAVAILABLE
+		}
 		return ""
 	}
-	switch e.Code {
-	case "23505": // unique_violation
-		return sfzoom.ECONFLICT
-	case "23503": // foreign_key_violation
-		return sfzoom.ENOTFOUND
-	case "40001", "40P01": // serialization_failure, deadlock_detected
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return "" // the caller gave up: not the database's fault
+	}
+	var (
+		connect *pgconn.ConnectError
+		netErr  net.Error
+	)
+	if errors.As(err, &connect) || errors.As(err, &netErr) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return sfzoom.EUNAVAILABLE
 	}
 	return ""

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -125,5 +126,26 @@ func BenchmarkCreateWebhookEvent(b *testing.B) {
 		if err := s.CreateWebhookEvent(ctx, ev, storetest.Job("bench")); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestUnreachableDatabaseIsUnavailable: with the database server down, a
+// store call fails with EUNAVAILABLE and says to try again (503 for a
+// webhook, so Zoom redelivers; a retry for a job), not "Internal error".
+func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	// Port 1 on the loopback: nothing listens, the connection is refused.
+	db, err := postgres.OpenDB("postgres://sfzoom:sfzoom@127.0.0.1:1/sfzoom?connect_timeout=2", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := postgres.New(db, nil, nil)
+	defer s.Close()
+	_, err = s.FindOrgByID(ctx, "00D000000000001AAA")
+	if got := sfzoom.ErrorCode(err); got != sfzoom.EUNAVAILABLE {
+		t.Fatalf("FindOrgByID with the server down: code %q (%v), want %q", got, err, sfzoom.EUNAVAILABLE)
+	}
+	if msg := sfzoom.ErrorMessage(err); !strings.Contains(msg, "Try again") {
+		t.Errorf("message %q does not say what to do", msg)
 	}
 }

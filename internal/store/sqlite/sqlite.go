@@ -89,8 +89,12 @@ func Dialect() sqlstore.Dialect {
 }
 
 // errorCode classifies modernc errors for sqlstore: unique violations become
-// ECONFLICT, foreign key violations ENOTFOUND and a busy database
-// EUNAVAILABLE.
+// ECONFLICT, foreign key violations ENOTFOUND, and EUNAVAILABLE whatever says
+// the database cannot take the request right now rather than that the
+// request is wrong: busy or locked (every extended code of those, such as
+// SQLITE_BUSY_SNAPSHOT), a full disk, an I/O error, a read-only or
+// unopenable file, a corrupted file
+// (https://www.sqlite.org/rescode.html).
 func errorCode(err error) string {
 	var e *sqlite.Error
 	if !errors.As(err, &e) {
@@ -101,7 +105,10 @@ func errorCode(err error) string {
 		return sfzoom.ECONFLICT
 	case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 		return sfzoom.ENOTFOUND
-	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED:
+	}
+	switch e.Code() & 0xff { // the primary result code
+	case sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR,
+		sqlite3.SQLITE_READONLY, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
 		return sfzoom.EUNAVAILABLE
 	}
 	return ""

@@ -2,8 +2,10 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,5 +206,38 @@ func TestOrgSettingsSeenByOtherReplicaAtOnce(t *testing.T) {
 	now = now.Add(31 * time.Second)
 	if diff := cmp.Diff(want, upsert().Settings); diff != "" {
 		t.Errorf("settings UpsertOrg returns past the cache TTL (-want +got):\n%s", diff)
+	}
+}
+
+// TestReadOnlyDatabaseIsUnavailable: when the database file cannot be
+// written (here opened read-only; in production a full disk, a read-only
+// volume or an I/O error), a write fails with EUNAVAILABLE and says to try
+// again (503: Zoom redelivers, a job retries), not "Internal error". Result
+// codes: https://www.sqlite.org/rescode.html#readonly.
+func TestReadOnlyDatabaseIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "sfzoom.db")
+	rw, err := sqlite.OpenDB(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := sqlite.New(rw, nil, nil)
+	if err := s.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	ro, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s = sqlite.New(ro, nil, nil)
+	defer s.Close()
+	err = s.UpsertOrg(ctx, &sfzoom.Org{ID: "00D000000000001AAA", Name: "Acme", InstanceURL: "https://acme.my.salesforce.com"})
+	if got := sfzoom.ErrorCode(err); got != sfzoom.EUNAVAILABLE {
+		t.Fatalf("UpsertOrg on a read-only database: code %q (%v), want %q", got, err, sfzoom.EUNAVAILABLE)
+	}
+	if msg := sfzoom.ErrorMessage(err); !strings.Contains(msg, "Try again") {
+		t.Errorf("message %q does not say what to do", msg)
 	}
 }

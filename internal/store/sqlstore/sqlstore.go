@@ -441,7 +441,8 @@ func (d *Dialect) limitClause(limit, offset int) string {
 }
 
 // formatError translates driver errors into application errors: unique
-// violations become ECONFLICT and foreign key violations ENOTFOUND. Errors
+// violations become ECONFLICT, foreign key violations ENOTFOUND and a
+// database that is busy or cannot be reached EUNAVAILABLE. Errors
 // that are already *sfzoom.Error pass through.
 func (d *Dialect) formatError(err error) error {
 	if err == nil {
@@ -457,7 +458,7 @@ func (d *Dialect) formatError(err error) error {
 	case sfzoom.ENOTFOUND:
 		return sfzoom.WrapError(sfzoom.ENOTFOUND, err, "A row it refers to does not exist.")
 	case sfzoom.EUNAVAILABLE:
-		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "The database is busy; try again.")
+		return sfzoom.WrapError(sfzoom.EUNAVAILABLE, err, "The database is busy or cannot be reached right now. Try again in a moment.")
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
