@@ -127,19 +127,15 @@ func mediaView(c echo.Context, h *Helpers, media *recordings.Media) templates.Me
 		if f.Path == "" {
 			continue
 		}
-		mf := templates.MediaFile{Label: f.Label(), Kind: mediaKind(f), Type: recordings.ContentType(f.Extension),
-			Size: templates.FormatSize(f.Size), URL: f.Path}
+		mf := mediaFile(f)
 		v.Files = append(v.Files, mf)
 		if media.Player != nil && media.Player.ID == f.ID {
-			pf := mf
-			v.Player = &pf
+			v.Player = &mf
 		}
-		// The transcript (else Zoom's closed captions) as the player's
-		// captions track: both are WebVTT.
-		if f.Extension == "VTT" && (v.Captions == nil || f.FileType == "TRANSCRIPT") && (f.FileType == "TRANSCRIPT" || f.FileType == "CC") {
-			cf := mf
-			v.Captions, v.CaptionsLang = &cf, "en"
-		}
+	}
+	if f, ok := captionsFile(media.Files); ok {
+		cf := mediaFile(f)
+		v.Captions, v.CaptionsLang = &cf, "en"
 	}
 	for _, cue := range media.Transcript {
 		v.Transcript = append(v.Transcript, templates.TranscriptLine{Seconds: cue.Start.Seconds(),
@@ -154,6 +150,36 @@ func mediaView(c echo.Context, h *Helpers, media *recordings.Media) templates.Me
 		v.SummaryURL = media.SummaryURL
 	}
 	return v
+}
+
+func mediaFile(f recordings.File) templates.MediaFile {
+	return templates.MediaFile{Label: f.Label(), Kind: mediaKind(f), Type: recordings.ContentType(f.Extension),
+		Size: templates.FormatSize(f.Size), URL: f.Path}
+}
+
+// captionsFile picks the player's captions track among the files sfzoom can
+// serve: the audio transcript, which names the speakers, else Zoom's closed
+// captions; both are WebVTT
+// (https://developers.zoom.us/docs/api/cloud-recording/#tag/cloud-recording/get/meetings/{meetingId}/recordings).
+func captionsFile(files []recordings.File) (recordings.File, bool) {
+	var cc *recordings.File
+	for i, f := range files {
+		if f.Path == "" || f.Extension != "VTT" {
+			continue
+		}
+		switch f.FileType {
+		case "TRANSCRIPT":
+			return f, true
+		case "CC":
+			if cc == nil {
+				cc = &files[i]
+			}
+		}
+	}
+	if cc == nil {
+		return recordings.File{}, false
+	}
+	return *cc, true
 }
 
 func mediaKind(f recordings.File) string {
