@@ -82,7 +82,7 @@ type Store struct {
 	group *groupCommit // nil unless EnableGroupCommit
 	orgs  *orgCache
 
-	stmtMu sync.Mutex
+	stmtMu sync.RWMutex
 	stmts  map[string]*sql.Stmt // queryReadOnly's statements, prepared on rdb
 }
 
@@ -222,15 +222,26 @@ func (s *Store) queryReadOnly(ctx context.Context, op string, fn func(rowScanner
 // queryReadOnly, and SQLite's driver otherwise parses and plans the
 // statement anew on each call: 13–18% of ingest CPU (docs/performance.md).
 // database/sql prepares it again on each pool connection that runs it.
+//
+// The prepare runs outside the lock, so a slow one (a database slow to
+// answer, or down) never holds up lookups whose statements are ready; two
+// first uses at once may both prepare, and the loser's statement is closed.
 func (s *Store) readStmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	s.stmtMu.Lock()
-	defer s.stmtMu.Unlock()
-	if stmt, ok := s.stmts[query]; ok {
+	s.stmtMu.RLock()
+	stmt, ok := s.stmts[query]
+	s.stmtMu.RUnlock()
+	if ok {
 		return stmt, nil
 	}
 	stmt, err := s.rdb.PrepareContext(ctx, s.d.rebind(query))
 	if err != nil {
 		return nil, err
+	}
+	s.stmtMu.Lock()
+	defer s.stmtMu.Unlock()
+	if have, ok := s.stmts[query]; ok {
+		stmt.Close()
+		return have, nil
 	}
 	if s.stmts == nil {
 		s.stmts = map[string]*sql.Stmt{}

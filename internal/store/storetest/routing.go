@@ -3,6 +3,8 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,6 +93,31 @@ func testRouting(t *testing.T, newStore func(*testing.T) store.Store) {
 		mustNoErr(t, "CreateMeeting", s.CreateMeeting(ctx, newMeeting(prod, 85000000001, "", time.Now())))
 		if got, err = s.FindOrgForZoom(ctx, 85000000001, host, account); err != nil || got != prod {
 			t.Fatalf("FindOrgForZoom(scheduled) = %q, %v; want %q", got, err, prod)
+		}
+	})
+
+	// Every delivery's lookup runs through a statement the store prepares on
+	// first use; a burst of first deliveries at once must each get the right
+	// answer (and, under -race, share the statement safely).
+	t.Run("ConcurrentFirstLookups", func(t *testing.T) {
+		s := newStore(t)
+		mapHost(t, s, prod)
+		const n = 16
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				got, err := s.FindOrgForZoom(ctx, 0, host, account)
+				if err == nil && got != prod {
+					err = fmt.Errorf("got org %q, want %q", got, prod)
+				}
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			mustNoErr(t, "concurrent FindOrgForZoom", err)
 		}
 	})
 
