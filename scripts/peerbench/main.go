@@ -12,7 +12,12 @@
 //   - go-webhook: the same in Go's net/http, standard library only (this
 //     program run with -role go-webhook);
 //   - node-canvas: express + salesforce-signed-request: verify the Canvas
-//     signed request, render a small page.
+//     signed request, render a small page;
+//   - node-webhook-pg (with -postgres): the Node sample made durable, as
+//     sfzoom is: each verified delivery and a job stored in one Postgres
+//     transaction (node-postgres) before the 200. The issue's goal is
+//     against node-webhook; this peer shows what the same durability costs
+//     a plain Node service.
 //
 // sfzoom is this program run with -role sfzoom: the servers of the Go
 // benchmarks (internal/loadgen), i.e. the production echo server, handlers
@@ -133,7 +138,7 @@ func compare(ctx context.Context, o options, out io.Writer) error {
 	}
 	defer os.RemoveAll(tmp)
 	nodeDir := filepath.Join("scripts", "peerbench", "node")
-	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "express")); err != nil {
+	if _, err := os.Stat(filepath.Join(nodeDir, "node_modules", "pg")); err != nil { // the newest dependency
 		if err := command(ctx, nodeDir, "npm", "ci", "--no-audit", "--no-fund"); err != nil {
 			return fmt.Errorf("install the Node peers' dependencies: %w", err)
 		}
@@ -150,12 +155,26 @@ func compare(ctx context.Context, o options, out io.Writer) error {
 	}
 	dbs := []database{{"sqlite", "sqlite:" + filepath.Join(tmp, "sfzoom.db")}}
 	if o.postgres != "" {
-		u, drop, err := scratchSchema(ctx, o.postgres)
+		u, _, drop, err := scratchSchema(ctx, o.postgres)
 		if err != nil {
 			return err
 		}
 		defer drop()
 		dbs = append(dbs, database{"postgres", u})
+		_, schema, dropPeer, err := scratchSchema(ctx, o.postgres)
+		if err != nil {
+			return err
+		}
+		defer dropPeer()
+		port := freePort()
+		cmd := nodeCmd(ctx, nodeDir, "webhook-pg.js", port, "ZOOM_WEBHOOK_SECRET_TOKEN="+loadgen.WebhookSecret,
+			"PG_URL="+o.postgres, "PG_SCHEMA="+schema)
+		if p.nodeWebhookPG, err = f.start("node-webhook-pg", cmd, port, "/"); err != nil {
+			return err
+		}
+		if err := checkURLValidation(ctx, p.nodeWebhookPG.base+"/webhook"); err != nil {
+			return fmt.Errorf("%s: %w", p.nodeWebhookPG.name, err)
+		}
 	}
 	sfzooms := map[string]*target{}
 	for _, db := range dbs {
@@ -212,6 +231,7 @@ func (f *fleet) stop() {
 // peers are the servers sfzoom is compared with.
 type peers struct {
 	nodeWebhook, goWebhook, nodeCanvas *target
+	nodeWebhookPG                      *target // with -postgres only
 }
 
 // startPeers starts the Node and Go webhook peers and the Node Canvas peer,
@@ -249,8 +269,12 @@ func rows(o options, dbs []database, sfzooms map[string]*target, p peers) []row 
 	var rows []row
 	for _, db := range dbs {
 		for _, c := range o.conc {
+			sides := []*target{sfzooms[db.name], p.nodeWebhook, p.goWebhook}
+			if db.name == "postgres" && p.nodeWebhookPG != nil {
+				sides = append(sides, p.nodeWebhookPG)
+			}
 			rows = append(rows, row{name: fmt.Sprintf("webhook ingest, %s, c%d", db.name, c), conc: c, goal: 3,
-				sides: []*target{sfzooms[db.name], p.nodeWebhook, p.goWebhook}, loadOf: webhookLoad})
+				sides: sides, loadOf: webhookLoad})
 		}
 	}
 	for _, db := range dbs {
@@ -315,7 +339,7 @@ func printRow(out io.Writer, r row, results [][]float64) {
 		if i > 0 {
 			q := own / median(results[i])
 			ratio = fmt.Sprintf("%.2f×", q)
-			if strings.HasPrefix(t.name, "node-") { // the issue's goal is against the Node peers
+			if t.name == "node-webhook" || t.name == "node-canvas" { // the issue's goal is against these
 				goal = fmt.Sprintf("≥ %g×: %s", r.goal, map[bool]string{true: "met", false: "not met"}[q >= r.goal])
 			}
 		}
@@ -371,28 +395,29 @@ func checkURLValidation(ctx context.Context, u string) error {
 }
 
 // scratchSchema creates a schema for this run in the database at base and
-// returns base pointed at it, and a function that drops it.
-func scratchSchema(ctx context.Context, base string) (string, func(), error) {
+// returns base pointed at it, the schema's name, and a function that drops
+// it.
+func scratchSchema(ctx context.Context, base string) (u, schema string, drop func(), _ error) {
 	db, err := sql.Open("pgx", base)
 	if err != nil {
-		return "", nil, err
+		return "", "", nil, err
 	}
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
-	schema := "peerbench_" + hex.EncodeToString(b)
+	schema = "peerbench_" + hex.EncodeToString(b)
 	if _, err := db.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
 		db.Close()
-		return "", nil, fmt.Errorf("-postgres: create a scratch schema: %w", err)
+		return "", "", nil, fmt.Errorf("-postgres: create a scratch schema: %w", err)
 	}
-	u, err := url.Parse(base)
+	pu, err := url.Parse(base)
 	if err != nil {
 		db.Close()
-		return "", nil, err
+		return "", "", nil, err
 	}
-	q := u.Query()
+	q := pu.Query()
 	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), func() {
+	pu.RawQuery = q.Encode()
+	return pu.String(), schema, func() {
 		_, _ = db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
 		db.Close()
 	}, nil
