@@ -4,12 +4,17 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
+
+	_ "modernc.org/sqlite" // the "sqlite" database/sql driver, for go-webhook-sqlite
 
 	"github.com/sfzoom/sfzoom/internal/loadgen"
 	"github.com/sfzoom/sfzoom/web"
@@ -20,8 +25,9 @@ import (
 // library only. It verifies x-zm-signature (v0= hex HMAC-SHA256 over
 // v0:{x-zm-request-timestamp}:{raw body}, compared in constant time,
 // https://developers.zoom.us/docs/api/webhooks/#verify-webhook-events),
-// answers endpoint.url_validation, and stores nothing.
-func serveGoWebhook(ctx context.Context, addr string) error {
+// answers endpoint.url_validation, and stores nothing unless store is set:
+// then a verified delivery is answered 200 only once store has returned.
+func serveGoWebhook(ctx context.Context, addr string, store func(ctx context.Context, event, key string, body []byte) error) error {
 	secret := []byte(loadgen.WebhookSecret)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "go webhook peer\n") })
@@ -41,8 +47,12 @@ func serveGoWebhook(ctx context.Context, addr string) error {
 		}
 		var ev struct {
 			Event   string `json:"event"`
+			EventTS int64  `json:"event_ts"`
 			Payload struct {
 				PlainToken string `json:"plainToken"`
+				Object     struct {
+					UUID string `json:"uuid"`
+				} `json:"object"`
 			} `json:"payload"`
 		}
 		if err := json.Unmarshal(body, &ev); err != nil {
@@ -56,9 +66,62 @@ func serveGoWebhook(ctx context.Context, addr string) error {
 			json.NewEncoder(w).Encode(map[string]string{"plainToken": ev.Payload.PlainToken, "encryptedToken": hex.EncodeToString(mac.Sum(nil))})
 			return
 		}
+		if store != nil {
+			key := ev.Event + ":" + ev.Payload.Object.UUID + ":" + strconv.FormatInt(ev.EventTS, 10)
+			if err := store(r.Context(), ev.Event, key, body); err != nil {
+				http.Error(w, `{"message":"The delivery could not be stored; Zoom will send it again."}`, http.StatusServiceUnavailable)
+				return
+			}
+		}
 		io.WriteString(w, `{"message":"Authorized request to Webhook Sample Go.","status":200}`)
 	})
 	return listenAndServe(ctx, addr, mux)
+}
+
+// serveGoWebhookSQLite is the Go verifier made durable the plain way, as
+// sfzoom must be: each verified delivery and a job for it stored in one
+// SQLite transaction (WAL, synchronous=NORMAL, one writing connection: the
+// settings sfzoom uses, internal/store/sqlite) before the 200. No org
+// lookup, no redaction, no group commit, no River: what a small Go service
+// would write.
+func serveGoWebhookSQLite(ctx context.Context, addr, path string) error {
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	if _, err := db.ExecContext(ctx, `
+		CREATE TABLE IF NOT EXISTS deliveries (
+			id INTEGER PRIMARY KEY, dedupe_key TEXT NOT NULL UNIQUE, event TEXT NOT NULL,
+			payload TEXT NOT NULL, received_at TEXT NOT NULL DEFAULT (datetime('now', 'subsec')));
+		CREATE TABLE IF NOT EXISTS jobs (
+			id INTEGER PRIMARY KEY, kind TEXT NOT NULL, args TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'available',
+			scheduled_at TEXT NOT NULL DEFAULT (datetime('now', 'subsec')));
+		CREATE INDEX IF NOT EXISTS jobs_fetch ON jobs (state, scheduled_at);`); err != nil {
+		return fmt.Errorf("create tables: %w", err)
+	}
+	return serveGoWebhook(ctx, addr, func(ctx context.Context, event, key string, body []byte) error {
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		var id int64
+		err = tx.QueryRowContext(ctx, `INSERT INTO deliveries (dedupe_key, event, payload) VALUES (?, ?, ?)
+			ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`, key, event, string(body)).Scan(&id)
+		switch {
+		case errors.Is(err, sql.ErrNoRows): // a delivery seen before: already stored
+		case err != nil:
+			return err
+		default:
+			if _, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, args) VALUES ('log_meeting', ?)`,
+				`{"delivery_id":`+strconv.FormatInt(id, 10)+`}`); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
+	})
 }
 
 // serveSfzoom serves sfzoom's Zoom webhook and Canvas entry point on the

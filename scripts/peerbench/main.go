@@ -13,11 +13,12 @@
 //     program run with -role go-webhook);
 //   - node-canvas: express + salesforce-signed-request: verify the Canvas
 //     signed request, render a small page;
-//   - node-webhook-pg (with -postgres): the Node sample made durable, as
-//     sfzoom is: each verified delivery and a job stored in one Postgres
-//     transaction (node-postgres) before the 200. The goal is
-//     against node-webhook; this peer shows what the same durability costs
-//     a plain Node service.
+//   - durable peers, which store each verified delivery and a job for it in
+//     one transaction before the 200, as sfzoom must: go-webhook-sqlite
+//     (go-webhook on SQLite with sfzoom's settings, in the SQLite rows) and
+//     node-webhook-pg (the Node sample with node-postgres, in the Postgres
+//     rows, with -postgres). The goal is against node-webhook;
+//     these show what the same durability costs a plain service.
 //
 // sfzoom is this program run with -role sfzoom: the servers of the Go
 // benchmarks (internal/loadgen), i.e. the production echo server, handlers
@@ -87,9 +88,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("peerbench", flag.ContinueOnError)
 	var o options
 	var conc string
-	role := fs.String("role", "", "internal: run one server (sfzoom or go-webhook) instead of the comparison")
+	role := fs.String("role", "", "internal: run one server (sfzoom, go-webhook or go-webhook-sqlite) instead of the comparison")
 	addr := fs.String("addr", "127.0.0.1:0", "internal: the listen address (with -role)")
-	db := fs.String("db", "", "internal: the database URL of -role sfzoom")
+	db := fs.String("db", "", "internal: the database URL of -role sfzoom, the file of -role go-webhook-sqlite")
 	fs.IntVar(&o.n, "n", 10000, "requests per turn")
 	fs.IntVar(&o.warmup, "warmup", 1000, "requests sent to each side before its first turn of a row (not measured)")
 	fs.IntVar(&o.rounds, "rounds", 3, "turns per side (A B C A B C ...)")
@@ -101,7 +102,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	switch *role {
 	case "go-webhook":
-		return serveGoWebhook(ctx, *addr)
+		return serveGoWebhook(ctx, *addr, nil)
+	case "go-webhook-sqlite":
+		return serveGoWebhookSQLite(ctx, *addr, *db)
 	case "sfzoom":
 		return serveSfzoom(ctx, *addr, *db)
 	}
@@ -149,7 +152,7 @@ func compare(ctx context.Context, o options, out io.Writer) error {
 	}
 	f := &fleet{ctx: ctx}
 	defer f.stop()
-	p, err := startPeers(f, nodeDir, self)
+	p, err := startPeers(f, nodeDir, self, tmp)
 	if err != nil {
 		return err
 	}
@@ -231,12 +234,13 @@ func (f *fleet) stop() {
 // peers are the servers sfzoom is compared with.
 type peers struct {
 	nodeWebhook, goWebhook, nodeCanvas *target
+	goWebhookSQLite                    *target
 	nodeWebhookPG                      *target // with -postgres only
 }
 
 // startPeers starts the Node and Go webhook peers and the Node Canvas peer,
 // and checks that the webhook peers answer Zoom's URL validation.
-func startPeers(f *fleet, nodeDir, self string) (peers, error) {
+func startPeers(f *fleet, nodeDir, self, tmp string) (peers, error) {
 	var p peers
 	port := freePort()
 	var err error
@@ -248,10 +252,15 @@ func startPeers(f *fleet, nodeDir, self string) (peers, error) {
 		return p, err
 	}
 	port = freePort()
+	if p.goWebhookSQLite, err = f.start("go-webhook-sqlite", exec.CommandContext(f.ctx, self, "-role", "go-webhook-sqlite",
+		"-db", filepath.Join(tmp, "go-webhook.db"), "-addr", "127.0.0.1:"+port), port, "/"); err != nil {
+		return p, err
+	}
+	port = freePort()
 	if p.nodeCanvas, err = f.start("node-canvas", nodeCmd(f.ctx, nodeDir, "canvas.js", port, "CANVAS_CONSUMER_SECRET="+loadgen.ConsumerSecret), port, "/"); err != nil {
 		return p, err
 	}
-	for _, peer := range []*target{p.nodeWebhook, p.goWebhook} {
+	for _, peer := range []*target{p.nodeWebhook, p.goWebhook, p.goWebhookSQLite} {
 		if err := checkURLValidation(f.ctx, peer.base+"/webhook"); err != nil {
 			return p, fmt.Errorf("%s: %w", peer.name, err)
 		}
@@ -270,7 +279,10 @@ func rows(o options, dbs []database, sfzooms map[string]*target, p peers) []row 
 	for _, db := range dbs {
 		for _, c := range o.conc {
 			sides := []*target{sfzooms[db.name], p.nodeWebhook, p.goWebhook}
-			if db.name == "postgres" && p.nodeWebhookPG != nil {
+			switch {
+			case db.name == "sqlite":
+				sides = append(sides, p.goWebhookSQLite)
+			case db.name == "postgres" && p.nodeWebhookPG != nil:
 				sides = append(sides, p.nodeWebhookPG)
 			}
 			rows = append(rows, row{name: fmt.Sprintf("webhook ingest, %s, c%d", db.name, c), conc: c, goal: 3,
