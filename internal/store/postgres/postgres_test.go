@@ -149,3 +149,9 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 		t.Errorf("message %q does not say what to do", msg)
 	}
 }
+
+// BenchmarkFindOrgForZoom: the routing lookup of every delivery, on tables
+// of a deployment some months in (go test -bench FindOrgForZoom).
+func BenchmarkFindOrgForZoom(b *testing.B) {
+	storetest.BenchmarkFindOrgForZoom(b, MustOpenStore(b), 20000, 2000)
+}

@@ -1,0 +1,48 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
+)
+
+// BenchmarkFindOrgForZoom times the routing lookup every Zoom delivery
+// makes, on a store already holding meetings scheduled meetings and users
+// mapped users spread over a few orgs (a deployment some months in): a
+// meeting.ended for a meeting nobody scheduled through sfzoom, routed by
+// its host's mapping. The lookup must stay an index search, whatever the
+// size of the tables.
+func BenchmarkFindOrgForZoom(b *testing.B, s store.Store, meetings, users int) {
+	ctx := context.Background()
+	orgs := []string{"00D000000000001AAA", "00D000000000002AAA", "00D000000000003AAA", "00D000000000004AAA"}
+	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	for i := range meetings {
+		m := &sfzoom.Meeting{OrgID: orgs[i%len(orgs)], ZoomMeetingID: 80_000_000_000 + int64(i),
+			HostSFUserID: fmt.Sprintf("005%015d", i%users), HostZoomUserID: fmt.Sprintf("zoomUser%06d", i%users),
+			Topic: "Pipeline review", StartTime: start.Add(time.Duration(i) * time.Hour), Duration: 30,
+			Timezone: "UTC", JoinURL: "https://zoom.us/j/1", Status: sfzoom.MeetingScheduled}
+		if err := s.CreateMeeting(ctx, m); err != nil {
+			b.Fatalf("CreateMeeting: %v", err)
+		}
+	}
+	for i := range users {
+		if err := s.UpsertUserMapping(ctx, &sfzoom.UserMapping{OrgID: orgs[i%len(orgs)], SFUserID: fmt.Sprintf("005%015d", i),
+			SFEmail: fmt.Sprintf("rep%d@acme.example", i), SFName: fmt.Sprintf("Rep %d", i), ZoomEmail: fmt.Sprintf("rep%d@acme.example", i),
+			ZoomUserID: fmt.Sprintf("zoomUser%06d", i), Source: sfzoom.MappingSourceEmail, Status: sfzoom.MappingMatched,
+			VerifiedAt: start}); err != nil {
+			b.Fatalf("UpsertUserMapping: %v", err)
+		}
+	}
+	host, want := fmt.Sprintf("zoomUser%06d", users/2), orgs[(users/2)%len(orgs)]
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		got, err := s.FindOrgForZoom(ctx, 90_000_000_000+int64(i), host, "acct1")
+		if err != nil || got != want {
+			b.Fatalf("FindOrgForZoom = %q, %v; want %q", got, err, want)
+		}
+	}
+}
