@@ -349,8 +349,20 @@ type hangingInserter struct {
 }
 
 func (h hangingInserter) InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
-	if _, err := h.client.InsertManyTx(ctx, tx, params); err != nil {
-		return nil, err
+	_, err := h.client.InsertManyTx(ctx, tx, params)
+	return nil, hang(err)
+}
+
+func (h hangingInserter) InsertManyFastTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) (int, error) {
+	_, err := h.client.InsertManyFastTx(ctx, tx, params)
+	return 0, hang(err)
+}
+
+// hang returns a failed insert's error; after an insert that worked it
+// announces IN_TX and never returns.
+func hang(err error) error {
+	if err != nil {
+		return err
 	}
 	fmt.Println("IN_TX")
 	select {}

@@ -201,7 +201,7 @@ func (s *Store) storeWebhookGroup(live []*webhookWrite) ([]error, error) {
 			}
 			jobs = append(jobs, live[i].jobs...)
 		}
-		return s.insertJobs(ctx, tx, jobs)
+		return s.insertJobsFast(ctx, tx, jobs)
 	})
 	if err != nil {
 		return nil, err

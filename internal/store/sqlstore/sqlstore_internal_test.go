@@ -10,9 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	_ "modernc.org/sqlite"
 
 	"github.com/sfzoom/sfzoom/internal/sfzoom"
+	"github.com/sfzoom/sfzoom/internal/store"
 )
 
 // The store methods are exercised on real databases by storetest (through
@@ -171,5 +174,43 @@ func TestTransactionHelpers(t *testing.T) {
 	err = s.execOne(ctx, "delete again", "No such thing.", `DELETE FROM things WHERE name = ?`, "kept")
 	if sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND || sfzoom.ErrorMessage(err) != "No such thing." {
 		t.Errorf("execOne(no row) = %v, want ENOTFOUND %q", err, "No such thing.")
+	}
+}
+
+type plainArgs struct{}
+
+func (plainArgs) Kind() string { return "plain" }
+
+type uniqueArgs struct{}
+
+func (uniqueArgs) Kind() string { return "unique" }
+func (uniqueArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{UniqueOpts: river.UniqueOpts{ByPeriod: time.Minute}}
+}
+
+type retryArgs struct{}
+
+func (retryArgs) Kind() string                 { return "retry" }
+func (retryArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 15} }
+
+// TestIsUniqueJob: only jobs without unique options may take River's fast
+// insert, which cannot skip a duplicate of a unique job
+// (https://pkg.go.dev/github.com/riverqueue/river#Client.InsertManyFastTx).
+func TestIsUniqueJob(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		job  store.Job
+		want bool
+	}{
+		{"no options", store.Job{Args: plainArgs{}}, false},
+		{"options without uniqueness", store.Job{Args: plainArgs{}, InsertOpts: &river.InsertOpts{ScheduledAt: time.Now()}}, false},
+		{"args' options without uniqueness", store.Job{Args: retryArgs{}}, false},
+		{"unique by the job's options", store.Job{Args: plainArgs{}, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}}, true},
+		{"unique by the args' options", store.Job{Args: uniqueArgs{}}, true},
+		{"unique by state only", store.Job{Args: plainArgs{}, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{rivertype.JobStateAvailable}}}}, true},
+	} {
+		if got := isUniqueJob(tc.job); got != tc.want {
+			t.Errorf("%s: isUniqueJob = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }

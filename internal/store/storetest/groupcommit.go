@@ -86,15 +86,31 @@ type gatedJobs struct {
 }
 
 func (g *gatedJobs) InsertManyTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error) {
+	if err := g.enter(params); err != nil {
+		return nil, err
+	}
+	return g.next.InsertManyTx(ctx, tx, params)
+}
+
+func (g *gatedJobs) InsertManyFastTx(ctx context.Context, tx *sql.Tx, params []river.InsertManyParams) (int, error) {
+	if err := g.enter(params); err != nil {
+		return 0, err
+	}
+	return g.next.InsertManyFastTx(ctx, tx, params)
+}
+
+// enter holds the first insert at the gate, counts groups and injects the
+// failures fail asks for.
+func (g *gatedJobs) enter(params []river.InsertManyParams) error {
 	g.once.Do(func() { close(g.entered); <-g.gate })
 	if len(params) > 1 {
 		g.groups.Add(1)
 	}
 	if g.fail != nil && g.fail(params) {
 		g.failed.Add(1)
-		return nil, errors.New("injected job insert failure")
+		return errors.New("injected job insert failure")
 	}
-	return g.next.InsertManyTx(ctx, tx, params)
+	return nil
 }
 
 func openGated(t *testing.T, open OpenGroupStore, g *gatedJobs) GroupStore {
