@@ -139,7 +139,7 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := postgres.New(db, nil, nil)
+	s := sqlstore.New(db, postgres.Dialect(), nil, nil)
 	defer s.Close()
 	_, err = s.FindOrgByID(ctx, "00D000000000001AAA")
 	if got := sfzoom.ErrorCode(err); got != sfzoom.EUNAVAILABLE {

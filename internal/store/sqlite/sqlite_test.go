@@ -221,7 +221,7 @@ func TestReadOnlyDatabaseIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sqlite.New(rw, nil, nil)
+	s := sqlstore.New(rw, sqlite.Dialect(), nil, nil)
 	if err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func TestReadOnlyDatabaseIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s = sqlite.New(ro, nil, nil)
+	s = sqlstore.New(ro, sqlite.Dialect(), nil, nil)
 	defer s.Close()
 	err = s.UpsertOrg(ctx, &sfzoom.Org{ID: "00D000000000001AAA", Name: "Acme", InstanceURL: "https://acme.my.salesforce.com"})
 	if got := sfzoom.ErrorCode(err); got != sfzoom.EUNAVAILABLE {
