@@ -427,10 +427,11 @@ func (s *Store) insertJobs(ctx context.Context, tx *sqlTx, jobs []store.Job) err
 
 // insertJobsFast inserts jobs in tx like insertJobs, through River's fast
 // path when none of them is unique: it does not read the inserted rows back,
-// which on SQLite halves the cost of a group's job insert, until then more
-// than half of the group writer's time (docs/performance.md). A unique job
-// needs River to skip a duplicate gracefully, so any unique job sends the
-// whole batch through insertJobs.
+// which on SQLite halves the cost of the job insert that was more than half
+// of the webhook writer's time (docs/performance.md). Webhook deliveries use
+// it; their jobs are never unique (the delivery's dedupe key is). A unique
+// job needs River to skip a duplicate gracefully, so any unique job sends
+// the whole batch through insertJobs.
 func (s *Store) insertJobsFast(ctx context.Context, tx *sqlTx, jobs []store.Job) error {
 	if len(jobs) == 0 || slices.ContainsFunc(jobs, isUniqueJob) {
 		return s.insertJobs(ctx, tx, jobs)

@@ -48,7 +48,7 @@ func (s *Store) storeWebhookEvent(ctx context.Context, ev *sfzoom.WebhookEvent, 
 		if row, err = s.insertWebhookEvent(ctx, tx, ev, u); err != nil {
 			return err
 		}
-		return s.insertJobs(ctx, tx, jobs)
+		return s.insertJobsFast(ctx, tx, jobs)
 	})
 	if err != nil {
 		return err
