@@ -5,7 +5,8 @@
 // verify and store nothing, each server in its own process, the sides
 // alternated A B C A B C.
 //
-// Peers (scripts/peerbench/node, dependencies pinned in package-lock.json):
+// Peers (scripts/peerbench/node, dependencies pinned in package-lock.json;
+// the Node webhook peers share zoom-sample.js):
 //   - node-webhook: Zoom's Node.js webhook sample
 //     (https://github.com/zoom/webhook-sample): express, HMAC-SHA256 over
 //     v0:{timestamp}:{body}, endpoint.url_validation, nothing stored;

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,6 +77,18 @@ func wantCode(t *testing.T, op string, err error, code string) {
 	t.Helper()
 	if got := sfzoom.ErrorCode(err); got != code {
 		t.Fatalf("%s: error code = %q (%v), want %q", op, got, err, code)
+	}
+}
+
+// WantUnavailable fails the test unless err is EUNAVAILABLE with a message
+// that tells the user to try again: what a store call must answer when the
+// database is down, full or read-only (a 503, so Zoom redelivers and a job
+// retries), never "Internal error".
+func WantUnavailable(t *testing.T, op string, err error) {
+	t.Helper()
+	wantCode(t, op, err, sfzoom.EUNAVAILABLE)
+	if msg := sfzoom.ErrorMessage(err); !strings.Contains(msg, "Try again") {
+		t.Errorf("%s: message %q does not say what to do", op, msg)
 	}
 }
 

@@ -1,7 +1,7 @@
-// The durable webhook peer: Zoom's Node.js webhook sample
-// (https://github.com/zoom/webhook-sample, index.js), as webhook.js has it,
-// extended to follow the rule sfzoom follows: a delivery is answered 200
-// only once it and the job that will process it are committed. Each
+// The durable webhook peer: Zoom's Node.js webhook sample as zoom-sample.js
+// keeps it (https://github.com/zoom/webhook-sample), extended to follow the
+// rule sfzoom follows: a delivery is answered 200 only once it and the job
+// that will process it are committed. Each
 // verified delivery is stored with node-postgres (https://node-postgres.com)
 // in one transaction (BEGIN; INSERT the delivery, ON CONFLICT on its dedupe
 // key DO NOTHING; INSERT its job; COMMIT) on a pool of PG_POOL_SIZE
@@ -12,13 +12,10 @@
 //
 // Environment: PORT, ZOOM_WEBHOOK_SECRET_TOKEN, PG_URL (a postgres:// URL),
 // PG_SCHEMA (an existing schema; the tables are created in it).
-const express = require('express')
-const bodyParser = require('body-parser')
-const crypto = require('crypto')
 const { Pool } = require('pg')
+const { sampleApp } = require('./zoom-sample')
 
 const port = process.env.PORT || 4000
-const secret = process.env.ZOOM_WEBHOOK_SECRET_TOKEN
 const schema = process.env.PG_SCHEMA
 if (!/^[a-z_][a-z0-9_]*$/.test(schema || '')) {
   throw new Error('PG_SCHEMA must be a plain schema name')
@@ -29,48 +26,29 @@ const pool = new Pool({
   options: `-c search_path=${schema}`
 })
 
-const app = express()
-app.use(bodyParser.json())
-
-app.post('/webhook', async (req, res) => {
-  const message = `v0:${req.headers['x-zm-request-timestamp']}:${JSON.stringify(req.body)}`
-  const signature = `v0=${crypto.createHmac('sha256', secret).update(message).digest('hex')}`
-  if (req.headers['x-zm-signature'] !== signature) {
-    res.status(401)
-    res.json({ message: 'Unauthorized request to Webhook Sample Node.js.', status: 401 })
-    return
-  }
-  if (req.body.event === 'endpoint.url_validation') {
-    const hash = crypto.createHmac('sha256', secret).update(req.body.payload.plainToken).digest('hex')
-    res.status(200)
-    res.json({ plainToken: req.body.payload.plainToken, encryptedToken: hash })
-    return
-  }
-  const object = (req.body.payload && req.body.payload.object) || {}
-  const key = `${req.body.event}:${object.uuid}:${req.body.event_ts}`
+// store keeps a verified delivery and its job, in one transaction.
+async function store (body) {
+  const object = (body.payload && body.payload.object) || {}
+  const key = `${body.event}:${object.uuid}:${body.event_ts}`
   const client = await pool.connect()
   try {
     await client.query('BEGIN')
     const stored = await client.query(
       'INSERT INTO deliveries (dedupe_key, event, payload) VALUES ($1, $2, $3) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id',
-      [key, req.body.event, req.body])
+      [key, body.event, body])
     if (stored.rowCount === 1) {
-      await client.query('INSERT INTO jobs (kind, args) VALUES ($1, $2)',
-        ['log_meeting', { delivery_id: stored.rows[0].id }])
+      await client.query('INSERT INTO jobs (kind, args) VALUES ($1, $2)', ['log_meeting', { delivery_id: stored.rows[0].id }])
     }
     await client.query('COMMIT')
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
-    res.status(503)
-    res.json({ message: 'The delivery could not be stored; Zoom will send it again.', status: 503 })
-    return
+    throw err
   } finally {
     client.release()
   }
-  res.status(200)
-  res.json({ message: 'Authorized request to Webhook Sample Node.js.', status: 200 })
-})
+}
 
+const app = sampleApp(process.env.ZOOM_WEBHOOK_SECRET_TOKEN, store)
 pool.query(`
   CREATE TABLE IF NOT EXISTS deliveries (
     id bigserial PRIMARY KEY,
