@@ -241,3 +241,9 @@ func TestReadOnlyDatabaseIsUnavailable(t *testing.T) {
 func BenchmarkFindOrgForZoom(b *testing.B) {
 	storetest.BenchmarkFindOrgForZoom(b, MustOpenStore(b), 20000, 2000)
 }
+
+// BenchmarkSetupWebhookReads: the setup checklist's webhook reads, with
+// 20,000 deliveries stored (go test -bench SetupWebhookReads).
+func BenchmarkSetupWebhookReads(b *testing.B) {
+	storetest.BenchmarkSetupWebhookReads(b, MustOpenStore(b), 20000)
+}

@@ -186,9 +186,18 @@ func (s *Store) CheckWrite(ctx context.Context) error {
 
 // LastOrgWebhookEvent returns orgID's most recent event of eventType (any
 // type when ""), ENOTFOUND if none.
+//
+// Both forms walk the webhook_events_org_received index backwards from the
+// newest delivery; a filter the planner cannot see through, such as
+// (? = '' OR event_type = ?), cost Postgres a sort of all the org's
+// deliveries under a generic plan.
 func (s *Store) LastOrgWebhookEvent(ctx context.Context, orgID, eventType string) (*sfzoom.WebhookEvent, error) {
+	const newest = ` ORDER BY received_at DESC, id DESC LIMIT 1`
+	if eventType == "" {
+		return s.findWebhookEvent(ctx, s.readOnly, "last org webhook event", `WHERE org_id = ?`+newest, orgID)
+	}
 	return s.findWebhookEvent(ctx, s.readOnly, "last org webhook event",
-		`WHERE org_id = ? AND (? = '' OR event_type = ?) ORDER BY received_at DESC, id DESC LIMIT 1`, orgID, eventType, eventType)
+		`WHERE org_id = ? AND event_type = ?`+newest, orgID, eventType)
 }
 
 func (s *Store) findWebhookEvent(ctx context.Context, read readFunc, op, tail string, args ...any) (*sfzoom.WebhookEvent, error) {

@@ -46,3 +46,48 @@ func BenchmarkFindOrgForZoom(b *testing.B, s store.Store, meetings, users int) {
 		}
 	}
 }
+
+// BenchmarkSetupWebhookReads times the two reads of the setup checklist's
+// webhook check (internal/setup) on a store holding deliveries deliveries of
+// one busy org, received after Zoom last validated the endpoint: when Zoom
+// last validated it, and the last delivery of a quiet org (none: the
+// slowest answer to find). Both must stay index searches however many
+// deliveries the retention period keeps.
+func BenchmarkSetupWebhookReads(b *testing.B, s store.Store, deliveries int) {
+	ctx := context.Background()
+	const busy, quiet = "00D000000000001AAA", "00D000000000002AAA"
+	validation := &sfzoom.WebhookEvent{DedupeKey: "endpoint.url_validation|bench", EventType: "endpoint.url_validation",
+		Payload: []byte(`{"event":"endpoint.url_validation"}`)}
+	if err := s.CreateWebhookEvent(ctx, validation); err != nil {
+		b.Fatalf("CreateWebhookEvent: %v", err)
+	}
+	for i := range deliveries {
+		uuid := fmt.Sprintf("uuid-%d==", i)
+		if err := s.CreateWebhookEvent(ctx, &sfzoom.WebhookEvent{OrgID: busy, EventType: "meeting.ended", MeetingUUID: uuid,
+			DedupeKey: sfzoom.WebhookDedupeKey("meeting.ended", uuid, "", int64(i)), EventTS: int64(i),
+			Payload: []byte(`{"event":"meeting.ended"}`)}); err != nil {
+			b.Fatalf("CreateWebhookEvent: %v", err)
+		}
+	}
+	b.Run("LastValidation", func(b *testing.B) {
+		for b.Loop() {
+			if ev, err := s.LastOrgWebhookEvent(ctx, "", "endpoint.url_validation"); err != nil || ev.DedupeKey != validation.DedupeKey {
+				b.Fatalf("LastOrgWebhookEvent(validation) = %v, %v", ev, err)
+			}
+		}
+	})
+	b.Run("QuietOrg", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.LastOrgWebhookEvent(ctx, quiet, ""); sfzoom.ErrorCode(err) != sfzoom.ENOTFOUND {
+				b.Fatalf("LastOrgWebhookEvent(quiet org) = %v, want ENOTFOUND", err)
+			}
+		}
+	})
+	b.Run("BusyOrg", func(b *testing.B) {
+		for b.Loop() {
+			if ev, err := s.LastOrgWebhookEvent(ctx, busy, ""); err != nil || ev.OrgID != busy {
+				b.Fatalf("LastOrgWebhookEvent(busy org) = %v, %v", ev, err)
+			}
+		}
+	})
+}
