@@ -189,7 +189,7 @@ func (s *Store) CheckWrite(ctx context.Context) error {
 //
 // Both forms walk the webhook_events_org_received index backwards from the
 // newest delivery; a filter the planner cannot see through, such as
-// (? = '' OR event_type = ?), cost Postgres a sort of all the org's
+// (? = ” OR event_type = ?), cost Postgres a sort of all the org's
 // deliveries under a generic plan.
 func (s *Store) LastOrgWebhookEvent(ctx context.Context, orgID, eventType string) (*sfzoom.WebhookEvent, error) {
 	const newest = ` ORDER BY received_at DESC, id DESC LIMIT 1`
