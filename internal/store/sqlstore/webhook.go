@@ -188,9 +188,9 @@ func (s *Store) CheckWrite(ctx context.Context) error {
 // type when ""), ENOTFOUND if none.
 //
 // Both forms walk the webhook_events_org_received index backwards from the
-// newest delivery; a filter the planner cannot see through, such as
-// (? = ” OR event_type = ?), cost Postgres a sort of all the org's
-// deliveries under a generic plan.
+// newest delivery. One query that tested inside SQL whether eventType was
+// empty cost Postgres, under a generic plan, a sort of all the org's
+// deliveries.
 func (s *Store) LastOrgWebhookEvent(ctx context.Context, orgID, eventType string) (*sfzoom.WebhookEvent, error) {
 	const newest = ` ORDER BY received_at DESC, id DESC LIMIT 1`
 	if eventType == "" {
