@@ -2,8 +2,9 @@
 // as docs/performance.md reports it: the same load (internal/loadgen: the
 // same generator, the same concurrency, the same signed bodies) against
 // sfzoom (SQLite, and Postgres when a URL is given) and against peers that
-// verify and store nothing, each server in its own process, the sides
-// alternated A B C A B C.
+// verify and store nothing (the peers) or store as sfzoom must (the
+// durable peers), each server in its own process, the sides alternated
+// A B C A B C.
 //
 // Peers (scripts/peerbench/node, dependencies pinned in package-lock.json;
 // the Node webhook peers share zoom-sample.js):
@@ -239,8 +240,9 @@ type peers struct {
 	nodeWebhookPG                      *target // with -postgres only
 }
 
-// startPeers starts the Node and Go webhook peers and the Node Canvas peer,
-// and checks that the webhook peers answer Zoom's URL validation.
+// startPeers starts the Node and Go webhook peers, the durable Go peer on
+// SQLite and the Node Canvas peer, and checks that the webhook peers answer
+// Zoom's URL validation.
 func startPeers(f *fleet, nodeDir, self, tmp string) (peers, error) {
 	var p peers
 	port := freePort()
