@@ -247,3 +247,9 @@ func BenchmarkFindOrgForZoom(b *testing.B) {
 func BenchmarkSetupWebhookReads(b *testing.B) {
 	storetest.BenchmarkSetupWebhookReads(b, MustOpenStore(b), 20000)
 }
+
+// BenchmarkRepUpcoming: the read behind a rep's Home page, with 20,000
+// meetings of 2,000 reps stored (go test -bench RepUpcoming).
+func BenchmarkRepUpcoming(b *testing.B) {
+	storetest.BenchmarkRepUpcoming(b, MustOpenStore(b), 20000, 2000)
+}

@@ -18,31 +18,64 @@ import (
 // size of the tables.
 func BenchmarkFindOrgForZoom(b *testing.B, s store.Store, meetings, users int) {
 	ctx := context.Background()
-	orgs := []string{"00D000000000001AAA", "00D000000000002AAA", "00D000000000003AAA", "00D000000000004AAA"}
-	start := time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+	seedDeployment(b, s, meetings, users)
+	host, want := fmt.Sprintf("zoomUser%06d", users/2), benchOrgs[(users/2)%len(benchOrgs)]
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		got, err := s.FindOrgForZoom(ctx, 90_000_000_000+int64(i), host, "acct1")
+		if err != nil || got != want {
+			b.Fatalf("FindOrgForZoom = %q, %v; want %q", got, err, want)
+		}
+	}
+}
+
+// benchOrgs are the orgs seedDeployment spreads its rows over.
+var benchOrgs = []string{"00D000000000001AAA", "00D000000000002AAA", "00D000000000003AAA", "00D000000000004AAA"}
+
+// benchStart is when seedDeployment's first meeting starts; the others
+// follow an hour apart.
+var benchStart = time.Date(2026, 11, 1, 9, 0, 0, 0, time.UTC)
+
+// seedDeployment stores meetings scheduled meetings, an hour apart, hosted
+// in turn by users mapped users, spread over benchOrgs: user i is
+// Salesforce user benchUser(i) and Zoom user zoomUser%06d.
+func seedDeployment(b *testing.B, s store.Store, meetings, users int) {
+	b.Helper()
+	ctx := context.Background()
 	for i := range meetings {
-		m := &sfzoom.Meeting{OrgID: orgs[i%len(orgs)], ZoomMeetingID: 80_000_000_000 + int64(i),
-			HostSFUserID: fmt.Sprintf("005%015d", i%users), HostZoomUserID: fmt.Sprintf("zoomUser%06d", i%users),
-			Topic: "Pipeline review", StartTime: start.Add(time.Duration(i) * time.Hour), Duration: 30,
+		m := &sfzoom.Meeting{OrgID: benchOrgs[i%len(benchOrgs)], ZoomMeetingID: 80_000_000_000 + int64(i),
+			HostSFUserID: benchUser(i % users), HostZoomUserID: fmt.Sprintf("zoomUser%06d", i%users),
+			Topic: "Pipeline review", StartTime: benchStart.Add(time.Duration(i) * time.Hour), Duration: 30,
 			Timezone: "UTC", JoinURL: "https://zoom.us/j/1", Status: sfzoom.MeetingScheduled}
 		if err := s.CreateMeeting(ctx, m); err != nil {
 			b.Fatalf("CreateMeeting: %v", err)
 		}
 	}
 	for i := range users {
-		if err := s.UpsertUserMapping(ctx, &sfzoom.UserMapping{OrgID: orgs[i%len(orgs)], SFUserID: fmt.Sprintf("005%015d", i),
+		if err := s.UpsertUserMapping(ctx, &sfzoom.UserMapping{OrgID: benchOrgs[i%len(benchOrgs)], SFUserID: benchUser(i),
 			SFEmail: fmt.Sprintf("rep%d@acme.example", i), SFName: fmt.Sprintf("Rep %d", i), ZoomEmail: fmt.Sprintf("rep%d@acme.example", i),
 			ZoomUserID: fmt.Sprintf("zoomUser%06d", i), Source: sfzoom.MappingSourceEmail, Status: sfzoom.MappingMatched,
-			VerifiedAt: start}); err != nil {
+			VerifiedAt: benchStart}); err != nil {
 			b.Fatalf("UpsertUserMapping: %v", err)
 		}
 	}
-	host, want := fmt.Sprintf("zoomUser%06d", users/2), orgs[(users/2)%len(orgs)]
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		got, err := s.FindOrgForZoom(ctx, 90_000_000_000+int64(i), host, "acct1")
-		if err != nil || got != want {
-			b.Fatalf("FindOrgForZoom = %q, %v; want %q", got, err, want)
+}
+
+func benchUser(i int) string { return fmt.Sprintf("005%015d", i) }
+
+// BenchmarkRepUpcoming times the read behind a rep's Home page (the rep's
+// meetings starting after yesterday, at most 100: scheduling.Upcoming) on a
+// store holding meetings meetings of users reps, most of them still to
+// come. It must read the rep's meetings, not the whole org's.
+func BenchmarkRepUpcoming(b *testing.B, s store.Store, meetings, users int) {
+	ctx := context.Background()
+	seedDeployment(b, s, meetings, users)
+	host, org := benchUser(users/2), benchOrgs[(users/2)%len(benchOrgs)]
+	after := benchStart.Add(-24 * time.Hour)
+	for b.Loop() {
+		ms, _, err := s.FindMeetings(ctx, sfzoom.MeetingFilter{OrgID: org, HostSFUserID: &host, StartsAfter: &after, Limit: 100})
+		if err != nil || len(ms) == 0 {
+			b.Fatalf("FindMeetings = %d meetings, %v", len(ms), err)
 		}
 	}
 }
