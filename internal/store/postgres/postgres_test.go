@@ -144,20 +144,8 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 	storetest.WantUnavailable(t, "FindOrgByID with the server down", err)
 }
 
-// BenchmarkFindOrgForZoom: the routing lookup of every delivery, on tables
-// of a deployment some months in (go test -bench FindOrgForZoom).
-func BenchmarkFindOrgForZoom(b *testing.B) {
-	storetest.BenchmarkFindOrgForZoom(b, MustOpenStore(b), 20000, 2000)
-}
-
-// BenchmarkSetupWebhookReads: the setup checklist's webhook reads, with
-// 20,000 deliveries stored (go test -bench SetupWebhookReads).
-func BenchmarkSetupWebhookReads(b *testing.B) {
-	storetest.BenchmarkSetupWebhookReads(b, MustOpenStore(b), 20000)
-}
-
-// BenchmarkRepUpcoming: the read behind a rep's Home page, with 20,000
-// meetings of 2,000 reps stored (go test -bench RepUpcoming).
-func BenchmarkRepUpcoming(b *testing.B) {
-	storetest.BenchmarkRepUpcoming(b, MustOpenStore(b), 20000, 2000)
+// BenchmarkScale: the reads that must stay index searches as the tables
+// grow (go test -bench Scale).
+func BenchmarkScale(b *testing.B) {
+	storetest.BenchmarkScale(b, func(tb testing.TB) store.Store { return MustOpenStore(tb) })
 }
