@@ -14,12 +14,42 @@ import (
 // each on a fresh store of a deployment some months in (20,000 meetings of
 // 2,000 mapped users, or 20,000 stored deliveries), so a missing index shows
 // as milliseconds (docs/performance.md): the routing lookup of every
-// delivery, the setup checklist's webhook reads and a rep's Home page.
+// delivery, the setup checklist's webhook reads, a rep's Home page and a
+// record page's attendance.
 // open returns a fresh, migrated store with a job inserter.
 func BenchmarkScale(b *testing.B, open func(testing.TB) store.Store) {
 	b.Run("FindOrgForZoom", func(b *testing.B) { benchFindOrgForZoom(b, open(b), 20000, 2000) })
 	b.Run("SetupWebhookReads", func(b *testing.B) { benchSetupWebhookReads(b, open(b), 20000) })
 	b.Run("RepUpcoming", func(b *testing.B) { benchRepUpcoming(b, open(b), 20000, 2000) })
+	b.Run("RecordAttendance", func(b *testing.B) { benchRecordAttendance(b, open(b), 4000, 5) })
+}
+
+// benchRecordAttendance times the attendance read of a record page (the
+// participants of the record's listed meetings: FindAttendanceByMeetings)
+// on a store holding meetings meetings of one org with perMeeting
+// participants each. It must read those meetings' participants, not the
+// whole org's.
+func benchRecordAttendance(b *testing.B, s store.Store, meetings, perMeeting int) {
+	ctx := context.Background()
+	org := benchOrgs[0]
+	for m := range meetings {
+		ps := make([]*sfzoom.Participant, perMeeting)
+		for p := range ps {
+			ps[p] = &sfzoom.Participant{Name: fmt.Sprintf("Guest %d", p), Email: fmt.Sprintf("guest%d-%d@customer.example", m, p),
+				JoinTime: benchStart.Add(time.Duration(m) * time.Hour), LeaveTime: benchStart.Add(time.Duration(m)*time.Hour + 30*time.Minute),
+				Duration: 1800, Match: sfzoom.MatchUnmatched}
+		}
+		if err := s.SaveAttendance(ctx, org, fmt.Sprintf("uuid-%d==", m), int64(m+1), ps); err != nil {
+			b.Fatalf("SaveAttendance: %v", err)
+		}
+	}
+	listed := []int64{int64(meetings / 2), int64(meetings/2 + 1), int64(meetings/2 + 2)}
+	for b.Loop() {
+		as, err := s.FindAttendanceByMeetings(ctx, org, listed)
+		if err != nil || len(as) != len(listed)*perMeeting {
+			b.Fatalf("FindAttendanceByMeetings = %d attendees, %v; want %d", len(as), err, len(listed)*perMeeting)
+		}
+	}
 }
 
 // benchFindOrgForZoom times the routing lookup every Zoom delivery
