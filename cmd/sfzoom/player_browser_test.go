@@ -77,7 +77,9 @@ func recordingPlayer(t *testing.T, ctx context.Context, d *demo.Demo, width stri
 	if s := state(); s.Expanded != "false" || !s.Hidden || s.LabelRows != 1 {
 		t.Errorf("transcript at first = %+v, want closed, its label on one line", s)
 	}
-	evalJS[bool](t, frame, `(document.querySelector('[data-testid="transcript-toggle"]').focus(), true)`)
+	// A mark on the frame's window tells a failure below whether the page
+	// was reloaded (a session repost) or only its fragment swapped again.
+	evalJS[bool](t, frame, `(window.sfzoomTestMark = true, document.querySelector('[data-testid="transcript-toggle"]').focus(), true)`)
 	// waitFor waits for the toggle's aria-expanded to become expanded: a
 	// MutationObserver resolves on the change itself, no polling or sleeps.
 	waitFor := func(expanded string) toggle {
@@ -91,7 +93,11 @@ func recordingPlayer(t *testing.T, ctx context.Context, d *demo.Demo, width stri
 			new MutationObserver((_, o) => { if (done()) { o.disconnect(); resolve(true); } }).observe(b, {attributes: true});
 		})`, chromedp.EvalAwaitPromise))
 		if err != nil {
-			t.Errorf("waiting for aria-expanded=%s: %v (focus on %s)", expanded, err, evalJS[string](t, frame, `document.activeElement.outerHTML.slice(0, 100)`))
+			t.Errorf("waiting for aria-expanded=%s: %v (focus on %s; %s)", expanded, err,
+				evalJS[string](t, frame, `document.activeElement.outerHTML.slice(0, 100)`),
+				evalJS[string](t, frame, `(window.sfzoomTestMark ? "same page" : "the page was reloaded") + ", " +
+					document.querySelectorAll('[data-testid="transcript-toggle"]').length + " transcript toggles, toggle connected: " +
+					String(!!document.querySelector('[data-testid="transcript-toggle"]')?.isConnected)`))
 		}
 		return state()
 	}
