@@ -26,6 +26,14 @@ func recordingPlayer(t *testing.T, ctx context.Context, d *demo.Demo, width stri
 	if err := chromedp.Do(step, chromedp.WaitReady(chromedp.CSS(`[data-testid="media-player"]`))); err != nil {
 		t.Fatalf("no player: %v\n%s", err, evalJS[string](t, frame, `document.body.innerText`))
 	}
+	// Every past meeting's media loads in its own request, in any order, and
+	// replaces its placeholder; the checks below work on the first player and
+	// the first transcript toggle, so wait until none is still loading (a
+	// late swap would otherwise put another meeting's closed transcript
+	// first, or replace the one that has the focus).
+	if _, err := chromedp.Run(step, chromedp.Poll[bool](`document.querySelectorAll('[data-testid="media-placeholder"]').length === 0`, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		t.Fatalf("a past meeting's media never loaded: %v", err)
+	}
 	// A 720p recording: the element's intrinsic size as Zoom's MP4 has it.
 	evalJS[bool](t, frame, `(() => { const v = document.querySelector('[data-testid="media-player"]');
 		v.setAttribute("width", "1280"); v.setAttribute("height", "720"); return true; })()`)

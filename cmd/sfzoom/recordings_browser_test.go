@@ -74,6 +74,17 @@ func demoOpportunityFrame(t *testing.T, info demo.Info) (browser, frame, step co
 		t.Fatalf("open the simulator record page: %v", err)
 	}
 	frame = frameTarget(t, browser, info.AppURL+"/app/records/Opportunity/")
+	// The page's content can be there before its deferred scripts (the
+	// Canvas SDK from Salesforce, htmx, app.js) have run; a click then gets
+	// the browser's default (a record link's target="_top" fallback instead
+	// of the Canvas event). Hand the frame over once they have. Attach first
+	// with a context without a deadline: the first call's context owns the
+	// attachment, and waitJS's per-call timeouts would detach the target.
+	if _, err := chromedp.Run(frame, chromedp.Evaluate[bool]("true")); err != nil {
+		t.Fatalf("attach to the iframe: %v", err)
+	}
+	waitJS(t, frame, `document.readyState === "complete" && !!window.htmx && !!(window.Sfdc && window.Sfdc.canvas && window.Sfdc.canvas.client)`,
+		"the record page's scripts in the iframe")
 	step, cancel := context.WithTimeout(frame, 30*time.Second)
 	t.Cleanup(cancel)
 	return browser, frame, step
